@@ -1,0 +1,28 @@
+# lockerplan: two commands on a fresh machine.
+#   make plan   create .venv, install lockerplan, plan central Helsinki offline
+#   make test   same set-up, then lint and the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: plan test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+plan: $(STAMP)
+	$(BIN)/lockerplan plan
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) maps/*.html maps/*/ .pytest_cache
