@@ -1,0 +1,113 @@
+"""The command line: a full plan from `lockerplan plan`, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lockerplan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_plan_help_explains_each_option_with_units_and_defaults():
+    code, out, _ = run("plan", "--help")
+    assert code == 0
+    for option in (
+        "--osm",
+        "--sites",
+        "--walk-m",
+        "--out",
+        "--seed",
+        "--config",
+        "--candidates",
+        "--hubs",
+    ):
+        assert option in out
+    assert "metres" in out and "[default: 400]" in out and "[default: 6]" in out
+
+
+def test_plan_with_a_scenario_file_writes_map_and_outputs(tmp_path):
+    code, out, err = run(
+        "plan",
+        "--config",
+        str(ROOT / "data" / "helsinki.toml"),
+        "--out",
+        str(tmp_path),
+        "--sites",
+        "3",
+    )
+    assert code == 0, err
+    assert "sites open" in out and "coverage" not in err
+    summary = json.loads((tmp_path / "helsinki" / "summary.json").read_text())
+    assert summary["sites_open"] <= 3
+    assert summary["scenario"]["sites"] == 3  # the command line overrides the file
+    assert summary["hubs"] == 1 and summary["scenario"]["hubs"].endswith("helsinki_hubs.csv")
+    assert (tmp_path / "helsinki.html").stat().st_size > 10_000
+
+
+def test_user_candidates_replace_osm_places(tmp_path):
+    code, out, err = run(
+        "plan",
+        "--candidates",
+        str(ROOT / "data" / "helsinki_candidates.csv"),
+        "--out",
+        str(tmp_path),
+        "-q",
+    )
+    assert code == 0, err
+    sites = (tmp_path / "helsinki" / "sites.csv").read_text()
+    assert "Sample" in sites and "node/" not in sites
+
+
+def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
+    not_osm = tmp_path / "notes.osm.pbf"
+    not_osm.write_text("these are my notes, not a map\n" * 20)
+    no_lon = tmp_path / "sites.csv"
+    no_lon.write_text("name,lat\nA,60.17\n")
+    return [
+        (["--osm", str(tmp_path / "missing.osm.pbf")], "does not exist"),
+        (["--osm", str(not_osm)], "not OpenStreetMap"),
+        (["--sites", "0"], "--sites"),
+        (["--sites", "-2"], "--sites"),
+        (["--sites", "many"], "--sites"),
+        (["--walk-m", "0"], "--walk-m"),
+        (["--walk-m", "-50"], "--walk-m"),
+        (["--candidates", str(no_lon)], "'lon'"),
+        (["--hubs", str(tmp_path / "nohubs.csv")], "--hubs"),
+    ]
+
+
+def test_bad_input_gives_one_line_error_exit_2_and_writes_nothing(tmp_path):
+    out_dir = tmp_path / "out"
+    for args, expected in _bad_inputs(tmp_path):
+        code, out, err = run("plan", *args, "--out", str(out_dir))
+        lines = err.strip().splitlines()
+        assert code == 2, (args, err)
+        assert len(lines) == 1 and lines[0].startswith("error: "), (args, err)
+        assert expected in lines[0], (args, err)
+        assert "Traceback" not in err
+        assert not out_dir.exists(), args
+
+
+@pytest.mark.parametrize("args", [["--sites", "0"], ["--walk-m", "abc"]])
+def test_installed_command_reports_errors_without_traceback(tmp_path, args):
+    proc = subprocess.run(
+        [sys.executable, "-m", "lockerplan.cli", "plan", *args, "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error: ") and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()

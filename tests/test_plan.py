@@ -1,0 +1,179 @@
+"""A full plan of central Helsinki: what a planner relies on in the result."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import networkx as nx
+import numpy as np
+import pyogrio
+import pytest
+
+import lockerplan
+from lockerplan.maps import LAYERS
+
+SUMMARY_KEYS = {
+    "sites_open",
+    "demand_parcels_per_day",
+    "covered_parcels_per_day",
+    "coverage_share",
+    "mean_walk_m",
+    "route_km",
+    "solver_status",
+    "runtime_s",
+}
+
+
+def test_opens_at_most_n_sites_and_solves_to_optimality(helsinki_plan):
+    p = helsinki_plan
+    assert 1 <= p.kpis["sites_open"] <= p.scenario.sites
+    assert len(p.sites) == p.kpis["sites_open"]
+    assert p.kpis["solver_status"] == "optimal"
+    assert p.kpis["solver_gap"] == 0
+    # real demand and real candidates from OSM, not a toy
+    assert p.kpis["demand_points"] > 300
+    assert p.kpis["candidates"] > 100
+    assert p.sites["source_id"].str.match(r"^(node|way|relation)/\d+$").all()
+
+
+def test_every_assignment_is_within_the_cutoff_by_network_distance(helsinki_plan):
+    """Recompute each walk with networkx on the same graph: it matches and is within the cutoff."""
+    p = helsinki_plan
+    G = nx.DiGraph()
+    for u, v, length in p.walk_graph.edges(data="length"):
+        if not G.has_edge(u, v) or G[u][v]["length"] > length:
+            G.add_edge(u, v, length=length)
+    assert len(p.assignments) > 0
+    for row in p.assignments.itertuples():
+        network = nx.shortest_path_length(G, row.site_node, row.demand_node, weight="length")
+        walk = network + row.site_snap_m + row.demand_snap_m
+        assert walk == pytest.approx(row.walk_m, abs=0.2)
+        assert walk <= p.scenario.walk_m + 0.2
+    # and the walk is longer than the straight line (network, not crow-flies distances)
+    straight = p.assignments.to_crs(p.assignments.estimate_utm_crs()).length
+    assert (p.assignments["walk_m"].to_numpy() >= straight.to_numpy() - 1).all()
+
+
+def test_each_covered_cluster_goes_to_its_nearest_open_site(helsinki_plan):
+    p = helsinki_plan
+    G = nx.DiGraph()
+    for u, v, length in p.walk_graph.edges(data="length"):
+        if not G.has_edge(u, v) or G[u][v]["length"] > length:
+            G.add_edge(u, v, length=length)
+    dist = {
+        row.site_id: nx.single_source_dijkstra_path_length(
+            G, row.node, cutoff=p.scenario.walk_m, weight="length"
+        )
+        for row in p.sites.itertuples()
+    }
+    snap = dict(zip(p.sites["site_id"], p.sites["snap_m"], strict=True))
+    for row in p.demand[p.demand["covered"]].itertuples():
+        walks = {s: d[row.node] + snap[s] + row.snap_m for s, d in dist.items() if row.node in d}
+        assert row.walk_m == pytest.approx(min(walks.values()), abs=0.2)
+
+
+def test_coverage_share_matches_the_assignments(helsinki_plan):
+    p = helsinki_plan
+    k = p.kpis
+    assigned = p.assignments["parcels_per_day"].sum()
+    assert k["covered_parcels_per_day"] == pytest.approx(assigned, abs=0.01)
+    assert k["coverage_share"] == pytest.approx(assigned / k["demand_parcels_per_day"], abs=1e-4)
+    assert 0.5 < k["coverage_share"] <= 1.0
+    # no parcel is lost: building demand = clusters + reported drops
+    assert p.demand_points["parcels_per_day"].sum() == pytest.approx(
+        p.demand["parcels_per_day"].sum(), rel=1e-9
+    )
+    dropped = p.dropped.loc[p.dropped["layer"] == "demand_clusters", "parcels_per_day"].sum()
+    on_network = p.demand.loc[p.demand["snap_m"] <= p.scenario.max_snap_m, "parcels_per_day"].sum()
+    assert on_network + dropped == pytest.approx(k["demand_parcels_per_day"], abs=0.01)
+    # every open site serves demand that no other open site covers
+    assert (p.sites["parcels_per_day"] > 0).all()
+
+
+def test_coverage_beats_a_greedy_choice_of_the_same_number_of_sites(helsinki_plan):
+    """The MILP optimum is at least as good as the classic greedy heuristic."""
+    from lockerplan.distances import graph_arrays, snap_points, walking_distance_matrix
+
+    p = helsinki_plan
+    arrays = graph_arrays(p.walk_graph)
+    D = walking_distance_matrix(
+        arrays,
+        snap_points(arrays, p.candidates.geometry),
+        snap_points(arrays, p.demand.geometry),
+        p.scenario.walk_m,
+    )
+    w = p.demand["parcels_per_day"].to_numpy()
+    covered = np.zeros(len(w), bool)
+    for _ in range(p.scenario.sites):
+        gains = [w[D[j].indices[~covered[D[j].indices]]].sum() for j in range(D.shape[0])]
+        covered[D[int(np.argmax(gains))].indices] = True
+    assert p.kpis["covered_parcels_per_day"] >= w[covered].sum() - 1e-6
+
+
+def test_routes_start_and_end_at_the_hub_and_visit_every_open_site(helsinki_plan):
+    p = helsinki_plan
+    assert len(p.hubs) == 1
+    hub = p.hubs.to_crs(p.routes.estimate_utm_crs()).geometry.iloc[0]
+    routes = p.routes.to_crs(p.routes.estimate_utm_crs())
+    for line in routes.geometry:
+        start, end = line.coords[0], line.coords[-1]
+        assert math.dist(start, (hub.x, hub.y)) < p.scenario.max_snap_m
+        assert math.dist(start, end) < 1e-6
+    visits = p.route_stops.groupby("site_id")["parcels"].agg(["sum", "count"])
+    assert set(visits.index) == set(p.sites["site_id"])
+    needed = p.sites.set_index("site_id")["parcels_per_day"].map(math.ceil)
+    assert (visits["sum"] == needed.loc[visits.index]).all()
+    # a site that fits in one van is visited exactly once
+    cap = p.scenario.van_capacity
+    assert (visits.loc[needed[needed <= cap].index, "count"] == 1).all()
+    assert (p.routes["parcels"] <= cap).all()
+    assert p.kpis["route_km"] == pytest.approx(p.routes["km"].sum(), abs=0.01)
+    assert p.routes.geometry.length.gt(0).all()
+
+
+def test_same_scenario_gives_the_same_plan(helsinki_plan):
+    again = lockerplan.plan()
+    assert list(again.sites["source_id"]) == list(helsinki_plan.sites["source_id"])
+    assert again.kpis["route_km"] == helsinki_plan.kpis["route_km"]
+
+
+def test_save_writes_map_geopackage_and_summary(helsinki_plan, tmp_path):
+    paths = helsinki_plan.save(tmp_path)
+    html = paths["map"].read_text()
+    for name in LAYERS.values():
+        assert name in html
+    assert "OpenStreetMap contributors" in html
+    layers = {name for name, _ in pyogrio.list_layers(paths["gpkg"])}
+    assert {
+        "demand_clusters",
+        "candidates",
+        "sites",
+        "assignments",
+        "catchments",
+        "routes",
+        "hubs",
+    } <= layers
+    summary = json.loads(paths["summary"].read_text())
+    assert set(summary) >= SUMMARY_KEYS
+    assert summary["sites_open"] == helsinki_plan.kpis["sites_open"]
+    # nothing left behind from the temporary write
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["helsinki", "helsinki.html"]
+
+
+def test_catchments_follow_the_streets(helsinki_plan):
+    """A catchment is built from reachable streets: it covers its site's assigned clusters."""
+    p = helsinki_plan
+    for site in p.catchments.itertuples():
+        members = p.demand[p.demand["site_id"] == site.site_id]
+        assert site.geometry.area > 0
+        inside = members.geometry.within(site.geometry.buffer(0.0005))
+        assert inside.mean() > 0.9
+
+
+def test_notebook_view_and_map(helsinki_plan):
+    html = helsinki_plan._repr_html_()
+    assert "Sites open" in html and "Covered" in html
+    fmap = helsinki_plan.map()
+    rendered = fmap.get_root().render()
+    assert all(name in rendered for name in LAYERS.values())
