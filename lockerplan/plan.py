@@ -23,11 +23,18 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
 from tqdm.auto import tqdm
 
 from . import candidates as cand_mod
 from . import demand as demand_mod
-from .distances import catchment_polygons, graph_arrays, snap_points, walking_distance_matrix
+from .distances import (
+    GraphArrays,
+    catchment_polygons,
+    graph_arrays,
+    snap_points,
+    walking_distance_matrix,
+)
 from .errors import InputError
 from .inputs import read_points
 from .maps import coverage_map
@@ -291,6 +298,353 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+#: Scenario fields that only change the siting and routing, not the study area.
+SOLVE_FIELDS = frozenset(
+    {
+        "sites",
+        "walk_m",
+        "seed",
+        "solver",
+        "time_limit_s",
+        "gap_rel",
+        "van_capacity",
+        "vans_per_hub",
+        "shift_h",
+        "stop_service_s",
+        "parcel_service_s",
+        "routing_iterations",
+        "out",
+        "name",
+    }
+)
+
+
+@dataclass
+class StudyArea:
+    """Everything a plan needs before siting: networks, demand, candidates, distances.
+
+    Made by :func:`prepare_study_area`; :func:`plan_study_area` solves it for one set of
+    siting and routing settings, so that scenario sweeps reuse the expensive part.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The validated scenario it was prepared for.
+    max_walk_m : float
+        Walking distances are exact up to this cutoff; plans may use any cutoff up to it.
+    distances : scipy.sparse.csr_matrix
+        Candidate x demand-cluster walking distances within ``max_walk_m``.
+    """
+
+    scenario: Scenario
+    name: str
+    osm_path: Path
+    walk_graph: nx.MultiDiGraph = field(repr=False)
+    drive_graph: nx.MultiDiGraph = field(repr=False)
+    walk_arrays: GraphArrays = field(repr=False)
+    drive_arrays: GraphArrays = field(repr=False)
+    demand_points: gpd.GeoDataFrame = field(repr=False)
+    clusters: gpd.GeoDataFrame = field(repr=False)
+    candidates: gpd.GeoDataFrame = field(repr=False)
+    candidates_source: str
+    candidate_snap: pd.DataFrame = field(repr=False)
+    distances: sparse.csr_matrix = field(repr=False)
+    max_walk_m: float
+    hubs: gpd.GeoDataFrame | None = field(repr=False)
+    dropped: list[tuple[str, str, float, str]] = field(repr=False)
+    prepare_s: float
+
+
+def _progress(total: int, progress: bool) -> Any:
+    # disable=None lets tqdm hide the bar when stderr is not a terminal
+    return tqdm(
+        total=total,
+        desc="lockerplan",
+        unit="stage",
+        disable=None if progress else True,
+        leave=False,
+    )
+
+
+def _step(bar: Any, label: str) -> None:
+    bar.set_postfix_str(label)
+    bar.update(1)
+    log.info("stage done: %s", label)
+
+
+def _scenario(scenario: Scenario | None, settings: dict[str, Any]) -> Scenario:
+    base = scenario or Scenario()
+    unknown = set(settings) - set(base.__dataclass_fields__)
+    if unknown:
+        raise InputError(f"plan() got unknown setting(s): {', '.join(sorted(unknown))}.")
+    return Scenario(**{**base.to_dict(), **settings}).validate()
+
+
+def prepare_study_area(
+    scenario: Scenario | None = None,
+    *,
+    candidate_sites: gpd.GeoDataFrame | None = None,
+    hub_points: gpd.GeoDataFrame | None = None,
+    max_walk_m: float | None = None,
+    progress: bool = False,
+    **settings: Any,
+) -> StudyArea:
+    """Build the networks, demand, candidates and walking distances of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        The default scenario (central Helsinki) if omitted.
+    candidate_sites, hub_points : geopandas.GeoDataFrame, optional
+        Your own candidates / hubs instead of the scenario's.
+    max_walk_m : float, optional
+        Compute walking distances up to this cutoff (default: the scenario's
+        ``walk_m``); use the largest cutoff of a sweep.
+    progress : bool, default False
+        Show a progress bar.
+    **settings
+        Any :class:`Scenario` field.
+
+    Returns
+    -------
+    StudyArea
+    """
+    t0 = time.perf_counter()
+    sc = _scenario(scenario, settings)
+    max_walk_m = float(max_walk_m if max_walk_m is not None else sc.walk_m)
+    if not max_walk_m >= sc.walk_m:
+        raise InputError(f"max_walk_m ({max_walk_m}) must be >= walk_m ({sc.walk_m}).")
+    osm_path = check_osm_file(sc.osm) if sc.osm else default_osm_path()
+    user_candidates = candidate_sites
+    if user_candidates is None and sc.candidates:
+        user_candidates = cand_mod.read_candidates(sc.candidates)
+    hubs = hub_points
+    if hubs is None and sc.hubs:
+        hubs = _read_hubs(sc.hubs)
+
+    bar = _progress(4, progress)
+    try:
+        walk = graph_from_osm(osm_path, "walk", walk_speed_kmh=sc.walk_speed_kmh)
+        drive = graph_from_osm(osm_path, "drive")
+        walk_arr = graph_arrays(walk)
+        drive_arr = graph_arrays(drive, crs=walk_arr.crs)
+        _step(bar, "networks")
+
+        model = demand_mod.DemandModel(
+            sc.parcels_per_dwelling_per_day, sc.floor_area_per_dwelling_m2, sc.peak_factor
+        )
+        points = demand_mod.demand_from_buildings(read_buildings(osm_path), model)
+        if len(points) == 0:
+            raise InputError(
+                f"--osm: {str(osm_path)!r} has no residential or mixed-use buildings, so there is "
+                "no demand to serve; use an extract of a built-up area."
+            )
+        clusters = demand_mod.cluster_demand(points, sc.cluster_m)
+        points = _attach_cluster_ids(points, clusters)
+        _step(bar, "demand")
+
+        if user_candidates is not None:
+            cands, cand_source = user_candidates.copy(), "user file"
+        else:
+            cands, cand_source = cand_mod.candidates_from_pois(read_pois(osm_path)), "OSM places"
+        if len(cands) == 0:
+            raise InputError(
+                "no candidate sites: the extract has no shops, post offices, stops or parking; "
+                "give your own with --candidates FILE."
+            )
+        _step(bar, "candidates")
+
+        dropped: list[tuple[str, str, float, str]] = []
+        d_snap = snap_points(walk_arr, clusters.geometry, sc.max_snap_m)
+        c_snap = snap_points(walk_arr, cands.geometry, sc.max_snap_m)
+        clusters = clusters.assign(
+            node=d_snap["node"].to_numpy(), snap_m=d_snap["snap_m"].round(1).to_numpy()
+        )
+        cands = cands.assign(
+            node=c_snap["node"].to_numpy(), snap_m=c_snap["snap_m"].round(1).to_numpy()
+        )
+        reason = f"more than {sc.max_snap_m:.0f} m from the walk network"
+        for _, row in clusters[~d_snap["snapped"].to_numpy()].iterrows():
+            dropped.append(("demand_clusters", row["cluster_id"], row["parcels_per_day"], reason))
+        for _, row in cands[~c_snap["snapped"].to_numpy()].iterrows():
+            dropped.append(("candidates", row["candidate_id"], 0.0, reason))
+        D = walking_distance_matrix(walk_arr, c_snap, d_snap, max_walk_m)
+        _step(bar, "distances")
+    finally:
+        bar.close()
+    return StudyArea(
+        scenario=sc,
+        name=sc.name or _name_from_path(osm_path),
+        osm_path=osm_path,
+        walk_graph=walk,
+        drive_graph=drive,
+        walk_arrays=walk_arr,
+        drive_arrays=drive_arr,
+        demand_points=points,
+        clusters=clusters,
+        candidates=cands,
+        candidates_source=cand_source,
+        candidate_snap=c_snap,
+        distances=D,
+        max_walk_m=max_walk_m,
+        hubs=hubs,
+        dropped=dropped,
+        prepare_s=time.perf_counter() - t0,
+    )
+
+
+def plan_study_area(
+    area: StudyArea, *, progress: bool = False, catchments: bool = True, **settings: Any
+) -> Plan:
+    """Site and route one scenario on a prepared study area.
+
+    Parameters
+    ----------
+    area : StudyArea
+        From :func:`prepare_study_area`.
+    progress : bool, default False
+        Show a progress bar.
+    catchments : bool, default True
+        Build the walking catchment polygons (the slowest part of a re-plan; sweeps
+        skip them).
+    **settings
+        Siting and routing settings that differ from ``area.scenario`` (any of
+        :data:`SOLVE_FIELDS`, e.g. ``sites=10`` or ``walk_m=300``).
+
+    Returns
+    -------
+    Plan
+    """
+    t0 = time.perf_counter()
+    not_here = set(settings) - SOLVE_FIELDS
+    if not_here:
+        raise InputError(
+            f"{', '.join(sorted(not_here))} change(s) the study area; prepare a new one "
+            "with prepare_study_area()."
+        )
+    sc = _scenario(area.scenario, settings)
+    if sc.walk_m > area.max_walk_m:
+        raise InputError(
+            f"--walk-m {sc.walk_m:g} is above the {area.max_walk_m:g} m the distances were "
+            "computed for; prepare the study area with a larger max_walk_m."
+        )
+    D = area.distances
+    if sc.walk_m < area.max_walk_m:
+        D = D.copy()
+        D.data[D.data > sc.walk_m] = np.inf
+        D = _drop_inf(D)
+    clusters = area.clusters
+    dropped = list(area.dropped)
+    bar = _progress(2, progress)
+    try:
+        weights = clusters["parcels_per_day"].to_numpy(dtype=float)
+        siting = solve_mclp(
+            D,
+            weights,
+            sc.sites,
+            solver=sc.solver,
+            time_limit_s=sc.time_limit_s,
+            gap_rel=sc.gap_rel,
+            seed=sc.seed,
+        )
+        if siting.status in ("infeasible", "not solved"):
+            raise InputError(f"siting model {siting.status}; check --sites and --walk-m.")
+        sites, clusters, assignments = _assign(area.candidates, clusters, D, siting)
+        shapes = (
+            catchment_polygons(
+                area.walk_arrays, area.candidate_snap.iloc[sites["candidate_index"]], sc.walk_m
+            ).to_numpy()
+            if catchments
+            else [None] * len(sites)
+        )
+        catchment_layer = gpd.GeoDataFrame(
+            {"site_id": sites["site_id"].to_numpy()}, geometry=shapes, crs="EPSG:4326"
+        )
+        _step(bar, "siting")
+
+        hubs = area.hubs if area.hubs is not None else default_hub(area.drive_arrays, clusters)
+        fleet = Fleet(
+            sc.van_capacity, sc.vans_per_hub, sc.shift_h, sc.stop_service_s, sc.parcel_service_s
+        )
+        routing = route_vans(
+            area.drive_arrays,
+            hubs,
+            sites,
+            fleet,
+            max_snap_m=sc.max_snap_m,
+            seed=sc.seed,
+            iterations=sc.routing_iterations,
+        )
+        for _, row in routing.unserved.iterrows():
+            dropped.append(("sites", row["site_id"], 0.0, f"not routed: {row['reason']}"))
+        _step(bar, "routing")
+    finally:
+        bar.close()
+
+    points = area.demand_points
+    dropped_df = pd.DataFrame(dropped, columns=["layer", "id", "parcels_per_day", "reason"])
+    total = float(points["parcels_per_day"].sum())
+    is_cov = clusters["covered"].to_numpy()
+    covered = float(clusters.loc[is_cov, "parcels_per_day"].sum())
+    mean_walk = (
+        float(
+            np.average(
+                clusters.loc[is_cov, "walk_m"], weights=clusters.loc[is_cov, "parcels_per_day"]
+            )
+        )
+        if covered
+        else 0.0
+    )
+    kpis: dict[str, Any] = {
+        "name": sc.name or area.name,
+        "osm": area.osm_path.name,
+        "sites_open": len(sites),
+        "demand_parcels_per_day": round(total, 2),
+        "covered_parcels_per_day": round(covered, 2),
+        "coverage_share": round(covered / total, 4) if total else 0.0,
+        "mean_walk_m": round(mean_walk, 1),
+        "walk_m": sc.walk_m,
+        "route_km": round(routing.km, 2),
+        "route_hours": round(float(routing.routes["hours"].sum()), 2)
+        if len(routing.routes)
+        else 0.0,
+        "vans_used": len(routing.routes),
+        "routes_feasible": routing.feasible,
+        "solver_status": siting.status,
+        "solver_gap": round(float(siting.gap), 6),
+        "solver_objective": round(float(siting.objective), 4),
+        "solver_bound": round(float(siting.best_bound), 4),
+        "solver_s": round(siting.solve_s, 3),
+        "demand_points": len(points),
+        "demand_clusters": len(clusters),
+        "candidates": len(area.candidates),
+        "candidates_source": area.candidates_source,
+        "hubs": len(hubs),
+        "dropped": len(dropped_df),
+        "dropped_parcels_per_day": round(float(dropped_df["parcels_per_day"].sum()), 2),
+        "unserved_sites": len(routing.unserved),
+        "runtime_s": round(area.prepare_s + time.perf_counter() - t0, 2),
+    }
+    return Plan(
+        scenario=sc,
+        demand_points=points,
+        demand=clusters,
+        candidates=area.candidates,
+        sites=sites,
+        assignments=assignments,
+        catchments=catchment_layer,
+        hubs=hubs,
+        routes=routing.routes,
+        route_stops=routing.stops,
+        dropped=dropped_df,
+        kpis=kpis,
+        siting=siting,
+        routing=routing,
+        walk_graph=area.walk_graph,
+        drive_graph=area.drive_graph,
+    )
+
+
 def plan(
     scenario: Scenario | None = None,
     *,
@@ -330,178 +684,21 @@ def plan(
     >>> p = lockerplan.plan(sites=5, walk_m=400)  # doctest: +SKIP
     >>> print(p.summary())  # doctest: +SKIP
     """
-    t_start = time.perf_counter()
-    base = scenario or Scenario()
-    unknown = set(settings) - {f for f in base.__dataclass_fields__}
-    if unknown:
-        raise InputError(f"plan() got unknown setting(s): {', '.join(sorted(unknown))}.")
-    sc = Scenario(**{**base.to_dict(), **settings}).validate()
-    osm_path = check_osm_file(sc.osm) if sc.osm else default_osm_path()
-    name = sc.name or _name_from_path(osm_path)
-    user_candidates = candidate_sites
-    if user_candidates is None and sc.candidates:
-        user_candidates = cand_mod.read_candidates(sc.candidates)
-    hubs = hub_points
-    if hubs is None and sc.hubs:
-        hubs = _read_hubs(sc.hubs)
-
-    # disable=None lets tqdm hide the bar when stderr is not a terminal
-    stages = tqdm(
-        total=6, desc="lockerplan", unit="stage", disable=None if progress else True, leave=False
+    area = prepare_study_area(
+        scenario,
+        candidate_sites=candidate_sites,
+        hub_points=hub_points,
+        progress=progress,
+        **settings,
     )
+    return plan_study_area(area, progress=progress)
 
-    def step(label: str) -> None:
-        stages.set_postfix_str(label)
-        stages.update(1)
-        log.info("stage: %s", label)
 
-    try:
-        walk = graph_from_osm(osm_path, "walk", walk_speed_kmh=sc.walk_speed_kmh)
-        drive = graph_from_osm(osm_path, "drive")
-        walk_arr = graph_arrays(walk)
-        drive_arr = graph_arrays(drive, crs=walk_arr.crs)
-        step("networks")
-
-        model = demand_mod.DemandModel(
-            sc.parcels_per_dwelling_per_day, sc.floor_area_per_dwelling_m2, sc.peak_factor
-        )
-        points = demand_mod.demand_from_buildings(read_buildings(osm_path), model)
-        if len(points) == 0:
-            raise InputError(
-                f"--osm: {str(osm_path)!r} has no residential or mixed-use buildings, so there is "
-                "no demand to serve; use an extract of a built-up area."
-            )
-        clusters = demand_mod.cluster_demand(points, sc.cluster_m)
-        points = _attach_cluster_ids(points, clusters)
-        step("demand")
-
-        if user_candidates is not None:
-            cands, cand_source = user_candidates.copy(), "user file"
-        else:
-            cands, cand_source = cand_mod.candidates_from_pois(read_pois(osm_path)), "OSM places"
-        if len(cands) == 0:
-            raise InputError(
-                "no candidate sites: the extract has no shops, post offices, stops or parking; "
-                "give your own with --candidates FILE."
-            )
-        step("candidates")
-
-        dropped = []
-        d_snap = snap_points(walk_arr, clusters.geometry, sc.max_snap_m)
-        c_snap = snap_points(walk_arr, cands.geometry, sc.max_snap_m)
-        clusters = clusters.assign(
-            node=d_snap["node"].to_numpy(), snap_m=d_snap["snap_m"].round(1).to_numpy()
-        )
-        cands = cands.assign(
-            node=c_snap["node"].to_numpy(), snap_m=c_snap["snap_m"].round(1).to_numpy()
-        )
-        reason = f"more than {sc.max_snap_m:.0f} m from the walk network"
-        for _, row in clusters[~d_snap["snapped"].to_numpy()].iterrows():
-            dropped.append(("demand_clusters", row["cluster_id"], row["parcels_per_day"], reason))
-        for _, row in cands[~c_snap["snapped"].to_numpy()].iterrows():
-            dropped.append(("candidates", row["candidate_id"], 0.0, reason))
-        D = walking_distance_matrix(walk_arr, c_snap, d_snap, sc.walk_m)
-        step("distances")
-
-        weights = clusters["parcels_per_day"].to_numpy(dtype=float)
-        siting = solve_mclp(
-            D,
-            weights,
-            sc.sites,
-            solver=sc.solver,
-            time_limit_s=sc.time_limit_s,
-            gap_rel=sc.gap_rel,
-            seed=sc.seed,
-        )
-        if siting.status in ("infeasible", "not solved"):
-            raise InputError(f"siting model {siting.status}; check --sites and --walk-m.")
-        sites, clusters, assignments = _assign(cands, clusters, D, siting)
-        catchments = gpd.GeoDataFrame(
-            {"site_id": sites["site_id"].to_numpy()},
-            geometry=catchment_polygons(
-                walk_arr, c_snap.loc[sites["candidate_index"]], sc.walk_m
-            ).to_numpy(),
-            crs="EPSG:4326",
-        )
-        step("siting")
-
-        if hubs is None:
-            hubs = default_hub(drive_arr, clusters)
-        fleet = Fleet(
-            sc.van_capacity, sc.vans_per_hub, sc.shift_h, sc.stop_service_s, sc.parcel_service_s
-        )
-        routing = route_vans(
-            drive_arr,
-            hubs,
-            sites,
-            fleet,
-            max_snap_m=sc.max_snap_m,
-            seed=sc.seed,
-            iterations=sc.routing_iterations,
-        )
-        for _, row in routing.unserved.iterrows():
-            dropped.append(("sites", row["site_id"], 0.0, f"not routed: {row['reason']}"))
-        step("routing")
-    finally:
-        stages.close()
-
-    dropped_df = pd.DataFrame(dropped, columns=["layer", "id", "parcels_per_day", "reason"])
-    total = float(points["parcels_per_day"].sum())
-    covered = float(clusters.loc[clusters["covered"], "parcels_per_day"].sum())
-    walk_w = clusters.loc[clusters["covered"], "parcels_per_day"]
-    mean_walk = (
-        float(np.average(clusters.loc[clusters["covered"], "walk_m"], weights=walk_w))
-        if covered
-        else 0.0
-    )
-    kpis: dict[str, Any] = {
-        "name": name,
-        "osm": osm_path.name,
-        "sites_open": len(sites),
-        "demand_parcels_per_day": round(total, 2),
-        "covered_parcels_per_day": round(covered, 2),
-        "coverage_share": round(covered / total, 4) if total else 0.0,
-        "mean_walk_m": round(mean_walk, 1),
-        "walk_m": sc.walk_m,
-        "route_km": round(routing.km, 2),
-        "route_hours": round(float(routing.routes["hours"].sum()), 2)
-        if len(routing.routes)
-        else 0.0,
-        "vans_used": len(routing.routes),
-        "routes_feasible": routing.feasible,
-        "solver_status": siting.status,
-        "solver_gap": round(float(siting.gap), 6),
-        "solver_objective": round(float(siting.objective), 4),
-        "solver_bound": round(float(siting.best_bound), 4),
-        "solver_s": round(siting.solve_s, 3),
-        "demand_points": len(points),
-        "demand_clusters": len(clusters),
-        "candidates": len(cands),
-        "candidates_source": cand_source,
-        "hubs": len(hubs),
-        "dropped": len(dropped_df),
-        "dropped_parcels_per_day": round(float(dropped_df["parcels_per_day"].sum()), 2),
-        "unserved_sites": len(routing.unserved),
-        "runtime_s": round(time.perf_counter() - t_start, 2),
-    }
-    return Plan(
-        scenario=sc,
-        demand_points=points,
-        demand=clusters,
-        candidates=cands,
-        sites=sites,
-        assignments=assignments,
-        catchments=catchments,
-        hubs=hubs,
-        routes=routing.routes,
-        route_stops=routing.stops,
-        dropped=dropped_df,
-        kpis=kpis,
-        siting=siting,
-        routing=routing,
-        walk_graph=walk,
-        drive_graph=drive,
-    )
+def _drop_inf(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Remove stored entries that are infinite (pairs beyond a smaller cutoff)."""
+    coo = matrix.tocoo()
+    keep = np.isfinite(coo.data)
+    return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape)
 
 
 def _name_from_path(path: Path) -> str:
