@@ -135,8 +135,9 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
 
     \b
     Units: metres, parcels per day. Writes OUT/NAME.html (the map) and OUT/NAME/
-    with NAME.gpkg, sites.csv, assignments.csv, routes.csv, dropped.csv and
-    summary.json. Bad input exits with code 2 and writes nothing.
+    with NAME.gpkg and CSV/GeoJSON tables (facilities, candidates, demand_points,
+    allocation_lines, catchments, depots, routes, buildings), route_stops.csv,
+    dropped.csv and summary.json. Bad input exits with code 2 and writes nothing.
 
     \b
     Examples:

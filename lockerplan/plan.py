@@ -7,11 +7,7 @@ reaches back into an earlier one.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,13 +32,13 @@ from .distances import (
     walking_distance_matrix,
 )
 from .errors import InputError
+from .export import gis_layers, write_plan
 from .inputs import read_points
 from .maps import coverage_map
 from .network import graph_from_osm
 from .osm import check_osm_file, default_osm_path, read_buildings, read_pois
 from .routing import Fleet, RoutingResult, default_hub, route_vans
 from .scenario import Scenario
-from .settings import OSM_ATTRIBUTION
 from .siting import SitingResult, solve_mclp
 
 log = logging.getLogger(__name__)
@@ -196,26 +192,15 @@ class Plan:
         )
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """The plan's layers by name, as written to the GeoPackage."""
-        return {
-            "demand_points": self.demand_points,
-            "demand_clusters": self.demand,
-            "candidates": self.candidates,
-            "sites": self.sites,
-            "assignments": self.assignments,
-            "catchments": self.catchments,
-            "hubs": self.hubs,
-            "routes": self.routes,
-        }
+        """The plan's layers under their GIS names (facilities, demand_points,
+        allocation_lines, ...), as written to the GeoPackage."""
+        return gis_layers(self)
 
     def save(self, out_dir: str | Path | None = None) -> dict[str, Path]:
-        """Write the map, GeoPackage, tables and ``summary.json``.
+        """Write the map, GeoPackage, CSV/GeoJSON tables and ``summary.json``.
 
-        Files: ``OUT/NAME.html`` (the map) and ``OUT/NAME/`` holding ``NAME.gpkg``,
-        ``summary.json``, ``sites.csv``, ``assignments.csv``, ``routes.csv``,
-        ``route_stops.csv`` and ``dropped.csv``. Everything is written to a temporary
-        folder first and moved into place at the end, so a failure leaves no
-        half-written files.
+        See :func:`lockerplan.export.write_plan` for the files; nothing half-written
+        is left behind if it fails.
 
         Parameters
         ----------
@@ -227,75 +212,7 @@ class Plan:
         dict
             Paths written, by kind (``map``, ``gpkg``, ``summary``, ``folder``).
         """
-        out = Path(out_dir if out_dir is not None else self.scenario.out).expanduser()
-        out.mkdir(parents=True, exist_ok=True)
-        name = self.name
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out))
-        try:
-            folder = tmp / name
-            folder.mkdir()
-            self.map().save(str(tmp / f"{name}.html"))
-            gpkg = folder / f"{name}.gpkg"
-            for layer, gdf in self.layers().items():
-                _to_gpkg(gdf, gpkg, layer)
-            for table, frame in (
-                ("sites", self.sites),
-                ("assignments", self.assignments),
-                ("routes", self.routes),
-            ):
-                _to_csv(frame, folder / f"{table}.csv")
-            self.route_stops.to_csv(folder / "route_stops.csv", index=False)
-            self.dropped.to_csv(folder / "dropped.csv", index=False)
-            summary = {
-                **self.kpis,
-                "scenario": self.scenario.to_dict(),
-                "attribution": OSM_ATTRIBUTION,
-            }
-            (folder / "summary.json").write_text(
-                json.dumps(summary, indent=2, default=_json_default)
-            )
-            final_folder = out / name
-            if final_folder.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{name}-old-", dir=out))
-                os.replace(final_folder, old / name)
-                shutil.rmtree(old)
-            os.replace(folder, final_folder)
-            os.replace(tmp / f"{name}.html", out / f"{name}.html")
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        log.info("plan written to %s", out)
-        return {
-            "map": out / f"{name}.html",
-            "folder": out / name,
-            "gpkg": out / name / f"{name}.gpkg",
-            "summary": out / name / "summary.json",
-        }
-
-
-def _to_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    frame = gdf.copy()
-    for col in frame.columns:
-        if col != frame.geometry.name and frame[col].dtype == object:
-            frame[col] = frame[col].map(
-                lambda v: v if v is None or isinstance(v, str | int | float | bool) else str(v)
-            )
-    frame.to_file(path, layer=layer, driver="GPKG")
-
-
-def _to_csv(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    frame["wkt"] = gdf.geometry.to_wkt()
-    frame.to_csv(path, index=False)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+        return write_plan(self, out_dir if out_dir is not None else self.scenario.out)
 
 
 #: Scenario fields that only change the siting and routing, not the study area.

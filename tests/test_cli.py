@@ -66,7 +66,7 @@ def test_user_candidates_replace_osm_places(tmp_path):
         "-q",
     )
     assert code == 0, err
-    sites = (tmp_path / "helsinki" / "sites.csv").read_text()
+    sites = (tmp_path / "helsinki" / "facilities.csv").read_text()
     assert "Sample" in sites and "node/" not in sites
 
 

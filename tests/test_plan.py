@@ -7,10 +7,12 @@ import math
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 
 import lockerplan
+from lockerplan.export import GIS_LAYERS
 from lockerplan.maps import LAYERS
 
 SUMMARY_KEYS = {
@@ -144,21 +146,34 @@ def test_save_writes_map_geopackage_and_summary(helsinki_plan, tmp_path):
     for name in LAYERS.values():
         assert name in html
     assert "OpenStreetMap contributors" in html
-    layers = {name for name, _ in pyogrio.list_layers(paths["gpkg"])}
-    assert {
-        "demand_clusters",
-        "candidates",
-        "sites",
-        "assignments",
-        "catchments",
-        "routes",
-        "hubs",
-    } <= layers
     summary = json.loads(paths["summary"].read_text())
     assert set(summary) >= SUMMARY_KEYS
     assert summary["sites_open"] == helsinki_plan.kpis["sites_open"]
+    assert "OpenStreetMap contributors" in summary["attribution"]
     # nothing left behind from the temporary write
     assert sorted(p.name for p in tmp_path.iterdir()) == ["helsinki", "helsinki.html"]
+
+
+def test_gis_outputs_use_location_allocation_names_and_carry_their_crs(helsinki_plan, tmp_path):
+    paths = helsinki_plan.save(tmp_path)
+    layers = dict(pyogrio.list_layers(paths["gpkg"]))
+    assert set(GIS_LAYERS) <= set(layers)
+    assert layers["facilities"] == "Point" and layers["allocation_lines"] == "LineString"
+    for layer in GIS_LAYERS:
+        info = pyogrio.read_info(paths["gpkg"], layer=layer)
+        assert info["crs"] == "EPSG:4326", layer
+        geojson = paths["folder"] / f"{layer}.geojson"
+        assert pyogrio.read_info(geojson)["features"] == info["features"]
+    facilities = pd.read_csv(paths["folder"] / "facilities.csv")
+    assert {"site_id", "name", "kind", "source_id", "parcels_per_day", "lon", "lat"} <= set(
+        facilities
+    )
+    assert len(facilities) == helsinki_plan.kpis["sites_open"]
+    lines = pd.read_csv(paths["folder"] / "allocation_lines.csv")
+    assert lines["wkt"].str.startswith("LINESTRING").all()
+    assert lines["parcels_per_day"].sum() == pytest.approx(
+        helsinki_plan.kpis["covered_parcels_per_day"], abs=0.01
+    )
 
 
 def test_catchments_follow_the_streets(helsinki_plan):
