@@ -134,17 +134,16 @@ class SweepResult:
 
     def figures(self) -> dict[str, Any]:
         """Matplotlib figures ``coverage_vs_sites`` and ``cost_vs_sites``."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
         figs = {}
         for key, column, label in (
             ("coverage_vs_sites", "coverage_share", "parcels covered (%)"),
             ("cost_vs_sites", "daily_cost", "daily cost"),
         ):
-            fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
+            # Figure() without pyplot: no GUI backend, nothing left open between calls
+            fig = Figure(figsize=(6.4, 4.0), dpi=100)
+            ax = fig.subplots()
             values = self.table[column]
             if values.isna().all():
                 column, label = "route_km", "van route length (km/day)"
