@@ -27,6 +27,16 @@ SUMMARY_KEYS = {
 }
 
 
+@pytest.fixture(scope="module")
+def walk_digraph(helsinki_plan):
+    """The plan's walk graph as a plain networkx DiGraph (shortest parallel edge kept)."""
+    G = nx.DiGraph()
+    for u, v, length in helsinki_plan.walk_graph.edges(data="length"):
+        if not G.has_edge(u, v) or G[u][v]["length"] > length:
+            G.add_edge(u, v, length=length)
+    return G
+
+
 def test_opens_at_most_n_sites_and_solves_to_optimality(helsinki_plan):
     p = helsinki_plan
     assert 1 <= p.kpis["sites_open"] <= p.scenario.sites
@@ -39,13 +49,10 @@ def test_opens_at_most_n_sites_and_solves_to_optimality(helsinki_plan):
     assert p.sites["source_id"].str.match(r"^(node|way|relation)/\d+$").all()
 
 
-def test_every_assignment_is_within_the_cutoff_by_network_distance(helsinki_plan):
+def test_every_assignment_is_within_the_cutoff_by_network_distance(helsinki_plan, walk_digraph):
     """Recompute each walk with networkx on the same graph: it matches and is within the cutoff."""
     p = helsinki_plan
-    G = nx.DiGraph()
-    for u, v, length in p.walk_graph.edges(data="length"):
-        if not G.has_edge(u, v) or G[u][v]["length"] > length:
-            G.add_edge(u, v, length=length)
+    G = walk_digraph
     assert len(p.assignments) > 0
     for row in p.assignments.itertuples():
         network = nx.shortest_path_length(G, row.site_node, row.demand_node, weight="length")
@@ -57,12 +64,9 @@ def test_every_assignment_is_within_the_cutoff_by_network_distance(helsinki_plan
     assert (p.assignments["walk_m"].to_numpy() >= straight.to_numpy() - 1).all()
 
 
-def test_each_covered_cluster_goes_to_its_nearest_open_site(helsinki_plan):
+def test_each_covered_cluster_goes_to_its_nearest_open_site(helsinki_plan, walk_digraph):
     p = helsinki_plan
-    G = nx.DiGraph()
-    for u, v, length in p.walk_graph.edges(data="length"):
-        if not G.has_edge(u, v) or G[u][v]["length"] > length:
-            G.add_edge(u, v, length=length)
+    G = walk_digraph
     dist = {
         row.site_id: nx.single_source_dijkstra_path_length(
             G, row.node, cutoff=p.scenario.walk_m, weight="length"
