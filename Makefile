@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: plan test lint bench clean
+.PHONY: plan test lint bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# headless Chromium (Debian) and the local Leaflet/folium assets (npm) for the map tests
+browser-deps:
+	bash tests/browser/setup.sh
+
+test: lint browser-deps
 	$(BIN)/python -m pytest
 
 clean:

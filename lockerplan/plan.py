@@ -34,7 +34,7 @@ from .distances import (
 from .errors import InputError
 from .export import gis_layers, write_plan
 from .inputs import read_points
-from .maps import coverage_map
+from .maps import plan_map
 from .network import graph_from_osm
 from .osm import check_osm_file, default_osm_path, read_buildings, read_pois
 from .routing import Fleet, RoutingResult, default_hub, route_vans
@@ -179,17 +179,13 @@ class Plan:
         )
         return f"<b>Plan {html.escape(self.name)}</b><table>{body}</table><small>Use <code>.map()</code> for the map.</small>"
 
-    def map(self) -> folium.Map:
-        """The interactive coverage map (a :class:`folium.Map`; displays inline in Jupyter)."""
-        return coverage_map(
-            self.demand,
-            self.candidates,
-            self.sites,
-            self.catchments,
-            self.hubs,
-            self.routes,
-            self.kpis,
-        )
+    def map(self, **options: Any) -> folium.Map:
+        """The interactive coverage map (a :class:`folium.Map`; displays inline in Jupyter).
+
+        ``options`` go to :func:`lockerplan.maps.coverage_map` (e.g. ``cell_m=500``,
+        ``minimap=False``).
+        """
+        return plan_map(self, **options)
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The plan's layers under their GIS names (facilities, demand_points,

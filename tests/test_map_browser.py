@@ -1,0 +1,343 @@
+"""The coverage map in a real browser (headless Debian Chromium, offline).
+
+Prerequisites come from ``tests/browser/setup.sh`` (run automatically when something
+is missing): Debian's ``chromium`` (apt-get, as root on CI) and the JS/CSS packages
+of ``tests/browser/package.json`` from the npm registry, cached outside the repo.
+Every CDN request of the page is answered from those npm files and every OSM tile
+request with a generated tile (see ``tests/browser/assets.py``), so the tests need
+no network. They skip only when Chromium is absent and cannot be installed (not
+root); with ``CI`` set they fail instead.
+
+Screenshots are kept in ``$LOCKERPLAN_TEST_ARTIFACTS`` (default
+``tests/artifacts/``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+import lockerplan
+from lockerplan.maps import HIDDEN_LAYERS, LAYERS, plan_map
+
+HERE = Path(__file__).resolve().parent
+XSS = "<img src=x onerror=alert(1)>"
+#: Further names that run script if escaping fails (HTML or JS template literal).
+MORE_PAYLOADS = [
+    '<img src=x onerror="window.__xss=1">',
+    "`;window.__xss=2;`",
+    "${window.__xss=3}",
+    "</script><script>window.__xss=4</script>",
+]
+
+
+def _load_assets():
+    name = "lockerplan_browser_test_assets"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, HERE / "browser" / "assets.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+assets = _load_assets()
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+def artifact_dir() -> Path:
+    """Where screenshots are kept; the default folder ignores itself in git."""
+    path = Path(os.environ.get("LOCKERPLAN_TEST_ARTIFACTS", HERE / "artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if path == HERE / "artifacts" and not ignore.exists():
+        ignore.write_text("# test artifacts (screenshots): never committed\n*\n")
+    return path
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path, reason = assets.ensure_prerequisites()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run on CI: {reason}")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=assets.CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class LoadedMap:
+    """A map page plus everything the page reported while loading and being used."""
+
+    def __init__(self, browser, html_path: Path) -> None:
+        self.router = assets.OfflineRouter()
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.router.install(self.context)
+        self.page = self.context.new_page()
+        self.console: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+        def on_dialog(dialog) -> None:
+            self.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        self.page.on("dialog", on_dialog)
+        self.page.goto(html_path.as_uri(), wait_until="networkidle")
+        try:
+            self.page.wait_for_function(
+                "() => document.querySelectorAll('.leaflet-tile-loaded').length > 0",
+                timeout=15_000,
+            )
+        except sync_api.TimeoutError:
+            raise AssertionError(
+                f"the map did not draw: errors {self.console_errors()}, dialogs {self.dialogs}, "
+                f"blocked {self.router.blocked}"
+            ) from None
+
+    # ---- helpers running in the page
+    MAP_JS = "Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k]).find(v => v instanceof L.Map)"
+
+    def overlay_state(self) -> dict[str, bool]:
+        """Overlay name -> whether it is on the map (from Leaflet's layer control)."""
+        return self.page.evaluate(
+            f"""() => {{
+                const map = {self.MAP_JS};
+                const key = Object.keys(window)
+                    .find(k => k.startsWith("layer_control_") && k.endsWith("_layers"));
+                const out = {{}};
+                for (const [name, layer] of Object.entries(window[key].overlays)) {{
+                    out[name] = map.hasLayer(layer);
+                }}
+                return out;
+            }}"""
+        )
+
+    def checkbox(self, name: str):
+        label = self.page.locator(".leaflet-control-layers-overlays label").filter(has_text=name)
+        return label.locator("input[type=checkbox]")
+
+    def console_errors(self) -> list[str]:
+        return [text for kind, text in self.console if kind == "error"] + self.errors
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def map_html(helsinki_plan, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("map") / "helsinki.html"
+    plan_map(helsinki_plan).save(str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded(browser, map_html):
+    page = LoadedMap(browser, map_html)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def xss_plan(helsinki_plan):
+    """The default plan's candidates as user sites, the open ones renamed to payloads."""
+    cands = helsinki_plan.candidates
+    opened = set(helsinki_plan.sites["candidate_id"])
+    names = list(cands["name"].fillna("").astype(str))
+    payloads = iter([XSS, *MORE_PAYLOADS])
+    for i, cid in enumerate(cands["candidate_id"]):
+        if cid in opened:
+            names[i] = next(payloads, XSS)
+    names[0] = XSS if cands["candidate_id"].iloc[0] not in opened else names[0]
+    user = gpd.GeoDataFrame(
+        {
+            "candidate_id": [f"user{i}" for i in range(len(cands))],
+            "name": names,
+            "kind": cands["kind"].to_numpy(),
+            "category": "user",
+            "source": "user",
+            "source_id": [str(i) for i in range(len(cands))],
+            "existing": False,
+            "capacity": 300.0,
+        },
+        geometry=cands.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+    return lockerplan.plan(candidate_sites=user)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_map_loads_offline_without_console_errors(loaded):
+    assert loaded.router.blocked == [], (
+        f"external requests without a local copy: {loaded.router.blocked}"
+    )
+    assert loaded.router.missing == [], f"npm files missing: {loaded.router.missing}"
+    assert loaded.console_errors() == []
+    assert loaded.router.tiles > 0
+    assert loaded.page.evaluate(f"() => !!({loaded.MAP_JS})")
+    # controls: layers, fullscreen, mini map, scale, KPI panel with the OSM credit
+    for selector in (
+        ".leaflet-control-layers",
+        ".leaflet-control-zoom-fullscreen",
+        ".leaflet-control-minimap",
+        ".leaflet-control-scale",
+        "#lockerplan-kpis",
+    ):
+        assert loaded.page.locator(selector).count() == 1, selector
+    panel = loaded.page.locator("#lockerplan-kpis").inner_text()
+    assert "Coverage" in panel and "%" in panel and "Sites open" in panel
+    attribution = loaded.page.locator(".leaflet-control-attribution").first.inner_text()
+    assert "OpenStreetMap contributors" in attribution
+
+
+def test_every_overlay_is_listed_and_toggles(loaded):
+    state = loaded.overlay_state()
+    assert set(state) == set(LAYERS.values())
+    for key, name in LAYERS.items():
+        assert state[name] is (key not in HIDDEN_LAYERS), name
+        box = loaded.checkbox(name)
+        assert box.count() == 1, f"{name} not in the layer control"
+        before = box.is_checked()
+        box.click()
+        after = loaded.overlay_state()[name]
+        assert after is (not before) and box.is_checked() is after, f"{name} did not toggle"
+        box.click()
+        assert loaded.overlay_state()[name] is before
+    # the heat map draws on its canvas once shown
+    heat = loaded.checkbox(LAYERS["heat"])
+    heat.check()
+    assert loaded.page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    heat.uncheck()
+    assert loaded.console_errors() == []
+
+
+def click_site(page: LoadedMap, site_id: str) -> None:
+    """Click an open site's marker as a user would, with the hub markers hidden.
+
+    The default hub sits at the centre of demand and may cover a site's marker; a
+    user would untick the Hubs layer to reach it, and so does the test.
+    """
+    marker = page.page.locator(f".leaflet-marker-pane [title='Open site {site_id}']")
+    assert marker.count() == 1
+    page.checkbox(LAYERS["hubs"]).uncheck()
+    try:
+        marker.click()
+    finally:
+        page.checkbox(LAYERS["hubs"]).check()
+
+
+def test_clicking_an_open_site_opens_its_popup(loaded, helsinki_plan):
+    site = helsinki_plan.sites.iloc[0]
+    click_site(loaded, site["site_id"])
+    popup = loaded.page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible", timeout=5000)
+    text = popup.inner_text()
+    assert site["site_id"] in text
+    assert "Assigned" in text and "Mean walk" in text and "Kind" in text
+    if site["name"]:
+        assert site["name"] in text
+    if str(site["source_id"]).startswith(("node/", "way/")):
+        assert "OSM id" in text and site["source_id"] in text
+    loaded.page.locator(".leaflet-popup-close-button").click()
+    loaded.page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
+    assert loaded.console_errors() == []
+
+
+def test_screenshot_is_not_blank(loaded):
+    from PIL import Image
+
+    loaded.page.mouse.move(1390, 450)  # away from features: no tooltip in the picture
+    loaded.page.wait_for_timeout(200)
+    path = artifact_dir() / "coverage_map.png"
+    png = loaded.page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    assert img.size == (1400, 900)
+    small = img.resize((350, 225))
+    colours = small.getcolors(maxcolors=350 * 225)
+    assert len(colours) > 200, "screenshot has almost no distinct colours"
+    background = max(colours)[1]
+    share_bg = max(colours)[0] / (350 * 225)
+    assert share_bg < 0.8, f"{share_bg:.0%} of the screenshot is one colour {background}"
+    # covered (green) and uncovered (red) demand circles are drawn
+    px = list(small.getdata())
+    greenish = sum(1 for r, g, b in px if g > r + 40 and g > b + 40)
+    reddish = sum(1 for r, g, b in px if r > g + 60 and r > b + 60)
+    assert greenish > 50 and reddish > 20
+
+
+def test_xss_candidate_shows_as_text_and_runs_nothing(browser, xss_plan, tmp_path):
+    names = set(xss_plan.sites["name"])
+    assert XSS in names, "the payload candidate was not opened"
+    path = tmp_path / "xss.html"
+    plan_map(xss_plan).save(str(path))
+    page = LoadedMap(browser, path)
+    try:
+        row = xss_plan.sites[xss_plan.sites["name"] == XSS].iloc[0]
+        click_site(page, row["site_id"])
+        popup = page.page.locator(".leaflet-popup-content").filter(has_text=row["site_id"])
+        popup.first.wait_for(state="visible", timeout=5000)
+        text = popup.first.inner_text()
+        assert XSS in text, "the name is not shown as text"
+        assert "Capacity" in text and "300 parcels/day" in text and "Utilisation" in text
+        page.page.wait_for_timeout(300)  # popup fade-in
+        shot = artifact_dir() / "xss_popup.png"
+        page.page.screenshot(path=str(shot))
+        print(f"screenshot: {shot}")
+        # show every overlay, then open every popup and tooltip
+        for name in LAYERS.values():
+            page.checkbox(name).check()
+        popups = page.page.evaluate(
+            f"""() => {{
+                const map = {page.MAP_JS};
+                const texts = [];
+                map.eachLayer(l => {{
+                    if (l.getPopup && l.getPopup()) {{
+                        l.openPopup();
+                        texts.push(l.getPopup().getElement().innerText);
+                        l.closePopup();
+                    }}
+                }});
+                map.eachLayer(l => {{
+                    try {{ if (l.getTooltip && l.getTooltip()) l.openTooltip(); }} catch (e) {{}}
+                }});
+                return texts;
+            }}"""
+        )
+        assert len(popups) == len(xss_plan.sites)
+        for payload in [XSS, *MORE_PAYLOADS]:
+            if payload in names:
+                assert any(payload in t for t in popups), f"{payload!r} not shown as text"
+        tooltips = page.page.locator(".leaflet-tooltip").all_inner_texts()
+        assert any(XSS in t for t in tooltips)
+        page.page.wait_for_timeout(200)
+        assert page.dialogs == [], f"script ran: {page.dialogs}"
+        assert page.page.evaluate("() => window.__xss") is None
+        assert page.page.locator("img[src='x']").count() == 0
+        assert not [u for u in page.requests if u.endswith("/x")], "the payload image was requested"
+        assert page.console_errors() == []
+    finally:
+        page.close()

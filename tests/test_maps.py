@@ -1,0 +1,314 @@
+"""The coverage map's HTML and the equity grid (no browser; see test_map_browser.py)."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from lockerplan.equity import CELL_COLUMNS, coverage_by_cell, equity_summary, underserved_cells
+from lockerplan.errors import InputError
+from lockerplan.maps import LAYERS, coverage_map, escape, kpi_panel_html, plan_map
+
+XSS = "<img src=x onerror=alert(1)>"
+#: Names that would run script if they reached the page unescaped, or broke out of
+#: the JavaScript template literals folium puts tooltips and popups in.
+PAYLOADS = [
+    XSS,
+    "`;window.__xss=1;`",
+    "${window.__xss=2}",
+    "</script><script>window.__xss=3</script>",
+    "back\\slash \\u0060 'single' \"double\" & amp",
+]
+
+UTM = "EPSG:32635"  # Helsinki's UTM zone
+
+
+def _utm_points(xy: list[tuple[float, float]], **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs=UTM).to_crs(
+        "EPSG:4326"
+    )
+
+
+# --------------------------------------------------------------------------- equity
+
+
+def test_coverage_by_cell_sums_shares_and_ids():
+    # two points in cell (0, 0) of the 250 m grid, one in cell (1, 0), one in (0, 2)
+    base_x, base_y = 385_000.0, 6_671_000.0
+    pts = _utm_points(
+        [
+            (base_x + 10, base_y + 10),
+            (base_x + 200, base_y + 240),
+            (base_x + 260, base_y + 5),
+            (base_x + 100, base_y + 600),
+        ],
+        parcels_per_day=[10.0, 30.0, 5.0, 2.0],
+        covered=[True, False, True, False],
+    )
+    cells = coverage_by_cell(pts, cell_m=250)
+    assert list(cells.columns[:-1]) == CELL_COLUMNS
+    assert cells.crs.to_epsg() == 4326
+    by_id = cells.set_index("cell_id")
+    first = by_id.loc["E385000_N6671000"]
+    assert first["clusters"] == 2 and first["uncovered_clusters"] == 1
+    assert first["parcels_per_day"] == pytest.approx(40.0)
+    assert first["covered_parcels_per_day"] == pytest.approx(10.0)
+    assert first["uncovered_parcels_per_day"] == pytest.approx(30.0)
+    assert first["coverage_share"] == pytest.approx(0.25)
+    assert by_id.loc["E385250_N6671000", "coverage_share"] == 1.0
+    assert by_id.loc["E385000_N6671500", "coverage_share"] == 0.0
+    assert cells["parcels_per_day"].sum() == pytest.approx(47.0)
+    # cells are 250 m squares in the UTM CRS
+    areas = cells.to_crs(UTM).area
+    assert np.allclose(areas, 250 * 250, rtol=1e-6)
+    assert cells.attrs["cell_m"] == 250.0
+
+
+def test_coverage_by_cell_grid_size_and_stable_ids():
+    pts = _utm_points(
+        [(385_010.0, 6_671_010.0), (385_300.0, 6_671_010.0)],
+        parcels_per_day=[1.0, 1.0],
+        covered=[True, True],
+    )
+    assert len(coverage_by_cell(pts, cell_m=250)) == 2
+    big = coverage_by_cell(pts, cell_m=500)
+    assert list(big["cell_id"]) == ["E385000_N6671000"]
+    assert big["clusters"].iloc[0] == 2
+
+
+def test_coverage_by_cell_validates_input():
+    pts = _utm_points([(385_000.0, 6_671_000.0)], parcels_per_day=[1.0], covered=[True])
+    with pytest.raises(InputError, match="cell_m"):
+        coverage_by_cell(pts, cell_m=0)
+    with pytest.raises(InputError, match="covered"):
+        coverage_by_cell(pts.drop(columns="covered"))
+    empty = coverage_by_cell(pts.iloc[:0])
+    assert len(empty) == 0 and set(CELL_COLUMNS) <= set(empty.columns)
+
+
+def test_equity_of_the_helsinki_plan(helsinki_plan):
+    p = helsinki_plan
+    cells = coverage_by_cell(p.demand, cell_m=250)
+    assert cells["parcels_per_day"].sum() == pytest.approx(p.demand["parcels_per_day"].sum(), 1e-3)
+    uncovered = p.demand.loc[~p.demand["covered"], "parcels_per_day"].sum()
+    assert cells["uncovered_parcels_per_day"].sum() == pytest.approx(uncovered, abs=0.05)
+    assert cells["coverage_share"].between(0, 1).all()
+    under = underserved_cells(cells)
+    assert (under["uncovered_parcels_per_day"] > 0).all()
+    assert under["uncovered_parcels_per_day"].is_monotonic_decreasing
+    summary = equity_summary(cells)
+    assert summary["cells"] == len(cells)
+    assert summary["underserved_cells"] == len(under)
+    assert summary["underserved_parcels_per_day"] == pytest.approx(uncovered, abs=0.05)
+    # every cell polygon holds the demand it counts
+    joined = gpd.sjoin(p.demand[["geometry"]], cells[["cell_id", "geometry"]], predicate="within")
+    assert joined["cell_id"].value_counts().sort_index().to_dict() == (
+        cells.set_index("cell_id")["clusters"].sort_index().to_dict()
+    )
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def test_escape_covers_html_and_template_literals():
+    assert escape(XSS) == "&lt;img src=x onerror=alert(1)&gt;"
+    out = escape("`${x}`\\")
+    assert not set(out) & set("`$\\<>")
+    assert escape(None) == "" and escape(float("nan")) == ""
+
+
+def _tiny_plan(names: list[str], **site_cols) -> dict:
+    """A synthetic plan in central Helsinki with the given site names."""
+    n = len(names)
+    lon = 24.94 + 0.002 * np.arange(n)
+    lat = np.full(n, 60.168)
+    cands = gpd.GeoDataFrame(
+        {
+            "candidate_id": [f"user{i}" for i in range(n)],
+            "name": names,
+            "kind": ["cabinet", "pickup_point"] * (n // 2) + ["cabinet"] * (n % 2),
+            "category": "user",
+            "source": "user",
+            "source_id": [str(i) for i in range(n)],
+            "existing": False,
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+    sites = cands.copy()
+    sites.insert(0, "site_id", [f"site{i + 1}" for i in range(n)])
+    sites["parcels_per_day"] = 50.0
+    sites["clusters"] = 2
+    sites["mean_walk_m"] = 210.0
+    for col, value in site_cols.items():
+        sites[col] = value
+    demand = gpd.GeoDataFrame(
+        {
+            "cluster_id": ["c0", "c1", "c2"],
+            "parcels_per_day": [20.0, 30.0, 5.0],
+            "covered": [True, True, False],
+            "site_id": ["site1", "site1", None],
+            "walk_m": [120.0, 300.0, np.nan],
+        },
+        geometry=gpd.points_from_xy([24.941, 24.942, 24.95], [60.169, 60.167, 60.172]),
+        crs="EPSG:4326",
+    )
+    catchments = gpd.GeoDataFrame(
+        {"site_id": sites["site_id"]},
+        geometry=[
+            box(x - 0.002, y - 0.001, x + 0.002, y + 0.001) for x, y in zip(lon, lat, strict=True)
+        ],
+        crs="EPSG:4326",
+    )
+    hubs = gpd.GeoDataFrame(
+        {"hub_id": ["hub0"], "name": [names[0]]},
+        geometry=[Point(24.945, 60.17)],
+        crs="EPSG:4326",
+    )
+    routes = gpd.GeoDataFrame(
+        {
+            "route_id": ["van1"],
+            "hub_id": ["hub0"],
+            "stops": [2],
+            "site_ids": ["site1;site2"],
+            "parcels": [150],
+            "km": [3.2],
+            "hours": [0.8],
+        },
+        geometry=[LineString([(24.945, 60.17), (lon[0], lat[0]), (lon[-1], lat[-1])])],
+        crs="EPSG:4326",
+    )
+    kpis = {
+        "name": names[0],
+        "sites_open": n,
+        "demand_parcels_per_day": 55.0,
+        "covered_parcels_per_day": 50.0,
+        "coverage_share": 50 / 55,
+        "mean_walk_m": 210.0,
+        "walk_m": 400.0,
+        "route_km": 3.2,
+        "route_hours": 0.8,
+        "vans_used": 1,
+        "solver_status": "optimal",
+        "solver_gap": 0.0,
+    }
+    return dict(
+        demand=demand,
+        candidates=cands,
+        sites=sites,
+        catchments=catchments,
+        hubs=hubs,
+        routes=routes,
+        kpis=kpis,
+    )
+
+
+def _render(fmap: folium.Map) -> str:
+    return fmap.get_root().render()
+
+
+def test_user_text_is_escaped_once_everywhere():
+    plan = _tiny_plan(PAYLOADS)
+    plan["sites"].loc[4, "kind"] = "<b>odd kind</b>"
+    html = _render(coverage_map(**plan))
+    assert "<b>odd kind" not in html and "&lt;b&gt;odd kind" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&amp;lt;" not in html  # not escaped twice
+    assert "window.__xss" not in html.replace("window.__xss=", "")  # no raw payload code
+    for payload in PAYLOADS[1:4]:
+        assert payload not in html
+    assert "</script><script>window" not in html
+
+
+def test_map_has_every_layer_control_and_plugin(helsinki_plan):
+    fmap = plan_map(helsinki_plan)
+    assert isinstance(fmap, folium.Map)
+    html = _render(fmap)
+    for name in LAYERS.values():
+        assert name in html
+    assert "OpenStreetMap contributors" in html
+    assert "L.control.layers" in html
+    assert "L.control.fullscreen" in html
+    assert "L.Control.MiniMap" in html
+    assert "L.heatLayer" in html
+    assert "lockerplan-kpis" in html
+    # one popup per open site, one marker per hub
+    assert html.count("L.popup(") >= len(helsinki_plan.sites)
+    # the old call in Plan.map() keeps working
+    assert isinstance(helsinki_plan.map(), folium.Map)
+
+
+def test_site_popup_shows_capacity_and_utilisation_when_present():
+    plain = _render(coverage_map(**_tiny_plan(["A", "B"])))
+    assert "Utilisation" not in plain and "Capacity" not in plain
+    assert "Input row" in plain and "Mean walk" in plain and "210 m" in plain
+    with_cap = _render(coverage_map(**_tiny_plan(["A", "B"], capacity=[100.0, np.nan])))
+    assert "Capacity" in with_cap and "100 parcels/day" in with_cap
+    assert "Utilisation" in with_cap and "50 %" in with_cap
+    util = _render(coverage_map(**_tiny_plan(["A", "B"], utilisation=[0.9, 0.25])))
+    assert "90 %" in util and "25 %" in util
+
+
+def test_osm_sites_link_to_openstreetmap():
+    plan = _tiny_plan(["A", "B"])
+    plan["sites"]["source"] = "osm"
+    plan["sites"]["source_id"] = ["node/123", "way/45"]
+    html = _render(coverage_map(**plan))
+    assert "https://www.openstreetmap.org/node/123" in html
+    assert "OSM id" in html
+
+
+def test_route_tooltip_has_km_stops_and_load():
+    html = _render(coverage_map(**_tiny_plan(["A", "B"]), van_capacity=200))
+    m = re.search(r"Van van1 from hub hub0: ([^`]*)`", html)
+    assert m, "route tooltip missing"
+    tip = m.group(1)
+    assert "2 stops" in tip and "site1, site2" in tip
+    assert "load 150 parcels (75 % of the van)" in tip and "3.2 km" in tip
+
+
+def test_kpi_panel_with_and_without_costs():
+    plan = _tiny_plan(["A", "B"])
+    base = kpi_panel_html(plan["kpis"], sites=plan["sites"])
+    assert "90.9 %" in base and "1 cabinet, 1 pickup point" in base
+    assert "Cost per parcel" not in base and "door-to-door" not in base
+    kpis = {
+        **plan["kpis"],
+        "lockers": {
+            "km": 15.8,
+            "driver_hours": 3.8,
+            "vans": 8,
+            "cost_per_parcel": 0.42,
+            "currency": "EUR",
+        },
+        "door_to_door": {"km": 60.0, "driver_hours": 20.0, "vans": 12, "cost_per_parcel": 1.9},
+    }
+    panel = kpi_panel_html(kpis, sites=plan["sites"])
+    assert "Cost per parcel</th><td>0.42 EUR" in panel
+    assert "Lockers vs door-to-door" in panel
+    assert "60.0" in panel and "-74 %" in panel
+    assert "CO" not in panel  # co2 rows only when given
+
+
+def test_map_of_an_empty_plan_still_renders():
+    plan = _tiny_plan(["A", "B"])
+    for key in ("sites", "catchments", "routes", "candidates"):
+        plan[key] = plan[key].iloc[:0]
+    plan["demand"]["covered"] = False
+    html = _render(coverage_map(**plan))
+    assert "Underserved" in html and LAYERS["sites"] in html
+
+
+def test_cells_can_be_passed_in():
+    plan = _tiny_plan(["A", "B"])
+    cells = coverage_by_cell(plan["demand"], cell_m=1000)
+    html = _render(coverage_map(**plan, cells=cells))
+    assert "1000 m cell" in html
+    assert isinstance(pd.DataFrame(cells), pd.DataFrame)
