@@ -4,7 +4,8 @@ Layer names follow the location-allocation vocabulary of GIS tools (ArcGIS
 Network Analyst, QGIS plug-ins): ``facilities`` (open sites), ``candidates``
 (all candidate facilities), ``demand_points`` (demand clusters), ``allocation_lines``
 (demand point -> facility), ``catchments`` (service areas), ``depots`` (hubs) and
-``routes``; the raw per-building demand is ``buildings``. Every layer is in
+``routes``; ``coverage_cells`` holds the coverage share per 250 m grid cell (equity)
+and ``buildings`` the raw per-building demand. Every layer is in
 EPSG:4326 with its CRS recorded, so QGIS opens it in place; CSV tables carry
 ``lon``/``lat`` for points and ``wkt`` for other geometries.
 """
@@ -23,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .equity import coverage_by_cell
 from .settings import OSM_ATTRIBUTION
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,6 +41,7 @@ GIS_LAYERS = (
     "catchments",
     "depots",
     "routes",
+    "coverage_cells",
     "buildings",
 )
 
@@ -53,6 +56,7 @@ def gis_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
         "catchments": plan.catchments,
         "depots": plan.hubs,
         "routes": plan.routes,
+        "coverage_cells": coverage_by_cell(plan.demand),
         "buildings": plan.demand_points,
     }
     return {name: layers[name] for name in GIS_LAYERS}

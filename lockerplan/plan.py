@@ -31,6 +31,7 @@ from .distances import (
     snap_points,
     walking_distance_matrix,
 )
+from .equity import coverage_by_cell, equity_summary
 from .errors import InputError
 from .export import gis_layers, write_plan
 from .inputs import read_points
@@ -536,6 +537,7 @@ def plan_study_area(
         "dropped": len(dropped_df),
         "dropped_parcels_per_day": round(float(dropped_df["parcels_per_day"].sum()), 2),
         "unserved_sites": len(routing.unserved),
+        "equity": equity_summary(coverage_by_cell(clusters)),
         "runtime_s": round(area.prepare_s + time.perf_counter() - t0, 2),
     }
     return Plan(
