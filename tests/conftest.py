@@ -15,6 +15,15 @@ def bench_path() -> Path:
     return Path(os.environ.get("LOCKERPLAN_BENCH_DIR", ROOT.parent / "shared" / "bench"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_dir(tmp_path_factory):
+    """Keep the network cache of the test session out of the user's ~/.cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LOCKERPLAN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def bench_dir() -> Path:
     """Benchmark data; tests that need it skip when it is absent (outside users)."""

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyogrio
 import pytest
 from click.testing import CliRunner
 
@@ -111,3 +112,63 @@ def test_installed_command_reports_errors_without_traceback(tmp_path, args):
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error: ") and "Traceback" not in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_plan_from_an_order_file_reports_what_it_dropped(tmp_path):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "lon,lat,parcels\n24.940,60.168,30\n24.945,60.170,12\n24.950,60.172,8\nabc,60.1,3\n"
+    )
+    code, out, err = run(
+        "plan",
+        "--demand",
+        str(orders),
+        "--demand-weight",
+        "parcels",
+        "--out",
+        str(tmp_path / "o"),
+        "--sites",
+        "2",
+    )
+    assert code == 0, err
+    summary = json.loads((tmp_path / "o" / "helsinki" / "summary.json").read_text())
+    assert summary["demand_source"] == "demand_file"
+    assert summary["demand_parcels_per_day"] == pytest.approx(50.0)
+    assert summary["demand_read_parcels_per_day"] == pytest.approx(53.0)
+    dropped = (tmp_path / "o" / "helsinki" / "dropped.csv").read_text()
+    assert "row 4" in dropped and "coordinates" in dropped
+
+
+def test_plan_from_a_population_grid(tmp_path, bench_dir):
+    grid = bench_dir / "osm" / "helsinki_population_grid_2020.gpkg"
+    code, out, err = run(
+        "plan", "--population", str(grid), "--out", str(tmp_path), "--sites", "3", "-q"
+    )
+    assert code == 0, err
+    summary = json.loads((tmp_path / "helsinki" / "summary.json").read_text())
+    assert summary["demand_source"] == "population_grid"
+    # the grid reaches beyond the extract: what lies outside is reported, not planned
+    assert summary["demand_read_parcels_per_day"] > summary["demand_parcels_per_day"] > 0
+    assert "outside" in (tmp_path / "helsinki" / "dropped.csv").read_text()
+
+
+def test_place_without_internet_is_a_one_line_error(tmp_path, monkeypatch):
+    import osmnx
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("Failed to resolve 'nominatim.openstreetmap.org'")
+
+    monkeypatch.setattr(osmnx, "graph_from_place", offline)
+    code, out, err = run("plan", "--place", "Kamppi, Helsinki", "--out", str(tmp_path / "o"))
+    assert code == 2 and err.startswith("error: --place 'Kamppi, Helsinki'")
+    assert "internet" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_demand_command_writes_layers_and_heat_map(tmp_path):
+    code, out, err = run("demand", "--out", str(tmp_path))
+    assert code == 0, err
+    assert {p.name for p in tmp_path.iterdir()} >= {"helsinki_demand.gpkg", "helsinki_demand.html"}
+    layers = {name for name, _ in pyogrio.list_layers(tmp_path / "helsinki_demand.gpkg")}
+    assert {"demand_points", "demand_clusters"} <= layers
+    assert "L.heatLayer(" in (tmp_path / "helsinki_demand.html").read_text()

@@ -1,0 +1,150 @@
+"""A small disk cache for loaded street networks and converted extracts.
+
+Entries are keyed by the *content* hash of the input file (SHA-256), so a changed
+file never gets a stale graph, plus everything else that changes the result (the
+network type, loader settings and :data:`CACHE_VERSION`). Files are written to a
+temporary file in the cache folder and renamed into place, so a crash never leaves
+a half-written entry.
+
+The folder is ``$LOCKERPLAN_CACHE_DIR`` when set, else ``~/.cache/lockerplan``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Bump when the cached objects change shape; old entries are then ignored.
+CACHE_VERSION = 1
+
+#: Environment variable that overrides the cache folder.
+CACHE_ENV = "LOCKERPLAN_CACHE_DIR"
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def cache_dir(path: str | Path | None = None) -> Path:
+    """The cache folder: ``path``, else ``$LOCKERPLAN_CACHE_DIR``, else ``~/.cache/lockerplan``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        An explicit folder (created when missing).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> cache_dir("/tmp/lp-cache").name
+    'lp-cache'
+    """
+    if path is None:
+        path = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "lockerplan"
+    return Path(path).expanduser()
+
+
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file's content (hex), memoised per path, size and mtime in a process.
+
+    Examples
+    --------
+    >>> from lockerplan.osm import default_osm_path
+    >>> len(file_hash(default_osm_path()))
+    64
+    """
+    path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+def cache_key(*parts: object) -> str:
+    """A short, file-name-safe key from the given parts and :data:`CACHE_VERSION`.
+
+    Examples
+    --------
+    >>> cache_key("abc", "walk") == cache_key("abc", "walk")
+    True
+    >>> cache_key("abc", "walk") == cache_key("abc", "drive")
+    False
+    """
+    text = repr((CACHE_VERSION, *parts)).encode()
+    return hashlib.sha256(text).hexdigest()[:32]
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; rename it to ``dest`` when the block succeeds.
+
+    The temporary name keeps ``dest``'s suffixes (writers such as pyosmium pick the
+    format from them). On error the temporary file is removed and ``dest`` is untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> dest = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> with atomic_path(dest) as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> dest.read_text()
+    'hello'
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    suffix = "".join(dest.suffixes) or ".tmp"
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    tmp_path.unlink()  # writers that refuse to overwrite get a fresh name
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def load(key: str, directory: str | Path | None = None) -> Any | None:
+    """Return the cached object for ``key``, or None when absent or unreadable."""
+    path = cache_dir(directory) / f"{key}.pkl"
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as fh:
+            obj = pickle.load(fh)
+    except Exception as exc:  # a corrupt or foreign entry is a miss, never an error
+        log.warning("ignoring unreadable cache entry %s: %s", path, exc)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    log.info("cache hit: %s", path)
+    return obj
+
+
+def store(key: str, obj: Any, directory: str | Path | None = None) -> Path | None:
+    """Pickle ``obj`` under ``key`` atomically; return the path (None if the folder is not writable)."""
+    path = cache_dir(directory) / f"{key}.pkl"
+    try:
+        with atomic_path(path) as tmp, tmp.open("wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:
+        log.warning("cannot write cache entry %s: %s", path, exc)
+        return None
+    log.info("cached %s", path)
+    return path
