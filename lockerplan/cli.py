@@ -133,6 +133,34 @@ def _scenario_options(func: Callable) -> Callable:
             "[default: one hub on the drive network nearest the centre of demand]",
         ),
         click.option(
+            "--window",
+            type=str,
+            default=None,
+            metavar="HH:MM-HH:MM",
+            help="Replenishment window: every site visit starts inside it, e.g. 06:00-10:00.  [default: none]",
+        ),
+        click.option(
+            "--max-trips",
+            type=str,
+            default=None,
+            metavar="N",
+            help=f"Trips per van and day (vans reload at the hub between trips).  [default: {_DEFAULTS.max_trips}]",
+        ),
+        click.option(
+            "--failure-rate",
+            type=str,
+            default=None,
+            metavar="SHARE",
+            help=f"Door-to-door baseline: share of first delivery attempts that fail and are re-delivered.  [default: {_DEFAULTS.failure_rate:g}]",
+        ),
+        click.option(
+            "--no-door-to-door",
+            "door_to_door",
+            flag_value=False,
+            default=None,
+            help="Skip the door-to-door baseline (lockers vs home delivery) to save time.",
+        ),
+        click.option(
             "--name",
             type=str,
             default=None,
@@ -465,14 +493,14 @@ def _parse(options: dict[str, Any]) -> dict[str, Any]:
     for key, value in options.items():
         if value is None:
             continue
-        if key in ("demand_days", "peak_factor"):
+        if key in ("demand_days", "peak_factor", "failure_rate"):
             try:
                 value = float(value)
             except ValueError:
                 raise InputError(
                     f"--{key.replace('_', '-')} must be a number, got {value!r}."
                 ) from None
-        elif key in ("sites", "seed"):
+        elif key in ("sites", "seed", "max_trips"):
             try:
                 value = int(value)
             except ValueError:

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from . import candidates as cand_mod
 from . import demand as demand_mod
+from .costs import CostModel, compare_last_mile, routing_kpis
 from .distances import (
     GraphArrays,
     catchment_polygons,
@@ -45,7 +46,7 @@ from .osm import (
     read_buildings,
     read_pois,
 )
-from .routing import Fleet, RoutingResult, default_hub, route_vans
+from .routing import Fleet, RoutingResult, default_hub, route_door_to_door, route_vans
 from .scenario import Scenario
 from .siting import SitingResult, solve_mclp
 
@@ -154,6 +155,19 @@ class Plan:
             f"  routes         {k['vans_used']:10d} vans, {k['route_km']:.1f} km, "
             f"{k['route_hours']:.1f} h from {k['hubs']} hub(s)",
         ]
+        if "cost_per_day" in k:
+            lines.append(
+                f"  cost           {k['cost_per_day']:10,.0f} {k['currency']}/day, "
+                f"{k['cost_per_parcel'] or 0:.2f} per parcel, {k['co2_kg_per_day']:.1f} kg CO2/day"
+            )
+        if isinstance(k.get("door_to_door"), dict):
+            d = k["door_to_door"]
+            lines.append(
+                f"  door-to-door   {d['cost']:10,.0f} {k['currency']}/day, "
+                f"{d['cost_per_parcel'] or 0:.2f} per parcel, {d['vans']} vans, {d['km']:.1f} km, "
+                f"{d['driver_hours']:.1f} h, {d['co2_kg']:.1f} kg CO2/day "
+                f"({100 * d['failure_rate']:.0f} % failed first attempts re-delivered)"
+            )
         if k["dropped"]:
             lines.append(
                 f"  dropped        {k['dropped']:10d} items, {k['dropped_parcels_per_day']:.1f} parcels/day "
@@ -234,6 +248,21 @@ SOLVE_FIELDS = frozenset(
         "stop_service_s",
         "parcel_service_s",
         "routing_iterations",
+        "start_h",
+        "window",
+        "max_trips",
+        "reload_s",
+        "returns_share",
+        "currency",
+        "vehicle_per_day",
+        "energy_per_km",
+        "driver_per_hour",
+        "cabinet_per_day",
+        "pickup_point_per_day",
+        "co2_kg_per_km",
+        "door_to_door",
+        "failure_rate",
+        "handover_s",
         "out",
         "name",
     }
@@ -530,7 +559,24 @@ def plan_study_area(
 
         hubs = area.hubs if area.hubs is not None else default_hub(area.drive_arrays, clusters)
         fleet = Fleet(
-            sc.van_capacity, sc.vans_per_hub, sc.shift_h, sc.stop_service_s, sc.parcel_service_s
+            sc.van_capacity,
+            sc.vans_per_hub,
+            sc.shift_h,
+            sc.stop_service_s,
+            sc.parcel_service_s,
+            start_h=sc.start_h,
+            window=sc.window,
+            max_trips=sc.max_trips,
+            reload_s=sc.reload_s,
+        )
+        costs = CostModel(
+            vehicle_per_day=sc.vehicle_per_day,
+            energy_per_km=sc.energy_per_km,
+            driver_per_hour=sc.driver_per_hour,
+            cabinet_per_day=sc.cabinet_per_day,
+            pickup_point_per_day=sc.pickup_point_per_day,
+            co2_kg_per_km=sc.co2_kg_per_km,
+            currency=sc.currency,
         )
         routing = route_vans(
             area.drive_arrays,
@@ -540,9 +586,28 @@ def plan_study_area(
             max_snap_m=sc.max_snap_m,
             seed=sc.seed,
             iterations=sc.routing_iterations,
+            costs=costs,
+            returns_share=sc.returns_share,
         )
         for _, row in routing.unserved.iterrows():
-            dropped.append(("sites", row["site_id"], 0.0, f"not routed: {row['reason']}"))
+            dropped.append(
+                ("sites", row["site_id"], float(row["parcels"]), f"not routed: {row['reason']}")
+            )
+        comparison = None
+        if sc.door_to_door:
+            d2d = route_door_to_door(
+                area.drive_arrays,
+                hubs,
+                clusters[clusters["covered"].to_numpy()],
+                fleet,
+                failure_rate=sc.failure_rate,
+                handover_s=sc.handover_s,
+                max_snap_m=sc.max_snap_m,
+                seed=sc.seed,
+                iterations=sc.routing_iterations,
+                costs=costs,
+            )
+            comparison = compare_last_mile(routing, d2d, sites, costs)
         _step(bar, "routing")
     finally:
         bar.close()
@@ -597,6 +662,17 @@ def plan_study_area(
         "equity": equity_summary(coverage_by_cell(clusters)),
         "runtime_s": round(area.prepare_s + time.perf_counter() - t0, 2),
     }
+    lockers_kpis = (
+        comparison["lockers"] if comparison else routing_kpis(routing, costs, sites=sites)
+    )
+    kpis["currency"] = costs.currency
+    kpis["cost_per_day"] = lockers_kpis["cost"]
+    kpis["cost_per_parcel"] = lockers_kpis["cost_per_parcel"]
+    kpis["co2_kg_per_day"] = lockers_kpis["co2_kg"]
+    kpis["lockers"] = lockers_kpis
+    if comparison:
+        kpis["door_to_door"] = comparison["door_to_door"]
+        kpis["door_to_door_savings"] = comparison["savings"]
     return Plan(
         scenario=sc,
         demand_points=points,

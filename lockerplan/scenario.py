@@ -100,6 +100,23 @@ class Scenario:
     stop_service_s: int = _f(300, "routing")
     parcel_service_s: int = _f(6, "routing")
     routing_iterations: int = _f(3000, "routing")
+    start_h: float = _f(6.0, "routing", help="vans leave the hub at this hour")
+    window: str | None = _f(None, "routing", help="replenishment window, e.g. '06:00-10:00'")
+    max_trips: int = _f(3, "routing", help="trips per van per day (reload at the hub)")
+    reload_s: int = _f(600, "routing", help="loading time at the hub per trip, seconds")
+    returns_share: float = _f(0.0, "routing", help="returns posted per delivered parcel")
+    # costs (currency per day; sources in lockerplan.costs)
+    currency: str = _f("EUR", "costs")
+    vehicle_per_day: float = _f(40.0, "costs")
+    energy_per_km: float = _f(0.15, "costs")
+    driver_per_hour: float = _f(30.0, "costs")
+    cabinet_per_day: float = _f(10.0, "costs")
+    pickup_point_per_day: float = _f(6.0, "costs")
+    co2_kg_per_km: float = _f(0.25, "costs")
+    # door-to-door baseline
+    door_to_door: bool = _f(True, "costs", help="route the door-to-door baseline too")
+    failure_rate: float = _f(0.10, "costs", help="failed first home-delivery attempts")
+    handover_s: int = _f(90, "costs", help="seconds per parcel at the door")
 
     @classmethod
     def from_toml(cls, path: str | Path, **overrides: Any) -> Scenario:
@@ -182,6 +199,26 @@ class Scenario:
         whole("routing_iterations", 1)
         whole("stop_service_s", 0)
         whole("parcel_service_s", 0)
+        whole("max_trips", 1)
+        whole("reload_s", 0)
+        whole("handover_s", 0)
+        for name in (
+            "vehicle_per_day",
+            "energy_per_km",
+            "driver_per_hour",
+            "cabinet_per_day",
+            "pickup_point_per_day",
+            "co2_kg_per_km",
+            "returns_share",
+            "failure_rate",
+        ):
+            positive(name, allow_zero=True)
+        if not self.failure_rate < 1:
+            raise InputError(f"--failure-rate must be below 1, got {self.failure_rate!r}.")
+        if self.window is not None:
+            from .routing import parse_window  # raises InputError naming routing.window
+
+            parse_window(self.window)
         for name in (
             "walk_m",
             "parcels_per_dwelling_per_day",

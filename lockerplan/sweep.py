@@ -43,7 +43,7 @@ TABLE_KPIS = (
     "route_km",
     "route_hours",
     "vans_used",
-    "daily_cost",
+    "cost_per_day",
     "cost_per_parcel",
     "solver_status",
     "solver_gap",
@@ -139,7 +139,7 @@ class SweepResult:
         figs = {}
         for key, column, label in (
             ("coverage_vs_sites", "coverage_share", "parcels covered (%)"),
-            ("cost_vs_sites", "daily_cost", "daily cost"),
+            ("cost_vs_sites", "cost_per_day", "cost per day"),
         ):
             # Figure() without pyplot: no GUI backend, nothing left open between calls
             fig = Figure(figsize=(6.4, 4.0), dpi=100)
@@ -272,7 +272,7 @@ def sweep(
     rows = []
     grid = [(w, n) for w in cutoffs for n in sites]
     for w, n in tqdm(grid, desc="sweep", unit="plan", disable=None if progress else True):
-        p = plan_study_area(area, sites=n, walk_m=w, catchments=False)
+        p = plan_study_area(area, sites=n, walk_m=w, catchments=False, door_to_door=False)
         rows.append({"sites": n, "walk_m": w, **{k: p.kpis.get(k) for k in TABLE_KPIS}})
         log.info("sweep: %d sites, %g m: coverage %.1f %%", n, w, 100 * p.kpis["coverage_share"])
     table = pd.DataFrame(rows)

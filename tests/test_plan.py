@@ -150,7 +150,8 @@ def test_routes_start_and_end_at_the_hub_and_visit_every_open_site(helsinki_plan
     # a site that fits in one van is visited exactly once
     cap = p.scenario.van_capacity
     assert (visits.loc[needed[needed <= cap].index, "count"] == 1).all()
-    assert (p.routes["parcels"] <= cap).all()
+    per_trip = p.route_stops.groupby(["route_id", "trip"])["parcels"].sum()
+    assert (per_trip <= cap).all()
     assert p.kpis["route_km"] == pytest.approx(p.routes["km"].sum(), abs=0.01)
     assert p.routes.geometry.length.gt(0).all()
 
@@ -213,3 +214,18 @@ def test_notebook_view_and_map(helsinki_plan):
     fmap = helsinki_plan.map()
     rendered = fmap.get_root().render()
     assert all(name in rendered for name in LAYERS.values())
+
+
+def test_lockers_are_compared_with_door_to_door_delivery(helsinki_plan):
+    """The business case: the same parcels delivered to the doors, routed the same way."""
+    k = helsinki_plan.kpis
+    lockers, d2d = k["lockers"], k["door_to_door"]
+    for side in (lockers, d2d):
+        assert {"km", "driver_hours", "vans", "cost_per_parcel", "co2_kg"} <= set(side)
+        assert side["km"] > 0 and side["vans"] >= 1
+    # consolidating home stops into a few lockers saves driver time and money per parcel
+    assert lockers["driver_hours"] < d2d["driver_hours"]
+    assert lockers["cost_per_parcel"] < d2d["cost_per_parcel"]
+    assert d2d["failure_rate"] == pytest.approx(0.10)
+    assert k["cost_per_day"] == pytest.approx(lockers["cost"])
+    assert "door-to-door" in helsinki_plan.summary()
