@@ -304,14 +304,33 @@ def read_buildings(path: str | Path) -> gpd.GeoDataFrame:
         gdf = osm.get_buildings()
     except Exception as exc:
         raise InputError(f"--osm: cannot read buildings from {str(path)!r}: {exc}") from exc
-    cols = ["osm_id", "osm_type", "building", "building:levels", "height", "name", "geometry"]
+    return _buildings_table(gdf)
+
+
+def _normalise(gdf: gpd.GeoDataFrame | None, cols: list[str]) -> gpd.GeoDataFrame:
+    """The columns ``cols`` (missing ones empty), EPSG:4326, OSM ids as ``osm_id``."""
     if gdf is None or len(gdf) == 0:
         return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs="EPSG:4326")
     gdf = gdf.rename(columns={"id": "osm_id"})
     for col in cols:
         if col not in gdf:
             gdf[col] = None
-    gdf = gdf[cols].set_crs("EPSG:4326", allow_override=True)
+    return gdf[cols].set_crs("EPSG:4326", allow_override=True)
+
+
+_BUILDING_COLUMNS = [
+    "osm_id",
+    "osm_type",
+    "building",
+    "building:levels",
+    "height",
+    "name",
+    "geometry",
+]
+
+
+def _buildings_table(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    gdf = _normalise(gdf, _BUILDING_COLUMNS)
     gdf = gdf[gdf.geometry.notna() & gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     return gdf.reset_index(drop=True)
 
@@ -359,17 +378,16 @@ def read_pois(path: str | Path) -> gpd.GeoDataFrame:
         raise InputError(
             f"--osm: cannot read points of interest from {str(path)!r}: {exc}"
         ) from exc
-    cols = ["osm_id", "osm_type", "name", "operator", *CANDIDATE_TAGS, "vending", "geometry"]
-    if gdf is None or len(gdf) == 0:
-        return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs="EPSG:4326")
-    gdf = gdf.rename(columns={"id": "osm_id"})
-    for col in cols:
-        if col not in gdf:
-            gdf[col] = None
-    gdf = gdf[cols].set_crs("EPSG:4326", allow_override=True)
+    return _pois_table(gdf)
+
+
+_POI_COLUMNS = ["osm_id", "osm_type", "name", "operator", *CANDIDATE_TAGS, "vending", "geometry"]
+
+
+def _pois_table(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    gdf = _normalise(gdf, _POI_COLUMNS)
     is_vending = gdf["amenity"].eq("vending_machine")
-    is_parcel_vending = gdf["vending"].fillna("").str.contains("parcel")
-    gdf = gdf[~is_vending | is_parcel_vending]
+    gdf = gdf[~is_vending | gdf["vending"].fillna("").astype(str).str.contains("parcel")]
     return gdf[gdf.geometry.notna()].reset_index(drop=True)
 
 
@@ -399,22 +417,12 @@ def _features_from_place(place: str, tags: dict, what: str) -> gpd.GeoDataFrame:
     )
 
 
-def _normalise(gdf: gpd.GeoDataFrame, cols: list[str]) -> gpd.GeoDataFrame:
-    for col in cols:
-        if col not in gdf:
-            gdf[col] = None
-    return gdf[cols].set_crs("EPSG:4326", allow_override=True)
-
-
 def buildings_from_place(place: str) -> gpd.GeoDataFrame:
     """Building footprints of a place name, downloaded with osmnx (needs internet).
 
     Same columns as :func:`read_buildings`.
     """
-    cols = ["osm_id", "osm_type", "building", "building:levels", "height", "name", "geometry"]
-    gdf = _normalise(_features_from_place(place, {"building": True}, "buildings"), cols)
-    gdf = gdf[gdf.geometry.notna() & gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-    return gdf.reset_index(drop=True)
+    return _buildings_table(_features_from_place(place, {"building": True}, "buildings"))
 
 
 def pois_from_place(place: str) -> gpd.GeoDataFrame:
@@ -422,8 +430,4 @@ def pois_from_place(place: str) -> gpd.GeoDataFrame:
 
     Same columns and filter as :func:`read_pois`.
     """
-    cols = ["osm_id", "osm_type", "name", "operator", *CANDIDATE_TAGS, "vending", "geometry"]
-    gdf = _normalise(_features_from_place(place, dict(CANDIDATE_TAGS), "points of interest"), cols)
-    is_vending = gdf["amenity"].eq("vending_machine")
-    gdf = gdf[~is_vending | gdf["vending"].fillna("").astype(str).str.contains("parcel")]
-    return gdf[gdf.geometry.notna()].reset_index(drop=True)
+    return _pois_table(_features_from_place(place, dict(CANDIDATE_TAGS), "points of interest"))

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from . import candidates as cand_mod
 from . import demand as demand_mod
-from .costs import CostModel, compare_last_mile, routing_kpis
+from .costs import compare_last_mile, routing_kpis
 from .distances import (
     GraphArrays,
     catchment_polygons,
@@ -46,7 +46,7 @@ from .osm import (
     read_buildings,
     read_pois,
 )
-from .routing import Fleet, RoutingResult, default_hub, route_door_to_door, route_vans
+from .routing import RoutingResult, default_hub, route_door_to_door, route_vans
 from .scenario import Scenario
 from .siting import SitingResult, solve_mclp
 
@@ -387,15 +387,7 @@ def prepare_study_area(
         drive_arr = graph_arrays(drive, crs=walk_arr.crs)
         _step(bar, "networks")
 
-        model = demand_mod.DemandModel(
-            sc.parcels_per_dwelling_per_day,
-            sc.floor_area_per_dwelling_m2,
-            sc.peak_factor,
-            mixed_residential_share=sc.mixed_residential_share,
-            non_residential_parcels_per_100m2_per_day=sc.non_residential_parcels_per_100m2_per_day,
-            persons_per_dwelling=sc.persons_per_dwelling,
-            calibration=sc.calibration,
-        )
+        model = sc.demand_model()
         nodes = gpd.GeoSeries(
             gpd.points_from_xy(walk_arr.xy[:, 0], walk_arr.xy[:, 1]), crs=walk_arr.crs
         )
@@ -558,26 +550,7 @@ def plan_study_area(
         _step(bar, "siting")
 
         hubs = area.hubs if area.hubs is not None else default_hub(area.drive_arrays, clusters)
-        fleet = Fleet(
-            sc.van_capacity,
-            sc.vans_per_hub,
-            sc.shift_h,
-            sc.stop_service_s,
-            sc.parcel_service_s,
-            start_h=sc.start_h,
-            window=sc.window,
-            max_trips=sc.max_trips,
-            reload_s=sc.reload_s,
-        )
-        costs = CostModel(
-            vehicle_per_day=sc.vehicle_per_day,
-            energy_per_km=sc.energy_per_km,
-            driver_per_hour=sc.driver_per_hour,
-            cabinet_per_day=sc.cabinet_per_day,
-            pickup_point_per_day=sc.pickup_point_per_day,
-            co2_kg_per_km=sc.co2_kg_per_km,
-            currency=sc.currency,
-        )
+        fleet, costs = sc.fleet(), sc.cost_model()
         routing = route_vans(
             area.drive_arrays,
             hubs,

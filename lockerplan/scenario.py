@@ -27,7 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from . import settings
+from .costs import CostModel
+from .demand import DemandModel
 from .errors import InputError
+from .routing import Fleet
 from .siting import SOLVERS
 
 _SECTION = "section"
@@ -256,6 +259,44 @@ class Scenario:
             if value is not None and not Path(value).expanduser().is_file():
                 raise InputError(f"{_opt(name)}: file {str(value)!r} does not exist.")
         return self
+
+    def demand_model(self) -> DemandModel:
+        """The building/population demand parameters of this scenario."""
+        return DemandModel(
+            self.parcels_per_dwelling_per_day,
+            self.floor_area_per_dwelling_m2,
+            self.peak_factor,
+            mixed_residential_share=self.mixed_residential_share,
+            non_residential_parcels_per_100m2_per_day=self.non_residential_parcels_per_100m2_per_day,
+            persons_per_dwelling=self.persons_per_dwelling,
+            calibration=self.calibration,
+        )
+
+    def fleet(self) -> Fleet:
+        """The vans and working day of this scenario."""
+        return Fleet(
+            self.van_capacity,
+            self.vans_per_hub,
+            self.shift_h,
+            self.stop_service_s,
+            self.parcel_service_s,
+            start_h=self.start_h,
+            window=self.window,
+            max_trips=self.max_trips,
+            reload_s=self.reload_s,
+        )
+
+    def cost_model(self) -> CostModel:
+        """The daily cost and emission figures of this scenario."""
+        return CostModel(
+            vehicle_per_day=self.vehicle_per_day,
+            energy_per_km=self.energy_per_km,
+            driver_per_hour=self.driver_per_hour,
+            cabinet_per_day=self.cabinet_per_day,
+            pickup_point_per_day=self.pickup_point_per_day,
+            co2_kg_per_km=self.co2_kg_per_km,
+            currency=self.currency,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a plain dict (written into ``summary.json``)."""
