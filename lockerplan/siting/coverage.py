@@ -1,0 +1,311 @@
+"""Coverage models: maximal covering (MCLP) and set covering (LSCP)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy import sparse
+
+from ..errors import InputError
+from ._common import infeasible, make_result, setup
+from .milp import MilpBuilder, solve_milp
+from .result import SitingResult, failed
+from .sites import Candidates, SiteRules, add_site_rows, fmt, y_bounds
+
+
+def solve_mclp(
+    distances: sparse.spmatrix,
+    weights: np.ndarray,
+    max_sites: int | None,
+    *,
+    candidates: Candidates | None = None,
+    rules: SiteRules | None = None,
+    solver: str = "cbc",
+    via: str = "pulp",
+    time_limit_s: float = 60.0,
+    gap_rel: float = 0.0,
+    seed: int = 0,
+) -> SitingResult:
+    """Maximal covering: the most parcels within the cutoff of at most ``max_sites`` sites.
+
+    ::
+
+        maximise    sum_i w[i] z[i]
+        subject to  z[i] <= sum_{j reaches i} y[j]      z in [0, 1], y binary
+                    site rules (count, per kind, budget, spacing)
+
+    Parameters
+    ----------
+    distances : scipy.sparse matrix
+        Candidate x demand walking distances; stored entries are reachable pairs.
+    weights : numpy.ndarray
+        Parcels per day per demand column.
+    max_sites : int or None
+        At most this many open sites; ``None`` when only a budget or per-kind
+        limits bound the choice (``rules.budget`` / ``rules.max_per_kind``).
+    candidates : Candidates, optional
+        Kinds, costs, forced-open and excluded sites.
+    rules : SiteRules, optional
+        Per-kind limits, budget, spacing, cutoffs (``max_sites`` here wins).
+    solver : {"cbc", "highs"}, default "cbc"
+    via : {"pulp", "highspy"}, default "pulp"
+    time_limit_s : float, default 60
+    gap_rel : float, default 0
+    seed : int, default 0
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` = parcels/day covered; ``best_bound`` an upper bound.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> D = sparse.csr_matrix(([100.0, 50.0, 80.0], ([0, 1, 1], [0, 1, 2])), shape=(2, 3))
+    >>> result = solve_mclp(D, np.array([5.0, 1.0, 2.0]), max_sites=1)
+    >>> result.status, result.objective, result.open_sites.tolist()
+    ('optimal', 5.0, [0])
+    """
+    if max_sites is not None and (
+        isinstance(max_sites, bool) or not isinstance(max_sites, int | np.integer) or max_sites < 1
+    ):
+        raise InputError(f"sites must be a whole number >= 1, got {max_sites!r}.")
+    D, w, cands, rules, diag = setup(
+        distances,
+        weights,
+        candidates,
+        rules,
+        solver,
+        via,
+        time_limit_s,
+        gap_rel,
+        max_sites=max_sites,
+    )
+    if max_sites is None and rules.budget is None and not rules.max_per_kind:
+        raise InputError(
+            "max_sites is None but no budget or max_per_kind limits the sites; "
+            "pass max_sites or rules.budget."
+        )
+    if diag:
+        return infeasible("mclp", diag, D, solver, via)
+    t0 = time.perf_counter()
+    n_cand, n_dem = D.shape
+    cover = D.tocsc()
+    coverable = np.flatnonzero((np.diff(cover.indptr) > 0) & (w > 0))
+    b = MilpBuilder()
+    lb, ub = y_bounds(cands)
+    y = b.add_columns("y", np.zeros(n_cand), lb, ub, integer=True)
+    z = b.add_columns("z", -w[coverable], 0.0, 1.0)
+    counts = np.diff(cover.indptr)[coverable]
+    site_rows = (
+        np.concatenate([cover.indices[cover.indptr[i] : cover.indptr[i + 1]] for i in coverable])
+        if len(coverable)
+        else np.zeros(0, int)
+    )
+    local = np.arange(len(coverable))
+    b.add_rows(
+        "cover",
+        np.r_[local, np.repeat(local, counts)],
+        np.r_[z, y[site_rows]],
+        np.r_[np.ones(len(coverable)), -np.ones(len(site_rows))],
+        hi=np.zeros(len(coverable)),
+    )
+    add_site_rows(b, y, cands, rules)
+    milp = b.build()
+    t_build = time.perf_counter() - t0
+    stats = {
+        "variables": milp.shape[1],
+        "constraints": milp.shape[0],
+        "coverable_demand": len(coverable),
+    }
+    out = solve_milp(
+        milp, solver=solver, via=via, time_limit_s=time_limit_s, gap_rel=gap_rel, seed=seed
+    )
+    if out.x is None:
+        msg = "the site rules admit no plan" if out.status == "infeasible" else out.detail
+        return failed(
+            "mclp",
+            out.status,
+            msg,
+            n_dem,
+            solver,
+            via,
+            build_s=t_build + out.build_s,
+            solve_s=out.solve_s,
+            stats=stats,
+        )
+    chosen = np.flatnonzero(out.x[y] > 0.5)
+    chosen = _drop_redundant(cover, chosen, w, cands.forced_open)
+    covered = np.zeros(n_dem, dtype=bool)
+    if len(chosen):
+        covered[D[chosen].indices] = True
+    objective = float(w[covered].sum())
+    bound = max(-out.bound, objective) if np.isfinite(out.bound) else np.inf
+    gap = 0.0 if out.status == "optimal" else (bound - objective) / max(bound, 1e-9)
+    return make_result(
+        "mclp",
+        chosen,
+        D,
+        out.status,
+        objective,
+        bound,
+        gap,
+        solver,
+        via,
+        t_build + out.build_s,
+        out.solve_s,
+        stats,
+        unserved=float(w[~covered].sum()),
+    )
+
+
+def _drop_redundant(cover, chosen, weights, forced) -> np.ndarray:
+    """Close open sites whose every covered demand is also covered by another open site."""
+    keep = list(chosen)
+    counts = np.zeros(cover.shape[1], dtype=int)
+    csr = cover.tocsr()
+    for j in keep:
+        counts[csr.indices[csr.indptr[j] : csr.indptr[j + 1]]] += 1
+    order = sorted(
+        keep, key=lambda j: weights[csr.indices[csr.indptr[j] : csr.indptr[j + 1]]].sum()
+    )
+    for j in order:
+        if forced[j]:
+            continue
+        members = csr.indices[csr.indptr[j] : csr.indptr[j + 1]]
+        if np.all(counts[members] >= 2):
+            counts[members] -= 1
+            keep.remove(j)
+    return np.array(sorted(keep), dtype=int)
+
+
+def solve_lscp(
+    distances: sparse.spmatrix,
+    weights: np.ndarray | None = None,
+    *,
+    minimise: str = "sites",
+    candidates: Candidates | None = None,
+    rules: SiteRules | None = None,
+    solver: str = "cbc",
+    via: str = "pulp",
+    time_limit_s: float = 60.0,
+    gap_rel: float = 0.0,
+    seed: int = 0,
+) -> SitingResult:
+    """Set covering: fewest sites (or least fixed cost) reaching every coverable demand point.
+
+    Demand points that no candidate reaches cannot be covered; they are left out
+    and named in ``message`` (their parcels in ``unserved``).
+
+    Parameters
+    ----------
+    distances : scipy.sparse matrix
+        Candidate x demand walking distances; stored entries are reachable pairs.
+    weights : numpy.ndarray, optional
+        Parcels per day (only to report ``unserved``; demand with weight 0 still
+        counts as a point to cover).
+    minimise : {"sites", "cost"}, default "sites"
+        Count open sites, or sum ``candidates.fixed_cost``.
+
+    Other parameters are as in :func:`solve_mclp`.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` = sites (or cost); ``best_bound`` a lower bound.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> D = sparse.csr_matrix(([1.0, 1.0, 1.0, 1.0], ([0, 1, 1, 2], [0, 0, 1, 2])), shape=(3, 4))
+    >>> r = solve_lscp(D)
+    >>> r.status, r.objective, r.open_sites.tolist(), r.message
+    ('optimal', 2.0, [1, 2], '1 demand point(s) are out of reach of every candidate: 3.')
+    """
+    if minimise not in ("sites", "cost"):
+        raise InputError(f"minimise must be 'sites' or 'cost', got {minimise!r}.")
+    if weights is None:
+        weights = np.ones(distances.shape[1])
+    D, w, cands, rules, diag = setup(
+        distances, weights, candidates, rules, solver, via, time_limit_s, gap_rel
+    )
+    if diag:
+        return infeasible("lscp", diag, D, solver, via)
+    t0 = time.perf_counter()
+    n_cand, n_dem = D.shape
+    cover = D.tocsc()
+    counts = np.diff(cover.indptr)
+    coverable = np.flatnonzero(counts > 0)
+    lost = np.flatnonzero(counts == 0)
+    b = MilpBuilder()
+    lb, ub = y_bounds(cands)
+    cost = np.ones(n_cand) if minimise == "sites" else cands.fixed_cost
+    y = b.add_columns("y", cost, lb, ub, integer=True)
+    local = np.repeat(np.arange(len(coverable)), counts[coverable])
+    cols = (
+        np.concatenate([cover.indices[cover.indptr[i] : cover.indptr[i + 1]] for i in coverable])
+        if len(coverable)
+        else np.zeros(0, int)
+    )
+    b.add_rows("cover", local, y[cols], np.ones(len(cols)), lo=np.ones(len(coverable)))
+    add_site_rows(b, y, cands, rules)
+    milp = b.build()
+    t_build = time.perf_counter() - t0
+    stats = {"variables": milp.shape[1], "constraints": milp.shape[0], "uncoverable": len(lost)}
+    note = ""
+    if len(lost):
+        shown = ", ".join(str(i) for i in lost[:10]) + (" ..." if len(lost) > 10 else "")
+        note = f"{len(lost)} demand point(s) are out of reach of every candidate: {shown}."
+    out = solve_milp(
+        milp, solver=solver, via=via, time_limit_s=time_limit_s, gap_rel=gap_rel, seed=seed
+    )
+    if out.x is None:
+        msg = note
+        if out.status == "infeasible":
+            msg = (_lscp_diagnosis(rules) + " " + note).strip()
+        return failed(
+            "lscp",
+            out.status,
+            msg,
+            n_dem,
+            solver,
+            via,
+            build_s=t_build + out.build_s,
+            solve_s=out.solve_s,
+            stats=stats,
+        )
+    chosen = np.flatnonzero(out.x[y] > 0.5)
+    return make_result(
+        "lscp",
+        chosen,
+        D,
+        out.status,
+        out.objective,
+        out.bound,
+        out.gap,
+        solver,
+        via,
+        t_build + out.build_s,
+        out.solve_s,
+        stats,
+        unserved=float(w[lost].sum()),
+        message=note,
+    )
+
+
+def _lscp_diagnosis(rules: SiteRules) -> str:
+    limits = []
+    if rules.max_sites is not None:
+        limits.append(f"max_sites={rules.max_sites}")
+    if rules.max_per_kind:
+        limits.append(f"max_per_kind={rules.max_per_kind}")
+    if rules.budget is not None:
+        limits.append(f"budget={fmt(rules.budget)}")
+    if rules.min_spacing_m is not None:
+        limits.append(f"min_spacing_m={fmt(rules.min_spacing_m)}")
+    return (
+        "no set of sites covers every coverable demand point within "
+        + (", ".join(limits) or "the site rules")
+        + "; relax these limits or use solve_mclp."
+    )

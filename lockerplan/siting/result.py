@@ -1,0 +1,97 @@
+"""The result object every siting model returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class SitingResult:
+    """Outcome of a siting model.
+
+    Attributes
+    ----------
+    open_sites : numpy.ndarray
+        Positions (rows of the distance matrix) of the candidates to open.
+    covered : numpy.ndarray
+        Boolean per demand point: within the cutoff of an open site.
+    status : str
+        ``"optimal"`` (proven), ``"feasible"`` (stopped early, by time limit or gap;
+        see ``gap``), ``"infeasible"`` (see ``message``) or ``"not solved"``.
+    objective : float
+        The model's objective in its own units: parcels/day covered (MCLP),
+        sites or fixed cost (LSCP), parcel-metres (p-median), cost (CFLP),
+        expected parcels/day (attendance).
+    best_bound : float
+        Best bound on the objective proven by the solver (upper for maximisation,
+        lower for minimisation).
+    gap : float
+        Relative gap ``|objective - best_bound| / |objective|`` (0 when optimal).
+    solver : str
+        ``"cbc"`` or ``"highs"``.
+    build_s, solve_s : float
+        Model building and solving time, seconds.
+    model : str
+        ``"lscp"``, ``"mclp"``, ``"pmedian"``, ``"cflp"`` or ``"attendance"``.
+    stats : dict
+        Model size and solve statistics (variables, constraints, iterations...).
+    assignment : numpy.ndarray
+        Per demand point, the open site serving it (-1: none). For split CFLP, the
+        site serving the largest share.
+    unserved : float
+        Parcels per day that no open site serves.
+    message : str
+        Why the model is infeasible (in words), or notes on the solution.
+    via : str
+        ``"pulp"`` or ``"highspy"``.
+    """
+
+    open_sites: np.ndarray
+    covered: np.ndarray
+    status: str
+    objective: float
+    best_bound: float
+    gap: float
+    solver: str
+    build_s: float
+    solve_s: float
+    model: str = "mclp"
+    stats: dict = field(default_factory=dict)
+    assignment: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    unserved: float = 0.0
+    message: str = ""
+    via: str = "pulp"
+
+    @property
+    def seconds(self) -> float:
+        """Build plus solve time."""
+        return self.build_s + self.solve_s
+
+    @property
+    def is_optimal(self) -> bool:
+        """Whether optimality was proven."""
+        return self.status == "optimal"
+
+
+def failed(
+    model: str, status: str, message: str, n_dem: int, solver: str, via: str, **times
+) -> SitingResult:
+    """A result with no solution (infeasible or not solved)."""
+    return SitingResult(
+        np.zeros(0, dtype=int),
+        np.zeros(n_dem, dtype=bool),
+        status,
+        np.nan,
+        np.nan,
+        np.nan,
+        solver,
+        times.get("build_s", 0.0),
+        times.get("solve_s", 0.0),
+        model=model,
+        assignment=np.full(n_dem, -1),
+        message=message,
+        via=via,
+        stats=times.get("stats", {}),
+    )
