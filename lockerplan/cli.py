@@ -133,6 +133,106 @@ def _scenario_options(func: Callable) -> Callable:
             "[default: one hub on the drive network nearest the centre of demand]",
         ),
         click.option(
+            "--model",
+            type=click.Choice(["mclp", "pmedian", "lscp", "cflp", "attendance"]),
+            default=None,
+            help="Siting model: mclp = most parcels within the walk of at most N sites; pmedian = least "
+            "walking with N sites; lscp = fewest sites covering all; cflp = capacitated, fixed + walking "
+            "cost; attendance = most expected parcels with distance decay.  [default: mclp]",
+        ),
+        click.option(
+            "--via",
+            type=click.Choice(["pulp", "highspy"]),
+            default=None,
+            help="Build the MILP as PuLP objects, or pass arrays straight to HiGHS (with --solver highs; "
+            "faster on large models).  [default: pulp]",
+        ),
+        click.option(
+            "--max-cabinets", type=str, default=None, metavar="N", help="At most N cabinets."
+        ),
+        click.option(
+            "--max-pickup-points",
+            type=str,
+            default=None,
+            metavar="N",
+            help="At most N pickup points.",
+        ),
+        click.option(
+            "--budget",
+            type=str,
+            default=None,
+            metavar="MONEY",
+            help="Fixed cost of the open sites per day, at most (cabinet and pickup point costs from the scenario).",
+        ),
+        click.option(
+            "--min-spacing-m",
+            type=str,
+            default=None,
+            metavar="METRES",
+            help="Open sites at least this far apart (walking distance).",
+        ),
+        click.option(
+            "--pickup-walk-m",
+            type=str,
+            default=None,
+            metavar="METRES",
+            help="Walking cutoff for pickup points, if other than --walk-m.",
+        ),
+        click.option(
+            "--keep-existing",
+            is_flag=True,
+            default=None,
+            help="Existing parcel lockers in the candidates stay open.",
+        ),
+        click.option(
+            "--exclude",
+            type=str,
+            default=None,
+            metavar="IDS",
+            help="Candidate ids (candidate_id, comma-separated) that may not be opened.",
+        ),
+        click.option(
+            "--cabinet-compartments",
+            type=str,
+            default=None,
+            metavar="N",
+            help=f"Compartments per cabinet; capacity = compartments / dwell days.  [default: {_DEFAULTS.cabinet_compartments}]",
+        ),
+        click.option(
+            "--dwell-days",
+            type=str,
+            default=None,
+            metavar="DAYS",
+            help=f"Mean days a parcel waits in a cabinet.  [default: {_DEFAULTS.dwell_days:g}]",
+        ),
+        click.option(
+            "--pickup-capacity",
+            type=str,
+            default=None,
+            metavar="PARCELS",
+            help=f"Parcels per day a pickup point hands out.  [default: {_DEFAULTS.pickup_capacity:g}]",
+        ),
+        click.option(
+            "--split",
+            "single_source",
+            flag_value=False,
+            default=None,
+            help="cflp: a demand cluster may be split between sites (default: one site per cluster).",
+        ),
+        click.option(
+            "--decay",
+            type=click.Choice(["linear", "exponential", "power"]),
+            default=None,
+            help="attendance: how the share of customers falls with walking distance.  [default: exponential]",
+        ),
+        click.option(
+            "--decay-scale-m",
+            type=str,
+            default=None,
+            metavar="METRES",
+            help=f"attendance: distance scale of the decay.  [default: {_DEFAULTS.decay_scale_m:g}]",
+        ),
+        click.option(
             "--window",
             type=str,
             default=None,
@@ -487,29 +587,47 @@ def demand_command(
             click.echo(f"{kind + ':':9s}{path}")
 
 
+#: Options converted by :func:`_parse`, so that a bad value gives a one-line error.
+_INT_OPTIONS = {
+    "sites",
+    "seed",
+    "max_trips",
+    "max_cabinets",
+    "max_pickup_points",
+    "cabinet_compartments",
+}
+_FLOAT_OPTIONS = {
+    "walk_m",
+    "demand_days",
+    "peak_factor",
+    "failure_rate",
+    "budget",
+    "min_spacing_m",
+    "pickup_walk_m",
+    "dwell_days",
+    "pickup_capacity",
+    "decay_scale_m",
+}
+
+
 def _parse(options: dict[str, Any]) -> dict[str, Any]:
     """Convert numeric options ourselves so that a bad value gives a one-line error."""
     out: dict[str, Any] = {}
     for key, value in options.items():
         if value is None:
             continue
-        if key in ("demand_days", "peak_factor", "failure_rate"):
-            try:
-                value = float(value)
-            except ValueError:
-                raise InputError(
-                    f"--{key.replace('_', '-')} must be a number, got {value!r}."
-                ) from None
-        elif key in ("sites", "seed", "max_trips"):
+        option = "--" + key.replace("_", "-")
+        if key in _INT_OPTIONS:
             try:
                 value = int(value)
             except ValueError:
-                raise InputError(f"--{key} must be a whole number, got {value!r}.") from None
-        elif key == "walk_m":
+                raise InputError(f"{option} must be a whole number, got {value!r}.") from None
+        elif key in _FLOAT_OPTIONS:
             try:
                 value = float(value)
             except ValueError:
-                raise InputError(f"--walk-m must be a number of metres, got {value!r}.") from None
+                unit = " of metres" if key.endswith("_m") else ""
+                raise InputError(f"{option} must be a number{unit}, got {value!r}.") from None
         out[key] = value
     return out
 

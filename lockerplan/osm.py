@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import logging
 import struct
 from functools import lru_cache
@@ -384,7 +385,23 @@ def read_pois(path: str | Path) -> gpd.GeoDataFrame:
 _POI_COLUMNS = ["osm_id", "osm_type", "name", "operator", *CANDIDATE_TAGS, "vending", "geometry"]
 
 
+def _tag(tags: object, key: str) -> object:
+    """One value of pyrosm's ``tags`` column (a JSON object as text, or a dict)."""
+    if isinstance(tags, str):
+        try:
+            tags = json.loads(tags)
+        except ValueError:
+            return None
+    return tags.get(key) if isinstance(tags, dict) else None
+
+
 def _pois_table(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    if gdf is not None and len(gdf) and "tags" in gdf:
+        # pyrosm keeps tags outside the filter (such as `vending`) only in `tags`
+        from_tags = gdf["tags"].map(lambda t: _tag(t, "vending"))
+        gdf = gdf.assign(
+            vending=gdf["vending"].fillna(from_tags) if "vending" in gdf else from_tags
+        )
     gdf = _normalise(gdf, _POI_COLUMNS)
     is_vending = gdf["amenity"].eq("vending_machine")
     gdf = gdf[~is_vending | gdf["vending"].fillna("").astype(str).str.contains("parcel")]

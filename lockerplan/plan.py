@@ -48,7 +48,17 @@ from .osm import (
 )
 from .routing import RoutingResult, default_hub, route_door_to_door, route_vans
 from .scenario import Scenario
-from .siting import SitingResult, solve_mclp
+from .siting import (
+    Candidates,
+    Decay,
+    SiteRules,
+    SitingResult,
+    solve_attendance,
+    solve_cflp,
+    solve_lscp,
+    solve_mclp,
+    solve_pmedian,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +160,7 @@ class Plan:
             f"  covered        {k['covered_parcels_per_day']:10,.1f} parcels/day = "
             f"{100 * k['coverage_share']:.1f} % within {k['walk_m']:.0f} m walk",
             f"  mean walk      {k['mean_walk_m']:10.0f} m (covered parcels, network distance)",
-            f"  solver         {k['solver_status']:>10} (gap {100 * k['solver_gap']:.2f} %, "
+            f"  solver         {k['solver_status']:>10} ({k['model']}, gap {100 * k['solver_gap']:.2f} %, "
             f"{k['solver_s']:.2f} s, {self.siting.solver})",
             f"  routes         {k['vans_used']:10d} vans, {k['route_km']:.1f} km, "
             f"{k['route_hours']:.1f} h from {k['hubs']} hub(s)",
@@ -248,6 +258,24 @@ SOLVE_FIELDS = frozenset(
         "stop_service_s",
         "parcel_service_s",
         "routing_iterations",
+        "model",
+        "via",
+        "max_cabinets",
+        "max_pickup_points",
+        "budget",
+        "min_spacing_m",
+        "pickup_walk_m",
+        "keep_existing",
+        "exclude",
+        "cabinet_compartments",
+        "dwell_days",
+        "pickup_capacity",
+        "walk_cost_per_parcel_km",
+        "single_source",
+        "decay",
+        "decay_scale_m",
+        "decay_beta",
+        "lscp_minimise",
         "start_h",
         "window",
         "max_trips",
@@ -525,17 +553,16 @@ def plan_study_area(
     bar = _progress(2, progress)
     try:
         weights = clusters["parcels_per_day"].to_numpy(dtype=float)
-        siting = solve_mclp(
-            D,
-            weights,
-            sc.sites,
-            solver=sc.solver,
-            time_limit_s=sc.time_limit_s,
-            gap_rel=sc.gap_rel,
-            seed=sc.seed,
-        )
+        siting = _solve_siting(sc, area, D, weights)
         if siting.status in ("infeasible", "not solved"):
-            raise InputError(f"siting model {siting.status}; check --sites and --walk-m.")
+            why = (siting.message or "check --sites and --walk-m").rstrip(".")
+            raise InputError(f"siting model {sc.model} {siting.status}: {why}.")
+        cheapest = min(sc.cabinet_per_day, sc.pickup_point_per_day)
+        if len(siting.open_sites) == 0 and sc.budget is not None and sc.budget < cheapest:
+            raise InputError(
+                f"--budget {sc.budget:g} is below the cheapest site ({cheapest:g} {sc.currency}/day), "
+                "so no site can open; raise the budget."
+            )
         sites, clusters, assignments = _assign(area.candidates, clusters, D, siting)
         shapes = (
             catchment_polygons(
@@ -616,6 +643,7 @@ def plan_study_area(
         else 0.0,
         "vans_used": len(routing.routes),
         "routes_feasible": routing.feasible,
+        "model": siting.model,
         "solver_status": siting.status,
         "solver_gap": round(float(siting.gap), 6),
         "solver_objective": round(float(siting.objective), 4),
@@ -775,21 +803,116 @@ def _attach_cluster_ids(points: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) ->
     return points.assign(cluster_id=points["demand_id"].map(member))
 
 
+def _candidate_attributes(sc: Scenario, cands: gpd.GeoDataFrame) -> Candidates:
+    """Kind, capacity, fixed cost, forced-open and excluded flags of the candidates.
+
+    Capacity: the candidate's own ``capacity`` (user files) or, by kind, compartments /
+    dwell days for a cabinet and ``pickup_capacity`` for a pickup point. Fixed cost:
+    the scenario's cost per open cabinet / pickup point and day.
+    """
+    kind = cands["kind"].to_numpy(dtype=object)
+    is_cabinet = kind == "cabinet"
+    capacity = np.where(is_cabinet, sc.cabinet_capacity, sc.pickup_capacity).astype(float)
+    if "capacity" in cands:
+        own = pd.to_numeric(cands["capacity"], errors="coerce").to_numpy(dtype=float)
+        capacity = np.where(np.isfinite(own), own, capacity)
+    unknown = sorted(set(sc.exclude) - set(cands["candidate_id"]))
+    if unknown:
+        raise InputError(
+            f"--exclude: unknown candidate id(s) {', '.join(unknown[:5])}; "
+            "the ids are in the candidates layer (candidate_id)."
+        )
+    return Candidates.default(
+        len(cands),
+        kind=kind,
+        capacity=capacity,
+        fixed_cost=np.where(is_cabinet, sc.cabinet_per_day, sc.pickup_point_per_day),
+        forced_open=cands["existing"].fillna(False).to_numpy(dtype=bool) & sc.keep_existing,
+        excluded=cands["candidate_id"].isin(sc.exclude).to_numpy(),
+    )
+
+
+def _solve_siting(
+    sc: Scenario, area: StudyArea, D: sparse.csr_matrix, weights: np.ndarray
+) -> SitingResult:
+    """Run the scenario's siting model (``sc.model``) on the walking distances."""
+    per_kind = {
+        kind: limit
+        for kind, limit in (("cabinet", sc.max_cabinets), ("pickup_point", sc.max_pickup_points))
+        if limit is not None
+    }
+    spacing = None
+    if sc.min_spacing_m:
+        snap = area.candidate_snap
+        spacing = walking_distance_matrix(area.walk_arrays, snap, snap, sc.min_spacing_m)
+        spacing.setdiag(np.inf)  # a site is not too close to itself
+        spacing = _drop_inf(spacing)
+    rules = SiteRules(
+        max_per_kind=per_kind,
+        budget=sc.budget,
+        min_spacing_m=sc.min_spacing_m,
+        site_distances=spacing,
+        cutoff_per_kind={"pickup_point": sc.pickup_walk_m} if sc.pickup_walk_m else {},
+    )
+    common = {
+        "candidates": _candidate_attributes(sc, area.candidates),
+        "rules": rules,
+        "solver": sc.solver,
+        "via": sc.via,
+        "time_limit_s": sc.time_limit_s,
+        "gap_rel": sc.gap_rel,
+        "seed": sc.seed,
+    }
+    if sc.model == "pmedian":
+        # demand no open site reaches within the cutoff counts as walking the cutoff
+        return solve_pmedian(D, weights, sc.sites, unserved_penalty=sc.walk_m, **common)
+    if sc.model == "lscp":
+        return solve_lscp(D, weights, minimise=sc.lscp_minimise, **common)
+    if sc.model == "cflp":
+        return solve_cflp(
+            D,
+            weights,
+            cost_per_parcel_m=sc.walk_cost_per_parcel_km / 1000,
+            single_source=sc.single_source,
+            **common,
+        )
+    if sc.model == "attendance":
+        decay = Decay(sc.decay, sc.decay_scale_m, sc.decay_beta)
+        return solve_attendance(D, weights, sc.sites, decay=decay, **common)
+    return solve_mclp(D, weights, sc.sites, **common)
+
+
 def _assign(
     cands: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, D: Any, siting: SitingResult
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Assign each covered cluster to its nearest open site; build the site layer."""
+    """Assign each covered cluster to an open site; build the site layer.
+
+    Capacitated models keep the solver's assignment (it respects capacities); the
+    others send each cluster to its nearest open site within the cutoff.
+    """
     open_idx = siting.open_sites
-    sub = D[open_idx].tocsc()
+    if len(open_idx) == 0:
+        raise InputError(
+            f"the {siting.model} model opened no site ({siting.message or 'no site covers any demand'}); "
+            "raise --walk-m, --sites or --budget, or give more candidate sites."
+        )
     site_ids = np.array([f"site{k + 1}" for k in range(len(open_idx))])
     best_site = np.full(len(clusters), -1)
     best_dist = np.full(len(clusters), np.nan)
-    for i in range(sub.shape[1]):
-        start, end = sub.indptr[i], sub.indptr[i + 1]
-        if end > start:
-            k = int(np.argmin(sub.data[start:end]))
-            best_site[i] = sub.indices[start + k]
-            best_dist[i] = sub.data[start + k]
+    if siting.model == "cflp" and len(siting.assignment) == len(clusters):
+        position = {int(j): k for k, j in enumerate(open_idx)}
+        for i, j in enumerate(siting.assignment):
+            if j >= 0 and int(j) in position:
+                best_site[i] = position[int(j)]
+                best_dist[i] = D[int(j), i]
+    else:
+        sub = D[open_idx].tocsc()
+        for i in range(sub.shape[1]):
+            start, end = sub.indptr[i], sub.indptr[i + 1]
+            if end > start:
+                k = int(np.argmin(sub.data[start:end]))
+                best_site[i] = sub.indices[start + k]
+                best_dist[i] = sub.data[start + k]
     covered = best_site >= 0
     clusters = clusters.assign(
         covered=covered,
@@ -810,10 +933,6 @@ def _assign(
         (g["wd"].sum() / g["w"].sum()).reindex(range(len(open_idx))).round(1).to_numpy()
     )
     sites = sites.reset_index(drop=True)
-    if len(open_idx) == 0:
-        raise InputError(
-            "no site can cover any demand; raise --walk-m or give more candidate sites."
-        )
     cov = clusters[covered]
     lines = (
         shapely.linestrings(

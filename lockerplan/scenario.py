@@ -31,7 +31,7 @@ from .costs import CostModel
 from .demand import DemandModel
 from .errors import InputError
 from .routing import Fleet
-from .siting import SOLVERS
+from .siting import MODELS, SOLVERS, VIAS
 
 _SECTION = "section"
 
@@ -96,6 +96,24 @@ class Scenario:
     solver: str = _f("cbc", "siting")
     time_limit_s: float = _f(60.0, "siting")
     gap_rel: float = _f(0.0, "siting")
+    model: str = _f("mclp", "siting", help="mclp, pmedian, lscp, cflp or attendance")
+    via: str = _f("pulp", "siting", help="pulp (PuLP model objects) or highspy (arrays into HiGHS)")
+    max_cabinets: int | None = _f(None, "siting")
+    max_pickup_points: int | None = _f(None, "siting")
+    budget: float | None = _f(None, "siting", help="fixed site cost per day, at most")
+    min_spacing_m: float | None = _f(None, "siting", help="walking distance between open sites")
+    pickup_walk_m: float | None = _f(None, "siting", help="walking cutoff for pickup points")
+    keep_existing: bool = _f(False, "siting", help="existing parcel lockers stay open")
+    exclude: tuple[str, ...] = _f((), "siting", help="candidate ids that may not be opened")
+    cabinet_compartments: int = _f(100, "siting")
+    dwell_days: float = _f(1.5, "siting", help="mean days a parcel waits in a cabinet")
+    pickup_capacity: float = _f(150.0, "siting", help="parcels per day a pickup point hands out")
+    walk_cost_per_parcel_km: float = _f(0.10, "siting", help="cflp: customer walking cost")
+    single_source: bool = _f(True, "siting")
+    decay: str = _f("exponential", "siting")
+    decay_scale_m: float = _f(300.0, "siting")
+    decay_beta: float = _f(2.0, "siting")
+    lscp_minimise: str = _f("sites", "siting")
     # routing
     van_capacity: int = _f(200, "routing")
     vans_per_hub: int = _f(10, "routing")
@@ -235,6 +253,32 @@ class Scenario:
             positive(name)
         positive("cluster_m", allow_zero=True)
         positive("gap_rel", allow_zero=True)
+        for name, allowed in (
+            ("model", MODELS),
+            ("via", VIAS),
+            ("decay", ("linear", "exponential", "power")),
+            ("lscp_minimise", ("sites", "cost")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise InputError(
+                    f"{_opt(name)} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}."
+                )
+        for name in ("max_cabinets", "max_pickup_points"):
+            if getattr(self, name) is not None:
+                whole(name, 0)
+        for name in ("budget", "min_spacing_m", "pickup_walk_m"):
+            if getattr(self, name) is not None:
+                positive(name)
+        whole("cabinet_compartments", 1)
+        for name in ("dwell_days", "pickup_capacity", "decay_scale_m", "decay_beta"):
+            positive(name)
+        positive("walk_cost_per_parcel_km", allow_zero=True)
+        for name in ("keep_existing", "single_source"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(f"{name} must be true or false, got {getattr(self, name)!r}.")
+        if isinstance(self.exclude, str):
+            self.exclude = tuple(part.strip() for part in self.exclude.split(",") if part.strip())
+        self.exclude = tuple(str(part) for part in self.exclude)
         if self.solver not in SOLVERS:
             raise InputError(f"--solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}.")
         if self.osm and self.place:
@@ -297,6 +341,11 @@ class Scenario:
             co2_kg_per_km=self.co2_kg_per_km,
             currency=self.currency,
         )
+
+    @property
+    def cabinet_capacity(self) -> float:
+        """Parcels per day a cabinet hands out: compartments / mean dwell days."""
+        return self.cabinet_compartments / self.dwell_days
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as a plain dict (written into ``summary.json``)."""

@@ -86,6 +86,9 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["--walk-m", "-50"], "--walk-m"),
         (["--candidates", str(no_lon)], "'lon'"),
         (["--hubs", str(tmp_path / "nohubs.csv")], "--hubs"),
+        (["--budget", "1"], "--budget 1 is below the cheapest site"),
+        (["--keep-existing", "--budget", "1"], "forced-open sites cost 10 per day > budget 1"),
+        (["--exclude", "osm99999"], "--exclude"),
     ]
 
 
@@ -172,3 +175,14 @@ def test_demand_command_writes_layers_and_heat_map(tmp_path):
     layers = {name for name, _ in pyogrio.list_layers(tmp_path / "helsinki_demand.gpkg")}
     assert {"demand_points", "demand_clusters"} <= layers
     assert "L.heatLayer(" in (tmp_path / "helsinki_demand.html").read_text()
+
+
+def test_model_option_selects_the_siting_model(tmp_path):
+    code, out, err = run(
+        "plan", "--model", "pmedian", "--sites", "3", "--no-door-to-door", "--out", str(tmp_path)
+    )
+    assert code == 0, err
+    assert "pmedian" in out
+    summary = json.loads((tmp_path / "helsinki" / "summary.json").read_text())
+    assert summary["model"] == "pmedian" and summary["sites_open"] == 3
+    assert "door_to_door" not in summary

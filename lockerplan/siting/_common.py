@@ -106,7 +106,7 @@ def nearest_open(D: sparse.csr_matrix, open_sites: np.ndarray) -> np.ndarray:
 
 def infeasible(model, msgs, D, solver, via, **kw) -> SitingResult:
     msg = " ".join(msgs)
-    log.warning("siting (%s) infeasible: %s", model, msg)
+    log.info("siting (%s) infeasible: %s", model, msg)  # the caller raises or reports it
     return failed(model, "infeasible", msg, D.shape[1], solver, via, **kw)
 
 

@@ -1,0 +1,84 @@
+"""Every siting model through plan(): the rules a planner sets hold in the result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lockerplan.distances import walking_distance_matrix
+from lockerplan.plan import plan_study_area, prepare_study_area
+
+
+@pytest.fixture(scope="module")
+def area():
+    return prepare_study_area()
+
+
+def solve(area, **settings):
+    return plan_study_area(area, catchments=False, door_to_door=False, **settings)
+
+
+def test_pmedian_objective_is_the_parcel_weighted_walk(area):
+    p = solve(area, model="pmedian", sites=4)
+    assert p.kpis["model"] == "pmedian" and p.kpis["solver_status"] == "optimal"
+    assert p.kpis["sites_open"] == 4
+    # uncovered demand counts as walking the cutoff (the model's penalty)
+    walks = np.where(p.demand["covered"], p.demand["walk_m"], p.scenario.walk_m)
+    expected = float((p.demand["parcels_per_day"] * walks).sum())
+    assert p.kpis["solver_objective"] == pytest.approx(expected, rel=1e-3)
+    mclp = solve(area, model="mclp", sites=4)
+    assert p.kpis["mean_walk_m"] <= mclp.kpis["mean_walk_m"] + 1e-6 or (
+        p.kpis["coverage_share"] < mclp.kpis["coverage_share"]
+    )
+
+
+def test_lscp_covers_everything_coverable_with_the_fewest_sites(area):
+    p = solve(area, model="lscp")
+    coverable = np.diff(area.distances.tocsc().indptr) > 0
+    assert p.demand["covered"].to_numpy()[coverable].all()
+    assert p.kpis["solver_status"] == "optimal"
+    fewer = solve(area, model="mclp", sites=p.kpis["sites_open"] - 1)
+    assert fewer.kpis["covered_parcels_per_day"] < p.kpis["covered_parcels_per_day"]
+
+
+def test_existing_locker_kept_and_kind_limits_hold(area):
+    existing = area.candidates.loc[area.candidates["existing"], "candidate_id"]
+    assert len(existing) == 1  # the Posti parcel locker in the extract
+    p = solve(area, sites=5, keep_existing=True, max_pickup_points=0)
+    assert existing.iloc[0] in set(p.sites["candidate_id"])
+    assert (p.sites["kind"] == "cabinet").all()
+
+
+def test_excluded_sites_stay_closed_and_spacing_holds(area):
+    first = solve(area, sites=5)
+    banned = list(first.sites["candidate_id"][:2])
+    p = solve(area, sites=5, exclude=banned, min_spacing_m=250)
+    assert not set(banned) & set(p.sites["candidate_id"])
+    snap = area.candidate_snap.iloc[p.sites["candidate_index"]]
+    close = walking_distance_matrix(area.walk_arrays, snap, snap, 250)
+    close.setdiag(np.inf)
+    assert not (close.data < 250).any()
+
+
+def test_capacitated_plan_respects_site_capacities(area):
+    p = solve(area, model="cflp", solver="highs", via="highspy")
+    assert p.kpis["solver_status"] == "optimal"
+    capacity = np.where(
+        p.sites["kind"] == "cabinet", p.scenario.cabinet_capacity, p.scenario.pickup_capacity
+    )
+    assert (p.sites["parcels_per_day"].to_numpy() <= capacity + 1e-6).all()
+    assert p.kpis["coverage_share"] > 0.9
+
+
+def test_attendance_counts_fewer_parcels_than_coverage(area):
+    p = solve(area, model="attendance", sites=6)
+    assert 0 < p.kpis["solver_objective"] < p.kpis["covered_parcels_per_day"] + 1e-6
+
+
+def test_an_impossible_budget_is_explained_in_words(area):
+    from lockerplan.errors import InputError
+
+    with pytest.raises(InputError, match="forced-open sites cost 10 per day > budget 1"):
+        solve(area, sites=3, keep_existing=True, budget=1.0)
+    with pytest.raises(InputError, match="--budget 1 is below the cheapest site"):
+        solve(area, sites=3, budget=1.0)
