@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 
 import lockerplan
@@ -283,9 +284,10 @@ def test_screenshot_is_not_blank(loaded):
     share_bg = max(colours)[0] / (350 * 225)
     assert share_bg < 0.8, f"{share_bg:.0%} of the screenshot is one colour {background}"
     # covered (green) and uncovered (red) demand circles are drawn
-    px = list(small.getdata())
-    greenish = sum(1 for r, g, b in px if g > r + 40 and g > b + 40)
-    reddish = sum(1 for r, g, b in px if r > g + 60 and r > b + 60)
+    px = np.asarray(small, dtype=int).reshape(-1, 3)
+    r, g, b = px[:, 0], px[:, 1], px[:, 2]
+    greenish = int(((g > r + 40) & (g > b + 40)).sum())
+    reddish = int(((r > g + 60) & (r > b + 60)).sum())
     assert greenish > 50 and reddish > 20
 
 

@@ -153,7 +153,7 @@ def test_routes_start_and_end_at_the_hub_and_visit_every_open_site(helsinki_plan
     per_trip = p.route_stops.groupby(["route_id", "trip"])["parcels"].sum()
     assert (per_trip <= cap).all()
     assert p.kpis["route_km"] == pytest.approx(p.routes["km"].sum(), abs=0.01)
-    assert p.routes.geometry.length.gt(0).all()
+    assert routes.geometry.length.gt(0).all()
 
 
 def test_same_scenario_gives_the_same_plan(helsinki_plan):
