@@ -7,6 +7,7 @@ reaches back into an earlier one.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -243,57 +244,15 @@ class Plan:
         return write_plan(self, out_dir if out_dir is not None else self.scenario.out)
 
 
-#: Scenario fields that only change the siting and routing, not the study area.
+#: Scenario fields that only change the siting and routing, not the study area:
+#: the [siting], [routing] and [costs] sections and a few top-level settings.
 SOLVE_FIELDS = frozenset(
     {
-        "sites",
-        "walk_m",
-        "seed",
-        "solver",
-        "time_limit_s",
-        "gap_rel",
-        "van_capacity",
-        "vans_per_hub",
-        "shift_h",
-        "stop_service_s",
-        "parcel_service_s",
-        "routing_iterations",
-        "model",
-        "via",
-        "max_cabinets",
-        "max_pickup_points",
-        "budget",
-        "min_spacing_m",
-        "pickup_walk_m",
-        "keep_existing",
-        "exclude",
-        "cabinet_compartments",
-        "dwell_days",
-        "pickup_capacity",
-        "walk_cost_per_parcel_km",
-        "single_source",
-        "decay",
-        "decay_scale_m",
-        "decay_beta",
-        "lscp_minimise",
-        "start_h",
-        "window",
-        "max_trips",
-        "reload_s",
-        "returns_share",
-        "currency",
-        "vehicle_per_day",
-        "energy_per_km",
-        "driver_per_hour",
-        "cabinet_per_day",
-        "pickup_point_per_day",
-        "co2_kg_per_km",
-        "door_to_door",
-        "failure_rate",
-        "handover_s",
-        "out",
-        "name",
+        f.name
+        for f in dataclasses.fields(Scenario)
+        if f.metadata.get("section") in ("siting", "routing", "costs")
     }
+    | {"sites", "walk_m", "seed", "out", "name"}
 )
 
 
