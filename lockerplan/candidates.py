@@ -18,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from .errors import InputError
 from .inputs import read_points
@@ -94,8 +95,6 @@ def candidates_from_pois(pois: gpd.GeoDataFrame, dedupe_m: float = 15.0) -> gpd.
         idx = np.flatnonzero(frame["kind"].to_numpy() == kind)
         if len(idx) < 2:
             continue
-        from scipy.spatial import cKDTree
-
         xy = np.column_stack([frame.geometry.x.to_numpy()[idx], frame.geometry.y.to_numpy()[idx]])
         for a, b in sorted(cKDTree(xy).query_pairs(dedupe_m)):
             if keep[idx[a]]:

@@ -26,10 +26,10 @@ def test_pmedian_objective_is_the_parcel_weighted_walk(area):
     walks = np.where(p.demand["covered"], p.demand["walk_m"], p.scenario.walk_m)
     expected = float((p.demand["parcels_per_day"] * walks).sum())
     assert p.kpis["solver_objective"] == pytest.approx(expected, rel=1e-3)
+    # with the same number of sites, no other choice walks less: not even the MCLP optimum's
     mclp = solve(area, model="mclp", sites=4)
-    assert p.kpis["mean_walk_m"] <= mclp.kpis["mean_walk_m"] + 1e-6 or (
-        p.kpis["coverage_share"] < mclp.kpis["coverage_share"]
-    )
+    mclp_walks = np.where(mclp.demand["covered"], mclp.demand["walk_m"], p.scenario.walk_m)
+    assert expected <= float((mclp.demand["parcels_per_day"] * mclp_walks).sum()) + 1e-6
 
 
 def test_lscp_covers_everything_coverable_with_the_fewest_sites(area):
