@@ -210,6 +210,39 @@ def test_cflp_capacity_shortfall_in_words():
     assert "1,200 parcels/day left unserved" in res.message
 
 
+def test_cflp_lagrangian_fixing_keeps_the_optimum():
+    """Sites fixed by the Lagrangian bound never cut off the optimum (split demand)."""
+    rng = np.random.default_rng(5)
+    m, n = 30, 200
+    d = rng.uniform(0, 1500, size=(m, n))
+    D = sparse.csr_matrix(np.where(d <= 900, d + 1.0, 0.0))  # walking cutoff 900 m
+    w = rng.integers(1, 20, size=n).astype(float)
+    w[:5] = 0.0  # demand points without parcels
+    forced = np.zeros(m, bool)
+    forced[3] = True
+    excluded = np.zeros(m, bool)
+    excluded[7] = True
+    cands = Candidates.default(
+        m,
+        capacity=np.full(m, w.sum() / 5),
+        fixed_cost=rng.uniform(1e5, 3e5, size=m),
+        forced_open=forced,
+        excluded=excluded,
+    )
+    kw = dict(candidates=cands, single_source=False, solver="highs", via="highspy")
+    for penalty in ("auto", None):
+        with_fixing = solve_cflp(D, w, unserved_penalty=penalty, **kw)
+        plain = solve_cflp(D, w, unserved_penalty=penalty, lagrangian=False, **kw)
+        assert with_fixing.status == plain.status == "optimal"
+        assert with_fixing.objective == pytest.approx(plain.objective, rel=1e-7)
+        lag = with_fixing.stats["lagrangian"]
+        assert lag["bound"] <= plain.objective * (1 + 1e-9)  # a valid lower bound
+        assert lag["best_plan"] >= plain.objective * (1 - 1e-9)  # a real plan
+        assert lag["sites_fixed_closed"] > 0
+        assert 3 in with_fixing.open_sites and 7 not in with_fixing.open_sites
+        assert "lagrangian" not in plain.stats
+
+
 # ----------------------------------------------------------------------- honest status
 
 
@@ -285,13 +318,15 @@ def test_orlib_pmed_optimum(bench_dir, name, solver, via):
         ("cap41", "cbc", "pulp"),
         ("cap71", "highs", "highspy"),
         ("cap131", "highs", "pulp"),
+        ("capa-14000", "highs", "highspy"),  # 100 x 1000: settled by the Lagrangian phase
     ],
 )
 def test_orlib_cap_optimum(bench_dir, name, solver, via):
     from lockerplan.orlib import read_cap, read_optima
 
     folder = bench_dir / "orlib" / "cap"
-    inst = read_cap(folder / f"{name}.txt")
+    base, _, capacity = name.partition("-")
+    inst = read_cap(folder / f"{base}.txt", capacity=float(capacity) if capacity else None)
     m = len(inst.capacity)
     cands = Candidates.default(m, capacity=inst.capacity, fixed_cost=inst.fixed_cost)
     res = solve_cflp(
@@ -307,6 +342,7 @@ def test_orlib_cap_optimum(bench_dir, name, solver, via):
     )
     assert res.status == "optimal"
     assert res.objective == pytest.approx(read_optima(folder / "capopt.txt")[name], rel=1e-6)
+    assert res.stats["lagrangian"]["bound"] <= res.objective * (1 + 1e-9)
 
 
 def test_orlib_pmed_time_limit_reports_feasible_with_gap(bench_dir):

@@ -11,7 +11,8 @@ from scipy import sparse
 
 from ..errors import InputError
 from ._common import infeasible, make_result, setup
-from .milp import MilpBuilder, WarmLp, solve_milp
+from .lagrangian import cflp_lagrangian
+from .milp import MilpBuilder, WarmLp, relative_gap, solve_milp
 from .result import SitingResult, failed
 from .sites import Candidates, SiteRules, add_site_rows, fmt, y_bounds
 
@@ -29,6 +30,7 @@ def solve_cflp(
     single_source: bool = True,
     unserved_penalty: float | str | None = "auto",
     cut_rounds: int = 20,
+    lagrangian: bool = True,
     solver: str = "cbc",
     via: str = "pulp",
     time_limit_s: float = 60.0,
@@ -63,6 +65,12 @@ def solve_cflp(
     cut_rounds : int, default 20
         Rounds of LP cutting planes that add the pair rows ``x <= y`` the LP
         breaks; 0 adds them all up front (the textbook strong model).
+    lagrangian : bool, default True
+        With split demand and no site rules beyond forced and excluded sites,
+        first raise a Lagrangian bound (demand rows relaxed), price the site sets
+        it picks as plans, and fix every site whose opening (closing) would lift
+        the bound above the best plan: the MILP then decides only the rest and
+        starts from that plan (see :mod:`lockerplan.siting.lagrangian`).
 
     Other parameters are as in :func:`solve_mclp`.
 
@@ -139,16 +147,37 @@ def solve_cflp(
             )
         penalty = np.full(n_dem, float(unserved_penalty))
     fin = np.flatnonzero(np.isfinite(cap))
+    lb, ub = y_bounds(cands)
+    lag = None
+    if lagrangian and not single_source and _plain(rules) and np.isfinite(cap[active]).all():
+        lag = cflp_lagrangian(
+            rows,
+            cols,
+            pair_cost,
+            demand,
+            np.where(active, cap, 0.0),
+            cands.fixed_cost,
+            forced_open=cands.forced_open,
+            excluded=cands.excluded,
+            unserved_cost=penalty,
+            time_limit_s=0.25 * time_limit_s,
+        )
+        # sites fixed by the bound: drop the closed ones' pairs, open the others
+        keep = ~lag.closed[rows]
+        rows, cols, pair_cost = rows[keep], cols[keep], pair_cost[keep]
+        if lag.pair_share is not None:
+            lag.pair_share = lag.pair_share[keep]
+        lb, ub = np.maximum(lb, lag.opened), np.minimum(ub, ~lag.closed)
+    dem = np.flatnonzero(demand > 0)
 
     def build(link: np.ndarray):
         """The CFLP MILP with the pair rows ``x[k] <= y[j]`` for the pairs ``link``."""
         b = MilpBuilder()
-        lb, ub = y_bounds(cands)
         y = b.add_columns("y", cands.fixed_cost, lb, ub, integer=True)
         x = b.add_columns("x", pair_cost, 0.0, 1.0, integer=single_source)
-        dem = np.flatnonzero(demand > 0)
         pos = -np.ones(n_dem, dtype=int)
         pos[dem] = np.arange(len(dem))
+        u = np.zeros(0, dtype=int)
         if penalty is not None:
             u = b.add_columns("u", penalty[dem] * demand[dem], 0.0, 1.0)
             b.add_rows(
@@ -185,7 +214,7 @@ def solve_cflp(
             # aggregate capacity cut: strengthens the LP bound
             b.add_rows("total_capacity", np.zeros(n_cand), y, cap, lo=[total_demand])
         add_site_rows(b, y, cands, rules)
-        return b.build(), y, x
+        return b.build(), y, x, u
 
     # Pairs whose capacity row already implies x <= y need no row of their own; the
     # others are strong but numerous: add them as cuts, only where the LP breaks them
@@ -195,7 +224,7 @@ def solve_cflp(
     deadline = t0 + time_limit_s
     lp_rounds, cut_s = 0, 0.0
     if cut_rounds > 0 and via == "highspy":
-        milp, y, x = build(link)
+        milp, y, x, u = build(link)
         warm = WarmLp(milp, seed=seed)
         for lp_rounds in range(1, cut_rounds + 1):  # noqa: B007
             remaining = deadline - time.perf_counter()
@@ -229,7 +258,7 @@ def solve_cflp(
             link = np.union1d(link, new)
     elif cut_rounds > 0:
         for lp_rounds in range(1, cut_rounds + 1):  # noqa: B007
-            milp, y, x = build(link)
+            milp, y, x, u = build(link)
             milp.integer[:] = False
             remaining = deadline - time.perf_counter()
             if remaining <= 1:
@@ -253,8 +282,15 @@ def solve_cflp(
             link = np.union1d(link, np.flatnonzero(viol))
     else:
         link = np.flatnonzero(~implied)
-    milp, y, x = build(link)
+    milp, y, x, u = build(link)
     t_build = time.perf_counter() - t0 - cut_s
+    start = None
+    if lag is not None and lag.pair_share is not None:
+        # the best plan priced by the Lagrangian phase starts the MILP
+        start = np.zeros(milp.shape[1])
+        start[y[lag.open_sites]] = 1.0
+        start[x] = lag.pair_share
+        start[u] = lag.unserved_share[dem][: len(u)]
     stats = {
         "variables": milp.shape[1],
         "constraints": milp.shape[0],
@@ -270,8 +306,25 @@ def solve_cflp(
         time_limit_s=max(deadline - time.perf_counter(), 0.01),
         gap_rel=gap_rel,
         seed=seed,
+        start=start,
     )
     out.solve_s += cut_s
+    if lag is not None:
+        t_build -= lag.seconds
+        out.solve_s += lag.seconds
+        # the Lagrangian bound holds for the whole model, the MILP's for what is left
+        if out.x is not None and out.status != "optimal" and lag.bound > out.bound:
+            out.bound = min(lag.bound, out.objective)
+            out.gap = relative_gap(out.objective, out.bound)
+        stats["lagrangian"] = {
+            "bound": round(lag.bound, 6),
+            "best_plan": round(lag.upper, 6),
+            "steps": lag.iterations,
+            "plans_priced": lag.plans_priced,
+            "sites_fixed_closed": int((lag.closed & ~cands.excluded).sum()),
+            "sites_fixed_open": int((lag.opened & ~cands.forced_open).sum()),
+            "seconds": round(lag.seconds, 3),
+        }
     if out.x is None:
         msg = out.detail
         if out.status == "infeasible":
@@ -330,6 +383,16 @@ def solve_cflp(
         assignment=assignment,
         unserved=unserved,
         message=message,
+    )
+
+
+def _plain(rules: SiteRules) -> bool:
+    """No site rules beyond forced and excluded sites (what the Lagrangian phase handles)."""
+    return (
+        rules.max_sites is None
+        and not rules.max_per_kind
+        and rules.budget is None
+        and not rules.min_spacing_m
     )
 
 
