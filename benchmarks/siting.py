@@ -5,7 +5,8 @@ Usage::
     python benchmarks/siting.py --set pmed --data ../shared/bench/orlib/pmed \
         [--instances pmed1,pmed2] [--solver highs] [--via highspy|pulp|both] \
         [--peer-time-limit 300 | --no-peer] [--json out.jsonl]
-    python benchmarks/siting.py --set cap --data ../shared/bench/orlib/cap [--instances capa]
+    python benchmarks/siting.py --set cap --data ../shared/bench/orlib/cap [--instances capa] \
+        [--no-lagrangian]
 
 Per instance it prints the known optimum, lockerplan's objective, status and
 seconds (build + solve, reading excluded); for ``pmed`` it also runs spopt's
@@ -145,6 +146,7 @@ def cap_rows(args, names):
                 solver=args.solver,
                 via=args.via if args.via != "both" else "highspy",
                 time_limit_s=args.time_limit,
+                lagrangian=not args.no_lagrangian,
             )
             sec = time.perf_counter() - t0
             yield {
@@ -171,6 +173,11 @@ def main(argv=None) -> int:
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--peer-time-limit", type=float, default=300.0)
     ap.add_argument("--no-peer", action="store_true", help="skip spopt")
+    ap.add_argument(
+        "--no-lagrangian",
+        action="store_true",
+        help="cap: skip the Lagrangian bound and site fixing (the plain MILP, for comparison)",
+    )
     ap.add_argument("--json", type=Path, help="append JSON lines here")
     args = ap.parse_args(argv)
     if args.set == "pmed" and args.via == "highspy" and args.solver == "cbc":

@@ -360,14 +360,26 @@ def solve_compact(
     if lp is not None:
         lower = max(lower, lp.objective)  # the LP optimum bounds the true optimum from below
         stats["lp_bound"] = lp.objective
+    integral = _integral(C, w, U)
+    if lp is not None and lp.x is not None:
+        # the LP's own choice of sites, rounded: often the optimum the bound proves
+        top = np.argsort(-lp.x[:n_cand], kind="stable")[:p]
+        m = np.zeros(n_cand, dtype=bool)
+        m[top[lp.x[top] > 1e-6]] = True
+        cost, site = true_costs(C, U, m)
+        obj = float(w @ cost) if np.all(np.isfinite(cost[w > 0])) else np.inf
+        if obj < best_obj - 1e-9 and feasible_sites(np.flatnonzero(m), cands, rules):
+            best_obj, best_mask, best_cost, best_site = obj, m, cost, site
+            stats["lp_rounding_objective"] = obj
     if lp is not None and lp.col_dual is not None and best_mask is not None:
-        closed = _reduced_cost_fixing(lp, n_cand, best_obj, best_mask, _integral(C, w, U))
+        closed = _reduced_cost_fixing(lp, n_cand, best_obj, best_mask, integral)
         stats["fixed_closed"] = int(closed.sum())
     rounds = 0
-    for rounds in range(1, max_rounds + 1):  # noqa: B007
+    while rounds < max_rounds and not _proven(best_obj, lower, integral, gap_rel):
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             break
+        rounds += 1
         tb = time.perf_counter()
         milp, y, _, T = lm.build(w, caps, cands, rules, closed)
         start = None
@@ -416,13 +428,13 @@ def solve_compact(
             best_obj, best_mask, best_cost, best_site = obj, m, cost, site
         if out.status != "optimal":
             break  # time limit inside the solve: report the incumbent
-        if relative_gap(best_obj, lower) <= max(gap_rel, PROVEN_GAP):
-            break
         over = cost > caps + 1e-9 * np.maximum(1.0, np.abs(caps))
         if not over.any():
             break  # relaxed optimum costs the same as its truth: proven
         caps = _raise_caps(lm, cost, caps, slack=cap_slack, only=over)
     stats["rounds"] = rounds
+    if integral and np.isfinite(lower) and best_obj - lower < 1.0 - 1e-6:
+        lower = best_obj  # whole-number costs: nothing lies strictly between
     if out_infeasible_or_empty(best_mask, best_obj):
         return CompactOutcome(
             status if status == "infeasible" else "not solved",
@@ -499,6 +511,15 @@ def _refine_caps_lp(lm, w, caps, cands, rules, solver, via, deadline, seed, max_
             v = lm.levels[i]
             caps[i] = v[new_T[i]] if new_T[i] < len(v) else lm.U[i]
     return caps, max_rounds, spent, lp
+
+
+def _proven(best_obj: float, lower: float, integral: bool, gap_rel: float) -> bool:
+    """Whether the bound proves the incumbent (whole-number costs: within 1 of it)."""
+    if not (np.isfinite(best_obj) and np.isfinite(lower)):
+        return False
+    if integral and best_obj - lower < 1.0 - 1e-6:
+        return True
+    return relative_gap(best_obj, lower) <= max(gap_rel, PROVEN_GAP)
 
 
 def _integral(C: sparse.csr_matrix, w: np.ndarray, U: np.ndarray) -> bool:
