@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .milp import PROVEN_GAP, MilpBuilder, relative_gap, solve_milp
+from .milp import PROVEN_GAP, MilpBuilder, MilpOutcome, WarmLp, relative_gap, solve_milp
 from .sites import Candidates, SiteRules, add_site_rows, feasible_sites, y_bounds
 
 log = logging.getLogger(__name__)
@@ -351,9 +351,8 @@ def solve_compact(
     build_s, solve_s = h_s, 0.0
     stats = {"heuristic_s": round(h_s, 3), "heuristic_objective": float(w @ best_cost)}
     status, detail = "not solved", ""
-    caps, lp_rounds, lp_s, lp = _refine_caps_lp(
-        lm, w, caps, cands, rules, solver, via, deadline, seed
-    )
+    refine = _refine_caps_warm_lp if via == "highspy" else _refine_caps_lp
+    caps, lp_rounds, lp_s, lp = refine(lm, w, caps, cands, rules, solver, via, deadline, seed)
     solve_s += lp_s
     stats["lp_rounds"] = lp_rounds
     closed = None
@@ -511,6 +510,77 @@ def _refine_caps_lp(lm, w, caps, cands, rules, solver, via, deadline, seed, max_
             v = lm.levels[i]
             caps[i] = v[new_T[i]] if new_T[i] < len(v) else lm.U[i]
     return caps, max_rounds, spent, lp
+
+
+def _refine_caps_warm_lp(lm, w, caps, cands, rules, solver, via, deadline, seed, max_rounds=30):
+    """:func:`_refine_caps_lp` in one HiGHS instance, new levels added in place.
+
+    Truncating demand ``i`` at the level after its last kept one leaves every kept
+    ``z`` with its untruncated cost, so raising a cap only adds columns (the new
+    levels' ``z``) and rows (their level rows): the dual simplex restarts from the
+    last basis instead of solving from scratch.
+    """
+    t0 = time.perf_counter()
+    milp, _, z_start, T = lm.build(w, caps, cands, rules)
+    small = milp.A.shape[1] <= LP_SIMPLEX_MAX_COLS
+    warm = WarmLp(milp, seed=seed)
+    warm.set_option("solver", "simplex" if small else "ipm")
+    top = np.where(T > 0, lm.n_cand + z_start + T - 1, -1)  # each demand's last z
+    n_lev = np.array([len(v) for v in lm.levels])
+    lp = None
+    k = 0
+    for k in range(1, max_rounds + 1):  # noqa: B007
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return caps, k - 1, time.perf_counter() - t0, lp
+        ok, obj, x = warm.run(remaining)
+        if not ok:
+            return caps, k, time.perf_counter() - t0, lp
+        warm.set_option("solver", "simplex")  # warm starts from here on
+        lp = MilpOutcome("optimal", x, obj, obj, 0.0, 0.0, 0.0, col_dual=warm.reduced_costs())
+        has = (T > 0) & (n_lev > T)
+        hit = has & (x[np.maximum(top, 0)] > 1e-7)
+        log.debug("LP round %d: bound %.6g, %d demand points at their cap", k, obj, hit.sum())
+        if not hit.any():
+            break
+        grow = 3 if len(x) < LP_FAST_GROW_MAX_COLS else 1
+        new_T = np.minimum(T + grow * np.maximum(T, 1), n_lev)
+        costs, ubs, owner, row_lo = [], [], [], []
+        local_rc, abs_rc = [], []  # (rows, cols, vals) on new columns / existing ones
+        n_new = 0
+        for i in np.flatnonzero(hit):
+            v, t, t2 = lm.levels[i], int(T[i]), int(new_T[i])
+            cap = v[t2] if t2 < len(v) else lm.U[i]
+            nxt = np.r_[v[t + 1 : t2], cap if np.isfinite(cap) else v[t2 - 1]]
+            costs.append(w[i] * (nxt - v[t:t2]))
+            ub = np.ones(t2 - t)
+            if not np.isfinite(cap):
+                ub[-1] = 0.0  # must be served: some site within reach opens
+            ubs.append(ub)
+            owner.append(np.full(t2 - t, i))
+            z = n_new + np.arange(t2 - t)  # the new levels' z; rows numbered alike
+            # z_k - z_(k-1) + (sites at level k) >= 0; the first level's row >= 1
+            local_rc.append((z, z, np.ones(t2 - t)))
+            local_rc.append((z[1:], z[:-1], -np.ones(t2 - t - 1)))
+            if t > 0:
+                abs_rc.append((z[:1], np.array([top[i]]), np.array([-1.0])))
+            sel = (lm.level_of[i] >= t) & (lm.level_of[i] < t2)
+            abs_rc.append((z[0] + lm.level_of[i][sel] - t, lm.sites[i][sel], np.ones(sel.sum())))
+            lo = np.zeros(t2 - t)
+            lo[0] = 1.0 if t == 0 else 0.0
+            row_lo.append(lo)
+            n_new += t2 - t
+            caps[i] = cap
+        new_cols = warm.add_columns(np.concatenate(costs), 0.0, np.concatenate(ubs))
+        rows = np.concatenate([r for r, _, _ in local_rc + abs_rc])
+        cols = np.concatenate([new_cols[c] for _, c, _ in local_rc] + [c for _, c, _ in abs_rc])
+        vals = np.concatenate([v for _, _, v in local_rc + abs_rc])
+        warm.add_rows(rows, cols, vals, np.concatenate(row_lo), np.full(n_new, np.inf))
+        owner = np.concatenate(owner)
+        last = np.r_[np.flatnonzero(np.diff(owner)), len(owner) - 1]
+        top[owner[last]] = new_cols[last]
+        T = np.where(hit, new_T, T)
+    return caps, k, time.perf_counter() - t0, lp
 
 
 def _proven(best_obj: float, lower: float, integral: bool, gap_rel: float) -> bool:

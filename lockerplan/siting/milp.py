@@ -579,6 +579,7 @@ class WarmLp:
             milp.offset,
         )
         self.milp = relaxed
+        self.cost = milp.c.astype(float)
         inf = highspy.kHighsInf
         A = milp.A
         self.h.passModel(
@@ -604,7 +605,7 @@ class WarmLp:
         inf = self._hs.kHighsInf
         lo = np.asarray(lo, dtype=float)
         hi = np.asarray(hi, dtype=float)
-        R = sparse.csr_matrix((vals, (rows, cols)), shape=(len(lo), self.milp.A.shape[1]))
+        R = sparse.csr_matrix((vals, (rows, cols)), shape=(len(lo), len(self.cost)))
         self.h.addRows(
             len(lo),
             np.where(np.isinf(lo), -inf, lo),
@@ -614,6 +615,35 @@ class WarmLp:
             R.indices.astype(np.int32),
             R.data.astype(float),
         )
+
+    def add_columns(self, cost, lb, ub) -> np.ndarray:
+        """Add columns without entries (give them entries with new rows); return their indices."""
+        inf = self._hs.kHighsInf
+        cost = np.asarray(cost, dtype=float)
+        n = len(cost)
+        lb = np.broadcast_to(np.asarray(lb, dtype=float), (n,))
+        ub = np.broadcast_to(np.asarray(ub, dtype=float), (n,))
+        self.h.addCols(
+            n,
+            cost,
+            np.where(np.isinf(lb), -inf, lb),
+            np.where(np.isinf(ub), inf, ub),
+            0,
+            np.zeros(n, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=float),
+        )
+        first = len(self.cost)
+        self.cost = np.r_[self.cost, cost]
+        return first + np.arange(n)
+
+    def set_option(self, key: str, value) -> None:
+        """Set a HiGHS option for the next runs (e.g. ``"solver"``)."""
+        self.h.setOptionValue(key, value)
+
+    def reduced_costs(self) -> np.ndarray:
+        """Column duals (reduced costs) of the last optimal run."""
+        return np.array(self.h.getSolution().col_dual)
 
     def run(self, time_limit_s: float = 1e9) -> tuple[bool, float, np.ndarray | None]:
         """Solve; return (optimal, objective incl. offset, x)."""
@@ -625,4 +655,4 @@ class WarmLp:
         if not ok:
             return False, np.nan, None
         x = np.array(self.h.getSolution().col_value)
-        return True, float(self.milp.c @ x + self.milp.offset), x
+        return True, float(self.cost @ x + self.milp.offset), x
