@@ -149,6 +149,40 @@ def test_pmedian_matches_brute_force(solver, via):
         assert np.all(res.assignment >= 0)
 
 
+def test_pmedian_warm_lp_rounds_match_cold_ones():
+    """Raising caps in place (highspy) reaches the same LP bound as rebuilding each round."""
+    from lockerplan.siting.compact import (
+        LevelModel,
+        _raise_caps,
+        _refine_caps_lp,
+        _refine_caps_warm_lp,
+        heuristic,
+        true_costs,
+    )
+
+    d, w = line_instance(n=80, seed=9)
+    C = from_dense(d)  # keeps the zero diagonal: a site serves its own point
+    U = np.full(80, np.inf)
+    cands = Candidates.default(80)
+    rules = SiteRules(max_sites=4)
+    mask = np.zeros(80, bool)
+    mask[heuristic(C, w, U, 4, cands.forced_open, ~cands.excluded)] = True
+    lm = LevelModel(C, U)
+    cost, _ = true_costs(C, U, mask)
+    caps0 = _raise_caps(lm, cost, cost, slack=0)  # tight caps: several rounds needed
+    out = {}
+    for name, refine in (("cold", _refine_caps_lp), ("warm", _refine_caps_warm_lp)):
+        caps, rounds, _, lp = refine(
+            lm, w, caps0.copy(), cands, rules, "highs", "highspy", time.perf_counter() + 60, 0
+        )
+        out[name] = (caps, rounds, lp.objective)
+    assert out["warm"][1] == out["cold"][1] > 1
+    assert out["warm"][2] == pytest.approx(out["cold"][2], rel=1e-9)
+    np.testing.assert_array_equal(out["warm"][0], out["cold"][0])
+    best = solve_pmedian(C, w, 4, solver="highs", via="highspy")
+    assert best.status == "optimal" and out["warm"][2] <= best.objective + 1e-6  # a bound
+
+
 def test_pmedian_unserved_penalty_and_infeasible():
     D = sparse.csr_matrix(([0.0, 0.0, 10.0], ([0, 1, 1], [0, 1, 2])), shape=(2, 4))
     w = np.array([1.0, 1.0, 2.0, 3.0])

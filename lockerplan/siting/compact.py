@@ -20,6 +20,14 @@ Radius truncation (in the spirit of Garcia, Labbe & Marin 2011)
     demand points whose true cost exceeds them are raised, until the solution's
     true cost meets the bound (proven optimal). Pairs beyond the cap never enter
     the model, which is what keeps it small.
+
+LP first, then the MILP
+    The caps are first raised on the LP relaxation until it equals the full LP
+    (with highspy in one warm-started HiGHS instance: raising a cap only adds
+    levels). The LP's own sites, rounded, are priced as a plan; the LP's reduced
+    costs close the sites that cannot beat the best plan. When the LP bound
+    already proves the best plan (with whole-number costs: within 1), no MILP is
+    solved at all.
 """
 
 from __future__ import annotations
