@@ -146,7 +146,7 @@ def cap_rows(args, names):
                 solver=args.solver,
                 via=args.via if args.via != "both" else "highspy",
                 time_limit_s=args.time_limit,
-                lagrangian=not args.no_lagrangian,
+                lagrangian=False if args.no_lagrangian else None,
             )
             sec = time.perf_counter() - t0
             yield {

@@ -223,6 +223,10 @@ class _Search:
                 stall += 1
                 if stall >= 20:
                     theta, stall = theta / 2, 0
+                    if self.best - L > self.upper - self.best:
+                        # overshot far below the bound: go back to the best multipliers
+                        lam = self.best_lam.copy()
+                        continue
             if it == 1 or it % price_every == 0:
                 self.price(y > 1e-9)
             if self.closed_gap() or theta < 1e-5 or time.perf_counter() > deadline:
