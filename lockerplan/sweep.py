@@ -126,11 +126,14 @@ class SweepResult:
         Knee of the coverage curve per walking cutoff: ``{walk_m: sites}``.
     name : str
         Name of the study area.
+    currency : str
+        Currency of the cost columns (the scenario's ``currency``).
     """
 
     table: pd.DataFrame
     knees: dict[float, int | None]
     name: str
+    currency: str = "EUR"
 
     def figures(self) -> dict[str, Any]:
         """Matplotlib figures ``coverage_vs_sites`` and ``cost_vs_sites``."""
@@ -139,7 +142,7 @@ class SweepResult:
         figs = {}
         for key, column, label in (
             ("coverage_vs_sites", "coverage_share", "parcels covered (%)"),
-            ("cost_vs_sites", "cost_per_day", "cost per day"),
+            ("cost_vs_sites", "cost_per_day", f"cost per day ({self.currency})"),
         ):
             # Figure() without pyplot: no GUI backend, nothing left open between calls
             fig = Figure(figsize=(6.4, 4.0), dpi=100)
@@ -283,4 +286,4 @@ def sweep(
         knees[float(w)] = k
         if k is not None:
             table.loc[(table["walk_m"] == w) & (table["sites"] == k), "knee"] = True
-    return SweepResult(table=table, knees=knees, name=area.name)
+    return SweepResult(table=table, knees=knees, name=area.name, currency=base.currency)

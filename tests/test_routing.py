@@ -175,6 +175,7 @@ def test_multiple_trips_one_van(grid):
     assert res.stops.groupby("trip")["parcels"].sum().max() <= 100
 
 
+@pytest.mark.filterwarnings("ignore::pyvrp.exceptions.PenaltyBoundWarning")  # expected here
 def test_fleet_too_small_reports_unserved(grid):
     sites = make_sites(grid, [0, 5, 30, 35], [90, 90, 90, 90])
     fleet = Fleet(van_capacity=100, vans_per_hub=1, max_trips=1)

@@ -43,6 +43,8 @@ def test_sweep_writes_table_report_and_curves(result, tmp_path):
     for key in ("coverage_vs_sites", "cost_vs_sites"):
         assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    cost_axis = result.figures()["cost_vs_sites"].axes[0].get_ylabel()
+    assert cost_axis in ("cost per day (EUR)", "van route length (km/day)")  # says its unit
 
 
 def test_knee_of_a_saturating_curve():
