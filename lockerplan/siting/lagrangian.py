@@ -94,7 +94,7 @@ def choose_sites(v, capacity, need, lo, hi) -> tuple[float, np.ndarray]:
         have += t * capacity[j]
         value += t * v[j]
         if have >= need - 1e-9:
-            return value, y
+            return float(value), y
     return np.inf, y
 
 
