@@ -275,6 +275,33 @@ def test_cflp_lagrangian_fixing_keeps_the_optimum():
         assert lag["sites_fixed_closed"] > 0
         assert 3 in with_fixing.open_sites and 7 not in with_fixing.open_sites
         assert "lagrangian" not in plain.stats
+    # through PuLP the plan found by the Lagrangian phase starts CBC and HiGHS too
+    for solver in ("cbc", "highs"):
+        res = solve_cflp(
+            D,
+            w,
+            candidates=cands,
+            single_source=False,
+            unserved_penalty=None,  # as the last `plain`
+            lagrangian=True,
+            solver=solver,
+            via="pulp",
+        )
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(plain.objective, rel=1e-7)
+
+
+@pytest.mark.parametrize(("solver", "via"), PATHS)
+def test_start_a_rounding_error_above_a_bound_is_accepted(solver, via):
+    """A start from an LP may overshoot a bound by 2e-16: every path still takes it."""
+    from lockerplan.siting.milp import MilpBuilder, solve_milp
+
+    b = MilpBuilder()
+    x = b.add_columns("x", cost=[1.0, 2.0], lb=0.0, ub=1.0)
+    _ = b.add_rows("need", [0, 0], x, [1.0, 1.0], lo=[1.0])
+    start = np.array([1.0000000000000002, 0.0])
+    out = solve_milp(b.build(), solver=solver, via=via, start=start)
+    assert out.status == "optimal" and out.objective == pytest.approx(1.0)
 
 
 # ----------------------------------------------------------------------- honest status

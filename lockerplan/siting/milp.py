@@ -291,6 +291,10 @@ def solve_milp(
     ('optimal', 2.0)
     """
     check_solver(solver, via)
+    if start is not None:
+        # a start computed elsewhere (an LP, a heuristic) may overshoot a bound by
+        # rounding: PuLP refuses such a value, HiGHS would reject the start
+        start = np.clip(np.asarray(start, dtype=float), milp.lb, milp.ub)
     if milp.A.shape[1] == 0:
         return MilpOutcome("optimal", np.zeros(0), milp.offset, milp.offset, 0.0, 0.0, 0.0)
     if via == "highspy":
