@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, sparse
@@ -62,7 +62,6 @@ class LagrangianFixing:
     iterations: int = 0
     plans_priced: int = 0
     seconds: float = 0.0
-    log: list = field(default_factory=list)
 
 
 def choose_sites(v, capacity, need, lo, hi) -> tuple[float, np.ndarray]:
@@ -177,7 +176,7 @@ class _Search:
         self, rows, cols, pair_cost, demand, capacity, fixed_cost, forced, excluded, unserved
     ):
         self.args = (rows, cols, pair_cost, demand, capacity, fixed_cost)
-        self.rows, self.cols, self.demand, self.capacity = rows, cols, demand, capacity
+        self.rows, self.cols, self.capacity = rows, cols, capacity
         self.n_sites, self.n_dem = len(capacity), len(demand)
         self.unserved = unserved
         self.need = float(demand.sum()) if unserved is None else 0.0
@@ -240,6 +239,32 @@ class _Search:
             target = self.upper if np.isfinite(self.upper) else L + 0.05 * abs(L) + 1.0
             lam = lam + theta * max(target - L, 1e-9 * abs(target)) / norm * g
         return self.best_lam.copy(), theta
+
+    def fix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sites closed / opened in every plan cheaper than the best one.
+
+        Forcing site ``j`` open (closed) changes only the choice of sites at the best
+        multipliers; if that lifts the bound above the best plan's cost, ``j`` is
+        closed (open) in every better plan.
+        """
+        closed, opened = ~self.hi, self.lo.copy()
+        if not np.isfinite(self.upper) or self.best_v is None:
+            return closed, opened
+        limit = self.upper + FIX_MARGIN * max(1.0, abs(self.upper))
+        base = self.best_lam.sum()
+        if self.u_cost is not None:
+            base += np.minimum(self.u_cost - self.best_lam, 0.0).sum()
+        v, cap, need, lo, hi = self.best_v, self.capacity, self.need, self.lo, self.hi
+        for j in np.flatnonzero(hi & ~lo):
+            lo_j, hi_j = lo.copy(), hi.copy()
+            lo_j[j] = True
+            if base + choose_sites(v, cap, need, lo_j, hi)[0] > limit:
+                closed[j] = True
+                continue
+            hi_j[j] = False
+            if base + choose_sites(v, cap, need, lo, hi_j)[0] > limit:
+                opened[j] = True
+        return closed, opened
 
     def improve(self, deadline, width: int = 8) -> bool:
         """First-improvement drop / add / swap moves on the best plan.
@@ -343,38 +368,17 @@ def cflp_lagrangian(
     # improve the best plan by local moves, then tighten the bound against it
     if search.improve(deadline):
         search.subgradient(lam, max(theta, 0.1), max_iterations, price_every, deadline)
-    best, best_lam, best_v, upper = search.best, search.best_lam, search.best_v, search.upper
-    lo, hi, need, u_cost = search.lo, search.hi, search.need, search.u_cost
-    capacity = search.capacity
-    plan = search.plan
-    it = search.steps
-    priced = search.priced
-    closed = ~hi.copy()
-    opened = lo.copy()
-    if np.isfinite(upper) and best_v is not None:
-        limit = upper + FIX_MARGIN * max(1.0, abs(upper))
-        base = best_lam.sum()
-        if u_cost is not None:
-            base += np.minimum(u_cost - best_lam, 0.0).sum()
-        for j in np.flatnonzero(hi & ~lo):
-            l2, h2 = lo.copy(), hi.copy()
-            l2[j] = True
-            if base + choose_sites(best_v, capacity, need, l2, hi)[0] > limit:
-                closed[j] = True
-                continue
-            h2[j] = False
-            if base + choose_sites(best_v, capacity, need, lo, h2)[0] > limit:
-                opened[j] = True
+    closed, opened = search.fix()
     out = LagrangianFixing(
-        bound=best,
-        upper=upper,
-        open_sites=plan[0],
-        pair_share=plan[1],
-        unserved_share=plan[2],
+        bound=search.best,
+        upper=search.upper,
+        open_sites=search.plan[0],
+        pair_share=search.plan[1],
+        unserved_share=search.plan[2],
         closed=closed,
         opened=opened,
-        iterations=it,
-        plans_priced=len(priced),
+        iterations=search.steps,
+        plans_priced=len(search.priced),
         seconds=time.perf_counter() - t0,
     )
     log.debug(
@@ -383,10 +387,10 @@ def cflp_lagrangian(
         out.bound,
         out.upper,
         len(out.open_sites),
-        it,
+        out.iterations,
         out.plans_priced,
-        (closed & hi).sum(),
-        (opened & ~lo).sum(),
+        (closed & search.hi).sum(),
+        (opened & ~search.lo).sum(),
         out.seconds,
     )
     return out
