@@ -1,0 +1,294 @@
+"""The public routers: :func:`route_vans`, :func:`route_door_to_door`, :func:`default_hub`.
+
+Each is a short sequence of the stages: what must be visited
+(:mod:`~lockerplan.routing.visits`), the PyVRP model and its solve
+(:mod:`~lockerplan.routing.problem`) and the routes read back
+(:mod:`~lockerplan.routing.decode`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..costs import CostModel
+from ..distances import GraphArrays
+from ..errors import InputError
+from .decode import StreetPaths, _unplanned, read_routes, routing_result
+from .fleet import Fleet, shift_times
+from .problem import _check_solve_args, build_problem, integer_matrices, objective, solve
+from .result import RoutingResult, _empty_result, unserved_frame
+from .visits import (
+    _check_inputs,
+    drop_impossible,
+    locate,
+    service_times,
+    split_visits,
+    warn_over_capacity,
+)
+
+
+def default_hub(arrays: GraphArrays, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A hub at the drive-network node nearest the parcel-weighted centre of demand.
+
+    Parameters
+    ----------
+    arrays : GraphArrays
+        The drive network.
+    demand : geopandas.GeoDataFrame
+        Demand points with ``parcels_per_day``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One hub, ``hub_id="hub0"``, ``name="default hub"``.
+
+    Examples
+    --------
+    >>> hubs = default_hub(drive_arrays, clusters)  # doctest: +SKIP
+    >>> hubs["hub_id"].tolist()  # doctest: +SKIP
+    ['hub0']
+    """
+    metric = demand.to_crs(arrays.crs)
+    w = demand["parcels_per_day"].to_numpy(dtype=float)
+    if not np.isfinite(w).all() or w.sum() <= 0:
+        w = np.ones(len(demand))
+    centre = np.array(
+        [np.average(metric.geometry.x, weights=w), np.average(metric.geometry.y, weights=w)]
+    )
+    k = int(np.argmin(np.hypot(*(arrays.xy - centre).T)))
+    point = gpd.GeoSeries([shapely.Point(arrays.xy[k])], crs=arrays.crs).to_crs("EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"hub_id": ["hub0"], "name": ["default hub (drive node nearest the centre of demand)"]},
+        geometry=point.to_numpy(),
+        crs="EPSG:4326",
+    )
+
+
+def route_vans(
+    arrays: GraphArrays,
+    hubs: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    fleet: Fleet | None = None,
+    *,
+    max_snap_m: float = 250.0,
+    seed: int = 0,
+    iterations: int = 3000,
+    time_limit_s: float = 30.0,
+    costs: CostModel | None = None,
+    returns_share: float = 0.0,
+    min_visits: int = 1,
+) -> RoutingResult:
+    """Route vans from the hubs to every open site.
+
+    Parameters
+    ----------
+    arrays : GraphArrays
+        The drive network.
+    hubs : geopandas.GeoDataFrame
+        Hubs with ``hub_id`` and optionally ``vans`` (vans at that hub).
+    sites : geopandas.GeoDataFrame
+        Open sites with ``site_id`` and ``parcels_per_day``; optional
+        ``returns_per_day`` (parcels posted there, collected by the van).
+    fleet : Fleet, optional
+        Vans, shift, window, trips and service times.
+    max_snap_m : float, default 250
+        Largest distance from a hub or site to the drive network.
+    seed : int, default 0
+        PyVRP seed; the same seed gives the same routes.
+    iterations : int, default 3000
+        PyVRP iterations (deterministic stop).
+    time_limit_s : float, default 30
+        Runtime cap in seconds (a safety net; ``iterations`` normally stops first).
+    costs : CostModel, optional
+        Weights of the objective (van per day, energy per km, driver per hour).
+    returns_share : float, default 0
+        Returns per delivered parcel, used when ``sites`` has no ``returns_per_day``.
+    min_visits : int, default 1
+        Visits per site with zero parcels (1: still visited; 0: skipped).
+
+    Returns
+    -------
+    RoutingResult
+
+    Raises
+    ------
+    InputError
+        If a hub is off the drive network, the hubs have no vans, or a column is bad.
+
+    Examples
+    --------
+    >>> res = route_vans(drive_arrays, hubs, sites, Fleet(window="06:00-10:00"))  # doctest: +SKIP
+    >>> res.routes[["route_id", "stops", "km", "hours"]]  # doctest: +SKIP
+    """
+    fleet = fleet or Fleet()
+    costs = costs or CostModel()
+    _check_solve_args(iterations, time_limit_s)
+    _check_inputs(hubs, sites, returns_share)
+    t0 = time.perf_counter()
+    located = locate(arrays, hubs, sites, fleet, max_snap_m)
+    unserved = list(located.unserved)
+    stats = {
+        "iterations": 0,
+        "visits": 0,
+        "hubs": located.n_hubs,
+        "vans_available": int(located.vans.sum()),
+    }
+    if len(located.sites) == 0:
+        return _empty_result(unserved_frame(unserved), t0, stats)
+    visits = split_visits(
+        located.sites, located.n_hubs, fleet.van_capacity, returns_share, min_visits
+    )
+    if not visits:
+        return _empty_result(unserved_frame(unserved), t0, stats)
+    stats["visits"] = len(visits)
+    warn_over_capacity(visits, located.vans, fleet)
+    matrices = integer_matrices(located.dist, located.dur)
+    visits, service, impossible = drop_impossible(
+        visits, service_times(visits, fleet), matrices[1], located.vans, fleet, shift_times(fleet)
+    )
+    unserved += impossible
+    if not visits:
+        return _empty_result(unserved_frame(unserved), t0, stats)
+    problem = build_problem(
+        arrays, located.hubs, located.vans, located.nodes, fleet, costs, visits, service, matrices
+    )
+    result, stats["phases"] = solve(
+        problem, seed=seed, iterations=iterations, time_limit_s=time_limit_s
+    )
+    best = result.best
+    stats["iterations"] = int(result.num_iterations)
+    stats["objective"] = objective(best)
+    paths = StreetPaths(arrays, located.pred, located.keep, located.nodes)
+    routes, stops = read_routes(best, visits, problem.vt_hub, located.hubs["hub_id"], paths)
+    unserved += _unplanned(best, visits)
+    return routing_result(best, routes, stops, unserved, t0, stats, len(located.sites), len(visits))
+
+
+def _door_stops(demand: gpd.GeoDataFrame, failure_rate: float) -> pd.DataFrame:
+    """The demand clusters as stops, with first attempts plus re-deliveries as parcels."""
+    # a covered cluster's site_id names its locker; the stop is the cluster itself
+    if "cluster_id" in demand:
+        demand = demand.assign(site_id=demand["cluster_id"].astype(str))
+    elif "site_id" not in demand:
+        raise InputError("demand must have a 'cluster_id' (or 'site_id') column.")
+    if "parcels_per_day" not in demand:
+        raise InputError("demand must have a 'parcels_per_day' column.")
+    stops = demand[["site_id", "parcels_per_day", "geometry"]].copy()
+    stops["parcels_per_day"] = pd.to_numeric(stops["parcels_per_day"], errors="coerce") * (
+        1 + failure_rate
+    )
+    return stops[stops["parcels_per_day"].fillna(1) > 0]
+
+
+def _door_fleet(
+    fleet: Fleet, stops: pd.DataFrame, handover_s: float, stop_service_s: int | None, start_h: float
+) -> Fleet:
+    """The door-to-door fleet: no window, enough vans that only unreachable clusters are left out."""
+    total_attempts = float(stops["parcels_per_day"].sum())
+    base = fleet.stop_service_s if stop_service_s is None else stop_service_s
+    work_s = len(stops) * base + total_attempts * handover_s
+    need = int(math.ceil(work_s / (fleet.shift_h * 3600) + total_attempts / fleet.van_capacity))
+    return dataclasses.replace(
+        fleet,
+        window=None,
+        start_h=start_h,
+        parcel_service_s=handover_s,
+        stop_service_s=base,
+        vans_per_hub=max(fleet.vans_per_hub, need + 2),
+    )
+
+
+def route_door_to_door(
+    arrays: GraphArrays,
+    hubs: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    fleet: Fleet | None = None,
+    *,
+    failure_rate: float = 0.10,
+    handover_s: int = 90,
+    stop_service_s: int | None = None,
+    start_h: float = 8.0,
+    max_snap_m: float = 250.0,
+    seed: int = 0,
+    iterations: int = 3000,
+    time_limit_s: float = 30.0,
+    costs: CostModel | None = None,
+) -> RoutingResult:
+    """Route the same parcels to the customers' doors (the door-to-door baseline).
+
+    Every demand cluster is a stop. Its load is the daily parcels plus the
+    re-delivery of failed first attempts: a share ``failure_rate`` of the parcels is
+    not handed over at the first attempt and is tried once more the next day, so in
+    steady state a day carries ``parcels * (1 + failure_rate)`` delivery attempts;
+    parcels failing twice go to a pickup point (the usual carrier rule, not routed).
+    Service at a stop is the stop time (parking) plus ``handover_s`` per attempt
+    (walk to the door, ring, hand over or leave a card). The fleet is the same
+    vans, but with no replenishment window (deliveries run through the shift) and
+    enough vans at every hub that no cluster is left out for lack of vans.
+
+    Parameters
+    ----------
+    arrays : GraphArrays
+        The drive network.
+    hubs : geopandas.GeoDataFrame
+        Hubs with ``hub_id``.
+    demand : geopandas.GeoDataFrame
+        Demand clusters with ``cluster_id`` (or ``site_id``) and ``parcels_per_day``.
+    fleet : Fleet, optional
+        Van capacity, shift, trips and stop time (its window is ignored).
+    failure_rate : float, default 0.10
+        Share of first attempts that fail (10 %, a commonly quoted European
+        average for home delivery; see :mod:`lockerplan.costs`).
+    handover_s : int, default 90
+        Seconds per parcel at the door: walk from the van to the door and back, ring,
+        wait, hand over or leave a card (an assumption; 1-2 minutes is typical).
+    stop_service_s : int, optional
+        Seconds per stop (parking); the fleet's ``stop_service_s`` by default.
+    start_h : float, default 8
+        Start of the delivery day (vans leave the hub), hours after midnight.
+    max_snap_m, seed, iterations, time_limit_s, costs
+        As in :func:`route_vans`.
+
+    Returns
+    -------
+    RoutingResult
+        ``site_id`` in ``stops`` and ``unserved`` holds the ``cluster_id``; ``stats``
+        adds ``failure_rate`` and ``attempts``.
+
+    Examples
+    --------
+    >>> d2d = route_door_to_door(drive_arrays, hubs, clusters)  # doctest: +SKIP
+    >>> d2d.km, d2d.hours  # doctest: +SKIP
+    """
+    fleet = fleet or Fleet()
+    if not (isinstance(failure_rate, int | float) and 0 <= failure_rate < 1):
+        raise InputError(
+            f"failure_rate must be a share in [0, 1), e.g. 0.10 for 10 %, got {failure_rate!r}."
+        )
+    if not (isinstance(handover_s, int | float) and handover_s >= 0):
+        raise InputError(f"handover_s must be >= 0 seconds, got {handover_s!r}.")
+    stops = _door_stops(demand, failure_rate)
+    d2d_fleet = _door_fleet(fleet, stops, handover_s, stop_service_s, start_h)
+    hubs_plain = hubs.drop(columns=["vans"]) if "vans" in hubs else hubs
+    result = route_vans(
+        arrays,
+        hubs_plain,
+        gpd.GeoDataFrame(stops, geometry="geometry", crs=demand.crs),
+        d2d_fleet,
+        max_snap_m=max_snap_m,
+        seed=seed,
+        iterations=iterations,
+        time_limit_s=time_limit_s,
+        costs=costs,
+        min_visits=0,
+    )
+    result.stats["failure_rate"] = failure_rate
+    result.stats["attempts"] = round(float(stops["parcels_per_day"].sum()), 2)
+    return result
