@@ -31,11 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from lockerplan.orlib import CAP_SETTINGS, read_cap, read_optima, read_pmed  # noqa: E402
+from benchmarks.instances.orlib import CAP_SETTINGS, read_cap, read_optima, read_pmed  # noqa: E402
 from lockerplan.siting import (  # noqa: E402
     Candidates,
+    SolverOptions,
     from_dense,
     solve_cflp,
     solve_pmedian,
@@ -43,8 +45,9 @@ from lockerplan.siting import (  # noqa: E402
 
 PEER = r"""
 import json, sys, time
+sys.path.insert(0, sys.argv[4])
 import numpy as np, pulp
-from lockerplan.orlib import read_pmed
+from benchmarks.instances.orlib import read_pmed
 from spopt.locate import PMedian
 inst = read_pmed(sys.argv[1])
 solver_name, limit = sys.argv[2], float(sys.argv[3])
@@ -68,7 +71,7 @@ def run_peer(path: Path, solver: str, limit: float) -> dict:
     t0 = time.perf_counter()
     try:
         out = subprocess.run(
-            [sys.executable, "-c", PEER, str(path), solver, str(limit)],
+            [sys.executable, "-c", PEER, str(path), solver, str(limit), str(ROOT)],
             capture_output=True,
             text=True,
             timeout=limit + 30,
@@ -92,9 +95,8 @@ def pmed_rows(args, names):
         peer = None
         for via in vias:
             t0 = time.perf_counter()
-            res = solve_pmedian(
-                D, w, inst.p, solver=args.solver, via=via, time_limit_s=args.time_limit
-            )
+            opts = SolverOptions(solver=args.solver, via=via, time_limit_s=args.time_limit)
+            res = solve_pmedian(D, w, inst.p, options=opts)
             sec = time.perf_counter() - t0
             row = {
                 "instance": name,
@@ -144,10 +146,10 @@ def cap_rows(args, names):
                     assignment_cost=inst.cost,
                     single_source=False,
                     unserved_penalty=None,
-                    solver=args.solver,
-                    via=via,
-                    time_limit_s=args.time_limit,
                     lagrangian=False if args.no_lagrangian else None,
+                    options=SolverOptions(
+                        solver=args.solver, via=via, time_limit_s=args.time_limit
+                    ),
                 )
                 sec = time.perf_counter() - t0
                 yield {

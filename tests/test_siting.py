@@ -11,11 +11,13 @@ from scipy import sparse
 
 from lockerplan.errors import InputError
 from lockerplan.siting import (
+    MODELS,
     SOLVERS,
     Candidates,
     Decay,
     SiteRules,
     SitingResult,
+    SolverOptions,
     from_dense,
     solve_attendance,
     solve_cflp,
@@ -25,6 +27,7 @@ from lockerplan.siting import (
 )
 
 PATHS = [("cbc", "pulp"), ("highs", "pulp"), ("highs", "highspy")]
+HIGHSPY = SolverOptions(solver="highs", via="highspy")
 
 
 def line_instance(n: int = 12, seed: int = 3):
@@ -47,7 +50,10 @@ def brute_pmedian(d: np.ndarray, w: np.ndarray, p: int) -> float:
 def test_mclp_keeps_plan_signature():
     D = sparse.csr_matrix(([100.0, 50.0, 80.0], ([0, 1, 1], [0, 1, 2])), shape=(2, 3))
     res = solve_mclp(
-        D, np.array([5.0, 1.0, 2.0]), 1, solver="cbc", time_limit_s=10, gap_rel=0.0, seed=0
+        D,
+        np.array([5.0, 1.0, 2.0]),
+        1,
+        options=SolverOptions(solver="cbc", time_limit_s=10, gap_rel=0.0, seed=0),
     )
     assert isinstance(res, SitingResult)
     assert (res.status, res.objective, res.best_bound, res.gap) == ("optimal", 5.0, 5.0, 0.0)
@@ -65,17 +71,16 @@ def test_mclp_options_all_paths(solver, via):
         shape=(3, 4),
     )
     w = np.array([4.0, 1.0, 1.0, 4.0])
-    res = solve_mclp(D, w, 2, solver=solver, via=via)
+    opts = SolverOptions(solver=solver, via=via)
+    res = solve_mclp(D, w, 2, options=opts)
     assert res.objective == 10.0 and res.open_sites.tolist() == [0, 2]
     # candidate 2 excluded: best pair covers 0,1,2
     cands = Candidates.default(3, excluded=[False, False, True])
-    res = solve_mclp(D, w, 2, candidates=cands, solver=solver, via=via)
+    res = solve_mclp(D, w, 2, candidates=cands, options=opts)
     assert res.objective == 6.0 and 2 not in res.open_sites
     # budget: candidate 0 costs 5, others 1; budget 2 -> sites 1 and 2
     cands = Candidates.default(3, fixed_cost=[5.0, 1.0, 1.0])
-    res = solve_mclp(
-        D, w, None, candidates=cands, rules=SiteRules(budget=2.0), solver=solver, via=via
-    )
+    res = solve_mclp(D, w, None, candidates=cands, rules=SiteRules(budget=2.0), options=opts)
     assert res.objective == 6.0 and res.open_sites.tolist() == [2] or res.objective == 6.0
     # pickup points (candidate 2) only reach 15 m: demand 3 is lost
     cands = Candidates.default(3, kind=["cabinet", "cabinet", "pickup_point"])
@@ -85,15 +90,12 @@ def test_mclp_options_all_paths(solver, via):
         2,
         candidates=cands,
         rules=SiteRules(cutoff_per_kind={"pickup_point": 15.0}),
-        solver=solver,
-        via=via,
+        options=opts,
     )
     assert res.objective == 6.0
     # spacing: 0 and 2 closer than 100 m
     S = sparse.csr_matrix(([50.0, 50.0], ([0, 2], [2, 0])), shape=(3, 3))
-    res = solve_mclp(
-        D, w, 2, rules=SiteRules(min_spacing_m=100.0, site_distances=S), solver=solver, via=via
-    )
+    res = solve_mclp(D, w, 2, rules=SiteRules(min_spacing_m=100.0, site_distances=S), options=opts)
     assert res.objective == 6.0 and not {0, 2} <= set(res.open_sites.tolist())
 
 
@@ -111,6 +113,161 @@ def test_demand_cutoff():
     D = sparse.csr_matrix(([100.0, 400.0], ([0, 0], [0, 1])), shape=(1, 2))
     res = solve_mclp(D, np.array([1.0, 1.0]), 1, rules=SiteRules(demand_cutoff=[500.0, 300.0]))
     assert res.objective == 1.0 and res.covered.tolist() == [True, False]
+
+
+# ---------------------------------------------------------------- the allocation
+
+
+def check_allocation(res, D, w):
+    """``assignment`` points only at open sites along stored (within-cutoff) pairs, and
+    ``assigned_m`` holds those distances (NaN where unassigned)."""
+    a = res.assignment
+    assert a.shape == res.assigned_m.shape == (D.shape[1],)
+    served = np.flatnonzero(a >= 0)
+    assert set(a[served].tolist()) <= set(res.open_sites.tolist())
+    assert np.isnan(res.assigned_m[a < 0]).all()
+    dense = np.full(D.shape, np.nan)
+    coo = D.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    np.testing.assert_array_equal(res.assigned_m[served], dense[a[served], served])
+
+
+def test_mclp_assignment_respects_the_kind_cutoff():
+    # demand 2 is 250 m from pickup point 1 (beyond its 100 m cutoff) and 350 m from cabinet 0
+    D = sparse.csr_matrix(([50.0, 350.0, 80.0, 250.0], ([0, 0, 1, 1], [0, 2, 1, 2])), shape=(2, 3))
+    w = np.array([3.0, 2.0, 5.0])
+    cands = Candidates.default(2, kind=["cabinet", "pickup_point"])
+    rules = SiteRules(cutoff_per_kind={"pickup_point": 100.0})
+    res = solve_mclp(D, w, 2, candidates=cands, rules=rules)
+    assert res.status == "optimal" and res.open_sites.tolist() == [0, 1]
+    assert res.assignment.tolist() == [0, 1, 0]  # not the nearer pickup point
+    assert res.assigned_m.tolist() == [50.0, 80.0, 350.0]
+    assert w[res.assignment >= 0].sum() == res.objective == 10.0
+    # with the cabinet alone, demand 1 is out of its reach and pickup points cannot open
+    one = solve_mclp(D, w, 2, candidates=cands, rules=SiteRules(max_per_kind={"pickup_point": 0}))
+    assert one.assignment.tolist() == [0, -1, 0] and np.isnan(one.assigned_m[1])
+    assert w[one.assignment >= 0].sum() == one.objective == 8.0
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        SiteRules(budget=7.0),
+        SiteRules(max_per_kind={"cabinet": 2, "pickup_point": 1}),
+        SiteRules(max_per_kind={"pickup_point": 2}, cutoff_per_kind={"pickup_point": 250.0}),
+    ],
+)
+def test_mclp_covered_weight_is_the_objective(rules):
+    d, w = line_instance(n=14, seed=11)
+    D = from_dense(d, cutoff=400.0)
+    kinds = ["cabinet", "pickup_point"] * 7
+    cands = Candidates.default(14, kind=kinds, fixed_cost=np.tile([3.0, 1.0], 7))
+    sites = None if rules.budget is not None else 4
+    res = solve_mclp(D, w, sites, candidates=cands, rules=rules)
+    assert res.status == "optimal"
+    assert w[res.assignment >= 0].sum() == pytest.approx(res.objective)
+    np.testing.assert_array_equal(res.assignment >= 0, res.covered)
+    prepared = D.tocsr(copy=True)
+    if rules.cutoff_per_kind:  # the pickup points' pairs beyond 250 m are not allowed
+        coo = prepared.tocoo()
+        keep = ~((np.asarray(kinds)[coo.row] == "pickup_point") & (coo.data > 250.0))
+        prepared = sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), D.shape)
+    check_allocation(res, prepared, w)
+    # the nearest open site within the cutoffs
+    for i in np.flatnonzero(res.assignment >= 0):
+        col = prepared[:, [i]].tocoo()
+        reach = {int(r): v for r, v in zip(col.row, col.data, strict=True)}
+        assert res.assigned_m[i] == min(reach[j] for j in res.open_sites if j in reach)
+
+
+@pytest.mark.parametrize("single_source", [True, False])
+def test_cflp_assignment_respects_capacity(single_source):
+    rng = np.random.default_rng(4)
+    m, n = 6, 40
+    d = rng.uniform(0, 800, size=(m, n))
+    D = from_dense(np.where(d <= 600, d, np.inf))
+    w = rng.integers(1, 10, size=n).astype(float)
+    w[:2] = 0.0  # no parcels: not in the model, sent to the nearest open site
+    cap = np.full(m, w.sum() / 8)  # all six sites hold 3/4 of the demand
+    cands = Candidates.default(m, capacity=cap, fixed_cost=np.full(m, 10.0))
+    res = solve_cflp(D, w, candidates=cands, single_source=single_source, cost_per_parcel_m=0.01)
+    assert res.status == "optimal" and res.unserved > 0
+    check_allocation(res, D, w)
+    a = res.assignment
+    if single_source:
+        load = np.bincount(a[a >= 0], weights=w[a >= 0], minlength=m)
+        assert np.all(load <= cap + 1e-6)
+        assert w[a < 0].sum() == pytest.approx(res.unserved)  # unserved demand is -1
+    else:
+        assert w[a < 0].sum() <= res.unserved + 1e-6
+    reached = np.diff(D[res.open_sites].tocsc().indptr) > 0  # by an open site
+    assert np.all(a[:2][reached[:2]] >= 0)  # no parcels, within reach: assigned anyway
+
+
+def test_every_model_runs_from_the_table():
+    """``MODELS[name].solve(..., **arguments(settings))`` runs each model; the allocation
+    never crosses a pickup point's cutoff."""
+    from types import SimpleNamespace
+
+    settings = SimpleNamespace(
+        sites=3,
+        walk_m=400.0,
+        lscp_minimise="sites",
+        walk_cost_per_parcel_km=0.1,
+        single_source=True,
+        decay="exponential",
+        decay_scale_m=300.0,
+        decay_beta=2.0,
+    )
+    d, w = line_instance(n=12, seed=5)
+    D = from_dense(d, cutoff=settings.walk_m)
+    kinds = np.array(["cabinet", "pickup_point"] * 6)
+    cands = Candidates.default(12, kind=kinds, capacity=np.full(12, 30.0), fixed_cost=np.ones(12))
+    rules = SiteRules(cutoff_per_kind={"pickup_point": 150.0})
+    assert list(MODELS) == ["mclp", "pmedian", "lscp", "cflp", "attendance"]
+    assert "mclp" in MODELS and ", ".join(MODELS).startswith("mclp, pmedian")
+    for name, spec in MODELS.items():
+        assert spec.help.endswith(".") and spec.objective in (
+            "coverage",
+            "sites",
+            "distance",
+            "cost",
+            "expected",
+        )
+        res = spec.solve(
+            D,
+            w,
+            candidates=cands,
+            rules=rules,
+            options=SolverOptions(time_limit_s=30),
+            **spec.arguments(settings),
+        )
+        assert res.model == name and res.status == "optimal", name
+        if spec.uses_sites:
+            assert len(res.open_sites) <= settings.sites
+        a = res.assignment
+        far_pickup = (kinds[np.maximum(a, 0)] == "pickup_point") & (res.assigned_m > 150.0)
+        assert not np.any((a >= 0) & far_pickup), name
+        assert np.all(res.assigned_m[a >= 0] <= settings.walk_m)
+
+
+def test_solver_options_validate_each_field():
+    assert SolverOptions() == SolverOptions("cbc", "pulp", 60.0, 0.0, 0)
+    for kw, match in [
+        ({"solver": "gurobi"}, "solver must be one of cbc, highs"),
+        ({"via": "gurobipy"}, "via must be one of pulp, highspy"),
+        ({"via": "highspy"}, "use solver='highs'"),
+        ({"time_limit_s": 0}, "time_limit_s must be a number > 0"),
+        ({"time_limit_s": "60"}, "time_limit_s must be a number > 0"),
+        ({"gap_rel": 1.0}, r"gap_rel must be in \[0, 1\)"),
+        ({"seed": -1}, "seed must be a whole number >= 0"),
+        ({"seed": 1.5}, "seed must be a whole number >= 0"),
+        ({"threads": 0}, "threads must be a whole number >= 1"),
+    ]:
+        with pytest.raises(InputError, match=match):
+            SolverOptions(**kw)
+    with pytest.raises(InputError, match="options must be a SolverOptions"):
+        solve_mclp(sparse.csr_matrix(np.ones((1, 1))), np.ones(1), 1, options={"solver": "cbc"})
 
 
 # ----------------------------------------------------------------------------- LSCP
@@ -141,7 +298,8 @@ def test_lscp_infeasible_in_words():
 def test_pmedian_matches_brute_force(solver, via):
     d, w = line_instance()
     for p in (1, 3):
-        res = solve_pmedian(from_dense(d), w, p, solver=solver, via=via, time_limit_s=30)
+        opts = SolverOptions(solver=solver, via=via, time_limit_s=30)
+        res = solve_pmedian(from_dense(d), w, p, options=opts)
         assert res.status == "optimal"
         assert res.objective == pytest.approx(brute_pmedian(d, w, p))
         assert res.best_bound == pytest.approx(res.objective)
@@ -173,13 +331,13 @@ def test_pmedian_warm_lp_rounds_match_cold_ones():
     out = {}
     for name, refine in (("cold", _refine_caps_lp), ("warm", _refine_caps_warm_lp)):
         caps, rounds, _, lp = refine(
-            lm, w, caps0.copy(), cands, rules, "highs", "highspy", time.perf_counter() + 60, 0
+            lm, w, caps0.copy(), cands, rules, HIGHSPY, time.perf_counter() + 60
         )
         out[name] = (caps, rounds, lp.objective)
     assert out["warm"][1] == out["cold"][1] > 1
     assert out["warm"][2] == pytest.approx(out["cold"][2], rel=1e-9)
     np.testing.assert_array_equal(out["warm"][0], out["cold"][0])
-    best = solve_pmedian(C, w, 4, solver="highs", via="highspy")
+    best = solve_pmedian(C, w, 4, options=HIGHSPY)
     assert best.status == "optimal" and out["warm"][2] <= best.objective + 1e-6  # a bound
 
 
@@ -225,8 +383,9 @@ def test_cflp_single_vs_split(solver, via):
     cands = Candidates.default(2, capacity=[10.0, 100.0], fixed_cost=[0.0, 0.0])
     w = np.array([6.0, 6.0])
     # cost = w * d: split puts 10 parcels on site 0 -> 6 + 4 + 2*3 = 16 (per parcel-metre)
-    split = solve_cflp(D, w, candidates=cands, single_source=False, solver=solver, via=via)
-    single = solve_cflp(D, w, candidates=cands, single_source=True, solver=solver, via=via)
+    opts = SolverOptions(solver=solver, via=via)
+    split = solve_cflp(D, w, candidates=cands, single_source=False, options=opts)
+    single = solve_cflp(D, w, candidates=cands, single_source=True, options=opts)
     assert split.status == single.status == "optimal"
     assert split.objective == pytest.approx(6 + 4 * 1 + 2 * 3)
     assert single.objective == pytest.approx(6 + 18)
@@ -263,7 +422,7 @@ def test_cflp_lagrangian_fixing_keeps_the_optimum():
         forced_open=forced,
         excluded=excluded,
     )
-    kw = dict(candidates=cands, single_source=False, solver="highs", via="highspy")
+    kw = dict(candidates=cands, single_source=False, options=HIGHSPY)
     for penalty in ("auto", None):
         with_fixing = solve_cflp(D, w, unserved_penalty=penalty, lagrangian=True, **kw)
         plain = solve_cflp(D, w, unserved_penalty=penalty, lagrangian=False, **kw)
@@ -284,8 +443,7 @@ def test_cflp_lagrangian_fixing_keeps_the_optimum():
             single_source=False,
             unserved_penalty=None,  # as the last `plain`
             lagrangian=True,
-            solver=solver,
-            via="pulp",
+            options=SolverOptions(solver=solver, via="pulp"),
         )
         assert res.status == "optimal"
         assert res.objective == pytest.approx(plain.objective, rel=1e-7)
@@ -300,7 +458,7 @@ def test_start_a_rounding_error_above_a_bound_is_accepted(solver, via):
     x = b.add_columns("x", cost=[1.0, 2.0], lb=0.0, ub=1.0)
     _ = b.add_rows("need", [0, 0], x, [1.0, 1.0], lo=[1.0])
     start = np.array([1.0000000000000002, 0.0])
-    out = solve_milp(b.build(), solver=solver, via=via, start=start)
+    out = solve_milp(b.build(), SolverOptions(solver=solver, via=via), start=start)
     assert out.status == "optimal" and out.objective == pytest.approx(1.0)
 
 
@@ -314,7 +472,7 @@ def test_time_limit_is_never_optimal_and_is_enforced():
     w = rng.integers(1, 20, size=n).astype(float)
     cands = Candidates.default(m, capacity=np.full(m, w.sum() / 12), fixed_cost=np.full(m, 5e4))
     t0 = time.perf_counter()
-    res = solve_cflp(D, w, candidates=cands, solver="cbc", time_limit_s=1.0)
+    res = solve_cflp(D, w, candidates=cands, options=SolverOptions("cbc", time_limit_s=1.0))
     elapsed = time.perf_counter() - t0
     assert elapsed < 1.0 + 5.0 + res.build_s + 5.0  # CBC killed after its grace period
     assert res.status in ("feasible", "not solved", "optimal")
@@ -332,11 +490,11 @@ def test_time_limit_is_never_optimal_and_is_enforced():
 def test_input_errors_name_the_parameter():
     D = sparse.csr_matrix(np.ones((2, 3)))
     with pytest.raises(InputError, match="solver must be one of"):
-        solve_mclp(D, np.ones(3), 1, solver="gurobi")
+        solve_mclp(D, np.ones(3), 1, options=SolverOptions(solver="gurobi"))
     with pytest.raises(InputError, match="weights must have one value per demand column"):
         solve_pmedian(D, np.ones(2), 1)
     with pytest.raises(InputError, match="via='highspy'"):
-        solve_mclp(D, np.ones(3), 1, solver="cbc", via="highspy")
+        solve_mclp(D, np.ones(3), 1, options=SolverOptions(solver="cbc", via="highspy"))
     with pytest.raises(InputError, match="sites must be a whole number"):
         solve_mclp(D, np.ones(3), 0)
     with pytest.raises(InputError, match="scipy.sparse"):
@@ -357,7 +515,7 @@ def test_input_errors_name_the_parameter():
     ],
 )
 def test_orlib_pmed_optimum(bench_dir, name, solver, via):
-    from lockerplan.orlib import read_optima, read_pmed
+    from benchmarks.instances.orlib import read_optima, read_pmed
 
     folder = bench_dir / "orlib" / "pmed"
     inst = read_pmed(folder / f"{name}.txt")
@@ -365,9 +523,7 @@ def test_orlib_pmed_optimum(bench_dir, name, solver, via):
         from_dense(inst.distances),
         np.ones(len(inst.distances)),
         inst.p,
-        solver=solver,
-        via=via,
-        time_limit_s=60,
+        options=SolverOptions(solver=solver, via=via, time_limit_s=60),
     )
     assert res.status == "optimal"
     assert res.objective == read_optima(folder / "pmedopt.txt")[name]
@@ -383,7 +539,7 @@ def test_orlib_pmed_optimum(bench_dir, name, solver, via):
     ],
 )
 def test_orlib_cap_optimum(bench_dir, name, solver, via):
-    from lockerplan.orlib import read_cap, read_optima
+    from benchmarks.instances.orlib import read_cap, read_optima
 
     folder = bench_dir / "orlib" / "cap"
     base, _, capacity = name.partition("-")
@@ -397,9 +553,7 @@ def test_orlib_cap_optimum(bench_dir, name, solver, via):
         assignment_cost=inst.cost,
         single_source=False,
         unserved_penalty=None,
-        solver=solver,
-        via=via,
-        time_limit_s=60,
+        options=SolverOptions(solver=solver, via=via, time_limit_s=60),
     )
     assert res.status == "optimal"
     assert res.objective == pytest.approx(read_optima(folder / "capopt.txt")[name], rel=1e-6)
@@ -411,7 +565,7 @@ def test_orlib_cap_optimum(bench_dir, name, solver, via):
 
 
 def test_orlib_pmed_time_limit_reports_feasible_with_gap(bench_dir):
-    from lockerplan.orlib import read_pmed
+    from benchmarks.instances.orlib import read_pmed
 
     inst = read_pmed(bench_dir / "orlib" / "pmed" / "pmed16.txt")  # needs ~20 s to prove
     t0 = time.perf_counter()
@@ -419,9 +573,7 @@ def test_orlib_pmed_time_limit_reports_feasible_with_gap(bench_dir):
         from_dense(inst.distances),
         np.ones(400),
         inst.p,
-        solver="highs",
-        via="highspy",
-        time_limit_s=3.0,
+        options=SolverOptions(solver="highs", via="highspy", time_limit_s=3.0),
     )
     assert time.perf_counter() - t0 < 3.0 + 5.0
     if res.status == "optimal":  # a fast machine may prove it; then it must be exact

@@ -11,15 +11,19 @@ Models (one function each, all returning :class:`SitingResult`):
 
 Shared inputs: :class:`Candidates` (kind, capacity, fixed cost, forced open,
 excluded) and :class:`SiteRules` (per-kind limits, budget, minimum spacing,
-cutoffs per kind and per demand point). Solvers: CBC (default, bundled with PuLP)
-and HiGHS, through PuLP (``via="pulp"``) or with the arrays passed straight to
-HiGHS (``via="highspy"``). A solve stopped early is reported ``"feasible"`` with
-its gap, never ``"optimal"``.
+cutoffs per kind and per demand point). Solver settings: one
+:class:`SolverOptions` — CBC (default, bundled with PuLP) or HiGHS, through PuLP
+(``via="pulp"``) or with the arrays passed straight to HiGHS (``via="highspy"``),
+time limit, gap, seed. A solve stopped early is reported ``"feasible"`` with its
+gap, never ``"optimal"``. :data:`MODELS` maps each ``--model`` name to its
+:class:`SitingModel` (function, help, arguments from settings).
 """
 
-from .milp import SOLVERS, VIAS, Milp, MilpOutcome, solve_milp, to_pulp
+from .milp import Milp, MilpOutcome, solve_milp, to_pulp
 from .models import (
+    MODELS,
     Decay,
+    SitingModel,
     nearest_open,
     solve_attendance,
     solve_cflp,
@@ -27,11 +31,9 @@ from .models import (
     solve_mclp,
     solve_pmedian,
 )
+from .options import SOLVERS, VIAS, SolverOptions
 from .result import SitingResult
 from .sites import KINDS, Candidates, SiteRules, from_dense
-
-#: Model names, as the CLI ``--model`` option spells them.
-MODELS = ("mclp", "pmedian", "lscp", "cflp", "attendance")
 
 __all__ = [
     "KINDS",
@@ -43,7 +45,9 @@ __all__ = [
     "Milp",
     "MilpOutcome",
     "SiteRules",
+    "SitingModel",
     "SitingResult",
+    "SolverOptions",
     "from_dense",
     "nearest_open",
     "solve_attendance",

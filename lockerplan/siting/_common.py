@@ -9,19 +9,23 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import InputError
-from .milp import check_solver
+from .options import SolverOptions, solver_options
 from .result import SitingResult, failed
 from .sites import Candidates, SiteRules, check_distances, prepare
 
 log = logging.getLogger("lockerplan.siting")
 
 
-def setup(distances, weights, candidates, rules, solver, via, time_limit_s, gap_rel, **rule_kw):
-    check_solver(solver, via)
-    if not (isinstance(time_limit_s, int | float) and time_limit_s > 0):
-        raise InputError(f"time_limit_s must be a number > 0, got {time_limit_s!r}.")
-    if not (isinstance(gap_rel, int | float) and 0 <= gap_rel < 1):
-        raise InputError(f"gap_rel must be in [0, 1), got {gap_rel!r}.")
+def setup(
+    distances, weights, candidates, rules, options: SolverOptions | None, **rule_kw
+) -> tuple[sparse.csr_matrix, np.ndarray, Candidates, SiteRules, list[str], SolverOptions]:
+    """Check the inputs of a model and apply the site rules' cutoffs.
+
+    Returns the prepared matrix, the weights, candidates, rules, pre-solve
+    diagnoses and the solver options (defaults filled in). The prepared matrix has the per-kind and per-demand cutoffs and the exclusions
+    applied: every model solves, and reports its allocation, on it.
+    """
+    opts = solver_options(options)
     D, w = check_distances(distances, weights)
     cands = candidates if candidates is not None else Candidates.default(D.shape[0])
     if len(cands.kind) != D.shape[0]:
@@ -31,7 +35,7 @@ def setup(distances, weights, candidates, rules, solver, via, time_limit_s, gap_
         )
     rules = dataclasses.replace(rules or SiteRules(), **rule_kw)
     D, diag = prepare(D, cands, rules)
-    return D, w, cands, rules, diag
+    return D, w, cands, rules, diag, opts
 
 
 def make_result(
@@ -42,8 +46,7 @@ def make_result(
     objective,
     bound,
     gap,
-    solver,
-    via,
+    opts: SolverOptions,
     t_build,
     t_solve,
     stats,
@@ -51,20 +54,26 @@ def make_result(
     unserved=0.0,
     message="",
 ) -> SitingResult:
+    """The result of a solved model; ``D`` is the prepared matrix (see :func:`setup`).
+
+    Without ``assignment`` every demand column goes to its nearest open site
+    within ``D`` (the uncapacitated models); ``assigned_m`` is read from ``D``.
+    """
     n_dem = D.shape[1]
+    open_sites = np.asarray(open_sites, dtype=int)
     covered = np.zeros(n_dem, dtype=bool)
     if len(open_sites):
         covered[D[open_sites].indices] = True
     if assignment is None:
         assignment = nearest_open(D, open_sites)
     res = SitingResult(
-        np.asarray(open_sites, dtype=int),
+        open_sites,
         covered,
         out_status,
         float(objective),
         float(bound),
         float(gap),
-        solver,
+        opts.solver,
         t_build,
         t_solve,
         model=model,
@@ -72,14 +81,15 @@ def make_result(
         assignment=assignment,
         unserved=float(unserved),
         message=message,
-        via=via,
+        via=opts.via,
+        assigned_m=assigned_distances(D, assignment),
     )
     log.info(
         "siting (%s, %s/%s): %s, %d sites open, objective %.6g, bound %.6g, gap %.3g %%, "
         "%.2f s + %.2f s",
         model,
-        solver,
-        via,
+        opts.solver,
+        opts.via,
         res.status,
         len(res.open_sites),
         res.objective,
@@ -89,6 +99,27 @@ def make_result(
         t_solve,
     )
     return res
+
+
+def assigned_distances(D: sparse.csr_matrix, assignment: np.ndarray) -> np.ndarray:
+    """Per demand column, the stored distance to its assigned site (NaN: none).
+
+    Raises ``RuntimeError`` when a column is assigned to a site that ``D`` does not
+    reach (a bug: every model assigns along stored pairs only).
+    """
+    assignment = np.asarray(assignment, dtype=int)
+    out = np.full(D.shape[1], np.nan)
+    coo = D.tocoo()
+    match = coo.row == assignment[coo.col]
+    out[coo.col[match]] = coo.data[match]
+    stray = (assignment >= 0) & np.isnan(out)
+    if stray.any():
+        i = int(np.flatnonzero(stray)[0])
+        raise RuntimeError(
+            f"demand column {i} is assigned to site {assignment[i]}, which does not reach "
+            "it within the cutoffs."
+        )
+    return out
 
 
 def nearest_open(D: sparse.csr_matrix, open_sites: np.ndarray) -> np.ndarray:
@@ -104,10 +135,10 @@ def nearest_open(D: sparse.csr_matrix, open_sites: np.ndarray) -> np.ndarray:
     return out
 
 
-def infeasible(model, msgs, D, solver, via, **kw) -> SitingResult:
+def infeasible(model, msgs, D, opts: SolverOptions, **kw) -> SitingResult:
     msg = " ".join(msgs)
     log.info("siting (%s) infeasible: %s", model, msg)  # the caller raises or reports it
-    return failed(model, "infeasible", msg, D.shape[1], solver, via, **kw)
+    return failed(model, "infeasible", msg, D.shape[1], opts.solver, opts.via, **kw)
 
 
 def check_count(name: str, value) -> None:

@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
 
 from .milp import PROVEN_GAP, MilpBuilder, MilpOutcome, WarmLp, relative_gap, solve_milp
+from .options import SolverOptions, solver_options
 from .sites import Candidates, SiteRules, add_site_rows, feasible_sites, y_bounds
 
 log = logging.getLogger(__name__)
@@ -321,12 +323,8 @@ def solve_compact(
     U: np.ndarray,
     cands: Candidates,
     rules: SiteRules,
+    options: SolverOptions | None = None,
     *,
-    solver: str,
-    via: str,
-    time_limit_s: float,
-    gap_rel: float,
-    seed: int,
     cap_slack: int = 1,
     cap_grow: float = 1.0,
     max_rounds: int = 50,
@@ -335,81 +333,164 @@ def solve_compact(
 
     See the module docstring for the method. ``cap_slack`` extra levels are kept
     above each heuristic cost, plus ``cap_grow`` times its number of levels below
-    (fewer rounds, slightly bigger models).
+    (fewer rounds, slightly bigger models). ``options`` (default
+    ``SolverOptions()``) holds the solver, ``via``, the time limit for the whole
+    search, the gap and the seed.
     """
-    t0 = time.perf_counter()
-    deadline = t0 + time_limit_s
-    n_cand, n_dem = C.shape
-    allowed = ~cands.excluded
-    p = rules.max_sites if rules.max_sites is not None else n_cand
-    h_open = heuristic(
-        C, w, U, p, cands.forced_open, allowed, time_limit_s=max(1.0, 0.2 * time_limit_s)
+    search = _Search.from_heuristic(
+        C, w, U, cands, rules, solver_options(options), cap_slack=cap_slack, cap_grow=cap_grow
     )
-    h_s = time.perf_counter() - t0
-    lm = LevelModel(C, U)
-    mask = np.zeros(n_cand, dtype=bool)
-    mask[h_open] = True
-    best_cost, best_site = true_costs(C, U, mask)
-    best_obj = float(w @ best_cost) if np.all(np.isfinite(best_cost[w > 0])) else np.inf
-    best_mask = mask.copy() if feasible_sites(h_open, cands, rules) else None
-    if best_mask is None:
-        best_obj = np.inf
-    caps = _raise_caps(lm, best_cost, best_cost, slack=cap_slack, grow=cap_grow)
-    lower = -np.inf
-    build_s, solve_s = h_s, 0.0
-    stats = {"heuristic_s": round(h_s, 3), "heuristic_objective": float(w @ best_cost)}
-    status, detail = "not solved", ""
-    refine = _refine_caps_warm_lp if via == "highspy" else _refine_caps_lp
-    caps, lp_rounds, lp_s, lp = refine(lm, w, caps, cands, rules, solver, via, deadline, seed)
-    solve_s += lp_s
-    stats["lp_rounds"] = lp_rounds
-    closed = None
-    if lp is not None:
-        lower = max(lower, lp.objective)  # the LP optimum bounds the true optimum from below
-        stats["lp_bound"] = lp.objective
-    integral = _integral(C, w, U)
-    if lp is not None and lp.x is not None:
-        # the LP's own choice of sites, rounded: often the optimum the bound proves
-        top = np.argsort(-lp.x[:n_cand], kind="stable")[:p]
-        m = np.zeros(n_cand, dtype=bool)
-        m[top[lp.x[top] > 1e-6]] = True
-        cost, site = true_costs(C, U, m)
-        obj = float(w @ cost) if np.all(np.isfinite(cost[w > 0])) else np.inf
-        if obj < best_obj - 1e-9 and feasible_sites(np.flatnonzero(m), cands, rules):
-            best_obj, best_mask, best_cost, best_site = obj, m, cost, site
-            stats["lp_rounding_objective"] = obj
-    if lp is not None and lp.col_dual is not None and best_mask is not None:
-        closed = _reduced_cost_fixing(lp, n_cand, best_obj, best_mask, integral)
-        stats["fixed_closed"] = int(closed.sum())
-    rounds = 0
-    while rounds < max_rounds and not _proven(best_obj, lower, integral, gap_rel):
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
-            break
-        rounds += 1
-        tb = time.perf_counter()
-        milp, y, _, T = lm.build(w, caps, cands, rules, closed)
-        start = None
-        if best_mask is not None and np.isfinite(best_obj):
-            start = lm.start_vector(best_mask, T, milp.A.shape[1])
-        build_s += time.perf_counter() - tb
-        stats.update(variables=milp.A.shape[1], constraints=milp.A.shape[0], nonzeros=milp.A.nnz)
-        out = solve_milp(
-            milp,
-            solver=solver,
-            via=via,
-            time_limit_s=remaining,
-            gap_rel=gap_rel,
-            seed=seed,
-            start=start,
-            strong_start=True,
+    search.lp_phase()
+    search.milp_rounds(max_rounds, cap_slack)
+    return search.outcome()
+
+
+@dataclass
+class _Search:
+    """State of :func:`solve_compact`: the instance, the best plan, the bound, the caps."""
+
+    C: sparse.csr_matrix
+    w: np.ndarray
+    U: np.ndarray
+    cands: Candidates
+    rules: SiteRules
+    opts: SolverOptions
+    deadline: float
+    lm: LevelModel
+    caps: np.ndarray
+    best_obj: float
+    best_mask: np.ndarray | None
+    best_site: np.ndarray
+    stats: dict
+    build_s: float = 0.0
+    solve_s: float = 0.0
+    lower: float = -np.inf
+    closed: np.ndarray | None = None
+    status: str = "not solved"
+    detail: str = ""
+
+    @property
+    def max_open(self) -> int:
+        """At most this many open sites."""
+        return self.rules.max_sites if self.rules.max_sites is not None else self.C.shape[0]
+
+    @classmethod
+    def from_heuristic(cls, C, w, U, cands, rules, opts, *, cap_slack, cap_grow) -> _Search:
+        """Start from the heuristic plan; its costs set the first caps."""
+        t0 = time.perf_counter()
+        p = rules.max_sites if rules.max_sites is not None else C.shape[0]
+        h_open = heuristic(
+            C,
+            w,
+            U,
+            p,
+            cands.forced_open,
+            ~cands.excluded,
+            time_limit_s=max(1.0, 0.2 * opts.time_limit_s),
         )
-        build_s += out.build_s
-        solve_s += out.solve_s
-        detail = out.detail
+        h_s = time.perf_counter() - t0
+        lm = LevelModel(C, U)
+        mask = np.zeros(C.shape[0], dtype=bool)
+        mask[h_open] = True
+        cost, site = true_costs(C, U, mask)
+        feasible = feasible_sites(h_open, cands, rules)
+        return cls(
+            C,
+            w,
+            U,
+            cands,
+            rules,
+            opts,
+            deadline=t0 + opts.time_limit_s,
+            lm=lm,
+            caps=_raise_caps(lm, cost, cost, slack=cap_slack, grow=cap_grow),
+            best_obj=_plan_cost(w, cost) if feasible else np.inf,
+            best_mask=mask.copy() if feasible else None,
+            best_site=site,
+            stats={"heuristic_s": round(h_s, 3), "heuristic_objective": float(w @ cost)},
+            build_s=h_s,
+        )
+
+    @cached_property
+    def integral(self) -> bool:
+        """Whether costs step by whole numbers (see :func:`_integral`)."""
+        return _integral(self.C, self.w, self.U)
+
+    def price(self, mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """True objective of the open sites ``mask``, with each demand's cost and site."""
+        cost, site = true_costs(self.C, self.U, mask)
+        return _plan_cost(self.w, cost), cost, site
+
+    def keep(self, objective: float, mask: np.ndarray, site: np.ndarray) -> bool:
+        """Make the plan the incumbent if it is cheaper; return whether it was."""
+        if objective < self.best_obj - 1e-9:
+            self.best_obj, self.best_mask, self.best_site = objective, mask, site
+            return True
+        return False
+
+    def lp_phase(self) -> None:
+        """Raise the caps on the LP, price the LP's rounded sites, fix sites closed."""
+        refine = _refine_caps_warm_lp if self.opts.via == "highspy" else _refine_caps_lp
+        self.caps, lp_rounds, lp_s, lp = refine(
+            self.lm, self.w, self.caps, self.cands, self.rules, self.opts, self.deadline
+        )
+        self.solve_s += lp_s
+        self.stats["lp_rounds"] = lp_rounds
+        if lp is None:
+            return
+        self.lower = max(self.lower, lp.objective)  # the LP optimum bounds the optimum
+        self.stats["lp_bound"] = lp.objective
+        if lp.x is not None:
+            # the LP's own choice of sites, rounded: often the optimum the bound proves
+            n_cand = self.lm.n_cand
+            top = np.argsort(-lp.x[:n_cand], kind="stable")[: self.max_open]
+            m = np.zeros(n_cand, dtype=bool)
+            m[top[lp.x[top] > 1e-6]] = True
+            obj, _, site = self.price(m)
+            if obj < self.best_obj - 1e-9 and feasible_sites(
+                np.flatnonzero(m), self.cands, self.rules
+            ):
+                self.keep(obj, m, site)
+                self.stats["lp_rounding_objective"] = obj
+        if lp.col_dual is not None and self.best_mask is not None:
+            self.closed = _reduced_cost_fixing(
+                lp, self.lm.n_cand, self.best_obj, self.best_mask, self.integral
+            )
+            self.stats["fixed_closed"] = int(self.closed.sum())
+
+    def milp_rounds(self, max_rounds: int, cap_slack: int) -> None:
+        """Solve the truncated MILP, raising caps, until the bound proves the incumbent."""
+        rounds = 0
+        while rounds < max_rounds and not _proven(
+            self.best_obj, self.lower, self.integral, self.opts.gap_rel
+        ):
+            remaining = self.deadline - time.perf_counter()
+            if remaining <= 0:
+                break
+            rounds += 1
+            if not self.milp_round(rounds, remaining, cap_slack):
+                break
+        self.stats["rounds"] = rounds
+
+    def milp_round(self, k: int, remaining: float, cap_slack: int) -> bool:
+        """One truncated MILP; return whether another round (raised caps) is needed."""
+        tb = time.perf_counter()
+        milp, y, _, T = self.lm.build(self.w, self.caps, self.cands, self.rules, self.closed)
+        start = None
+        if self.best_mask is not None and np.isfinite(self.best_obj):
+            start = self.lm.start_vector(self.best_mask, T, milp.A.shape[1])
+        self.build_s += time.perf_counter() - tb
+        self.stats.update(
+            variables=milp.A.shape[1], constraints=milp.A.shape[0], nonzeros=milp.A.nnz
+        )
+        opts = replace(self.opts, time_limit_s=remaining)
+        out = solve_milp(milp, opts, start=start, strong_start=True)
+        self.build_s += out.build_s
+        self.solve_s += out.solve_s
+        self.detail = out.detail
         log.debug(
             "compact round %d: %s, relaxed %.6g, bound %.6g, %d cols, %.2f s",
-            rounds,
+            k,
             out.status,
             out.objective,
             out.bound,
@@ -417,63 +498,68 @@ def solve_compact(
             out.solve_s,
         )
         if out.status == "infeasible":
-            if closed is not None and closed.any() and np.isfinite(best_obj):
+            if self.closed is not None and self.closed.any() and np.isfinite(self.best_obj):
                 # only the fixed-closed sites could serve someone: none beats the incumbent
-                lower = best_obj
-                break
-            # the caps never cut a feasible plan: the rules admit none
-            status = "infeasible"
-            break
+                self.lower = self.best_obj
+            else:
+                self.status = "infeasible"  # the caps never cut a feasible plan
+            return False
         if np.isfinite(out.bound):
-            lower = max(lower, out.bound)
+            self.lower = max(self.lower, out.bound)
         if out.x is None:
-            break
+            return False
         m = out.x[y] > 0.5
-        cost, site = true_costs(C, U, m)
-        obj = float(w @ cost) if np.all(np.isfinite(cost[w > 0])) else np.inf
-        if obj < best_obj - 1e-9:
-            best_obj, best_mask, best_cost, best_site = obj, m, cost, site
+        obj, cost, site = self.price(m)
+        self.keep(obj, m, site)
         if out.status != "optimal":
-            break  # time limit inside the solve: report the incumbent
-        over = cost > caps + 1e-9 * np.maximum(1.0, np.abs(caps))
+            return False  # time limit inside the solve: report the incumbent
+        over = cost > self.caps + 1e-9 * np.maximum(1.0, np.abs(self.caps))
         if not over.any():
-            break  # relaxed optimum costs the same as its truth: proven
-        caps = _raise_caps(lm, cost, caps, slack=cap_slack, only=over)
-    stats["rounds"] = rounds
-    if integral and np.isfinite(lower) and best_obj - lower < 1.0 - 1e-6:
-        lower = best_obj  # whole-number costs: nothing lies strictly between
-    if out_infeasible_or_empty(best_mask, best_obj):
+            return False  # relaxed optimum costs the same as its truth: proven
+        self.caps = _raise_caps(self.lm, cost, self.caps, slack=cap_slack, only=over)
+        return True
+
+    def outcome(self) -> CompactOutcome:
+        """The best plan with its proven bound and gap."""
+        lower = self.lower
+        if self.integral and np.isfinite(lower) and self.best_obj - lower < 1.0 - 1e-6:
+            lower = self.best_obj  # whole-number costs: nothing lies strictly between
+        if out_infeasible_or_empty(self.best_mask, self.best_obj):
+            return CompactOutcome(
+                self.status if self.status == "infeasible" else "not solved",
+                np.zeros(0, dtype=int),
+                np.full(self.C.shape[1], -1),
+                np.nan,
+                lower,
+                np.inf,
+                self.build_s,
+                self.solve_s,
+                self.stats,
+                self.detail,
+            )
+        # plans opening a fixed-closed site cost at least the incumbent: clamp the bound
+        lower = min(lower, self.best_obj)
+        gap = relative_gap(self.best_obj, lower)
         return CompactOutcome(
-            status if status == "infeasible" else "not solved",
-            np.zeros(0, dtype=int),
-            np.full(n_dem, -1),
-            np.nan,
-            lower,
-            np.inf,
-            build_s,
-            solve_s,
-            stats,
-            detail,
+            "optimal" if gap <= PROVEN_GAP else "feasible",
+            np.flatnonzero(self.best_mask),
+            self.best_site,
+            self.best_obj,
+            min(lower, self.best_obj) if np.isfinite(lower) else lower,
+            gap,
+            self.build_s,
+            self.solve_s,
+            self.stats,
+            self.detail,
         )
-    # plans opening a fixed-closed site cost at least the incumbent: clamp the bound
-    lower = min(lower, best_obj)
-    gap = relative_gap(best_obj, lower)
-    status = "optimal" if gap <= PROVEN_GAP else "feasible"
-    return CompactOutcome(
-        status,
-        np.flatnonzero(best_mask),
-        best_site,
-        best_obj,
-        min(lower, best_obj) if np.isfinite(lower) else lower,
-        gap,
-        build_s,
-        solve_s,
-        stats,
-        detail,
-    )
 
 
-def _refine_caps_lp(lm, w, caps, cands, rules, solver, via, deadline, seed, max_rounds=30):
+def _plan_cost(w: np.ndarray, cost: np.ndarray) -> float:
+    """``w @ cost``, or infinity when demand with parcels is left out (cost ``inf``)."""
+    return float(w @ cost) if np.all(np.isfinite(cost[w > 0])) else np.inf
+
+
+def _refine_caps_lp(lm, w, caps, cands, rules, opts, deadline, max_rounds=30):
     """Raise caps until the truncated LP relaxation equals the full one.
 
     When no demand point of the LP optimum sits at its cap (top ``z`` is 0), the
@@ -492,10 +578,7 @@ def _refine_caps_lp(lm, w, caps, cands, rules, solver, via, deadline, seed, max_
         small = milp.A.shape[1] <= LP_SIMPLEX_MAX_COLS
         out = solve_milp(
             milp,
-            solver=solver,
-            via=via,
-            time_limit_s=remaining,
-            seed=seed,
+            replace(opts, time_limit_s=remaining, gap_rel=0.0),
             highs_options={"solver": "simplex" if small else "ipm"},
         )
         spent += out.solve_s + out.build_s
@@ -520,7 +603,7 @@ def _refine_caps_lp(lm, w, caps, cands, rules, solver, via, deadline, seed, max_
     return caps, max_rounds, spent, lp
 
 
-def _refine_caps_warm_lp(lm, w, caps, cands, rules, solver, via, deadline, seed, max_rounds=30):
+def _refine_caps_warm_lp(lm, w, caps, cands, rules, opts, deadline, max_rounds=30):
     """:func:`_refine_caps_lp` in one HiGHS instance, new levels added in place.
 
     Truncating demand ``i`` at the level after its last kept one leaves every kept
@@ -531,7 +614,7 @@ def _refine_caps_warm_lp(lm, w, caps, cands, rules, solver, via, deadline, seed,
     t0 = time.perf_counter()
     milp, _, z_start, T = lm.build(w, caps, cands, rules)
     small = milp.A.shape[1] <= LP_SIMPLEX_MAX_COLS
-    warm = WarmLp(milp, seed=seed)
+    warm = WarmLp(milp, seed=opts.seed, threads=opts.threads)
     warm.set_option("solver", "simplex" if small else "ipm")
     top = np.where(T > 0, lm.n_cand + z_start + T - 1, -1)  # each demand's last z
     n_lev = np.array([len(v) for v in lm.levels])

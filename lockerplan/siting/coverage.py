@@ -10,6 +10,7 @@ from scipy import sparse
 from ..errors import InputError
 from ._common import infeasible, make_result, setup
 from .milp import MilpBuilder, solve_milp
+from .options import SolverOptions
 from .result import SitingResult, failed
 from .sites import Candidates, SiteRules, add_site_rows, fmt, y_bounds
 
@@ -21,11 +22,7 @@ def solve_mclp(
     *,
     candidates: Candidates | None = None,
     rules: SiteRules | None = None,
-    solver: str = "cbc",
-    via: str = "pulp",
-    time_limit_s: float = 60.0,
-    gap_rel: float = 0.0,
-    seed: int = 0,
+    options: SolverOptions | None = None,
 ) -> SitingResult:
     """Maximal covering: the most parcels within the cutoff of at most ``max_sites`` sites.
 
@@ -48,11 +45,8 @@ def solve_mclp(
         Kinds, costs, forced-open and excluded sites.
     rules : SiteRules, optional
         Per-kind limits, budget, spacing, cutoffs (``max_sites`` here wins).
-    solver : {"cbc", "highs"}, default "cbc"
-    via : {"pulp", "highspy"}, default "pulp"
-    time_limit_s : float, default 60
-    gap_rel : float, default 0
-    seed : int, default 0
+    options : SolverOptions, optional
+        Solver, ``via``, time limit, gap, seed; default ``SolverOptions()``.
 
     Returns
     -------
@@ -71,16 +65,8 @@ def solve_mclp(
         isinstance(max_sites, bool) or not isinstance(max_sites, int | np.integer) or max_sites < 1
     ):
         raise InputError(f"sites must be a whole number >= 1, got {max_sites!r}.")
-    D, w, cands, rules, diag = setup(
-        distances,
-        weights,
-        candidates,
-        rules,
-        solver,
-        via,
-        time_limit_s,
-        gap_rel,
-        max_sites=max_sites,
+    D, w, cands, rules, diag, opts = setup(
+        distances, weights, candidates, rules, options, max_sites=max_sites
     )
     if max_sites is None and rules.budget is None and not rules.max_per_kind:
         raise InputError(
@@ -88,7 +74,7 @@ def solve_mclp(
             "pass max_sites or rules.budget."
         )
     if diag:
-        return infeasible("mclp", diag, D, solver, via)
+        return infeasible("mclp", diag, D, opts)
     t0 = time.perf_counter()
     n_cand, n_dem = D.shape
     cover = D.tocsc()
@@ -119,9 +105,7 @@ def solve_mclp(
         "constraints": milp.shape[0],
         "coverable_demand": len(coverable),
     }
-    out = solve_milp(
-        milp, solver=solver, via=via, time_limit_s=time_limit_s, gap_rel=gap_rel, seed=seed
-    )
+    out = solve_milp(milp, opts)
     if out.x is None:
         msg = "the site rules admit no plan" if out.status == "infeasible" else out.detail
         return failed(
@@ -129,8 +113,8 @@ def solve_mclp(
             out.status,
             msg,
             n_dem,
-            solver,
-            via,
+            opts.solver,
+            opts.via,
             build_s=t_build + out.build_s,
             solve_s=out.solve_s,
             stats=stats,
@@ -151,8 +135,7 @@ def solve_mclp(
         objective,
         bound,
         gap,
-        solver,
-        via,
+        opts,
         t_build + out.build_s,
         out.solve_s,
         stats,
@@ -187,11 +170,7 @@ def solve_lscp(
     minimise: str = "sites",
     candidates: Candidates | None = None,
     rules: SiteRules | None = None,
-    solver: str = "cbc",
-    via: str = "pulp",
-    time_limit_s: float = 60.0,
-    gap_rel: float = 0.0,
-    seed: int = 0,
+    options: SolverOptions | None = None,
 ) -> SitingResult:
     """Set covering: fewest sites (or least fixed cost) reaching every coverable demand point.
 
@@ -227,11 +206,9 @@ def solve_lscp(
         raise InputError(f"minimise must be 'sites' or 'cost', got {minimise!r}.")
     if weights is None:
         weights = np.ones(distances.shape[1])
-    D, w, cands, rules, diag = setup(
-        distances, weights, candidates, rules, solver, via, time_limit_s, gap_rel
-    )
+    D, w, cands, rules, diag, opts = setup(distances, weights, candidates, rules, options)
     if diag:
-        return infeasible("lscp", diag, D, solver, via)
+        return infeasible("lscp", diag, D, opts)
     t0 = time.perf_counter()
     n_cand, n_dem = D.shape
     cover = D.tocsc()
@@ -257,9 +234,7 @@ def solve_lscp(
     if len(lost):
         shown = ", ".join(str(i) for i in lost[:10]) + (" ..." if len(lost) > 10 else "")
         note = f"{len(lost)} demand point(s) are out of reach of every candidate: {shown}."
-    out = solve_milp(
-        milp, solver=solver, via=via, time_limit_s=time_limit_s, gap_rel=gap_rel, seed=seed
-    )
+    out = solve_milp(milp, opts)
     if out.x is None:
         msg = note
         if out.status == "infeasible":
@@ -269,8 +244,8 @@ def solve_lscp(
             out.status,
             msg,
             n_dem,
-            solver,
-            via,
+            opts.solver,
+            opts.via,
             build_s=t_build + out.build_s,
             solve_s=out.solve_s,
             stats=stats,
@@ -284,8 +259,7 @@ def solve_lscp(
         out.objective,
         out.bound,
         out.gap,
-        solver,
-        via,
+        opts,
         t_build + out.build_s,
         out.solve_s,
         stats,

@@ -10,6 +10,7 @@ from scipy import sparse
 from ..errors import InputError
 from ._common import check_count, infeasible, make_result, setup
 from .compact import solve_compact
+from .options import SolverOptions
 from .result import SitingResult, failed
 from .sites import (
     Candidates,
@@ -27,11 +28,7 @@ def solve_pmedian(
     unserved_penalty: float | None = None,
     candidates: Candidates | None = None,
     rules: SiteRules | None = None,
-    solver: str = "cbc",
-    via: str = "pulp",
-    time_limit_s: float = 60.0,
-    gap_rel: float = 0.0,
-    seed: int = 0,
+    options: SolverOptions | None = None,
 ) -> SitingResult:
     """p-median: the least parcel-weighted walking distance to the nearest of ``n_sites`` sites.
 
@@ -68,19 +65,11 @@ def solve_pmedian(
     ('optimal', 9.0, [1])
     """
     check_count("n_sites", n_sites)
-    D, w, cands, rules, diag = setup(
-        distances,
-        weights,
-        candidates,
-        rules,
-        solver,
-        via,
-        time_limit_s,
-        gap_rel,
-        max_sites=n_sites,
+    D, w, cands, rules, diag, opts = setup(
+        distances, weights, candidates, rules, options, max_sites=n_sites
     )
     if diag:
-        return infeasible("pmedian", diag, D, solver, via)
+        return infeasible("pmedian", diag, D, opts)
     if unserved_penalty is not None and not (unserved_penalty >= 0):
         raise InputError(f"unserved_penalty must be >= 0 or None, got {unserved_penalty!r}.")
     U = np.full(D.shape[1], np.inf if unserved_penalty is None else float(unserved_penalty))
@@ -95,24 +84,12 @@ def solve_pmedian(
                 "cutoff, drop them, or pass unserved_penalty."
             ],
             D,
-            solver,
-            via,
+            opts,
         )
     # demand with weight 0 does not matter: drop its pairs
     keep_cols = w > 0
     C = _keep_zero_entries(D, keep_cols) if not keep_cols.all() else D
-    out = solve_compact(
-        C,
-        w,
-        U,
-        cands,
-        rules,
-        solver=solver,
-        via=via,
-        time_limit_s=time_limit_s,
-        gap_rel=gap_rel,
-        seed=seed,
-    )
+    out = solve_compact(C, w, U, cands, rules, opts)
     if out.status in ("infeasible", "not solved"):
         msg = out.detail
         if out.status == "infeasible":
@@ -125,8 +102,8 @@ def solve_pmedian(
             out.status,
             msg,
             D.shape[1],
-            solver,
-            via,
+            opts.solver,
+            opts.via,
             build_s=out.build_s,
             solve_s=out.solve_s,
             stats=out.stats,
@@ -140,12 +117,10 @@ def solve_pmedian(
         out.objective,
         out.bound,
         out.gap,
-        solver,
-        via,
+        opts,
         out.build_s,
         out.solve_s,
         out.stats,
-        assignment=out.assignment,
         unserved=unserved,
     )
 
@@ -209,11 +184,7 @@ def solve_attendance(
     decay: Decay | None = None,
     candidates: Candidates | None = None,
     rules: SiteRules | None = None,
-    solver: str = "cbc",
-    via: str = "pulp",
-    time_limit_s: float = 60.0,
-    gap_rel: float = 0.0,
-    seed: int = 0,
+    options: SolverOptions | None = None,
 ) -> SitingResult:
     """Attendance with distance decay: the most expected parcels/day at the open sites.
 
@@ -221,6 +192,19 @@ def solve_attendance(
     share that does falls with walking distance (:class:`Decay`). Maximises
     ``sum_i w[i] * max_{j open} share(d[j, i])`` with the compact engine
     (it is a p-median on cost ``1 - share`` with unserved cost 1).
+
+    Parameters
+    ----------
+    distances : scipy.sparse matrix
+        Candidate x demand walking distances; stored entries are reachable pairs.
+    weights : numpy.ndarray
+        Parcels per day per demand column.
+    max_sites : int
+        Open at most this many sites.
+    decay : Decay, optional
+        How the share walking to a site falls with distance; default ``Decay()``.
+
+    Other parameters are as in :func:`solve_mclp`.
 
     Returns
     -------
@@ -237,44 +221,25 @@ def solve_attendance(
     """
     check_count("max_sites", max_sites)
     decay = decay or Decay()
-    D, w, cands, rules, diag = setup(
-        distances,
-        weights,
-        candidates,
-        rules,
-        solver,
-        via,
-        time_limit_s,
-        gap_rel,
-        max_sites=max_sites,
+    D, w, cands, rules, diag, opts = setup(
+        distances, weights, candidates, rules, options, max_sites=max_sites
     )
     if diag:
-        return infeasible("attendance", diag, D, solver, via)
+        return infeasible("attendance", diag, D, opts)
     coo = D.tocoo()
     cost = 1.0 - decay.share(coo.data)
     sel = (cost < 1.0) & (w[coo.col] > 0)
     C = sparse.csr_matrix((cost[sel], (coo.row[sel], coo.col[sel])), shape=D.shape)
     U = np.ones(D.shape[1])
-    out = solve_compact(
-        C,
-        w,
-        U,
-        cands,
-        rules,
-        solver=solver,
-        via=via,
-        time_limit_s=time_limit_s,
-        gap_rel=gap_rel,
-        seed=seed,
-    )
+    out = solve_compact(C, w, U, cands, rules, opts)
     if out.status in ("infeasible", "not solved"):
         return failed(
             "attendance",
             out.status,
             out.detail or "the site rules admit no plan",
             D.shape[1],
-            solver,
-            via,
+            opts.solver,
+            opts.via,
             build_s=out.build_s,
             solve_s=out.solve_s,
             stats=out.stats,
@@ -291,11 +256,9 @@ def solve_attendance(
         objective,
         bound,
         gap,
-        solver,
-        via,
+        opts,
         out.build_s,
         out.solve_s,
         out.stats,
-        assignment=out.assignment,
         unserved=float(w[out.assignment < 0].sum()),
     )

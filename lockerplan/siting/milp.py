@@ -32,12 +32,10 @@ import numpy as np
 import pulp
 from scipy import sparse
 
-from ..errors import InputError
+from .options import SolverOptions, solver_options
 
 log = logging.getLogger(__name__)
 
-SOLVERS = ("cbc", "highs")
-VIAS = ("pulp", "highspy")
 #: Relative gap under which a solve counts as proven optimal.
 PROVEN_GAP = 1e-6
 #: Seconds CBC may run past its own limit before it is killed.
@@ -225,29 +223,11 @@ def relative_gap(objective: float, bound: float) -> float:
     return diff / max(abs(objective), 1e-9)
 
 
-def check_solver(solver: str, via: str) -> None:
-    """Validate the solver and path names (raise :class:`InputError`)."""
-    if solver not in SOLVERS:
-        raise InputError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}.")
-    if via not in VIAS:
-        raise InputError(f"via must be one of {', '.join(VIAS)}, got {via!r}.")
-    if via == "highspy" and solver != "highs":
-        raise InputError(
-            f"via='highspy' passes the model straight to HiGHS; use solver='highs' "
-            f"(got solver={solver!r}) or via='pulp'."
-        )
-
-
 def solve_milp(
     milp: Milp,
+    options: SolverOptions | None = None,
     *,
-    solver: str = "cbc",
-    via: str = "pulp",
-    time_limit_s: float = 60.0,
-    gap_rel: float = 0.0,
-    seed: int = 0,
     start: np.ndarray | None = None,
-    threads: int = 1,
     strong_start: bool = False,
     highs_options: dict | None = None,
 ) -> MilpOutcome:
@@ -257,20 +237,11 @@ def solve_milp(
     ----------
     milp : Milp
         The model.
-    solver : {"cbc", "highs"}
-        MILP solver.
-    via : {"pulp", "highspy"}
-        Build PuLP objects, or pass arrays straight to HiGHS (``solver="highs"`` only).
-    time_limit_s : float
-        Wall-clock limit, seconds; CBC is killed ``CBC_GRACE_S`` after it.
-    gap_rel : float
-        Relative gap at which the solver may stop (0 = prove optimality).
-    seed : int
-        Solver random seed.
+    options : SolverOptions, optional
+        Solver, path (``via``), time limit (CBC is killed ``CBC_GRACE_S`` after
+        it), gap, seed and threads; default ``SolverOptions()``.
     start : numpy.ndarray, optional
         A feasible solution to start from (MIP start).
-    threads : int
-        Solver threads.
     strong_start : bool
         The start is believed near-optimal: spend the time on the bound (HiGHS
         primal heuristics off), not on finding better solutions.
@@ -286,11 +257,13 @@ def solve_milp(
     >>> b = MilpBuilder()
     >>> y = b.add_columns("y", cost=[3.0, 2.0], integer=True)
     >>> _ = b.add_rows("need", [0, 0], y, [1.0, 1.0], lo=[1.0])
-    >>> out = solve_milp(b.build(), solver="highs", via="highspy")
+    >>> out = solve_milp(b.build(), SolverOptions(solver="highs", via="highspy"))
     >>> out.status, out.objective
     ('optimal', 2.0)
     """
-    check_solver(solver, via)
+    opts = solver_options(options)
+    solver, via, time_limit_s = opts.solver, opts.via, opts.time_limit_s
+    gap_rel, seed, threads = opts.gap_rel, opts.seed, opts.threads
     if start is not None:
         # a start computed elsewhere (an LP, a heuristic) may overshoot a bound by
         # rounding: PuLP refuses such a value, HiGHS would reject the start

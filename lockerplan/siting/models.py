@@ -14,18 +14,126 @@ Every model takes the sparse candidate x demand walking-distance matrix (stored
 entries are reachable pairs within the cutoff; a stored 0.0 is a real zero),
 demand weights in parcels/day, optional :class:`Candidates` (kind, capacity, fixed
 cost, forced open, excluded) and :class:`SiteRules` (limits per kind, budget,
-spacing, cutoffs), and the solver options ``solver`` (``"cbc"``, ``"highs"``),
-``via`` (``"pulp"`` or ``"highspy"``: arrays straight into HiGHS),
-``time_limit_s``, ``gap_rel`` and ``seed``.
+spacing, cutoffs), and one :class:`SolverOptions` (solver ``"cbc"`` or
+``"highs"``, ``via`` ``"pulp"`` or ``"highspy"``: arrays straight into HiGHS,
+``time_limit_s``, ``gap_rel``, ``seed``).
+
+:data:`MODELS` lists them by the name the CLI's ``--model`` uses, with what a
+pipeline needs to run any of them the same way::
+
+    spec = MODELS[name]
+    result = spec.solve(D, w, candidates=cands, rules=rules, options=options,
+                        **spec.arguments(settings))
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from ._common import nearest_open
 from .capacitated import solve_cflp
 from .coverage import solve_lscp, solve_mclp
 from .median import Decay, solve_attendance, solve_pmedian
+from .result import SitingResult
+
+
+@dataclass(frozen=True)
+class SitingModel:
+    """One siting model: its function and how settings map onto its arguments.
+
+    Attributes
+    ----------
+    solve : callable
+        ``solve(distances, weights, *, candidates, rules, options, **arguments)``
+        returning :class:`SitingResult`.
+    help : str
+        One sentence, shown by ``lockerplan plan --help`` for ``--model``.
+    arguments : callable
+        ``arguments(settings) -> dict``: the model's own keyword arguments, read
+        from the attributes of a settings object (a ``Scenario``: ``sites``,
+        ``walk_m``, ``lscp_minimise``, ``walk_cost_per_parcel_km``,
+        ``single_source``, ``decay``, ``decay_scale_m``, ``decay_beta``).
+    uses_sites : bool
+        Whether the settings' ``sites`` (N) limits the open sites.
+    objective : str
+        What ``SitingResult.objective`` measures: ``"coverage"`` (parcels/day
+        within the walk), ``"sites"`` (sites or their fixed cost), ``"distance"``
+        (parcel-metres/day), ``"cost"`` (fixed + walking cost) or ``"expected"``
+        (expected parcels/day).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> MODELS["pmedian"].arguments(SimpleNamespace(sites=4, walk_m=500.0))
+    {'n_sites': 4, 'unserved_penalty': 500.0}
+    >>> list(MODELS)
+    ['mclp', 'pmedian', 'lscp', 'cflp', 'attendance']
+    """
+
+    solve: Callable[..., SitingResult]
+    help: str
+    arguments: Callable[[Any], dict[str, Any]]
+    uses_sites: bool
+    objective: str
+
+
+def _cflp_arguments(s: Any) -> dict[str, Any]:
+    return {
+        "cost_per_parcel_m": s.walk_cost_per_parcel_km / 1000,
+        "single_source": s.single_source,
+    }
+
+
+def _attendance_arguments(s: Any) -> dict[str, Any]:
+    return {"max_sites": s.sites, "decay": Decay(s.decay, s.decay_scale_m, s.decay_beta)}
+
+
+#: The models by the name the CLI's ``--model`` uses (the first is the default).
+MODELS: dict[str, SitingModel] = {
+    "mclp": SitingModel(
+        solve_mclp,
+        "Most parcels within the walk of at most N sites.",
+        lambda s: {"max_sites": s.sites},
+        True,
+        "coverage",
+    ),
+    "pmedian": SitingModel(
+        solve_pmedian,
+        "Least parcel-weighted walking with N sites.",
+        # demand no open site reaches within the cutoff counts as walking the cutoff
+        lambda s: {"n_sites": s.sites, "unserved_penalty": s.walk_m},
+        True,
+        "distance",
+    ),
+    "lscp": SitingModel(
+        solve_lscp,
+        "Fewest sites (or least fixed cost) covering all demand within the walk.",
+        lambda s: {"minimise": s.lscp_minimise},
+        False,
+        "sites",
+    ),
+    "cflp": SitingModel(
+        solve_cflp,
+        "Capacitated sites at the least fixed plus walking cost.",
+        _cflp_arguments,
+        False,
+        "cost",
+    ),
+    "attendance": SitingModel(
+        solve_attendance,
+        "Most expected parcels when the share walking to a site decays with distance.",
+        _attendance_arguments,
+        True,
+        "expected",
+    ),
+}
 
 __all__ = [
+    "MODELS",
     "Decay",
+    "SitingModel",
     "nearest_open",
     "solve_attendance",
     "solve_cflp",

@@ -11,6 +11,12 @@ import numpy as np
 class SitingResult:
     """Outcome of a siting model.
 
+    ``assignment`` and ``assigned_m`` are *the* allocation of the plan: which open
+    site serves each demand point and how far its customers walk. Reports use them
+    as they are rather than re-deriving them from a distance matrix, so that they
+    always agree with the model's cutoffs (per kind and per demand point), exclusions
+    and, for CFLP, capacities.
+
     Attributes
     ----------
     open_sites : numpy.ndarray
@@ -38,8 +44,19 @@ class SitingResult:
     stats : dict
         Model size and solve statistics (variables, constraints, iterations...).
     assignment : numpy.ndarray
-        Per demand point, the open site serving it (-1: none). For split CFLP, the
-        site serving the largest share.
+        Per demand point (column of the distance matrix), the open site (row) serving
+        it, -1 for none. Only sites within the walking cutoffs that apply to the pair
+        (``SiteRules.cutoff_per_kind``, ``SiteRules.demand_cutoff``) are ever
+        assigned. Uncapacitated models (MCLP, LSCP, p-median, attendance): the
+        nearest open site within those cutoffs, so ``assignment >= 0`` exactly where
+        ``covered``. CFLP: the solver's allocation (for split demand, the site
+        serving the largest share); demand the open sites leave unserved (capacity,
+        reach, penalty) is -1, and demand with zero weight goes to its nearest open
+        site.
+    assigned_m : numpy.ndarray
+        Per demand point, the walking distance to its site in ``assignment``
+        (metres; NaN where ``assignment`` is -1), read from the distances after the
+        cutoffs are applied.
     unserved : float
         Parcels per day that no open site serves.
     message : str
@@ -63,6 +80,7 @@ class SitingResult:
     unserved: float = 0.0
     message: str = ""
     via: str = "pulp"
+    assigned_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def seconds(self) -> float:
@@ -91,6 +109,7 @@ def failed(
         times.get("solve_s", 0.0),
         model=model,
         assignment=np.full(n_dem, -1),
+        assigned_m=np.full(n_dem, np.nan),
         message=message,
         via=via,
         stats=times.get("stats", {}),

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import shortest_path
 
-from .errors import InputError
+from lockerplan.errors import InputError
 
 #: Capacities of the large instances (OPTIMA.md, section 2).
 CAP_SETTINGS = {
