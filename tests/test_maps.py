@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import folium
 import geopandas as gpd
@@ -13,7 +14,16 @@ from shapely.geometry import LineString, Point, box
 
 from lockerplan.equity import CELL_COLUMNS, coverage_by_cell, equity_summary, underserved_cells
 from lockerplan.errors import InputError
-from lockerplan.maps import LAYERS, coverage_map, escape, kpi_panel_html, plan_map
+from lockerplan.maps import (
+    HIDDEN_LAYERS,
+    LAYER_TABLE,
+    LAYERS,
+    coverage_map,
+    escape,
+    kpi_panel_html,
+    plan_map,
+)
+from lockerplan.pipeline.kpis import Kpis
 
 XSS = "<img src=x onerror=alert(1)>"
 #: Names that would run script if they reached the page unescaped, or broke out of
@@ -312,3 +322,48 @@ def test_cells_can_be_passed_in():
     html = _render(coverage_map(**plan, cells=cells))
     assert "1000 m cell" in html
     assert isinstance(pd.DataFrame(cells), pd.DataFrame)
+
+
+def test_legend_has_an_entry_for_every_shown_layer():
+    assert list(LAYERS) == [layer.key for layer in LAYER_TABLE]
+    assert {layer.key for layer in LAYER_TABLE if not layer.shown} == HIDDEN_LAYERS
+    panel = kpi_panel_html(_tiny_plan(["A", "B"])["kpis"])
+    legend = panel[panel.index("<div class='lp-legend'>") :]
+    shown = [layer for layer in LAYER_TABLE if layer.shown]
+    assert shown
+    for layer in shown:
+        assert layer.legend, f"layer {layer.key!r} is shown but has no legend entry"
+        for swatch in layer.legend:
+            entry = (
+                f"<span class='lp-sw lp-{swatch.shape}' style='background:{escape(swatch.css)}'>"
+                f"</span>{escape(swatch.label)}</div>"
+            )
+            assert entry in legend, f"{layer.key}: {swatch.label!r} missing from the legend"
+
+
+def test_underserved_row_shows_the_records_equity_when_cells_are_passed():
+    plan = _tiny_plan(["A", "B"])
+    cells = coverage_by_cell(plan["demand"], cell_m=250)
+    equity = equity_summary(cells)
+    assert equity["underserved_cells"] >= 1
+    kpis = Kpis.from_dict({**plan["kpis"], "equity": equity})
+    html = _render(coverage_map(**{**plan, "kpis": kpis}, cells=cells))
+    assert (
+        f"{equity['underserved_cells']} of {equity['cells']} cells (250 m), "
+        f"{equity['underserved_parcels_per_day']:,.0f} parcels/day"
+    ) in html
+    # the figures are read from the record, not recomputed from the cells
+    other = Kpis.from_dict({**kpis.to_dict(), "equity": {**equity, "underserved_cells": 7}})
+    html = _render(coverage_map(**{**plan, "kpis": other}, cells=cells))
+    assert f"7 of {equity['cells']} cells (250 m)" in html
+
+
+def test_plan_map_draws_the_plans_own_cells():
+    plan = _tiny_plan(["A", "B"])
+    cells = coverage_by_cell(plan["demand"], cell_m=1000)
+    duck = SimpleNamespace(**plan, cells=cells, scenario=SimpleNamespace(van_capacity=200))
+    html = _render(plan_map(duck))
+    assert "1000 m cell" in html and "250 m cell" not in html
+    assert "75 % of the van" in html
+    # another grid size is computed from the demand instead
+    assert "500 m cell" in _render(plan_map(duck, cell_m=500))

@@ -1,0 +1,262 @@
+"""Interactive coverage maps (folium).
+
+One self-contained HTML page per plan, for stakeholders who only open the map:
+
+* an OpenStreetMap base layer with the ODbL credit;
+* overlays, one :class:`folium.FeatureGroup` each (see :data:`LAYERS`): coverage
+  share per grid cell, underserved areas (demand beyond the walking cutoff), a
+  demand heat map, walking catchments, demand clusters sized by parcels and
+  coloured covered / not covered, candidate sites, van routes coloured per van,
+  open sites by kind with popups, and hubs;
+* a layer control, a fullscreen button, a mini map, a scale bar, and a KPI panel
+  with the legend (coverage, sites, cost per parcel, lockers vs door-to-door when
+  the plan has those figures).
+
+Every text that comes from OSM or from the user is HTML-escaped exactly once
+before it reaches the page (:func:`escape`); folium inserts tooltip and popup
+HTML into JavaScript template literals unescaped, so the escape also
+neutralises backticks, ``$`` and backslashes.
+
+The modules: :mod:`~lockerplan.maps.layers` draws the overlays (one
+``draw_<key>`` each) and holds :data:`LAYER_TABLE`, from which :data:`LAYERS`,
+:data:`HIDDEN_LAYERS` and the legend are read; :mod:`~lockerplan.maps.panel` writes
+the KPI panel from a :class:`~lockerplan.pipeline.kpis.Kpis` record;
+:mod:`~lockerplan.maps.html` holds the text helpers and
+:mod:`~lockerplan.maps.style` the colours.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import folium
+import geopandas as gpd
+from folium import plugins
+
+from ..equity import coverage_by_cell, equity_summary
+from ..pipeline.kpis import Kpis
+from ..settings import OSM_ATTRIBUTION
+from .html import OSM_ATTRIBUTION_HTML, PAGE_CSS, _bounds, _PanelControl, escape
+from .layers import (
+    HIDDEN_LAYERS,
+    LAYER_TABLE,
+    LAYERS,
+    Layer,
+    Swatch,
+    draw_candidates,
+    draw_catchments,
+    draw_cells,
+    draw_demand,
+    draw_heat,
+    draw_hubs,
+    draw_routes,
+    draw_sites,
+    draw_underserved,
+)
+from .panel import COMPARISON_ROWS, kpi_panel_html, legend_html
+from .style import (
+    CANDIDATE_COLOUR,
+    COVERED_COLOUR,
+    KIND_COLOURS,
+    KIND_CSS,
+    KIND_ICONS,
+    KIND_LABELS,
+    ROUTE_COLOURS,
+    SHARE_COLOURS,
+    UNCOVERED_COLOUR,
+    UNDERSERVED_COLOUR,
+)
+
+__all__ = [
+    "CANDIDATE_COLOUR",
+    "COMPARISON_ROWS",
+    "COVERED_COLOUR",
+    "HIDDEN_LAYERS",
+    "KIND_COLOURS",
+    "KIND_CSS",
+    "KIND_ICONS",
+    "KIND_LABELS",
+    "LAYERS",
+    "LAYER_TABLE",
+    "OSM_ATTRIBUTION_HTML",
+    "ROUTE_COLOURS",
+    "SHARE_COLOURS",
+    "UNCOVERED_COLOUR",
+    "UNDERSERVED_COLOUR",
+    "Layer",
+    "Swatch",
+    "coverage_map",
+    "escape",
+    "kpi_panel_html",
+    "legend_html",
+    "plan_map",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _base_map(bounds: list[list[float]] | None) -> folium.Map:
+    """An empty map centred on ``bounds`` (the world without), OSM tiles with credit."""
+    centre = (
+        [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+        if bounds
+        else [0.0, 0.0]
+    )
+    fmap = folium.Map(
+        location=centre, zoom_start=15 if bounds else 2, tiles=None, control_scale=True
+    )
+    folium.TileLayer(
+        "OpenStreetMap", name="OpenStreetMap", attr=OSM_ATTRIBUTION_HTML, control=True
+    ).add_to(fmap)
+    return fmap
+
+
+def _cells_and_equity(
+    demand: gpd.GeoDataFrame, cells: gpd.GeoDataFrame | None, cell_m: float, kpis: Kpis
+) -> tuple[gpd.GeoDataFrame | None, dict[str, Any] | None]:
+    """The coverage cells to draw and the equity figures for the panel.
+
+    Given cells are drawn as they are, and the record's ``equity`` (computed from the
+    same cells by the pipeline) is shown when it has one. Without cells they are
+    computed from ``demand`` with ``cell_m``, and so are their figures.
+    """
+    if cells is not None:
+        return cells, kpis.equity or (equity_summary(cells) if len(cells) else None)
+    if len(demand) and {"covered", "parcels_per_day"} <= set(demand.columns):
+        cells = coverage_by_cell(demand, cell_m=cell_m)
+        return cells, equity_summary(cells) if len(cells) else None
+    return None, None
+
+
+def _add_controls(fmap: folium.Map, minimap: bool) -> None:
+    """The layer control, the fullscreen button and (optionally) the mini map."""
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    plugins.Fullscreen(
+        position="topleft", title="Full screen", title_cancel="Exit full screen"
+    ).add_to(fmap)
+    if minimap:
+        plugins.MiniMap(toggle_display=True, position="bottomright", zoom_level_offset=-4).add_to(
+            fmap
+        )
+
+
+def coverage_map(
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    catchments: gpd.GeoDataFrame,
+    hubs: gpd.GeoDataFrame,
+    routes: gpd.GeoDataFrame,
+    kpis: Kpis | Mapping[str, Any],
+    *,
+    demand_points: gpd.GeoDataFrame | None = None,
+    cells: gpd.GeoDataFrame | None = None,
+    cell_m: float = 250.0,
+    van_capacity: float | None = None,
+    minimap: bool = True,
+) -> folium.Map:
+    """Draw a plan as an interactive folium map.
+
+    Parameters
+    ----------
+    demand : geopandas.GeoDataFrame
+        Demand clusters with ``cluster_id``, ``parcels_per_day``, ``covered``,
+        ``site_id`` and ``walk_m``.
+    candidates, sites, catchments, hubs, routes : geopandas.GeoDataFrame
+        The plan's layers (see :class:`lockerplan.plan.Plan`). Site popups show
+        ``capacity`` (parcels/day) and utilisation (``utilisation`` 0-1, or
+        assigned parcels / capacity) when the sites have those columns.
+    kpis : Kpis or dict
+        Key figures for the KPI panel (see :func:`kpi_panel_html`); a dict is read
+        with :meth:`Kpis.from_dict`.
+    demand_points : geopandas.GeoDataFrame, optional
+        Unclustered demand (one point per building, with ``parcels_per_day``) for
+        the heat map; the clusters are used when omitted.
+    cells : geopandas.GeoDataFrame, optional
+        Coverage per grid cell from :func:`lockerplan.equity.coverage_by_cell` (the
+        plan's own); the panel then shows ``kpis.equity`` when the record has it.
+        Computed from ``demand`` with ``cell_m`` when omitted.
+    cell_m : float, default 250
+        Grid cell side, metres, when ``cells`` is computed here.
+    van_capacity : float, optional
+        Parcels per van, to show each route's load as a share of the van.
+    minimap : bool, default True
+        Add the overview mini map.
+
+    Returns
+    -------
+    folium.Map
+        With one :class:`folium.FeatureGroup` per entry of :data:`LAYER_TABLE`
+        (named by :attr:`Layer.name`), a layer control, fullscreen button, mini map
+        and KPI panel.
+    """
+    kpis = Kpis.from_dict(kpis)
+    bounds = _bounds(demand, candidates, sites, hubs)
+    fmap = _base_map(bounds)
+    groups = {
+        layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown) for layer in LAYER_TABLE
+    }
+    cells, equity = _cells_and_equity(demand, cells, cell_m, kpis)
+    if cells is not None and len(cells):
+        draw_cells(groups["cells"], cells)
+        draw_underserved(groups["underserved"], cells)
+    has_points = demand_points is not None and len(demand_points)
+    draw_heat(groups["heat"], demand_points if has_points else demand)
+    draw_catchments(groups["catchments"], catchments, sites, walk_m=kpis.walk_m or None)
+    draw_demand(groups["demand"], demand, sites)
+    draw_candidates(groups["candidates"], candidates)
+    draw_routes(groups["routes"], routes, van_capacity)
+    draw_sites(groups["sites"], sites)
+    draw_hubs(groups["hubs"], hubs)
+    for group in groups.values():
+        group.add_to(fmap)
+    _add_controls(fmap, minimap)
+    fmap.get_root().header.add_child(folium.Element(PAGE_CSS))
+    _PanelControl(
+        kpi_panel_html(kpis, sites=sites, equity=equity),
+        position="bottomleft",
+        element_id="lockerplan-kpis",
+    ).add_to(fmap)
+    if bounds:
+        fmap.fit_bounds(bounds)
+    log.debug("coverage map: %d sites, %d routes, %s", len(sites), len(routes), OSM_ATTRIBUTION)
+    return fmap
+
+
+def plan_map(plan: Any, **options: Any) -> folium.Map:
+    """The coverage map of a plan (anything with the :class:`~lockerplan.plan.Plan` fields).
+
+    Parameters
+    ----------
+    plan : lockerplan.plan.Plan
+        Read duck-typed: ``demand``, ``candidates``, ``sites``, ``catchments``,
+        ``hubs``, ``routes`` and ``kpis``; ``cells``, ``demand_points`` and
+        ``scenario.van_capacity`` when present. The plan's ``cells`` are drawn
+        unless ``cell_m`` asks for another grid.
+    **options
+        Passed on to :func:`coverage_map` (e.g. ``cell_m=500``).
+
+    Returns
+    -------
+    folium.Map
+    """
+    scenario = getattr(plan, "scenario", None)
+    cells = getattr(plan, "cells", None)
+    if cells is not None:
+        grid_m = cells.attrs.get("cell_m")
+        if options.get("cell_m", grid_m) == grid_m:
+            options.setdefault("cells", cells)
+    options.setdefault("demand_points", getattr(plan, "demand_points", None))
+    options.setdefault("van_capacity", getattr(scenario, "van_capacity", None))
+    return coverage_map(
+        plan.demand,
+        plan.candidates,
+        plan.sites,
+        plan.catchments,
+        plan.hubs,
+        plan.routes,
+        plan.kpis,
+        **options,
+    )

@@ -1,0 +1,200 @@
+"""Text helpers of the coverage map: escaping, number formats, tables, the panel control.
+
+Everything here returns HTML text or plain values; nothing draws a layer.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
+
+#: The OpenStreetMap credit (ODbL) of the base layer and the panel.
+OSM_ATTRIBUTION_HTML = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>'
+)
+
+
+def escape(value: Any) -> str:
+    """Text made safe for folium tooltips and popups (HTML and JS template literals).
+
+    ``None`` and NaN become the empty string. Besides ``& < > " '``, backticks,
+    ``$`` and backslashes become character references, since folium puts tooltip
+    and popup HTML inside JavaScript template literals.
+
+    Parameters
+    ----------
+    value : Any
+        Anything; it is shown as ``str(value)``.
+
+    Returns
+    -------
+    str
+        The escaped text.
+
+    Examples
+    --------
+    >>> escape("<b>`${x}`</b>")
+    '&lt;b&gt;&#96;&#36;{x}&#96;&lt;/b&gt;'
+    >>> escape(None), escape(float("nan"))
+    ('', '')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return (
+        html.escape(str(value), quote=True)
+        .replace("`", "&#96;")
+        .replace("$", "&#36;")
+        .replace("\\", "&#92;")
+    )
+
+
+def _missing(value: Any) -> bool:
+    """Whether a value is absent: None, NaN or NA (a list or text is not).
+
+    Examples
+    --------
+    >>> _missing(None), _missing(float("nan")), _missing(0.0), _missing("x")
+    (True, True, False, False)
+    """
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _num(value: Any, fmt: str = "{:,.1f}", unit: str = "") -> str:
+    """A formatted number, or an en dash when missing.
+
+    Text that is not a number is escaped and returned as it is.
+
+    Examples
+    --------
+    >>> _num(1234.56, "{:,.0f}", "m")
+    '1,235 m'
+    >>> _num(None)
+    '–'
+    """
+    if _missing(value):
+        return "\u2013"
+    try:
+        text = fmt.format(float(value))
+    except (TypeError, ValueError):
+        return escape(value)
+    return f"{text} {unit}".rstrip()
+
+
+def _table(rows: list[tuple[str, str]], cls: str = "") -> str:
+    """An HTML table of (label, value) rows; both are inserted as given (pre-escaped).
+
+    Examples
+    --------
+    >>> _table([("Site", "s1")], "lp-x")
+    "<table class='lp-table lp-x'><tr><th>Site</th><td>s1</td></tr></table>"
+    """
+    cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f"<table class='{f'lp-table {cls}'.strip()}'>{cells}</table>"
+
+
+def _plain_id(value: Any) -> str:
+    """A generated id reduced to harmless characters (for DOM attributes).
+
+    Examples
+    --------
+    >>> _plain_id("site<1>")
+    'site1'
+    """
+    return re.sub(r"[^\w .:-]", "", str(value))[:60]
+
+
+def _lat_lon(geom: Any) -> list[float] | None:
+    """``[lat, lon]`` of a point (a representative point of other shapes); None if empty."""
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type != "Point":
+        geom = geom.representative_point()
+    return [float(geom.y), float(geom.x)]
+
+
+def _bounds(*frames: gpd.GeoDataFrame | None) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of the first non-empty frame, or None."""
+    for frame in frames:
+        if frame is None or len(frame) == 0:
+            continue
+        b = frame.total_bounds
+        if np.all(np.isfinite(b)):
+            return [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]]
+    return None
+
+
+#: Styles of the KPI panel, its legend swatches and the site popups.
+PAGE_CSS = """
+<style>
+.lockerplan-panel {background:#fff;padding:6px 9px;border-radius:6px;
+  box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px/1.35 sans-serif;max-width:330px;
+  max-height:70vh;overflow:auto;color:#222}
+.lockerplan-panel summary {cursor:pointer;font-size:13px;margin-bottom:3px}
+.lockerplan-panel .lp-table {border-collapse:collapse;margin:2px 0}
+.lockerplan-panel .lp-table th {text-align:left;padding:0 8px 0 0;font-weight:600;
+  vertical-align:top}
+.lockerplan-panel .lp-compare td, .lockerplan-panel .lp-compare th {padding:0 6px 0 0}
+.lockerplan-panel .lp-compare td {text-align:right}
+.lockerplan-panel .lp-section {font-weight:700;margin-top:5px}
+.lockerplan-panel .lp-legend {margin-top:5px;columns:2;column-gap:10px}
+.lockerplan-panel .lp-legend div {break-inside:avoid}
+.lockerplan-panel .lp-note {margin-top:4px;color:#555;font-size:11px}
+.lp-sw {display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}
+.lp-dot {border-radius:50%} .lp-pin {border-radius:50% 50% 50% 0;transform:rotate(-45deg)}
+.lp-box {border:1px solid #888} .lp-line {height:3px;vertical-align:2px;width:14px}
+.lp-ramp {width:30px}
+.lp-popup {font:13px/1.35 sans-serif}
+.lp-popup .lp-table th {text-align:left;padding-right:8px;vertical-align:top;white-space:nowrap}
+</style>
+"""
+
+
+class _PanelControl(MacroElement):
+    """A Leaflet control holding fixed HTML (stays visible in fullscreen mode).
+
+    Parameters
+    ----------
+    html_text : str
+        The control's content, inserted as HTML (escape user text beforehand).
+    position : str, default "bottomleft"
+        Leaflet control corner.
+    element_id : str, default ""
+        DOM id of the control's ``div``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function (map) {
+            var div = L.DomUtil.create("div", "leaflet-control lockerplan-panel");
+            div.id = {{ this.element_id|tojson }};
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, position: str = "bottomleft", element_id: str = "") -> None:
+        super().__init__()
+        self._name = "LockerplanPanel"
+        self.html = html_text
+        self.position = position
+        self.element_id = element_id
