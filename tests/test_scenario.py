@@ -1,0 +1,157 @@
+"""Scenario fields are the one source of truth: metadata, checks, CLI options, TOML."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from lockerplan.cli import default_text, main, plan_command
+from lockerplan.errors import InputError
+from lockerplan.scenario import PATH_UNITS, Number, Scenario, Whole
+
+ROOT = Path(__file__).resolve().parents[1]
+FILE = ROOT / "data" / "helsinki_hubs.csv"  # any file that exists
+FIELDS = dataclasses.fields(Scenario)
+SECTIONS = {None, "demand", "network", "siting", "routing", "costs"}
+EXPOSED = [f for f in FIELDS if f.metadata["cli"] is not None]
+
+
+def _help(*args: str) -> str:
+    result = CliRunner().invoke(main, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())  # undo click's line wrapping
+
+
+@pytest.mark.parametrize("f", FIELDS, ids=lambda f: f.name)
+def test_every_field_has_a_section_and_help_unit_or_check(f):
+    meta = f.metadata
+    assert meta["section"] in SECTIONS
+    assert meta["help"] or meta["unit"] or meta["check"] is not None
+    assert meta["help"] and not meta["help"].endswith(".")  # a clause the CLI completes
+
+
+def test_every_exposed_field_is_a_plan_option_with_its_default():
+    text = _help("plan")
+    for f in EXPOSED:
+        spelling = f.metadata["cli"].name or "--" + f.name.replace("_", "-")
+        assert f"{spelling} " in text, f.name
+        assert f"[default: {default_text(f.name)}]" in text, f.name
+    assert "--cell-m METRES" in text and "[default: 250]" in text
+
+
+def test_option_names_of_today_are_kept():
+    plan, sweep, demand = _help("plan"), _help("sweep"), _help("demand")
+    for option in (
+        "--config",
+        "--no-cache",
+        "--split",
+        "--keep-existing",
+        "--no-door-to-door",
+        "-v, --verbose",
+        "-q, --quiet",
+    ):
+        assert option in plan and option in sweep, option
+    assert "-n, --sites N" in plan and "--walk-m METRES" in plan
+    assert "-n, --sites RANGE" in sweep and "--walk-m LIST" in sweep
+    for option in (
+        "--osm",
+        "--demand ",
+        "--demand-weight",
+        "--demand-days",
+        "--demand-crs",
+        "--population ",
+        "--population-column",
+        "--parcels-per-person",
+        "--peak-factor",
+        "--cluster-m",
+        "--clip / --no-clip",
+        "--out",
+        "--name",
+        "-v, --verbose",
+        "-q, --quiet",
+    ):
+        assert option in demand, option
+
+
+NUMERIC = [  # the generated options whose value is a number
+    p
+    for p in plan_command.params
+    if isinstance(p, click.Option)
+    and p.name in Scenario.__dataclass_fields__
+    and isinstance(Scenario.__dataclass_fields__[p.name].metadata["check"], Whole | Number)
+]
+
+
+@pytest.mark.parametrize("option", NUMERIC, ids=lambda p: p.opts[0])
+def test_a_bad_number_is_one_error_line_naming_the_option(tmp_path, option):
+    out = tmp_path / "o"
+    result = CliRunner().invoke(main, ["plan", option.opts[0], "abc", "--out", str(out)])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert f"{option.opts[0]} must be " in lines[0] and "'abc'" in lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"sites": 0}, "--sites must be a whole number >= 1, got 0."),
+        ({"sites": True}, "--sites must be a whole number >= 1, got True."),
+        ({"walk_m": -5.0}, "--walk-m must be a number > 0, got -5.0."),
+        ({"walk_m": float("nan")}, "--walk-m must be a number > 0, got nan."),
+        ({"cluster_m": -1}, "--cluster-m must be a number >= 0, got -1."),
+        ({"model": "best"}, "--model must be one of mclp, pmedian, lscp, cflp, attendance"),
+        ({"solver": "gurobi"}, "--solver must be one of cbc, highs, got 'gurobi'."),
+        ({"via": "x"}, "--via must be one of pulp, highspy, got 'x'."),
+        ({"decay": "x"}, "--decay must be one of linear, exponential, power, got 'x'."),
+        ({"failure_rate": 1.0}, "--failure-rate must be below 1, got 1.0."),
+        ({"failure_rate": -0.1}, "--failure-rate must be a number >= 0, got -0.1."),
+        ({"mixed_residential_share": 1.5}, "--mixed-residential-share must be between 0 and 1"),
+        ({"max_cabinets": -1}, "--max-cabinets must be a whole number >= 0, got -1."),
+        ({"budget": 0}, "--budget must be a number > 0, got 0."),
+        ({"parcels_per_person_per_day": 0}, "--parcels-per-person must be a number > 0"),
+        ({"keep_existing": "yes"}, "keep_existing must be true or false, got 'yes'."),
+        ({"use_cache": 1}, "use_cache must be true or false, got 1."),
+        ({"window": "6-10"}, "routing.window must look like '06:00-10:00'"),
+        ({"hubs": "nohubs.csv"}, "--hubs: file 'nohubs.csv' does not exist."),
+        ({"cell_m": 0}, "--cell-m must be a number > 0, got 0."),
+        ({"osm": "a.osm.pbf", "place": "Kamppi"}, "give either --osm or --place, not both."),
+        ({"demand": str(FILE), "population": str(FILE)}, "give either --demand or --population"),
+    ],
+)
+def test_validate_names_the_setting(settings, message):
+    with pytest.raises(InputError) as info:
+        Scenario(**settings).validate()
+    assert str(info.value).startswith(message)
+
+
+def test_unset_optional_fields_and_defaults_validate():
+    sc = Scenario(exclude="osm1, osm2").validate()
+    assert sc.exclude == ("osm1", "osm2") and sc.max_cabinets is None
+    assert sc.cell_m == 250.0 and sc.to_dict()["cell_m"] == 250.0
+
+
+def test_toml_round_trip_keeps_the_values():
+    path = ROOT / "data" / "helsinki.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    flat = {
+        k: v for section in raw.values() if isinstance(section, dict) for k, v in section.items()
+    }
+    flat.update({k: v for k, v in raw.items() if not isinstance(v, dict)})
+    sc = Scenario.from_toml(path).validate()
+    units = {f.name: f.metadata["unit"] for f in FIELDS}
+    for key, value in flat.items():
+        got = getattr(sc, key)
+        if units[key] in PATH_UNITS:
+            assert Path(got) == (path.parent / value).resolve(), key
+        else:
+            assert got == (tuple(value) if isinstance(got, tuple) else value), key
+    again = Scenario(**sc.to_dict()).validate()
+    assert again == sc
+    assert Scenario.from_toml(path, sites=3, walk_m=None).sites == 3
