@@ -3,7 +3,7 @@
 Runs PyVRP and, when installed, OR-Tools (guided local search) with the same
 wall-clock limit on each instance, one after the other, and prints the gap of
 each to the best-known solution (BKS). Distance conventions per set follow
-``../shared/bench/cvrplib/BKS.md`` (see :mod:`lockerplan.cvrplib`).
+``../shared/bench/cvrplib/BKS.md`` (see `benchmarks/instances/cvrplib.py`).
 
 Usage::
 
@@ -30,7 +30,7 @@ import pyvrp
 from pyvrp.stop import MaxRuntime
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lockerplan.cvrplib import INF, Instance, read_bks, read_instance, to_pyvrp  # noqa: E402
+from benchmarks.instances.cvrplib import INF, Instance, read_bks, read_instance, to_pyvrp  # noqa: E402
 
 # Best-known solutions from ../shared/bench/cvrplib/BKS.md (CVRPLIB / DIMACS units).
 BKS = {

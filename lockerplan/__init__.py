@@ -1,10 +1,12 @@
 """lockerplan: plan parcel-locker and pickup-point networks from OpenStreetMap.
 
-The pipeline, one module per stage: :mod:`~lockerplan.network` (street graphs),
-:mod:`~lockerplan.demand` (parcels per day, clusters), :mod:`~lockerplan.candidates`
-(possible sites), :mod:`~lockerplan.distances` (network distances),
-:mod:`~lockerplan.siting` (MILP), :mod:`~lockerplan.routing` (vans) and
-:mod:`~lockerplan.maps` (HTML maps). :func:`plan` chains them.
+The pipeline, one module per stage: :mod:`~lockerplan.source` (OSM file or place
+name), :mod:`~lockerplan.network` (street graphs), :mod:`~lockerplan.demand`
+(parcels per day, clusters), :mod:`~lockerplan.candidates` (possible sites),
+:mod:`~lockerplan.distances` (network distances), :mod:`~lockerplan.siting`
+(MILP), :mod:`~lockerplan.routing` (vans), :mod:`~lockerplan.maps` (HTML maps) and
+:mod:`~lockerplan.export` (files). :mod:`~lockerplan.pipeline` chains them:
+:func:`plan` for one scenario, :func:`sweep` for many.
 
 Examples
 --------
@@ -14,8 +16,8 @@ Examples
 """
 
 from .errors import InputError
-from .plan import Plan, plan
+from .pipeline import Plan, SweepResult, plan, sweep
 from .scenario import Scenario
 
-__all__ = ["InputError", "Plan", "Scenario", "plan"]
+__all__ = ["InputError", "Plan", "Scenario", "SweepResult", "plan", "sweep"]
 __version__ = "0.1.0"

@@ -16,10 +16,10 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from .files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -87,37 +87,6 @@ def cache_key(*parts: object) -> str:
     """
     text = repr((CACHE_VERSION, *parts)).encode()
     return hashlib.sha256(text).hexdigest()[:32]
-
-
-@contextlib.contextmanager
-def atomic_path(dest: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest``; rename it to ``dest`` when the block succeeds.
-
-    The temporary name keeps ``dest``'s suffixes (writers such as pyosmium pick the
-    format from them). On error the temporary file is removed and ``dest`` is untouched.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> dest = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
-    >>> with atomic_path(dest) as tmp:
-    ...     _ = tmp.write_text("hello")
-    >>> dest.read_text()
-    'hello'
-    """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(dest.suffixes) or ".tmp"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=dest.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    tmp_path.unlink()  # writers that refuse to overwrite get a fresh name
-    try:
-        yield tmp_path
-        os.replace(tmp_path, dest)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
 
 
 def load(key: str, directory: str | Path | None = None) -> Any | None:

@@ -1,4 +1,4 @@
-"""Last-mile cost model and KPIs: lockers vs door-to-door, per day and per parcel.
+"""Last-mile prices: what a day of deliveries costs and emits (prices only).
 
 A day of deliveries costs
 
@@ -7,10 +7,10 @@ A day of deliveries costs
     + driver hours x ``driver_per_hour``
     + open cabinets x ``cabinet_per_day`` + open pickup points x ``pickup_point_per_day``
 
-and emits km x ``co2_kg_per_km``. :func:`routing_kpis` turns a
-:class:`~lockerplan.routing.RoutingResult` into these figures and
-:func:`compare_last_mile` puts the locker network next to the door-to-door
-baseline, as the ``lockers`` and ``door_to_door`` objects of ``summary.json``.
+and emits km x ``co2_kg_per_km``. This module is a leaf: routing prices its
+objective with :class:`CostModel`, and :mod:`lockerplan.pipeline.kpis` turns
+routes into priced days (:func:`~lockerplan.pipeline.kpis.delivery_kpis`,
+:func:`~lockerplan.pipeline.kpis.compare_last_mile`).
 
 Default figures (EUR, 2023-2024, Western/Northern Europe; change them in the
 scenario for your market):
@@ -42,14 +42,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
-
-    from .routing import RoutingResult
 
 
 @dataclass(frozen=True)
@@ -117,146 +115,3 @@ def site_cost_per_day(sites: gpd.GeoDataFrame | None, costs: CostModel) -> float
     n_pickup = int((kinds == "pickup_point").sum()) if kinds is not None else 0
     n_cabinet = len(sites) - n_pickup
     return n_cabinet * costs.cabinet_per_day + n_pickup * costs.pickup_point_per_day
-
-
-def routing_kpis(
-    result: RoutingResult,
-    costs: CostModel | None = None,
-    *,
-    parcels: float | None = None,
-    sites: gpd.GeoDataFrame | None = None,
-) -> dict[str, Any]:
-    """Daily KPIs of a routing result.
-
-    Parameters
-    ----------
-    result : RoutingResult
-        Routes from :func:`lockerplan.routing.route_vans` or
-        :func:`~lockerplan.routing.route_door_to_door`.
-    costs : CostModel, optional
-        Prices and emission factor.
-    parcels : float, optional
-        Parcels delivered per day (the denominator of the per-parcel figures); the
-        routed parcels by default.
-    sites : geopandas.GeoDataFrame, optional
-        Open sites (with ``kind``), for the fixed site costs.
-
-    Returns
-    -------
-    dict
-        ``parcels``, ``km``, ``driver_hours``, ``vans``, ``trips``, ``stops``,
-        ``vehicle_cost``, ``energy_cost``, ``driver_cost``, ``site_cost``, ``cost``
-        (daily total), ``cost_per_parcel``, ``co2_kg`` (per day),
-        ``co2_g_per_parcel``, ``unserved_sites``, ``unserved_parcels``, rounded.
-
-    Examples
-    --------
-    >>> k = routing_kpis(route_vans(arrays, hubs, sites), sites=sites)  # doctest: +SKIP
-    >>> k["cost_per_parcel"]  # doctest: +SKIP
-    0.41
-    """
-    costs = costs or CostModel()
-    routes = result.routes
-    km = result.km
-    hours = result.hours
-    vans = len(routes)
-    trips = int(routes["trips"].sum()) if len(routes) and "trips" in routes else vans
-    n_parcels = float(result.parcels if parcels is None else parcels)
-    vehicle = vans * costs.vehicle_per_day
-    energy = km * costs.energy_per_km
-    driver = hours * costs.driver_per_hour
-    site = site_cost_per_day(sites, costs)
-    total = vehicle + energy + driver + site
-    co2 = km * costs.co2_kg_per_km
-    unserved = result.unserved
-    return {
-        "parcels": round(n_parcels, 2),
-        "km": round(km, 2),
-        "driver_hours": round(hours, 2),
-        "vans": vans,
-        "trips": trips,
-        "stops": len(result.stops),
-        "vehicle_cost": round(vehicle, 2),
-        "energy_cost": round(energy, 2),
-        "driver_cost": round(driver, 2),
-        "site_cost": round(site, 2),
-        "cost": round(total, 2),
-        "cost_per_parcel": round(total / n_parcels, 3) if n_parcels > 0 else None,
-        "co2_kg": round(co2, 2),
-        "co2_g_per_parcel": round(1000 * co2 / n_parcels, 1) if n_parcels > 0 else None,
-        "unserved_sites": int(unserved["site_id"].nunique()) if len(unserved) else 0,
-        "unserved_parcels": round(float(unserved["parcels"].sum()), 2)
-        if len(unserved) and "parcels" in unserved
-        else 0.0,
-        "currency": costs.currency,
-    }
-
-
-def compare_last_mile(
-    lockers: RoutingResult,
-    door_to_door: RoutingResult,
-    sites: gpd.GeoDataFrame,
-    costs: CostModel | None = None,
-) -> dict[str, Any]:
-    """Lockers vs door-to-door for the same parcels, side by side.
-
-    Parameters
-    ----------
-    lockers : RoutingResult
-        The locker replenishment routes (:func:`lockerplan.routing.route_vans`).
-    door_to_door : RoutingResult
-        The baseline (:func:`lockerplan.routing.route_door_to_door`) for the demand
-        clusters carrying the same parcels (e.g. the covered clusters).
-    sites : geopandas.GeoDataFrame
-        Open sites with ``site_id``, ``parcels_per_day`` and ``kind``.
-    costs : CostModel, optional
-        Prices (the same for both sides).
-
-    Returns
-    -------
-    dict
-        ``{"lockers": {...}, "door_to_door": {...}, "savings": {...}}``, JSON-ready.
-        The first two hold :func:`routing_kpis` (lockers with the sites' fixed
-        costs; parcels = parcels of the served sites); ``door_to_door`` adds
-        ``failure_rate`` and ``attempts`` and counts delivered parcels, not
-        attempts. ``savings`` is door-to-door minus lockers for ``cost``, ``km``,
-        ``driver_hours``, ``co2_kg`` and ``vans``, and ``cost_per_parcel_pct``, the
-        lockers' saving in percent of the door-to-door cost per parcel.
-
-    Examples
-    --------
-    >>> d2d = route_door_to_door(arrays, hubs, covered_clusters)  # doctest: +SKIP
-    >>> cmp = compare_last_mile(plan.routing, d2d, plan.sites)  # doctest: +SKIP
-    >>> cmp["lockers"]["cost_per_parcel"] < cmp["door_to_door"]["cost_per_parcel"]  # doctest: +SKIP
-    True
-    """
-    costs = costs or CostModel()
-    if "site_id" not in sites or "parcels_per_day" not in sites:
-        raise InputError("sites must have 'site_id' and 'parcels_per_day' columns.")
-    unserved = set(lockers.unserved["site_id"]) if len(lockers.unserved) else set()
-    served = ~sites["site_id"].isin(unserved)
-    locker_parcels = float(sites.loc[served, "parcels_per_day"].sum())
-    rate = float(door_to_door.stats.get("failure_rate", 0.0))
-    attempts = door_to_door.stats.get("attempts")
-    missed = (
-        float(door_to_door.unserved["parcels"].sum())
-        if len(door_to_door.unserved) and "parcels" in door_to_door.unserved
-        else 0.0
-    )
-    d2d_parcels = (
-        max(float(attempts) - missed, 0.0) / (1 + rate)
-        if attempts is not None
-        else float(door_to_door.parcels)
-    )
-    a = routing_kpis(lockers, costs, parcels=locker_parcels, sites=sites.loc[served])
-    b = routing_kpis(door_to_door, costs, parcels=d2d_parcels)
-    b["failure_rate"] = rate
-    b["attempts"] = attempts
-    savings: dict[str, Any] = {
-        key: round(b[key] - a[key], 2) for key in ("cost", "km", "driver_hours", "co2_kg", "vans")
-    }
-    if a["cost_per_parcel"] and b["cost_per_parcel"]:
-        savings["cost_per_parcel_pct"] = round(
-            100 * (b["cost_per_parcel"] - a["cost_per_parcel"]) / b["cost_per_parcel"], 1
-        )
-    return {"lockers": a, "door_to_door": b, "savings": savings}

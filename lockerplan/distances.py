@@ -839,3 +839,20 @@ def catchment_polygons(
             continue
         shapes.append(shapely.union_all(shapely.buffer(geoms, street_buffer_m)))
     return gpd.GeoSeries(shapes, index=site_snap.index, crs=arrays.crs).to_crs("EPSG:4326")
+
+
+def within_cutoff(matrix: sparse.csr_matrix, cutoff_m: float) -> sparse.csr_matrix:
+    """The pairs of a sparse distance matrix within ``cutoff_m`` (others no longer stored).
+
+    Stored zeros (real zero distances) are kept.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> M = sparse.csr_matrix(([0.0, 300.0, 500.0], ([0, 0, 1], [0, 1, 1])), shape=(2, 2))
+    >>> within_cutoff(M, 400).nnz
+    2
+    """
+    coo = matrix.tocoo()
+    keep = np.isfinite(coo.data) & (coo.data <= cutoff_m)
+    return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape)

@@ -51,7 +51,7 @@ def coverage_by_cell(
     ----------
     demand_clusters : geopandas.GeoDataFrame
         Demand points or clusters with ``parcels_per_day`` and ``covered``
-        (bool), as :attr:`lockerplan.plan.Plan.demand`. Polygons are reduced to
+        (bool), as :attr:`lockerplan.Plan.demand`. Polygons are reduced to
         their representative point.
     cell_m : float, default 250
         Side of a grid cell, metres.

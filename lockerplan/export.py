@@ -4,31 +4,30 @@ Layer names follow the location-allocation vocabulary of GIS tools (ArcGIS
 Network Analyst, QGIS plug-ins): ``facilities`` (open sites), ``candidates``
 (all candidate facilities), ``demand_points`` (demand clusters), ``allocation_lines``
 (demand point -> facility), ``catchments`` (service areas), ``depots`` (hubs) and
-``routes``; ``coverage_cells`` holds the coverage share per 250 m grid cell (equity)
+``routes``; ``coverage_cells`` holds the coverage share per grid cell (equity)
 and ``buildings`` the raw per-building demand. Every layer is in
 EPSG:4326 with its CRS recorded, so QGIS opens it in place; CSV tables carry
 ``lon``/``lat`` for points and ``wkt`` for other geometries.
+
+The writers take layers, tables and a summary, not a plan: the plan
+(:meth:`lockerplan.pipeline.result.Plan.save`) hands them what to write.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .equity import coverage_by_cell
-from .settings import OSM_ATTRIBUTION
+from .files import gis_safe, staged
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .plan import Plan
+    import folium
+    import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
@@ -46,34 +45,8 @@ GIS_LAYERS = (
 )
 
 
-def gis_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
-    """The plan's layers under their GIS names (see :data:`GIS_LAYERS`)."""
-    layers = {
-        "facilities": plan.sites.drop(columns=["candidate_index"], errors="ignore"),
-        "candidates": plan.candidates,
-        "demand_points": plan.demand,
-        "allocation_lines": plan.assignments,
-        "catchments": plan.catchments,
-        "depots": plan.hubs,
-        "routes": plan.routes,
-        "coverage_cells": coverage_by_cell(plan.demand),
-        "buildings": plan.demand_points,
-    }
-    return {name: layers[name] for name in GIS_LAYERS}
-
-
-def _clean(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns that every GIS format can hold: plain scalars, no lists or objects."""
-    frame = gdf.copy()
-    for col in frame.columns:
-        if col != frame.geometry.name and frame[col].dtype == object:
-            frame[col] = frame[col].map(
-                lambda v: v if v is None or isinstance(v, str | int | float | bool) else str(v)
-            )
-    return frame
-
-
-def _table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+def point_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """A layer as a plain table: ``lon``/``lat`` for points, ``wkt`` otherwise."""
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     geom = gdf.geometry
     if len(geom) and (geom.geom_type == "Point").all():
@@ -84,7 +57,8 @@ def _table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     return frame
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """JSON for numpy scalars and paths (``json.dumps(..., default=json_default)``)."""
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
@@ -96,64 +70,70 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def summary_dict(plan: Plan) -> dict[str, Any]:
-    """What ``summary.json`` holds: the KPIs, the scenario and the attribution."""
-    return {**plan.kpis, "scenario": plan.scenario.to_dict(), "attribution": OSM_ATTRIBUTION}
+def write_layers(folder: Path, name: str, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    """``NAME.gpkg`` with every layer, plus ``LAYER.csv`` and ``LAYER.geojson`` each."""
+    gpkg = folder / f"{name}.gpkg"
+    for layer, gdf in layers.items():
+        frame = gis_safe(gdf)
+        frame.to_file(gpkg, layer=layer, driver="GPKG")
+        frame.to_file(folder / f"{layer}.geojson", driver="GeoJSON")
+        point_table(frame).to_csv(folder / f"{layer}.csv", index=False)
+    return gpkg
 
 
-def write_plan(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
+def write_plan(
+    name: str,
+    out_dir: str | Path,
+    *,
+    layers: dict[str, gpd.GeoDataFrame],
+    tables: dict[str, pd.DataFrame],
+    summary: dict[str, Any],
+    page: folium.Map,
+) -> dict[str, Path]:
     """Write a plan's map, GeoPackage, tables and summary.
 
-    Files: ``OUT/NAME.html`` (the map) and ``OUT/NAME/`` with ``NAME.gpkg`` (all
-    :data:`GIS_LAYERS`), ``LAYER.csv`` and ``LAYER.geojson`` per layer,
-    ``route_stops.csv``, ``dropped.csv`` and ``summary.json``. Everything is written
-    to a temporary folder inside ``OUT`` and moved into place at the end, so a
-    failure leaves no half-written files and replaces nothing.
+    Files: ``OUT/NAME.html`` (the map) and ``OUT/NAME/`` with ``NAME.gpkg`` (every
+    layer), ``LAYER.csv`` and ``LAYER.geojson`` per layer, ``TABLE.csv`` per table
+    (``route_stops``, ``dropped``) and ``summary.json``. Everything is written to
+    a temporary folder inside ``OUT`` and moved into place at the end
+    (:func:`lockerplan.files.staged`), so a failure leaves no half-written files
+    and replaces nothing.
 
     Parameters
     ----------
-    plan : Plan
-        The plan to write.
+    name : str
+        Plan name: the map's and the folder's name.
     out_dir : str or pathlib.Path
         Output folder (created if needed).
+    layers : dict
+        GIS layers by name (see :data:`GIS_LAYERS`).
+    tables : dict
+        Plain tables by name.
+    summary : dict
+        JSON-ready contents of ``summary.json``.
+    page : folium.Map
+        The map.
 
     Returns
     -------
     dict
         Paths by kind: ``map``, ``folder``, ``gpkg``, ``summary``.
     """
-    out = Path(out_dir).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    name = plan.name
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out))
-    try:
-        folder = tmp / name
+    with staged(out_dir, name) as stage:
+        folder = stage.path / name
         folder.mkdir()
-        plan.map().save(str(tmp / f"{name}.html"))
-        gpkg = folder / f"{name}.gpkg"
-        for layer, gdf in gis_layers(plan).items():
-            frame = _clean(gdf)
-            frame.to_file(gpkg, layer=layer, driver="GPKG")
-            frame.to_file(folder / f"{layer}.geojson", driver="GeoJSON")
-            _table(frame).to_csv(folder / f"{layer}.csv", index=False)
-        plan.route_stops.to_csv(folder / "route_stops.csv", index=False)
-        plan.dropped.to_csv(folder / "dropped.csv", index=False)
+        page.save(str(stage.path / f"{name}.html"))
+        write_layers(folder, name, layers)
+        for table, frame in tables.items():
+            frame.to_csv(folder / f"{table}.csv", index=False)
         (folder / "summary.json").write_text(
-            json.dumps(summary_dict(plan), indent=2, default=_json_default), encoding="utf-8"
+            json.dumps(summary, indent=2, default=json_default), encoding="utf-8"
         )
-        final_folder = out / name
-        if final_folder.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{name}-old-", dir=out))
-            os.replace(final_folder, old / name)
-            shutil.rmtree(old)
-        os.replace(folder, final_folder)
-        os.replace(tmp / f"{name}.html", out / f"{name}.html")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    log.info("plan %s written to %s", name, out)
+        paths = stage.publish(name, f"{name}.html")
+    log.info("plan %s written to %s", name, paths[name].parent)
     return {
-        "map": out / f"{name}.html",
-        "folder": out / name,
-        "gpkg": out / name / f"{name}.gpkg",
-        "summary": out / name / "summary.json",
+        "map": paths[f"{name}.html"],
+        "folder": paths[name],
+        "gpkg": paths[name] / f"{name}.gpkg",
+        "summary": paths[name] / "summary.json",
     }

@@ -249,3 +249,23 @@ def read_points(path: str | Path, option: str) -> gpd.GeoDataFrame:
     if not_point.any():
         gdf.loc[not_point, gdf.geometry.name] = gdf.geometry[not_point].representative_point()
     return gdf.drop(columns="invalid")
+
+
+def read_hubs(path: str | Path) -> gpd.GeoDataFrame:
+    """Van hubs from a point file: ``hub_id`` (or ``hub<row>``), ``name``, point.
+
+    Examples
+    --------
+    >>> read_hubs("data/helsinki_hubs.csv")["hub_id"].tolist()  # doctest: +SKIP
+    ['north', 'south']
+    """
+    gdf = read_points(path, "--hubs")
+    ids = (
+        gdf["hub_id"].astype(str) if "hub_id" in gdf else gdf["input_row"].map(lambda r: f"hub{r}")
+    )
+    names = gdf["name"].fillna("").astype(str) if "name" in gdf else ids
+    return gpd.GeoDataFrame(
+        {"hub_id": ids.to_numpy(), "name": names.to_numpy()},
+        geometry=gdf.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )

@@ -20,7 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyrosm
 
-from . import cache
+from . import cache, files
 from .errors import InputError
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def xml_to_pbf(src: str | Path, dest: str | Path) -> dict[str, int]:
     counts = dict(nodes=0, ways=0, relations=0, clipped_ways=0, dropped_ways=0)
     present: set[int] = set()
     try:
-        with cache.atomic_path(dest) as tmp, osmium.SimpleWriter(str(tmp)) as writer:
+        with files.atomic_path(dest) as tmp, osmium.SimpleWriter(str(tmp)) as writer:
             fmt = {"xml": "osm", "bz2": "osm.bz2", "gz": "osm.gz"}.get(osm_format(src), "")
             for obj in osmium.FileProcessor(osmium.io.File(str(src), fmt)):
                 if obj.is_node():

@@ -20,9 +20,10 @@ import pyproj
 import pytest
 from scipy import sparse
 
-from lockerplan.costs import CostModel, compare_last_mile, routing_kpis, site_cost_per_day
+from lockerplan.costs import CostModel, site_cost_per_day
 from lockerplan.distances import GraphArrays
 from lockerplan.errors import InputError
+from lockerplan.pipeline.kpis import compare_last_mile, routing_kpis
 from lockerplan.routing import (
     Fleet,
     RoutingResult,
@@ -310,7 +311,7 @@ def _route_cost(inst, routes) -> float:
 def test_readers_reproduce_bks(bench_dir):
     import vrplib
 
-    from lockerplan.cvrplib import read_instance
+    from benchmarks.instances.cvrplib import read_instance
 
     data = _cvrplib(bench_dir)
     inst = read_instance(data / "cvrp" / "A-n32-k5.vrp")

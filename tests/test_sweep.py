@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from lockerplan.cli import main
 from lockerplan.errors import InputError
-from lockerplan.sweep import knee, parse_values, sweep
+from lockerplan.pipeline.sweep import knee, parse_values, sweep
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import numpy as np
 import pyvrp
 import vrplib
 
-from .errors import InputError
+from lockerplan.errors import InputError
 
 INF = np.iinfo(np.int64).max
 

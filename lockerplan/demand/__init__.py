@@ -83,7 +83,7 @@ Every source returns a :class:`DemandResult`: ``points`` and ``dropped`` (column
 coordinates out of range ..."``, ``"invalid: missing or non-numeric '<column>'"``,
 ``"invalid: negative '<column>'"`` (these two carry ``NaN`` parcels: the weight is
 unknown), ``"invalid: building without polygon footprint"``. Off-network drops are
-added later by :func:`lockerplan.plan.plan`.
+added later by :func:`lockerplan.plan`.
 
 Modules: :mod:`.core` (model, result, study areas), :mod:`.buildings`,
 :mod:`.sources` (files and grids), :mod:`.cluster`, :mod:`.checks` (conservation,

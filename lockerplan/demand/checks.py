@@ -40,7 +40,7 @@ def conservation(
     clusters : geopandas.GeoDataFrame
         Clusters of ``result.points`` (all of them, before snapping).
     dropped_clusters : pandas.DataFrame, optional
-        Clusters dropped later (e.g. off-network in :func:`lockerplan.plan.plan`),
+        Clusters dropped later (e.g. off-network in :func:`lockerplan.plan`),
         with ``parcels_per_day``; they are subtracted from the clusters kept.
     rtol : float
         Relative tolerance of the balance.

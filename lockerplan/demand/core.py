@@ -18,7 +18,7 @@ from ..inputs import rows_text
 
 log = logging.getLogger(__name__)
 
-#: Columns of every ``dropped`` table (compatible with :attr:`lockerplan.plan.Plan.dropped`).
+#: Columns of every ``dropped`` table (compatible with :attr:`lockerplan.Plan.dropped`).
 DROP_COLUMNS = ["layer", "id", "source", "parcels_per_day", "reason"]
 #: Columns every source returns (sources may add their own after these).
 POINT_COLUMNS = ["demand_id", "source", "source_id", "parcels_per_day", "geometry"]
@@ -120,7 +120,7 @@ class DemandResult:
         ``"row 12"`` or the id column), ``source``, ``parcels_per_day`` (what it
         would have carried; ``NaN`` when its weight could not be read) and
         ``reason`` (``"outside study area"``, ``"zero parcels"``,
-        ``"invalid: ..."``). Append it to :attr:`lockerplan.plan.Plan.dropped`.
+        ``"invalid: ..."``). Append it to :attr:`lockerplan.Plan.dropped`.
     source : str
         ``"osm_building"``, ``"population_grid"`` or ``"demand_file"``.
 

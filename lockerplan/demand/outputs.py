@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 
 from ..errors import InputError
+from ..files import gis_safe, staged
 from .core import (
     DemandResult,
 )
@@ -126,36 +124,21 @@ def write_demand(
     --------
     >>> write_demand("maps", "helsinki", result, clusters)  # doctest: +SKIP
     """
-    out = Path(out_dir).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-demand-", dir=out))
     files = {
         "gpkg": f"{name}_demand.gpkg",
         "map": f"{name}_demand.html",
         "dropped": f"{name}_demand_dropped.csv",
     }
-    try:
-        gpkg = tmp / files["gpkg"]
-        layers = {"demand_points": result.points}
-        if clusters is not None:
-            layers["demand_clusters"] = clusters
+    layers = {"demand_points": result.points}
+    if clusters is not None:
+        layers["demand_clusters"] = clusters
+    with staged(out_dir, f"{name}-demand") as stage:
         for layer, gdf in layers.items():
-            frame = gdf.copy()
-            for col in frame.columns:
-                if col != frame.geometry.name and frame[col].dtype == object:
-                    frame[col] = frame[col].map(
-                        lambda v: (
-                            v if v is None or isinstance(v, str | int | float | bool) else str(v)
-                        )
-                    )
-            frame.to_file(gpkg, layer=layer, driver="GPKG")
-        result.dropped.to_csv(tmp / files["dropped"], index=False)
-        demand_heatmap(result.points, clusters).save(str(tmp / files["map"]))
-        paths = {}
-        for kind, fname in files.items():
-            os.replace(tmp / fname, out / fname)
-            paths[kind] = out / fname
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            gis_safe(gdf).to_file(stage.path / files["gpkg"], layer=layer, driver="GPKG")
+        result.dropped.to_csv(stage.path / files["dropped"], index=False)
+        demand_heatmap(result.points, clusters).save(str(stage.path / files["map"]))
+        published = stage.publish(*files.values())
+    paths = {kind: published[fname] for kind, fname in files.items()}
+    out = stage.out
     log.info("demand written to %s", out)
     return paths

@@ -136,37 +136,9 @@ def _from_table(
     if is_poly.any():
         cells[is_poly] = geom[is_poly].to_crs(metric_crs).to_numpy()
     if is_poly.any() and area_geom is not None:
-        # Area-weighted: the part of a cell outside the study area is dropped.
-        metric = gpd.GeoSeries(cells[is_poly], crs=metric_crs)
-        area_m = gpd.GeoSeries([area_geom], crs="EPSG:4326").to_crs(metric_crs).iloc[0]
-        clipped = metric.intersection(area_m)
-        cells[is_poly] = clipped.to_numpy()
-        cell_area = metric.area.to_numpy()
-        frac = np.where(
-            cell_area > 0, clipped.area.to_numpy() / np.where(cell_area > 0, cell_area, 1), 1.0
-        )
-        frac = np.clip(frac, 0.0, 1.0)
-        poly_idx = np.flatnonzero(is_poly)
-        partial = poly_idx[(frac > 0) & (frac < 1.0 - 1e-9)]
-        f_partial = frac[(frac > 0) & (frac < 1.0 - 1e-9)]
-        drops.append(
-            _drops(ids.iloc[partial], source, parcels[partial] * (1 - f_partial), REASON_OUTSIDE)
-        )
-        parcels = parcels.copy()
-        parcels[partial] = parcels[partial] * f_partial
-        some = frac > 0
-        reps = (
-            gpd.GeoSeries(clipped[some].to_numpy(), crs=metric_crs)
-            .representative_point()
-            .to_crs("EPSG:4326")
-            .to_numpy()
-        )
-        geometry = geometry.copy()
-        geometry.iloc[poly_idx[some]] = reps
-        inside = inside.copy()
-        inside[poly_idx] = some
-        share = np.ones(len(gdf))
-        share[poly_idx] = frac
+        clip = _clip_cells(cells, is_poly, metric_crs, area_geom, parcels, geometry, inside)
+        cells, parcels, geometry, inside, share, outside_part = clip
+        drops.append(_drops(ids.iloc[outside_part[0]], source, outside_part[1], REASON_OUTSIDE))
         gdf = gdf.assign(area_share=share.round(4))
     area_check = inside
     extra = {
@@ -192,6 +164,45 @@ def _from_table(
     if split_m and metric_crs is not None:
         points = _split_cells(points, cells[~outside], metric_crs, split_m)
     return _finish(points, drops, source, None)
+
+
+def _clip_cells(cells, is_poly, metric_crs, area_geom, parcels, geometry, inside):
+    """Area-weighted clipping: the part of a cell outside the study area is dropped.
+
+    Returns the clipped cells, the parcels left inside, each cell's point (inside
+    its clipped part), the inside flags, each row's area share, and the rows cut
+    with the parcels cut off them ``(rows, parcels)``.
+    """
+    metric = gpd.GeoSeries(cells[is_poly], crs=metric_crs)
+    area_m = gpd.GeoSeries([area_geom], crs="EPSG:4326").to_crs(metric_crs).iloc[0]
+    clipped = metric.intersection(area_m)
+    cells = cells.copy()
+    cells[is_poly] = clipped.to_numpy()
+    cell_area = metric.area.to_numpy()
+    frac = np.where(
+        cell_area > 0, clipped.area.to_numpy() / np.where(cell_area > 0, cell_area, 1), 1.0
+    )
+    frac = np.clip(frac, 0.0, 1.0)
+    poly_idx = np.flatnonzero(is_poly)
+    cut = (frac > 0) & (frac < 1.0 - 1e-9)
+    partial, f_partial = poly_idx[cut], frac[cut]
+    lost = parcels[partial] * (1 - f_partial)
+    parcels = parcels.copy()
+    parcels[partial] = parcels[partial] * f_partial
+    some = frac > 0
+    reps = (
+        gpd.GeoSeries(clipped[some].to_numpy(), crs=metric_crs)
+        .representative_point()
+        .to_crs("EPSG:4326")
+        .to_numpy()
+    )
+    geometry = geometry.copy()
+    geometry.iloc[poly_idx[some]] = reps
+    inside = inside.copy()
+    inside[poly_idx] = some
+    share = np.ones(len(parcels))
+    share[poly_idx] = frac
+    return cells, parcels, geometry, inside, share, (partial, lost)
 
 
 def _split_cells(

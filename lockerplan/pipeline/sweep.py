@@ -13,10 +13,7 @@ import base64
 import html
 import io
 import logging
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +24,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .errors import InputError
-from .plan import plan_study_area, prepare_study_area
-from .scenario import Scenario
+from ..errors import InputError
+from ..files import staged
+from ..scenario import Scenario
+from .prepare import prepare_study_area
+from .solve import plan_study_area
 
 log = logging.getLogger(__name__)
 
@@ -201,21 +200,16 @@ class SweepResult:
 
         Files are written to a temporary folder and moved into place at the end.
         """
-        out = Path(out_dir).expanduser()
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".sweep-", dir=out))
         stem = f"{self.name}_sweep"
-        paths = {"csv": out / f"{stem}.csv", "html": out / f"{stem}.html"}
-        try:
-            self.table.to_csv(tmp / f"{stem}.csv", index=False)
-            (tmp / f"{stem}.html").write_text(self.to_html(), encoding="utf-8")
+        with staged(out_dir, "sweep") as stage:
+            self.table.to_csv(stage.path / f"{stem}.csv", index=False)
+            (stage.path / f"{stem}.html").write_text(self.to_html(), encoding="utf-8")
+            names = {"csv": f"{stem}.csv", "html": f"{stem}.html"}
             for key, fig in self.figures().items():
-                fig.savefig(tmp / f"{stem}_{key}.png")
-                paths[key] = out / f"{stem}_{key}.png"
-            for path in paths.values():
-                os.replace(tmp / path.name, path)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+                fig.savefig(stage.path / f"{stem}_{key}.png")
+                names[key] = f"{stem}_{key}.png"
+            published = stage.publish(*names.values())
+        paths = {key: published[name] for key, name in names.items()}
         return paths
 
 
@@ -252,7 +246,7 @@ def sweep(
 
     Examples
     --------
-    >>> from lockerplan.sweep import sweep
+    >>> from lockerplan import sweep
     >>> result = sweep(sites=range(1, 11))  # doctest: +SKIP
     >>> result.knees  # doctest: +SKIP
     {400.0: 4}
@@ -276,7 +270,7 @@ def sweep(
     grid = [(w, n) for w in cutoffs for n in sites]
     for w, n in tqdm(grid, desc="sweep", unit="plan", disable=None if progress else True):
         p = plan_study_area(area, sites=n, walk_m=w, catchments=False, door_to_door=False)
-        rows.append({"sites": n, "walk_m": w, **{k: p.kpis.get(k) for k in TABLE_KPIS}})
+        rows.append({"sites": n, "walk_m": w, **{k: p.kpis[k] for k in TABLE_KPIS}})
         log.info("sweep: %d sites, %g m: coverage %.1f %%", n, w, 100 * p.kpis["coverage_share"])
     table = pd.DataFrame(rows)
     knees = {}

@@ -1,0 +1,32 @@
+"""The pipeline: prepare a study area, solve a scenario on it, report the plan.
+
+==============  ==========================================================
+``prepare``     networks, demand, candidates, walking distances (:class:`StudyArea`)
+``solve``       siting, allocation, routing (:func:`plan_study_area`, :func:`plan`)
+``kpis``        the plan's key figures, one typed record (:class:`Kpis`)
+``result``      the :class:`Plan` and its outputs
+``sweep``       many scenarios on one study area (:func:`sweep`)
+==============  ==========================================================
+
+Data flows one way: each stage receives what it needs and returns a result;
+nothing downstream recomputes what upstream already knows.
+"""
+
+from .kpis import Delivery, Kpis
+from .prepare import StudyArea, prepare_study_area
+from .result import Plan
+from .solve import SOLVE_FIELDS, plan, plan_study_area
+from .sweep import SweepResult, sweep
+
+__all__ = [
+    "SOLVE_FIELDS",
+    "Delivery",
+    "Kpis",
+    "Plan",
+    "StudyArea",
+    "SweepResult",
+    "plan",
+    "plan_study_area",
+    "prepare_study_area",
+    "sweep",
+]

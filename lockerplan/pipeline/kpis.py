@@ -1,0 +1,545 @@
+"""Key figures of a plan: one typed record, one writer, every reader.
+
+:class:`Kpis` is what a plan reports. It is built once, by :func:`plan_kpis` at the
+end of :func:`lockerplan.pipeline.solve.plan_study_area`, and everything that shows
+figures reads it: the printed summary (:meth:`Kpis.summary_lines`), the notebook
+view, the map's KPI panel (:func:`lockerplan.maps.kpi_panel_html`), the sweep table
+and ``summary.json`` (:meth:`Kpis.to_dict`, the one writer of its keys). A record is
+also a read-only mapping over those keys, so ``plan.kpis["coverage_share"]`` works
+as it always did.
+
+:class:`Delivery` holds a day of deliveries (vans, km, hours, money, CO2) for
+either side of the business case; :func:`delivery_kpis` makes one from a
+:class:`~lockerplan.routing.RoutingResult` and :func:`compare_last_mile` puts the
+lockers next to the door-to-door baseline. Prices come from
+:class:`lockerplan.costs.CostModel`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..costs import CostModel, site_cost_per_day
+from ..equity import equity_summary
+from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+    from ..routing import RoutingResult
+    from ..scenario import Scenario
+    from ..siting import SitingResult
+    from .prepare import StudyArea
+
+
+class _Record(Mapping):
+    """A frozen dataclass that reads like the dict it writes (``record["key"]``)."""
+
+    #: fields left out of :meth:`to_dict` when they are None
+    _optional: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON-ready values (nested records become dicts)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if value is None and f.name in self._optional:
+                continue
+            out[f.name] = value.to_dict() if isinstance(value, _Record) else value
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._optional and getattr(self, key, None) is None:
+            raise KeyError(key)
+        if key not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            raise KeyError(key)
+        value = getattr(self, key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Any:
+        """The record from a mapping with (some of) its keys, e.g. a ``summary.json``.
+
+        Unknown keys are ignored; missing ones take their defaults.
+        """
+        if isinstance(values, cls):
+            return values
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass(frozen=True, eq=False)
+class Delivery(_Record):
+    """A day of deliveries on one side of the business case.
+
+    Attributes
+    ----------
+    parcels : float
+        Parcels delivered per day (the denominator of the per-parcel figures).
+    km, driver_hours : float
+        Van kilometres and driver hours per day.
+    vans, trips, stops : int
+        Vans used, trips driven and stops made.
+    vehicle_cost, energy_cost, driver_cost, site_cost, cost : float
+        Money per day (``cost`` is the total).
+    cost_per_parcel : float or None
+        ``cost / parcels`` (None without parcels).
+    co2_kg : float
+        Van emissions per day, kg CO2e; ``co2_g_per_parcel`` per parcel.
+    unserved_sites : int
+        Stops the vans could not make; ``unserved_parcels`` their parcels.
+    currency : str
+        Money unit.
+    failure_rate, attempts : float, optional
+        Door-to-door only: failed first attempts and delivery attempts per day.
+    """
+
+    _optional = ("failure_rate", "attempts")
+
+    parcels: float = 0.0
+    km: float = 0.0
+    driver_hours: float = 0.0
+    vans: int = 0
+    trips: int = 0
+    stops: int = 0
+    vehicle_cost: float = 0.0
+    energy_cost: float = 0.0
+    driver_cost: float = 0.0
+    site_cost: float = 0.0
+    cost: float = 0.0
+    cost_per_parcel: float | None = None
+    co2_kg: float = 0.0
+    co2_g_per_parcel: float | None = None
+    unserved_sites: int = 0
+    unserved_parcels: float = 0.0
+    currency: str = "EUR"
+    failure_rate: float | None = None
+    attempts: float | None = None
+
+
+def delivery_kpis(
+    result: RoutingResult,
+    costs: CostModel | None = None,
+    *,
+    parcels: float | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+) -> Delivery:
+    """A day of deliveries from a routing result, priced.
+
+    Parameters
+    ----------
+    result : RoutingResult
+        Routes from :func:`lockerplan.routing.route_vans` or
+        :func:`~lockerplan.routing.route_door_to_door`.
+    costs : CostModel, optional
+        Prices and emission factor.
+    parcels : float, optional
+        Parcels delivered per day; the routed parcels by default.
+    sites : geopandas.GeoDataFrame, optional
+        Open sites (with ``kind``), for the fixed site costs.
+
+    Returns
+    -------
+    Delivery
+
+    Examples
+    --------
+    >>> k = delivery_kpis(route_vans(arrays, hubs, sites), sites=sites)  # doctest: +SKIP
+    >>> k.cost_per_parcel  # doctest: +SKIP
+    0.41
+    """
+    costs = costs or CostModel()
+    routes = result.routes
+    vans = len(routes)
+    n_parcels = float(result.parcels if parcels is None else parcels)
+    vehicle = vans * costs.vehicle_per_day
+    energy = result.km * costs.energy_per_km
+    driver = result.hours * costs.driver_per_hour
+    site = site_cost_per_day(sites, costs)
+    total = vehicle + energy + driver + site
+    co2 = result.km * costs.co2_kg_per_km
+    unserved = result.unserved
+    return Delivery(
+        parcels=round(n_parcels, 2),
+        km=round(result.km, 2),
+        driver_hours=round(result.hours, 2),
+        vans=vans,
+        trips=int(routes["trips"].sum()) if vans and "trips" in routes else vans,
+        stops=len(result.stops),
+        vehicle_cost=round(vehicle, 2),
+        energy_cost=round(energy, 2),
+        driver_cost=round(driver, 2),
+        site_cost=round(site, 2),
+        cost=round(total, 2),
+        cost_per_parcel=round(total / n_parcels, 3) if n_parcels > 0 else None,
+        co2_kg=round(co2, 2),
+        co2_g_per_parcel=round(1000 * co2 / n_parcels, 1) if n_parcels > 0 else None,
+        unserved_sites=int(unserved["site_id"].nunique()) if len(unserved) else 0,
+        unserved_parcels=round(float(unserved["parcels"].sum()), 2)
+        if len(unserved) and "parcels" in unserved
+        else 0.0,
+        currency=costs.currency,
+    )
+
+
+def routing_kpis(
+    result: RoutingResult,
+    costs: CostModel | None = None,
+    *,
+    parcels: float | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+) -> dict[str, Any]:
+    """:func:`delivery_kpis` as a plain, JSON-ready dict."""
+    return delivery_kpis(result, costs, parcels=parcels, sites=sites).to_dict()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Lockers vs door-to-door for the same parcels (see :func:`compare_deliveries`)."""
+
+    lockers: Delivery
+    door_to_door: Delivery
+    savings: dict[str, float]
+
+
+def compare_deliveries(
+    lockers: RoutingResult,
+    door_to_door: RoutingResult,
+    sites: gpd.GeoDataFrame,
+    costs: CostModel | None = None,
+) -> Comparison:
+    """Lockers vs door-to-door for the same parcels, as records.
+
+    The locker side counts the parcels of the routed sites and their fixed costs;
+    the door-to-door side counts delivered parcels (attempts less re-deliveries),
+    not attempts. ``savings`` is door-to-door minus lockers for ``cost``, ``km``,
+    ``driver_hours``, ``co2_kg`` and ``vans``, and ``cost_per_parcel_pct``, the
+    lockers' saving in percent of the door-to-door cost per parcel.
+    """
+    costs = costs or CostModel()
+    if "site_id" not in sites or "parcels_per_day" not in sites:
+        raise InputError("sites must have 'site_id' and 'parcels_per_day' columns.")
+    unserved = set(lockers.unserved["site_id"]) if len(lockers.unserved) else set()
+    served = ~sites["site_id"].isin(unserved)
+    locker_parcels = float(sites.loc[served, "parcels_per_day"].sum())
+    rate = float(door_to_door.stats.get("failure_rate", 0.0))
+    attempts = door_to_door.stats.get("attempts")
+    missed = (
+        float(door_to_door.unserved["parcels"].sum())
+        if len(door_to_door.unserved) and "parcels" in door_to_door.unserved
+        else 0.0
+    )
+    d2d_parcels = (
+        max(float(attempts) - missed, 0.0) / (1 + rate)
+        if attempts is not None
+        else float(door_to_door.parcels)
+    )
+    a = delivery_kpis(lockers, costs, parcels=locker_parcels, sites=sites.loc[served])
+    b = dataclasses.replace(
+        delivery_kpis(door_to_door, costs, parcels=d2d_parcels),
+        failure_rate=rate,
+        attempts=attempts,
+    )
+    savings: dict[str, float] = {
+        key: round(b[key] - a[key], 2) for key in ("cost", "km", "driver_hours", "co2_kg", "vans")
+    }
+    if a.cost_per_parcel and b.cost_per_parcel:
+        savings["cost_per_parcel_pct"] = round(
+            100 * (b.cost_per_parcel - a.cost_per_parcel) / b.cost_per_parcel, 1
+        )
+    return Comparison(a, b, savings)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The routing of a plan and its priced days (made by
+    :func:`lockerplan.pipeline.solve.route_plan`)."""
+
+    hubs: gpd.GeoDataFrame
+    routing: RoutingResult
+    lockers: Delivery
+    comparison: Comparison | None
+
+
+def compare_last_mile(
+    lockers: RoutingResult,
+    door_to_door: RoutingResult,
+    sites: gpd.GeoDataFrame,
+    costs: CostModel | None = None,
+) -> dict[str, Any]:
+    """Lockers vs door-to-door for the same parcels, side by side, JSON-ready.
+
+    Returns
+    -------
+    dict
+        ``{"lockers": {...}, "door_to_door": {...}, "savings": {...}}`` (see
+        :func:`compare_deliveries`; ``door_to_door`` adds ``failure_rate`` and
+        ``attempts``).
+
+    Examples
+    --------
+    >>> d2d = route_door_to_door(arrays, hubs, covered_clusters)  # doctest: +SKIP
+    >>> cmp = compare_last_mile(plan.routing, d2d, plan.sites)  # doctest: +SKIP
+    >>> cmp["lockers"]["cost_per_parcel"] < cmp["door_to_door"]["cost_per_parcel"]  # doctest: +SKIP
+    True
+    """
+    cmp = compare_deliveries(lockers, door_to_door, sites, costs)
+    return {
+        "lockers": cmp.lockers.to_dict(),
+        "door_to_door": cmp.door_to_door.to_dict(),
+        "savings": cmp.savings,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class Kpis(_Record):
+    """The key figures of a plan; the keys of ``summary.json``.
+
+    Units: parcels per day, metres, km, hours, seconds, the scenario's currency
+    per day. Every field has a default so that a partial record (a test, a
+    re-read ``summary.json``) can be made with :meth:`from_dict`.
+
+    Attributes
+    ----------
+    name, osm : str
+        Plan name and study-area source (file name or place).
+    sites_open : int
+        Open sites; ``sites_limit`` the limit N where the model has one (None for
+        models that choose the number themselves).
+    demand_parcels_per_day, covered_parcels_per_day, coverage_share : float
+        Demand in the study area, the part the plan's allocation serves within
+        the walking cutoff, and their ratio.
+    mean_walk_m, walk_m : float
+        Parcel-weighted walk of covered demand; the walking cutoff.
+    route_km, route_hours, vans_used, routes_feasible
+        The replenishment routes.
+    model, solver, solver_status, solver_gap, solver_objective, solver_bound, solver_s
+        The siting model and how it was solved.
+    demand_read_parcels_per_day, demand_points, demand_source, demand_clusters,
+    aggregation_error_m
+        What the demand stage read and how it was clustered.
+    candidates, candidates_source, hubs : int, str, int
+        Inputs counted.
+    dropped, dropped_parcels_per_day, unserved_sites
+        What was left out (see ``dropped.csv``).
+    equity : dict
+        :func:`lockerplan.equity.equity_summary` of the plan's coverage cells.
+    runtime_s : float
+        Wall time of the plan.
+    currency, cost_per_day, cost_per_parcel, co2_kg_per_day
+        The locker side's daily cost and emissions.
+    lockers, door_to_door : Delivery
+        Both sides of the business case (``door_to_door`` None when not routed);
+        ``door_to_door_savings`` door-to-door minus lockers.
+    """
+
+    _optional = ("lockers", "door_to_door", "door_to_door_savings")
+
+    name: str = "plan"
+    osm: str = ""
+    sites_open: int = 0
+    sites_limit: int | None = None
+    demand_parcels_per_day: float = 0.0
+    covered_parcels_per_day: float = 0.0
+    coverage_share: float = 0.0
+    mean_walk_m: float = 0.0
+    walk_m: float = 0.0
+    route_km: float = 0.0
+    route_hours: float = 0.0
+    vans_used: int = 0
+    routes_feasible: bool = True
+    model: str = ""
+    solver: str = ""
+    solver_status: str = ""
+    solver_gap: float = 0.0
+    solver_objective: float = 0.0
+    solver_bound: float = 0.0
+    solver_s: float = 0.0
+    demand_read_parcels_per_day: float = 0.0
+    demand_points: int = 0
+    demand_source: str = ""
+    aggregation_error_m: dict = field(default_factory=dict)
+    demand_clusters: int = 0
+    candidates: int = 0
+    candidates_source: str = ""
+    hubs: int = 0
+    dropped: int = 0
+    dropped_parcels_per_day: float = 0.0
+    unserved_sites: int = 0
+    equity: dict = field(default_factory=dict)
+    runtime_s: float = 0.0
+    currency: str = "EUR"
+    cost_per_day: float | None = None
+    cost_per_parcel: float | None = None
+    co2_kg_per_day: float | None = None
+    lockers: Delivery | None = None
+    door_to_door: Delivery | None = None
+    door_to_door_savings: dict | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("lockers", "door_to_door"):
+            value = getattr(self, key)
+            if isinstance(value, Mapping) and not isinstance(value, Delivery):
+                object.__setattr__(self, key, Delivery.from_dict(value))
+
+    @property
+    def sites_text(self) -> str:
+        """``"6 of at most 6"``, or ``"21"`` when the model sets the number itself."""
+        if self.sites_limit is None:
+            return f"{self.sites_open}"
+        return f"{self.sites_open} of at most {self.sites_limit}"
+
+    def summary_lines(self) -> list[tuple[str, str]]:
+        """The figures a reader sees, as ``(label, text)`` rows.
+
+        The command line's summary, the notebook view and the map's panel show
+        these rows, so they always say the same thing.
+        """
+        rows = [
+            ("sites open", self.sites_text),
+            (
+                "covered",
+                f"{self.covered_parcels_per_day:,.1f} of {self.demand_parcels_per_day:,.1f} "
+                f"parcels/day = {100 * self.coverage_share:.1f} % within {self.walk_m:.0f} m walk",
+            ),
+            ("mean walk", f"{self.mean_walk_m:.0f} m (covered parcels, network distance)"),
+            (
+                "solver",
+                f"{self.solver_status} ({self.model}, gap {100 * self.solver_gap:.2f} %, "
+                f"{self.solver_s:.2f} s, {self.solver})",
+            ),
+            (
+                "routes",
+                f"{self.vans_used} vans, {self.route_km:,.1f} km, {self.route_hours:.1f} h "
+                f"from {self.hubs} hub(s)",
+            ),
+        ]
+        if self.cost_per_day is not None:
+            rows.append(
+                (
+                    "cost",
+                    f"{self.cost_per_day:,.0f} {self.currency}/day, "
+                    f"{self.cost_per_parcel or 0:.2f} per parcel, "
+                    f"{self.co2_kg_per_day or 0:.1f} kg CO2/day",
+                )
+            )
+        d = self.door_to_door
+        if d is not None:
+            rows.append(
+                (
+                    "door-to-door",
+                    f"{d.cost:,.0f} {self.currency}/day, {d.cost_per_parcel or 0:.2f} per parcel, "
+                    f"{d.vans} vans, {d.km:,.1f} km, {d.driver_hours:.1f} h, "
+                    f"{d.co2_kg:.1f} kg CO2/day "
+                    f"({100 * (d.failure_rate or 0):.0f} % failed first attempts re-delivered)",
+                )
+            )
+        if self.dropped:
+            rows.append(
+                (
+                    "dropped",
+                    f"{self.dropped} items, {self.dropped_parcels_per_day:,.1f} parcels/day "
+                    "(see dropped.csv)",
+                )
+            )
+        if self.unserved_sites:
+            rows.append(("unserved sites", f"{self.unserved_sites} (see dropped.csv)"))
+        rows.append(("runtime", f"{self.runtime_s:.1f} s"))
+        return rows
+
+    def summary(self) -> str:
+        """The one-screen text the command line prints."""
+        head = [
+            f"lockerplan: {self.name}  ({self.osm})",
+            f"  {'demand':14s} {self.demand_parcels_per_day:,.1f} parcels/day from "
+            f"{self.demand_points} points ({self.demand_source}) in {self.demand_clusters} clusters",
+            f"  {'candidates':14s} {self.candidates} sites ({self.candidates_source})",
+        ]
+        return "\n".join(head + [f"  {label:14s} {text}" for label, text in self.summary_lines()])
+
+
+def plan_kpis(
+    sc: Scenario,
+    area: StudyArea,
+    siting: SitingResult,
+    clusters: gpd.GeoDataFrame,
+    delivered: Delivered,
+    *,
+    cells: gpd.GeoDataFrame,
+    dropped: pd.DataFrame,
+    sites_limit: int | None,
+    runtime_s: float,
+) -> Kpis:
+    """The one place a plan's :class:`Kpis` are made.
+
+    Covered parcels are those the siting result allocates (``clusters.covered``,
+    from the solver's assignment); demand is the study area's, after what the
+    demand stage dropped (reported in ``dropped`` and
+    ``demand_read_parcels_per_day``).
+    """
+
+    from ..demand import aggregation_error
+
+    total = float(area.demand_points["parcels_per_day"].sum())
+    cov = clusters["covered"].to_numpy()
+    w = clusters["parcels_per_day"].to_numpy(dtype=float)
+    covered = float(w[cov].sum())
+    mean_walk = (
+        float(np.average(clusters["walk_m"].to_numpy()[cov], weights=w[cov])) if covered else 0.0
+    )
+    routes = delivered.routing.routes
+    lockers, cmp = delivered.lockers, delivered.comparison
+    return Kpis(
+        name=sc.name or area.name,
+        osm=area.source,
+        sites_open=len(siting.open_sites),
+        sites_limit=sites_limit,
+        demand_parcels_per_day=round(total, 2),
+        covered_parcels_per_day=round(covered, 2),
+        coverage_share=round(covered / total, 4) if total else 0.0,
+        mean_walk_m=round(mean_walk, 1),
+        walk_m=sc.walk_m,
+        route_km=round(delivered.routing.km, 2),
+        route_hours=round(float(routes["hours"].sum()), 2) if len(routes) else 0.0,
+        vans_used=len(routes),
+        routes_feasible=delivered.routing.feasible,
+        model=siting.model,
+        solver=siting.solver,
+        solver_status=siting.status,
+        solver_gap=round(float(siting.gap), 6),
+        solver_objective=round(float(siting.objective), 4),
+        solver_bound=round(float(siting.best_bound), 4),
+        solver_s=round(siting.solve_s, 3),
+        demand_read_parcels_per_day=round(area.demand_parcels_in, 2),
+        demand_points=len(area.demand_points),
+        demand_source=area.demand_source,
+        aggregation_error_m=aggregation_error(clusters),
+        demand_clusters=len(clusters),
+        candidates=len(area.candidates),
+        candidates_source=area.candidates_source,
+        hubs=len(delivered.hubs),
+        dropped=len(dropped),
+        dropped_parcels_per_day=round(float(dropped["parcels_per_day"].sum()), 2),
+        unserved_sites=len(delivered.routing.unserved),
+        equity=equity_summary(cells),
+        runtime_s=round(runtime_s, 2),
+        currency=lockers.currency,
+        cost_per_day=lockers.cost,
+        cost_per_parcel=lockers.cost_per_parcel,
+        co2_kg_per_day=lockers.co2_kg,
+        lockers=lockers,
+        door_to_door=cmp.door_to_door if cmp else None,
+        door_to_door_savings=cmp.savings if cmp else None,
+    )

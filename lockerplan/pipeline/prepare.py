@@ -1,0 +1,290 @@
+"""Preparing a study area: networks, demand, candidates and walking distances.
+
+:func:`prepare_study_area` does the expensive, scenario-independent part of a
+plan once; :func:`lockerplan.pipeline.solve.plan_study_area` then sites and
+routes any number of scenarios on it (a sweep re-uses one study area).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from tqdm.auto import tqdm
+
+from .. import candidates as cand_mod
+from ..demand import cluster_demand, study_area_around
+from ..demand.load import load_demand
+from ..distances import (
+    GraphArrays,
+    graph_arrays,
+    snap_points,
+    walking_distance_matrix,
+    within_cutoff,
+)
+from ..errors import InputError
+from ..inputs import read_hubs
+from ..scenario import Scenario
+from ..source import OsmFile, Place, open_source
+
+Drop = tuple[str, str, float, str]
+"""What was left out: ``(layer, id, parcels_per_day, reason)``."""
+
+
+@dataclass
+class StudyArea:
+    """Everything a plan needs before siting: networks, demand, candidates, distances.
+
+    Made by :func:`prepare_study_area`; :func:`~lockerplan.pipeline.solve.plan_study_area`
+    solves it for one set of siting and routing settings, so that scenario sweeps
+    reuse the expensive part.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The validated scenario it was prepared for.
+    name, source : str
+        Default plan name and the source's label (file name or place).
+    clusters : geopandas.GeoDataFrame
+        Demand clusters, with how each reaches the walk network.
+    candidates : geopandas.GeoDataFrame
+        Candidate sites, likewise.
+    distances : scipy.sparse.csr_matrix
+        Candidate x demand-cluster walking distances within ``max_walk_m``.
+    max_walk_m : float
+        Walking distances are exact up to this cutoff; plans may use any cutoff up to it.
+    dropped : list of tuple
+        What preparation left out: ``(layer, id, parcels_per_day, reason)``.
+    """
+
+    scenario: Scenario
+    name: str
+    source: str
+    walk_graph: nx.MultiDiGraph = field(repr=False)
+    drive_graph: nx.MultiDiGraph = field(repr=False)
+    walk_arrays: GraphArrays = field(repr=False)
+    drive_arrays: GraphArrays = field(repr=False)
+    demand_points: gpd.GeoDataFrame = field(repr=False)
+    demand_source: str
+    demand_parcels_in: float
+    clusters: gpd.GeoDataFrame = field(repr=False)
+    candidates: gpd.GeoDataFrame = field(repr=False)
+    candidates_source: str
+    candidate_snap: pd.DataFrame = field(repr=False)
+    distances: sparse.csr_matrix = field(repr=False)
+    max_walk_m: float
+    hubs: gpd.GeoDataFrame | None = field(repr=False)
+    dropped: list[Drop] = field(repr=False)
+    prepare_s: float
+    _spacing: dict[float, sparse.csr_matrix] = field(default_factory=dict, repr=False)
+
+    def distances_within(self, walk_m: float) -> sparse.csr_matrix:
+        """Candidate x demand distances within ``walk_m`` (at most :attr:`max_walk_m`)."""
+        if walk_m > self.max_walk_m:
+            raise InputError(
+                f"--walk-m {walk_m:g} is above the {self.max_walk_m:g} m the distances were "
+                "computed for; prepare the study area with a larger max_walk_m."
+            )
+        return (
+            self.distances if walk_m == self.max_walk_m else within_cutoff(self.distances, walk_m)
+        )
+
+    def site_distances(self, min_spacing_m: float) -> sparse.csr_matrix:
+        """Candidate x candidate walking distances below ``min_spacing_m`` (computed once).
+
+        A site is not too close to itself: the diagonal is not stored.
+        """
+        if min_spacing_m not in self._spacing:
+            snap = self.candidate_snap
+            spacing = walking_distance_matrix(self.walk_arrays, snap, snap, min_spacing_m)
+            spacing.setdiag(np.inf)
+            self._spacing[min_spacing_m] = within_cutoff(spacing, min_spacing_m)
+        return self._spacing[min_spacing_m]
+
+
+def resolve_scenario(scenario: Scenario | None, settings: dict[str, Any]) -> Scenario:
+    """``scenario`` (default: central Helsinki) with ``settings`` applied, validated."""
+    base = scenario or Scenario()
+    unknown = set(settings) - set(base.__dataclass_fields__)
+    if unknown:
+        raise InputError(f"plan() got unknown setting(s): {', '.join(sorted(unknown))}.")
+    return Scenario(**{**base.to_dict(), **settings}).validate()
+
+
+def progress_bar(total: int, progress: bool, desc: str = "lockerplan") -> Any:
+    """A tqdm bar over stages (hidden when ``progress`` is False or stderr is no terminal)."""
+    return tqdm(
+        total=total, desc=desc, unit="stage", disable=None if progress else True, leave=False
+    )
+
+
+def snap_columns(arrays: GraphArrays, snap: pd.DataFrame) -> dict[str, np.ndarray]:
+    """How each point reaches the walk network, as columns (traceable, checkable).
+
+    ``node``/``snap_m``: the nearer end of the nearest street and the walk to it;
+    ``access_m``: straight distance to the street; ``edge``/``offset_m``: the street
+    (edge index) and the position along it; ``u_node``/``u_m`` and ``v_node``/``v_m``:
+    both ends of the street and the walk to each.
+    """
+    return {
+        "node": snap["node"].to_numpy(),
+        "snap_m": snap["snap_m"].round(2).to_numpy(),
+        "access_m": snap["access_m"].round(2).to_numpy(),
+        "edge": snap["edge"].to_numpy(),
+        "offset_m": snap["offset_m"].round(2).to_numpy(),
+        "u_node": arrays.node_ids[snap["u_index"].to_numpy()],
+        "u_m": snap["u_m"].round(2).to_numpy(),
+        "v_node": arrays.node_ids[snap["v_index"].to_numpy()],
+        "v_m": snap["v_m"].round(2).to_numpy(),
+    }
+
+
+def attach_cluster_ids(points: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Demand points with the ``cluster_id`` of the cluster they belong to."""
+    member = {
+        demand_id: cid
+        for cid, ids in zip(clusters["cluster_id"], clusters["member_ids"], strict=True)
+        for demand_id in ids.split(";")
+    }
+    return points.assign(cluster_id=points["demand_id"].map(member))
+
+
+def _networks(src: OsmFile | Place) -> tuple[Any, Any, GraphArrays, GraphArrays]:
+    walk, drive = src.graph("walk"), src.graph("drive")
+    walk_arr = graph_arrays(walk)
+    return walk, drive, walk_arr, graph_arrays(drive, crs=walk_arr.crs)
+
+
+def _demand(sc: Scenario, src: OsmFile | Place, walk_arr: GraphArrays) -> tuple[Any, Any, Any]:
+    """Demand points and clusters inside the area the walk network covers."""
+    nodes = gpd.GeoSeries(
+        gpd.points_from_xy(walk_arr.xy[:, 0], walk_arr.xy[:, 1]), crs=walk_arr.crs
+    )
+    area = study_area_around(nodes, buffer_m=sc.max_snap_m)
+    demand = load_demand(sc, area=area, buildings=src.buildings)
+    if len(demand.points) == 0:
+        raise InputError(
+            f"no demand to serve in the study area ({demand.summary()}); use an extract of a "
+            "built-up area or a demand file that overlaps it."
+        )
+    clusters = cluster_demand(demand.points, sc.cluster_m)
+    return demand, attach_cluster_ids(demand.points, clusters), clusters
+
+
+def _candidates(
+    src: OsmFile | Place, user: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, str]:
+    if user is not None:
+        cands, label = user.copy(), "user file"
+    else:
+        cands, label = cand_mod.candidates_from_pois(src.pois()), "OSM places"
+    if len(cands) == 0:
+        raise InputError(
+            "no candidate sites: the extract has no shops, post offices, stops or parking; "
+            "give your own with --candidates FILE."
+        )
+    return cands, label
+
+
+def _snap(
+    arrays: GraphArrays, frame: gpd.GeoDataFrame, max_snap_m: float, layer: str, id_col: str
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Drop]]:
+    """Snap a layer to the walk network; what is too far away is listed as dropped."""
+    snap = snap_points(arrays, frame.geometry, max_snap_m)
+    frame = frame.assign(**snap_columns(arrays, snap))
+    reason = f"more than {max_snap_m:.0f} m from the walk network"
+    far = frame[~snap["snapped"].to_numpy()]
+    parcels = far["parcels_per_day"] if "parcels_per_day" in far else pd.Series(0.0, far.index)
+    drops = [(layer, i, float(p), reason) for i, p in zip(far[id_col], parcels, strict=True)]
+    return frame, snap, drops
+
+
+def prepare_study_area(
+    scenario: Scenario | None = None,
+    *,
+    candidate_sites: gpd.GeoDataFrame | None = None,
+    hub_points: gpd.GeoDataFrame | None = None,
+    max_walk_m: float | None = None,
+    progress: bool = False,
+    **settings: Any,
+) -> StudyArea:
+    """Build the networks, demand, candidates and walking distances of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        The default scenario (central Helsinki) if omitted.
+    candidate_sites, hub_points : geopandas.GeoDataFrame, optional
+        Your own candidates / hubs instead of the scenario's.
+    max_walk_m : float, optional
+        Compute walking distances up to this cutoff (default: the scenario's
+        ``walk_m``); use the largest cutoff of a sweep.
+    progress : bool, default False
+        Show a progress bar.
+    **settings
+        Any :class:`Scenario` field.
+
+    Returns
+    -------
+    StudyArea
+
+    Examples
+    --------
+    >>> area = prepare_study_area(max_walk_m=600)  # doctest: +SKIP
+    >>> area.distances.shape  # candidates x demand clusters  # doctest: +SKIP
+    """
+    t0 = time.perf_counter()
+    sc = resolve_scenario(scenario, settings)
+    max_walk_m = float(max_walk_m if max_walk_m is not None else sc.walk_m)
+    if not max_walk_m >= sc.walk_m:
+        raise InputError(f"max_walk_m ({max_walk_m}) must be >= walk_m ({sc.walk_m}).")
+    src = open_source(sc)
+    if candidate_sites is None and sc.candidates:
+        candidate_sites = cand_mod.read_candidates(sc.candidates)
+    if hub_points is None and sc.hubs:
+        hub_points = read_hubs(sc.hubs)
+    with progress_bar(4, progress) as bar:
+        walk, drive, walk_arr, drive_arr = _networks(src)
+        bar.update(1)
+        demand, points, clusters = _demand(sc, src, walk_arr)
+        bar.update(1)
+        cands, cand_source = _candidates(src, candidate_sites)
+        bar.update(1)
+        dropped: list[Drop] = list(
+            demand.dropped[["layer", "id", "parcels_per_day", "reason"]].itertuples(
+                index=False, name=None
+            )
+        )
+        clusters, d_snap, d_drops = _snap(
+            walk_arr, clusters, sc.max_snap_m, "demand_clusters", "cluster_id"
+        )
+        cands, c_snap, c_drops = _snap(walk_arr, cands, sc.max_snap_m, "candidates", "candidate_id")
+        D = walking_distance_matrix(walk_arr, c_snap, d_snap, max_walk_m)
+        bar.update(1)
+    return StudyArea(
+        scenario=sc,
+        name=sc.name or src.name,
+        source=src.label,
+        walk_graph=walk,
+        drive_graph=drive,
+        walk_arrays=walk_arr,
+        drive_arrays=drive_arr,
+        demand_points=points,
+        demand_source=demand.source,
+        demand_parcels_in=float(demand.parcels_in),
+        clusters=clusters,
+        candidates=cands,
+        candidates_source=cand_source,
+        candidate_snap=c_snap,
+        distances=D,
+        max_walk_m=max_walk_m,
+        hubs=hub_points,
+        dropped=dropped + d_drops + c_drops,
+        prepare_s=time.perf_counter() - t0,
+    )

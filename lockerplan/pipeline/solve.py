@@ -1,0 +1,391 @@
+"""Solving a scenario on a prepared study area: siting, allocation, routing.
+
+:func:`plan_study_area` runs the siting model the scenario names (one row of
+:data:`lockerplan.siting.MODELS`), takes the solver's allocation as the plan's
+allocation (no second derivation of who is covered), routes the vans and
+reports the figures (:func:`lockerplan.pipeline.kpis.plan_kpis`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+
+from ..distances import catchment_polygons
+from ..equity import coverage_by_cell
+from ..errors import InputError
+from ..routing import RoutingResult, default_hub, route_door_to_door, route_vans
+from ..scenario import Scenario
+from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
+from .kpis import Delivered, compare_deliveries, delivery_kpis, plan_kpis
+from .prepare import StudyArea, prepare_study_area, progress_bar, resolve_scenario
+from .result import Plan
+
+#: Scenario fields that only change the siting and routing, not the study area:
+#: the [siting], [routing] and [costs] sections and a few top-level settings.
+SOLVE_FIELDS = frozenset(
+    {
+        f.name
+        for f in dataclasses.fields(Scenario)
+        if f.metadata.get("section") in ("siting", "routing", "costs")
+    }
+    | {"sites", "walk_m", "seed", "out", "name", "cell_m"}
+)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Who is served by which open site: the siting result as layers.
+
+    Attributes
+    ----------
+    sites : geopandas.GeoDataFrame
+        Open sites: the candidate columns plus ``site_id``, ``candidate_index``,
+        ``parcels_per_day`` (assigned), ``clusters`` and ``mean_walk_m``.
+    clusters : geopandas.GeoDataFrame
+        Demand clusters with ``covered``, ``site_id`` and ``walk_m``.
+    lines : geopandas.GeoDataFrame
+        One line per covered cluster to its site (the ``allocation_lines`` layer).
+    """
+
+    sites: gpd.GeoDataFrame
+    clusters: gpd.GeoDataFrame
+    lines: gpd.GeoDataFrame
+
+
+def candidate_attributes(sc: Scenario, cands: gpd.GeoDataFrame) -> Candidates:
+    """Kind, capacity, fixed cost, forced-open and excluded flags of the candidates.
+
+    Capacity: the candidate's own ``capacity`` (user files) or, by kind, compartments /
+    dwell days for a cabinet and ``pickup_capacity`` for a pickup point. Fixed cost:
+    the scenario's cost per open cabinet / pickup point and day.
+    """
+    kind = cands["kind"].to_numpy(dtype=object)
+    is_cabinet = kind == "cabinet"
+    capacity = np.where(is_cabinet, sc.cabinet_capacity, sc.pickup_capacity).astype(float)
+    if "capacity" in cands:
+        own = pd.to_numeric(cands["capacity"], errors="coerce").to_numpy(dtype=float)
+        capacity = np.where(np.isfinite(own), own, capacity)
+    unknown = sorted(set(sc.exclude) - set(cands["candidate_id"]))
+    if unknown:
+        raise InputError(
+            f"--exclude: unknown candidate id(s) {', '.join(unknown[:5])}; "
+            "the ids are in the candidates layer (candidate_id)."
+        )
+    return Candidates.default(
+        len(cands),
+        kind=kind,
+        capacity=capacity,
+        fixed_cost=np.where(is_cabinet, sc.cabinet_per_day, sc.pickup_point_per_day),
+        forced_open=cands["existing"].fillna(False).to_numpy(dtype=bool) & sc.keep_existing,
+        excluded=cands["candidate_id"].isin(sc.exclude).to_numpy(),
+    )
+
+
+def site_rules(sc: Scenario, area: StudyArea) -> SiteRules:
+    """Per-kind limits, budget, spacing and per-kind cutoffs of the scenario."""
+    per_kind = {
+        kind: limit
+        for kind, limit in (("cabinet", sc.max_cabinets), ("pickup_point", sc.max_pickup_points))
+        if limit is not None
+    }
+    return SiteRules(
+        max_per_kind=per_kind,
+        budget=sc.budget,
+        min_spacing_m=sc.min_spacing_m,
+        site_distances=area.site_distances(sc.min_spacing_m) if sc.min_spacing_m else None,
+        cutoff_per_kind={"pickup_point": sc.pickup_walk_m} if sc.pickup_walk_m else {},
+    )
+
+
+def solve_siting(sc: Scenario, area: StudyArea, D: sparse.csr_matrix) -> SitingResult:
+    """Run the scenario's siting model (``sc.model``, a row of ``MODELS``) on ``D``."""
+    spec = MODELS[sc.model]
+    siting = spec.solve(
+        D,
+        area.clusters["parcels_per_day"].to_numpy(dtype=float),
+        candidates=candidate_attributes(sc, area.candidates),
+        rules=site_rules(sc, area),
+        options=SolverOptions(
+            solver=sc.solver,
+            via=sc.via,
+            time_limit_s=sc.time_limit_s,
+            gap_rel=sc.gap_rel,
+            seed=sc.seed,
+        ),
+        **spec.arguments(sc),
+    )
+    if siting.status in ("infeasible", "not solved"):
+        why = (siting.message or "check --sites and --walk-m").rstrip(".")
+        raise InputError(f"siting model {sc.model} {siting.status}: {why}.")
+    if len(siting.open_sites) == 0:
+        cheapest = min(sc.cabinet_per_day, sc.pickup_point_per_day)
+        if sc.budget is not None and sc.budget < cheapest:
+            raise InputError(
+                f"--budget {sc.budget:g} is below the cheapest site ({cheapest:g} {sc.currency}/day), "
+                "so no site can open; raise the budget."
+            )
+        raise InputError(
+            f"the {siting.model} model opened no site ({siting.message or 'no site covers any demand'}); "
+            "raise --walk-m, --sites or --budget, or give more candidate sites."
+        )
+    return siting
+
+
+def allocate(
+    cands: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, siting: SitingResult
+) -> Allocation:
+    """The siting result's allocation as site, cluster and allocation-line layers.
+
+    Each cluster goes to the site the solver assigned it (``siting.assignment``,
+    walking ``siting.assigned_m``): the model's own cutoffs per kind and its
+    capacities hold, and the plan reports exactly the coverage the solver gave.
+    """
+    open_idx = np.asarray(siting.open_sites, dtype=int)
+    site_ids = np.array([f"site{k + 1}" for k in range(len(open_idx))])
+    position = np.full(max(len(cands), 1), -1)
+    position[open_idx] = np.arange(len(open_idx))
+    assigned = np.asarray(siting.assignment, dtype=int)
+    best_site = np.where(assigned >= 0, position[np.maximum(assigned, 0)], -1)
+    covered = best_site >= 0
+    walk = np.where(covered, np.asarray(siting.assigned_m, dtype=float), np.nan)
+    clusters = clusters.assign(
+        covered=covered,
+        site_id=np.where(covered, site_ids[np.maximum(best_site, 0)], None),
+        walk_m=np.round(walk, 1),
+    )
+    sites = _site_layer(cands, open_idx, site_ids, clusters, best_site, walk)
+    return Allocation(sites, clusters, _allocation_lines(clusters, sites, best_site))
+
+
+def _site_layer(cands, open_idx, site_ids, clusters, best_site, walk) -> gpd.GeoDataFrame:
+    """Open sites with their assigned parcels, clusters and mean walk."""
+    sites = cands.iloc[open_idx].copy()
+    sites.insert(0, "site_id", site_ids)
+    sites["candidate_index"] = open_idx
+    covered = best_site >= 0
+    w = clusters["parcels_per_day"].to_numpy()
+    agg = pd.DataFrame({"site": best_site[covered], "w": w[covered], "wd": (w * walk)[covered]})
+    g = agg.groupby("site")
+    every = range(len(open_idx))
+    sites["parcels_per_day"] = g["w"].sum().reindex(every, fill_value=0.0).to_numpy()
+    sites["clusters"] = g.size().reindex(every, fill_value=0).to_numpy()
+    sites["mean_walk_m"] = (g["wd"].sum() / g["w"].sum()).reindex(every).round(1).to_numpy()
+    return sites.reset_index(drop=True)
+
+
+def _allocation_lines(clusters, sites, best_site) -> gpd.GeoDataFrame:
+    """One straight line per covered cluster to its site, with the walk and both nodes."""
+    covered = best_site >= 0
+    cov = clusters[covered]
+    to = best_site[covered]
+    ends = sites.geometry.to_numpy()[to]
+    lines = (
+        shapely.linestrings(
+            [[(p.x, p.y), (s.x, s.y)] for p, s in zip(cov.geometry, ends, strict=True)]
+        )
+        if len(cov)
+        else []
+    )
+    return gpd.GeoDataFrame(
+        {
+            "cluster_id": cov["cluster_id"].to_numpy(),
+            "site_id": cov["site_id"].to_numpy(),
+            "parcels_per_day": cov["parcels_per_day"].to_numpy(),
+            "walk_m": cov["walk_m"].to_numpy(),
+            "demand_node": cov["node"].to_numpy(),
+            "demand_snap_m": cov["snap_m"].to_numpy(),
+            "site_node": sites["node"].to_numpy()[to],
+            "site_snap_m": sites["snap_m"].to_numpy()[to],
+        },
+        geometry=lines,
+        crs="EPSG:4326",
+    )
+
+
+def catchment_layer(
+    area: StudyArea, sites: gpd.GeoDataFrame, walk_m: float, build: bool = True
+) -> gpd.GeoDataFrame:
+    """Walking catchment polygon of each open site (empty geometries when not built)."""
+    shapes = (
+        catchment_polygons(
+            area.walk_arrays, area.candidate_snap.iloc[sites["candidate_index"]], walk_m
+        ).to_numpy()
+        if build
+        else [None] * len(sites)
+    )
+    return gpd.GeoDataFrame(
+        {"site_id": sites["site_id"].to_numpy()}, geometry=shapes, crs="EPSG:4326"
+    )
+
+
+def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
+    """Route the vans to the open sites; route the door-to-door baseline when asked."""
+    clusters = alloc.clusters
+    hubs = area.hubs if area.hubs is not None else default_hub(area.drive_arrays, clusters)
+    fleet, costs = sc.fleet(), sc.cost_model()
+    common = {
+        "max_snap_m": sc.max_snap_m,
+        "seed": sc.seed,
+        "iterations": sc.routing_iterations,
+        "costs": costs,
+    }
+    routing = route_vans(
+        area.drive_arrays, hubs, alloc.sites, fleet, returns_share=sc.returns_share, **common
+    )
+    if not sc.door_to_door:
+        return Delivered(hubs, routing, delivery_kpis(routing, costs, sites=alloc.sites), None)
+    d2d = route_door_to_door(
+        area.drive_arrays,
+        hubs,
+        clusters[clusters["covered"].to_numpy()],
+        fleet,
+        failure_rate=sc.failure_rate,
+        handover_s=sc.handover_s,
+        **common,
+    )
+    comparison = compare_deliveries(routing, d2d, alloc.sites, costs)
+    return Delivered(hubs, routing, comparison.lockers, comparison)
+
+
+def dropped_table(area: StudyArea, routing: RoutingResult) -> pd.DataFrame:
+    """Everything left out and why: preparation's drops plus sites no van could serve."""
+    rows = list(area.dropped) + [
+        ("sites", row["site_id"], float(row["parcels"]), f"not routed: {row['reason']}")
+        for _, row in routing.unserved.iterrows()
+    ]
+    return pd.DataFrame(rows, columns=["layer", "id", "parcels_per_day", "reason"])
+
+
+def plan_study_area(
+    area: StudyArea, *, progress: bool = False, catchments: bool = True, **settings: Any
+) -> Plan:
+    """Site and route one scenario on a prepared study area.
+
+    Parameters
+    ----------
+    area : StudyArea
+        From :func:`~lockerplan.pipeline.prepare.prepare_study_area`.
+    progress : bool, default False
+        Show a progress bar.
+    catchments : bool, default True
+        Build the walking catchment polygons (the slowest part of a re-plan; sweeps
+        skip them).
+    **settings
+        Siting and routing settings that differ from ``area.scenario`` (any of
+        :data:`SOLVE_FIELDS`, e.g. ``sites=10`` or ``walk_m=300``).
+
+    Returns
+    -------
+    Plan
+
+    Examples
+    --------
+    >>> area = prepare_study_area(max_walk_m=500)  # doctest: +SKIP
+    >>> plan_study_area(area, sites=8, walk_m=300).kpis["coverage_share"]  # doctest: +SKIP
+    """
+    t0 = time.perf_counter()
+    not_here = set(settings) - SOLVE_FIELDS
+    if not_here:
+        raise InputError(
+            f"{', '.join(sorted(not_here))} change(s) the study area; prepare a new one "
+            "with prepare_study_area()."
+        )
+    sc = resolve_scenario(area.scenario, settings)
+    D = area.distances_within(sc.walk_m)
+    with progress_bar(2, progress) as bar:
+        siting = solve_siting(sc, area, D)
+        alloc = allocate(area.candidates, area.clusters, siting)
+        catchment = catchment_layer(area, alloc.sites, sc.walk_m, catchments)
+        bar.update(1)
+        delivered = route_plan(sc, area, alloc)
+        bar.update(1)
+    cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
+    dropped = dropped_table(area, delivered.routing)
+    kpis = plan_kpis(
+        sc,
+        area,
+        siting,
+        alloc.clusters,
+        delivered,
+        cells=cells,
+        dropped=dropped,
+        sites_limit=sc.sites if MODELS[sc.model].uses_sites else None,
+        runtime_s=area.prepare_s + time.perf_counter() - t0,
+    )
+    return Plan(
+        scenario=sc,
+        demand_points=area.demand_points,
+        demand=alloc.clusters,
+        candidates=area.candidates,
+        sites=alloc.sites,
+        assignments=alloc.lines,
+        catchments=catchment,
+        hubs=delivered.hubs,
+        routes=delivered.routing.routes,
+        route_stops=delivered.routing.stops,
+        dropped=dropped,
+        cells=cells,
+        kpis=kpis,
+        siting=siting,
+        routing=delivered.routing,
+        walk_graph=area.walk_graph,
+        drive_graph=area.drive_graph,
+    )
+
+
+def plan(
+    scenario: Scenario | None = None,
+    *,
+    candidate_sites: gpd.GeoDataFrame | None = None,
+    hub_points: gpd.GeoDataFrame | None = None,
+    progress: bool = False,
+    **settings: Any,
+) -> Plan:
+    """Plan a locker network: site cabinets and pickup points, route the vans.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        All settings; the default scenario (central Helsinki, offline) if omitted.
+    candidate_sites : geopandas.GeoDataFrame, optional
+        Your own candidate sites (as from :func:`lockerplan.candidates.read_candidates`)
+        instead of OSM places.
+    hub_points : geopandas.GeoDataFrame, optional
+        Your own hubs (points with ``hub_id``) instead of the scenario's.
+    progress : bool, default False
+        Show a progress bar over the stages.
+    **settings
+        Any :class:`Scenario` field, overriding ``scenario`` (e.g. ``sites=8``).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    InputError
+        For any bad input, before anything is computed where possible.
+
+    Examples
+    --------
+    >>> import lockerplan
+    >>> p = lockerplan.plan(sites=5, walk_m=400)  # doctest: +SKIP
+    >>> print(p.summary())  # doctest: +SKIP
+    """
+    area = prepare_study_area(
+        scenario,
+        candidate_sites=candidate_sites,
+        hub_points=hub_points,
+        progress=progress,
+        **settings,
+    )
+    return plan_study_area(area, progress=progress)
