@@ -12,6 +12,7 @@ import json
 import math
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -96,8 +97,12 @@ FAST = {"iterations": 300, "time_limit_s": 5}
 
 
 def test_fleet_validation():
-    with pytest.raises(InputError, match="vans_per_hub"):
+    with pytest.raises(InputError, match="vans_per_hub.*at least one van"):
         Fleet(vans_per_hub=0)
+    with pytest.raises(InputError, match="vans_per_hub"):
+        Fleet(vans_per_hub=2.5)
+    assert Fleet().vans_per_hub is None  # no cap: the fleet is an output
+    assert Fleet(vans_per_hub=None).vans_per_hub is None
     with pytest.raises(InputError, match="van_capacity"):
         Fleet(van_capacity=0)
     with pytest.raises(InputError, match="max_trips"):
@@ -176,7 +181,6 @@ def test_multiple_trips_one_van(grid):
     assert res.stops.groupby("trip")["parcels"].sum().max() <= 100
 
 
-@pytest.mark.filterwarnings("ignore::pyvrp.exceptions.PenaltyBoundWarning")  # expected here
 def test_fleet_too_small_reports_unserved(grid):
     sites = make_sites(grid, [0, 5, 30, 35], [90, 90, 90, 90])
     fleet = Fleet(van_capacity=100, vans_per_hub=1, max_trips=1)
@@ -185,6 +189,75 @@ def test_fleet_too_small_reports_unserved(grid):
     assert len(res.unserved) == 3
     assert res.unserved["reason"].str.contains("fleet too small").all()
     assert res.unserved["parcels"].sum() == 270
+    assert res.stats["vans_available"] == 1 and res.stats["vans_needed"] == 4
+
+
+def big_day(grid, n: int = 40, parcels: float = 190) -> gpd.GeoDataFrame:
+    """``n`` sites of ``parcels`` each over the grid: with 200-parcel vans, one van per site."""
+    nodes = [k % 36 for k in range(n)]
+    return make_sites(grid, nodes, [parcels] * n).assign(site_id=[f"b{k}" for k in range(n)])
+
+
+BIG_FLEET = {"van_capacity": 200, "max_trips": 1, "shift_h": 1.0}
+
+
+def test_uncapped_fleet_is_an_output(grid):
+    # 40 loads of 190 parcels need 40 van trips: far more than 10 vans x 1 trip
+    res = route_vans(grid, make_hubs(grid), big_day(grid), Fleet(**BIG_FLEET), **FAST)
+    assert res.feasible and res.unserved.empty
+    assert len(res.routes) == 40 == res.parcels // 190
+    assert res.stats["vans_available"] >= len(res.routes)
+    assert "vans_needed" not in res.stats
+
+
+def test_capped_fleet_says_what_the_day_needs(grid):
+    fleet = Fleet(vans_per_hub=2, **BIG_FLEET)
+    res = route_vans(grid, make_hubs(grid), big_day(grid), fleet, **FAST)
+    assert len(res.routes) <= 2 and len(res.unserved) == 38
+    assert res.stats["vans_available"] == 2
+    needed = res.stats["vans_needed"]
+    assert needed == 40
+    for reason in res.unserved["reason"]:
+        assert "fleet too small: 2 vans at the hubs" in reason
+        assert f"the day needs {needed} " in reason and "--vans-per-hub" in reason
+    # a vans column caps the hubs too, and its fix names it
+    hubs = make_hubs(grid, vans=[3])
+    res = route_vans(grid, hubs, big_day(grid, 8), Fleet(**BIG_FLEET), **FAST)
+    assert res.stats["vans_needed"] == 8
+    assert res.unserved["reason"].str.contains("the day needs 8 .raise the hubs' vans").all()
+
+
+def test_no_pyvrp_warning_escapes(grid, capfd):
+    fleet = Fleet(vans_per_hub=2, **BIG_FLEET)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = route_vans(grid, make_hubs(grid), big_day(grid), fleet, **FAST)
+    assert res.stats["phases"] == 2  # the case where PyVRP's penalties hit their bound
+    assert not [w for w in caught if "pyvrp" in f"{w.category.__module__} {w.filename}"]
+    assert not [w for w in caught if "Penalty" in w.category.__name__]
+    assert "Warning" not in capfd.readouterr().err
+
+
+def test_fleet_size_minimises_cost(grid):
+    sites = make_sites(grid, [0, 5, 30, 35, 21, 3, 12, 27], [60] * 8)
+    fleet = Fleet(van_capacity=200, shift_h=4)
+    used = {}
+    for per_day in (0.0, 5_000.0):
+        res = route_vans(
+            grid, make_hubs(grid), sites, fleet, costs=CostModel(vehicle_per_day=per_day), **FAST
+        )
+        assert res.unserved.empty
+        used[per_day] = len(res.routes)
+    # 480 parcels fill at least 3 vans of 200; a costly van is never used more
+    assert 3 <= used[5_000.0] <= used[0.0]
+
+
+def test_uncapped_fleet_grows_past_its_bound(grid):
+    # a 12-minute shift: one stop per van, more vans than the work and parcels suggest
+    sites = make_sites(grid, [0, 1, 5, 4, 31, 34, 6, 11], [1] * 8)
+    res = route_vans(grid, make_hubs(grid), sites, Fleet(shift_h=0.2, reload_s=0), **FAST)
+    assert res.unserved.empty and res.feasible
+    assert len(res.routes) == res.stats["vans_available"] == 8
 
 
 def test_unreachable_and_far_sites(grid):

@@ -28,7 +28,8 @@ log = logging.getLogger(__package__)
 
 #: a visit as ``(location, site_id, delivery, pickup)`` (see ``visits.Visit``)
 VisitTuple = tuple[int, str, int, int]
-_FLEET_TOO_SMALL = "fleet too small: no van, trip or shift time left (add vans, trips or hubs)"
+#: why the solver left visits out, when no number of vans the day needs is known
+FLEET_TOO_SMALL = "fleet too small: no van, trip or shift time left (add vans, trips or hubs)"
 
 
 @dataclass
@@ -198,13 +199,15 @@ def read_routes(
     return routes, pd.DataFrame(stop_rows, columns=STOP_COLUMNS)
 
 
-def _unplanned(best: pyvrp.Solution, visits: Sequence[VisitTuple]) -> list:
-    """Visits the solver left out (fleet too small), merged per site."""
+def _unplanned(
+    best: pyvrp.Solution, visits: Sequence[VisitTuple], reason: str = FLEET_TOO_SMALL
+) -> list:
+    """Visits the solver left out (fleet too small), merged per site, with the reason."""
     per_site: dict[str, float] = {}
     for act in best.unplanned():
         _, site_id, d, _ = visits[int(act.idx)]
         per_site[site_id] = per_site.get(site_id, 0.0) + d
-    return [(sid, _FLEET_TOO_SMALL, float(p)) for sid, p in per_site.items()]
+    return [(sid, reason, float(p)) for sid, p in per_site.items()]
 
 
 def routing_result(

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,8 +97,11 @@ class Fleet:
     ----------
     van_capacity : int, default 200
         Parcels a van carries per trip (deliveries and returns share the space).
-    vans_per_hub : int, default 10
-        Vans available at each hub (a ``vans`` column on the hubs overrides it).
+    vans_per_hub : int, optional
+        At most this many vans at each hub (a ``vans`` column on the hubs overrides
+        it). ``None`` (default): no cap; each hub gets enough vans that no visit is
+        left out for lack of vans (:func:`vans_bound`) and the cost of a van per day
+        decides how many are used, so the fleet is an output of the routing.
     shift_h : float, default 8
         Longest route duration, hours (all trips, loading and waiting included).
     stop_service_s : int, default 300
@@ -124,7 +129,7 @@ class Fleet:
     """
 
     van_capacity: int = 200
-    vans_per_hub: int = 10
+    vans_per_hub: int | None = None
     shift_h: float = 8.0
     stop_service_s: int = 300
     parcel_service_s: int = 6
@@ -136,6 +141,8 @@ class Fleet:
     def __post_init__(self) -> None:
         for name in ("van_capacity", "vans_per_hub", "max_trips"):
             value = getattr(self, name)
+            if name == "vans_per_hub" and value is None:
+                continue  # no cap
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise InputError(
                     f"routing.{name} must be a whole number >= 1, got {value!r}"
@@ -205,3 +212,41 @@ def shift_times(fleet: Fleet) -> ShiftTimes:
     tw_early = int(round(window[0] * 3600)) if window else start
     tw_late = int(round(window[1] * 3600)) if window else start + shift
     return ShiftTimes(start, shift, tw_early, tw_late)
+
+
+def vans_bound(service: Sequence[int], parcels: float, n_visits: int, fleet: Fleet) -> int:
+    """Vans enough at a hub that no visit is left out for lack of vans (an upper bound).
+
+    The vans the service time fills, plus the vans the parcels fill, plus one; at
+    most one van per visit. Each term alone is a lower bound of the fleet, so their
+    sum leaves room for the driving between stops; the solver's fixed cost per van
+    then uses only as many as make the day cheapest. The door-to-door baseline and
+    an uncapped locker fleet (``vans_per_hub=None``) are both sized by this.
+
+    Parameters
+    ----------
+    service : sequence of int
+        Service seconds of each visit (stop time plus time per parcel).
+    parcels : float
+        Parcels delivered (or collected, whichever is larger) over all visits.
+    n_visits : int
+        Number of visits.
+    fleet : Fleet
+        Shift, van capacity and trips per van.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> fleet = Fleet(van_capacity=200, shift_h=8, max_trips=1)
+    >>> vans_bound([28_800] * 3, 400, 3, fleet)
+    3
+    >>> vans_bound([1_000] * 40, 40 * 190, 100, fleet)
+    41
+    """
+    work = math.ceil(sum(service) / (fleet.shift_h * 3600))
+    loads = math.ceil(parcels / (fleet.van_capacity * fleet.max_trips))
+    return max(1, min(work + loads + 1, n_visits))

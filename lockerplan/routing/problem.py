@@ -10,6 +10,7 @@ that the fewest parcels are left out.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -288,6 +289,17 @@ def build_problem(
     )
 
 
+def _log_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
+    """Log PyVRP's warnings (e.g. ``PenaltyBoundWarning``) instead of printing them.
+
+    They are expected while the fleet cannot serve every visit (the required-visit
+    solve has no feasible solution), and the result reports that case itself, so
+    they show only under ``-v``; each distinct message is logged once.
+    """
+    for message in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
+        log.info("routing: PyVRP says %s", " ".join(message.split()))
+
+
 def solve(
     problem: Problem, *, seed: int, iterations: int, time_limit_s: float
 ) -> tuple[pyvrp.Result, int]:
@@ -295,7 +307,7 @@ def solve(
 
     The search reloads vans best with required visits; when that has no feasible
     solution, the visits become optional with a large prize, so that the fewest
-    parcels are left out (and reported).
+    parcels are left out (and reported). PyVRP's warnings are logged, not printed.
 
     Parameters
     ----------
@@ -317,16 +329,20 @@ def solve(
     """
 
     def run(required: bool) -> pyvrp.Result:
-        return pyvrp.solve(
-            problem.data(required),
-            stop=MultipleCriteria(
-                [MaxIterations(int(iterations)), MaxRuntime(float(time_limit_s))]
-            ),
-            seed=seed,
-            display=False,
-            collect_stats=False,
-            params=_SOLVE_PARAMS,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = pyvrp.solve(
+                problem.data(required),
+                stop=MultipleCriteria(
+                    [MaxIterations(int(iterations)), MaxRuntime(float(time_limit_s))]
+                ),
+                seed=seed,
+                display=False,
+                collect_stats=False,
+                params=_SOLVE_PARAMS,
+            )
+        _log_warnings(caught)
+        return result
 
     result = run(required=True)
     if result.best.is_feasible():

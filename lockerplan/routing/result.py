@@ -63,9 +63,12 @@ class RoutingResult:
     runtime_s : float
         Solve time, seconds.
     stats : dict
-        ``iterations``, ``visits``, ``hubs``, ``vans_available``, ``phases`` (2 when the
-        fleet could not serve every visit and the optional-visit model was solved) and
-        ``objective`` (van, energy and driver cost per day; site costs excluded).
+        ``iterations``, ``visits``, ``hubs``, ``vans_available`` (vans PyVRP could
+        use: the caps, or the sized fleet when uncapped), ``phases`` (2 when the
+        fleet could not serve every visit and the optional-visit model was solved),
+        ``objective`` (van, energy and driver cost per day; site costs excluded) and,
+        only when a cap left visits out, ``vans_needed`` (vans a solve of the same
+        visits without the cap uses).
     """
 
     routes: gpd.GeoDataFrame

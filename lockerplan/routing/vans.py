@@ -9,7 +9,6 @@ Each is a short sequence of the stages: what must be visited
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 
 import geopandas as gpd
@@ -22,9 +21,11 @@ from ..distances import GraphArrays
 from ..errors import InputError
 from .decode import StreetPaths, _unplanned, read_routes, routing_result
 from .fleet import Fleet, shift_times
-from .problem import _check_solve_args, build_problem, integer_matrices, objective, solve
+from .problem import Problem, _check_solve_args, build_problem, integer_matrices, objective
 from .result import RoutingResult, _empty_result, unserved_frame
+from .sizing import Solved, solve_fleet
 from .visits import (
+    Located,
     _check_inputs,
     drop_impossible,
     locate,
@@ -92,12 +93,15 @@ def route_vans(
     arrays : GraphArrays
         The drive network.
     hubs : geopandas.GeoDataFrame
-        Hubs with ``hub_id`` and optionally ``vans`` (vans at that hub).
+        Hubs with ``hub_id`` and optionally ``vans`` (the cap on vans at that hub).
     sites : geopandas.GeoDataFrame
         Open sites with ``site_id`` and ``parcels_per_day``; optional
         ``returns_per_day`` (parcels posted there, collected by the van).
     fleet : Fleet, optional
-        Vans, shift, window, trips and service times.
+        Vans, shift, window, trips and service times. With no cap on the vans
+        (``vans_per_hub=None``, no ``vans`` column) the fleet is an output: each hub
+        gets enough vans that none is missing, and the cost of a van per day, km and
+        driver hours decide how many are used (``len(result.routes)``).
     max_snap_m : float, default 250
         Largest distance from a hub or site to the drive network.
     seed : int, default 0
@@ -116,6 +120,8 @@ def route_vans(
     Returns
     -------
     RoutingResult
+        When a cap leaves sites out for lack of vans, ``stats["vans_needed"]`` holds
+        the vans a solve without the cap uses, and the sites' reason names it.
 
     Raises
     ------
@@ -138,7 +144,7 @@ def route_vans(
         "iterations": 0,
         "visits": 0,
         "hubs": located.n_hubs,
-        "vans_available": int(located.vans.sum()),
+        "vans_available": int(located.vans[np.isfinite(located.vans)].sum()),
     }
     if len(located.sites) == 0:
         return _empty_result(unserved_frame(unserved), t0, stats)
@@ -156,18 +162,38 @@ def route_vans(
     unserved += impossible
     if not visits:
         return _empty_result(unserved_frame(unserved), t0, stats)
-    problem = build_problem(
-        arrays, located.hubs, located.vans, located.nodes, fleet, costs, visits, service, matrices
-    )
-    result, stats["phases"] = solve(
-        problem, seed=seed, iterations=iterations, time_limit_s=time_limit_s
-    )
-    best = result.best
-    stats["iterations"] = int(result.num_iterations)
+
+    def build(vans: np.ndarray) -> Problem:
+        return build_problem(
+            arrays, located.hubs, vans, located.nodes, fleet, costs, visits, service, matrices
+        )
+
+    fix = "raise the hubs' vans" if "vans" in hubs else "raise --vans-per-hub or remove the cap"
+    solve_kw = {"seed": seed, "iterations": iterations, "time_limit_s": time_limit_s}
+    solved = solve_fleet(build, located.vans, visits, service, fleet, fix=fix, solve_kw=solve_kw)
+    return _read_back(arrays, located, solved, visits, unserved, stats, t0)
+
+
+def _read_back(
+    arrays: GraphArrays,
+    located: Located,
+    solved: Solved,
+    visits: list,
+    unserved: list,
+    stats: dict,
+    t0: float,
+) -> RoutingResult:
+    """The routes, stops, unserved sites and statistics of a solve."""
+    best = solved.result.best
+    stats["phases"] = solved.phases
+    stats["vans_available"] = int(solved.vans.sum())
+    if solved.vans_needed is not None:
+        stats["vans_needed"] = solved.vans_needed
+    stats["iterations"] = int(solved.result.num_iterations)
     stats["objective"] = objective(best)
     paths = StreetPaths(arrays, located.pred, located.keep, located.nodes)
-    routes, stops = read_routes(best, visits, problem.vt_hub, located.hubs["hub_id"], paths)
-    unserved += _unplanned(best, visits)
+    routes, stops = read_routes(best, visits, solved.problem.vt_hub, located.hubs["hub_id"], paths)
+    unserved = unserved + _unplanned(best, visits, solved.reason)
     return routing_result(best, routes, stops, unserved, t0, stats, len(located.sites), len(visits))
 
 
@@ -188,20 +214,22 @@ def _door_stops(demand: gpd.GeoDataFrame, failure_rate: float) -> pd.DataFrame:
 
 
 def _door_fleet(
-    fleet: Fleet, stops: pd.DataFrame, handover_s: float, stop_service_s: int | None, start_h: float
+    fleet: Fleet, handover_s: float, stop_service_s: int | None, start_h: float
 ) -> Fleet:
-    """The door-to-door fleet: no window, enough vans that only unreachable clusters are left out."""
-    total_attempts = float(stops["parcels_per_day"].sum())
+    """The door-to-door fleet: no window, and no cap (it is sized like an uncapped fleet).
+
+    With ``vans_per_hub=None`` :func:`route_vans` gives each hub enough vans that
+    only unreachable clusters are left out (:func:`~lockerplan.routing.fleet.vans_bound`)
+    and the fixed cost per van decides how many are used.
+    """
     base = fleet.stop_service_s if stop_service_s is None else stop_service_s
-    work_s = len(stops) * base + total_attempts * handover_s
-    need = int(math.ceil(work_s / (fleet.shift_h * 3600) + total_attempts / fleet.van_capacity))
     return dataclasses.replace(
         fleet,
         window=None,
         start_h=start_h,
         parcel_service_s=handover_s,
         stop_service_s=base,
-        vans_per_hub=max(fleet.vans_per_hub, need + 2),
+        vans_per_hub=None,
     )
 
 
@@ -231,7 +259,8 @@ def route_door_to_door(
     Service at a stop is the stop time (parking) plus ``handover_s`` per attempt
     (walk to the door, ring, hand over or leave a card). The fleet is the same
     vans, but with no replenishment window (deliveries run through the shift) and
-    enough vans at every hub that no cluster is left out for lack of vans.
+    no cap on the vans: every hub gets enough that no cluster is left out for lack
+    of vans, sized as an uncapped locker fleet is.
 
     Parameters
     ----------
@@ -275,7 +304,7 @@ def route_door_to_door(
     if not (isinstance(handover_s, int | float) and handover_s >= 0):
         raise InputError(f"handover_s must be >= 0 seconds, got {handover_s!r}.")
     stops = _door_stops(demand, failure_rate)
-    d2d_fleet = _door_fleet(fleet, stops, handover_s, stop_service_s, start_h)
+    d2d_fleet = _door_fleet(fleet, handover_s, stop_service_s, start_h)
     hubs_plain = hubs.drop(columns=["vans"]) if "vans" in hubs else hubs
     result = route_vans(
         arrays,

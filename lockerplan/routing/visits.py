@@ -103,7 +103,7 @@ class Located:
     sites : geopandas.GeoDataFrame
         The routable sites, in location order after the hubs.
     vans : numpy.ndarray
-        Vans at each hub.
+        The cap on vans at each hub (``inf``: no cap; see :func:`hub_vans`).
     nodes : numpy.ndarray
         Drive-network matrix index of each location.
     keep : numpy.ndarray
@@ -170,7 +170,7 @@ def _far_sites(sites: gpd.GeoDataFrame, snapped: np.ndarray, max_snap_m: float) 
 
 
 def hub_vans(hubs: gpd.GeoDataFrame, fleet: Fleet) -> np.ndarray:
-    """Vans at each hub: the hubs' ``vans`` column, else ``fleet.vans_per_hub``.
+    """The cap on vans at each hub: the hubs' ``vans`` column, else ``fleet.vans_per_hub``.
 
     Parameters
     ----------
@@ -181,19 +181,23 @@ def hub_vans(hubs: gpd.GeoDataFrame, fleet: Fleet) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray of int
+    numpy.ndarray of float
+        Vans at each hub; ``inf`` where there is no cap (the routing sizes the fleet).
 
     Examples
     --------
     >>> hubs = gpd.GeoDataFrame({"hub_id": ["a", "b"], "vans": [2, 0]}, geometry=[None, None])
     >>> hub_vans(hubs, Fleet()).tolist()
-    [2, 0]
+    [2.0, 0.0]
     >>> hub_vans(hubs.drop(columns="vans"), Fleet(vans_per_hub=3)).tolist()
-    [3, 3]
+    [3.0, 3.0]
+    >>> hub_vans(hubs.drop(columns="vans"), Fleet()).tolist()
+    [inf, inf]
     """
     if "vans" in hubs:
-        return pd.to_numeric(hubs["vans"]).astype(int).to_numpy()
-    return np.full(len(hubs), fleet.vans_per_hub)
+        return pd.to_numeric(hubs["vans"]).astype(int).to_numpy(dtype=float)
+    cap = np.inf if fleet.vans_per_hub is None else float(fleet.vans_per_hub)
+    return np.full(len(hubs), cap)
 
 
 def _reachable(dist: np.ndarray, n_hubs: int, vans: np.ndarray) -> np.ndarray:
@@ -353,7 +357,9 @@ def split_visits(
 
 
 def warn_over_capacity(visits: list[Visit], vans: np.ndarray, fleet: Fleet) -> None:
-    """Log a warning when the parcels exceed what the whole fleet carries in a day."""
+    """Log a warning when the parcels exceed what the whole (capped) fleet carries in a day."""
+    if not np.isfinite(vans).all():
+        return  # no cap: the routing sizes the fleet
     cap = fleet.van_capacity
     total = sum(v[2] for v in visits)
     if total > int(vans.sum()) * cap * fleet.max_trips:
