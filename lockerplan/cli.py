@@ -27,19 +27,8 @@ _FIELDS = {f.name: f for f in dataclasses.fields(Scenario)}
 _EXPOSED = [name for name, f in _FIELDS.items() if f.metadata["cli"] is not None]
 #: `plan` and `sweep` share these; each spells --sites and --walk-m its own way.
 _SHARED = [name for name in _EXPOSED if name not in ("sites", "walk_m")]
-#: The fields of `lockerplan demand`.
-_DEMAND = (
-    "osm",
-    "demand",
-    "demand_weight",
-    "demand_days",
-    "demand_crs",
-    "population",
-    "population_column",
-    "parcels_per_person_per_day",
-    "peak_factor",
-    "cluster_m",
-)
+#: The fields of `lockerplan demand`: the study area's extract and every demand field.
+_DEMAND = ["osm"] + [name for name in _EXPOSED if _FIELDS[name].metadata["section"] == "demand"]
 #: Value placeholders by unit (else the check's, e.g. N for whole numbers).
 _METAVARS = {
     "metres": "METRES",
@@ -94,6 +83,8 @@ def option_help(name: str) -> str:
     unit = meta["unit"]
     if unit and unit not in PATH_UNITS and unit.lower() not in text.lower():
         text += f" ({unit})"
+    if isinstance(_FIELDS[name].default, bool):  # a flag: giving it is the change
+        return f"{text}."
     return f"{text}.  [default: {default_text(name)}]"
 
 
@@ -153,8 +144,15 @@ def _scenario_options(func: Callable) -> Callable:
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
+    """lockerplan's log to stderr; library warnings (PyVRP, tqdm, ...) only under ``-v``.
+
+    Python warnings raised by the libraries lockerplan drives are captured into
+    the ``py.warnings`` logger, so a user's terminal shows lockerplan's own lines.
+    """
     level = logging.ERROR if quiet else logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
 def _parse(options: dict[str, Any]) -> dict[str, Any]:
@@ -306,10 +304,9 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
       lockerplan demand --population grid.gpkg --osm city.osm.pbf --clip
     """
     _setup_logging(verbose, quiet)
-    from pathlib import Path
 
     from . import demand as dm
-    from .demand.load import load_demand
+    from .demand.load import demand_file_stem, load_demand
     from .source import open_source
 
     try:
@@ -325,8 +322,7 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
         if len(result.points) == 0:
             raise InputError(f"no demand left: {result.summary()}")
         clusters = dm.cluster_demand(result.points, scenario.cluster_m)
-        given = scenario.demand or scenario.population
-        stem = Path(given).stem.lower() if given else source.name
+        stem = demand_file_stem(scenario) or source.name
         paths = dm.write_demand(scenario.out, scenario.name or stem, result, clusters)
     except InputError as exc:
         raise _Failure(str(exc)) from None

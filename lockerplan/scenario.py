@@ -557,7 +557,7 @@ class Scenario:
         0.0,
         "siting",
         unit="share",
-        check=Number(allow_zero=True),
+        check=Number(allow_zero=True, below=1),
         help="Relative MIP gap at which the solver may stop",
     )
     model: str = _f("mclp", "siting", check=Choice(MODELS), cli=True, help="Siting model")
@@ -635,6 +635,15 @@ class Scenario:
         cli=True,
         help="Compartments per cabinet; capacity = compartments / dwell days",
     )
+    max_modules: int = _f(
+        4,
+        "siting",
+        unit="modules",
+        check=Whole(low=1),
+        cli=True,
+        help="Cabinet modules one site can host at most (cmclp); each module has "
+        "cabinet_compartments compartments and costs cabinet_per_day",
+    )
     dwell_days: float = _f(
         1.5,
         "siting",
@@ -695,8 +704,14 @@ class Scenario:
     van_capacity: int = _f(
         200, "routing", unit="parcels", check=Whole(low=1), help="Parcels a van carries"
     )
-    vans_per_hub: int = _f(
-        10, "routing", unit="vans", check=Whole(low=1), help="Vans available at each hub"
+    vans_per_hub: int | None = _f(
+        None,
+        "routing",
+        unit="vans",
+        check=Whole(low=1),
+        cli=True,
+        none="no cap: the routing uses as many vans as make the day cheapest",
+        help="At most this many vans at each hub",
     )
     shift_h: float = _f(8.0, "routing", unit="hours", check=_POSITIVE, help="Driver's shift")
     stop_service_s: int = _f(
@@ -855,6 +870,11 @@ class Scenario:
             raise InputError("give either --osm or --place, not both.")
         if self.demand and self.population:
             raise InputError("give either --demand or --population, not both.")
+        if self.via == "highspy" and self.solver != "highs":
+            raise InputError(
+                f"--via highspy passes the model straight to HiGHS; use it with --solver highs, "
+                f"got --solver {self.solver}."
+            )
         return self
 
     def demand_model(self) -> DemandModel:

@@ -365,5 +365,6 @@ def test_plan_map_draws_the_plans_own_cells():
     html = _render(plan_map(duck))
     assert "1000 m cell" in html and "250 m cell" not in html
     assert "75 % of the van" in html
-    # another grid size is computed from the demand instead
-    assert "500 m cell" in _render(plan_map(duck, cell_m=500))
+    # another grid than the plan's would show figures summary.json does not have
+    with pytest.raises(InputError, match="cell_m"):
+        plan_map(duck, cell_m=500)

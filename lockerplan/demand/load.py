@@ -7,6 +7,7 @@ Both :func:`lockerplan.plan` and ``lockerplan demand`` read demand through
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -25,11 +26,29 @@ def demand_source_kind(settings: Any) -> str:
     >>> demand_source_kind(Scenario())
     'buildings'
     """
-    if settings.demand:
-        return "orders"
-    if settings.population:
-        return "population"
+    for kind, setting in FILE_SOURCES.items():
+        if getattr(settings, setting):
+            return kind
     return "buildings"
+
+
+#: The setting naming each file source's input, in the order they are tried.
+FILE_SOURCES = {"orders": "demand", "population": "population"}
+
+
+def demand_file_stem(settings: Any) -> str | None:
+    """The lower-cased stem of the demand input file, or None for buildings.
+
+    Examples
+    --------
+    >>> from lockerplan import Scenario
+    >>> demand_file_stem(Scenario(demand="x/Orders_2024.csv")), demand_file_stem(Scenario())
+    ('orders_2024', None)
+    """
+    kind = demand_source_kind(settings)
+    return (
+        Path(getattr(settings, FILE_SOURCES[kind])).stem.lower() if kind in FILE_SOURCES else None
+    )
 
 
 def load_demand(

@@ -36,6 +36,7 @@ import geopandas as gpd
 from folium import plugins
 
 from ..equity import coverage_by_cell, equity_summary
+from ..errors import InputError
 from ..pipeline.kpis import Kpis
 from ..settings import OSM_ATTRIBUTION
 from .html import OSM_ATTRIBUTION_HTML, PAGE_CSS, _bounds, _PanelControl, escape
@@ -165,7 +166,7 @@ def coverage_map(
         Demand clusters with ``cluster_id``, ``parcels_per_day``, ``covered``,
         ``site_id`` and ``walk_m``.
     candidates, sites, catchments, hubs, routes : geopandas.GeoDataFrame
-        The plan's layers (see :class:`lockerplan.plan.Plan`). Site popups show
+        The plan's layers (see :class:`lockerplan.Plan`). Site popups show
         ``capacity`` (parcels/day) and utilisation (``utilisation`` 0-1, or
         assigned parcels / capacity) when the sites have those columns.
     kpis : Kpis or dict
@@ -226,17 +227,18 @@ def coverage_map(
 
 
 def plan_map(plan: Any, **options: Any) -> folium.Map:
-    """The coverage map of a plan (anything with the :class:`~lockerplan.plan.Plan` fields).
+    """The coverage map of a plan (anything with the :class:`~lockerplan.Plan` fields).
 
     Parameters
     ----------
-    plan : lockerplan.plan.Plan
+    plan : lockerplan.Plan
         Read duck-typed: ``demand``, ``candidates``, ``sites``, ``catchments``,
         ``hubs``, ``routes`` and ``kpis``; ``cells``, ``demand_points`` and
         ``scenario.van_capacity`` when present. The plan's ``cells`` are drawn
-        unless ``cell_m`` asks for another grid.
+        (another ``cell_m`` than the plan's is refused: the map shows the
+        figures of ``summary.json``).
     **options
-        Passed on to :func:`coverage_map` (e.g. ``cell_m=500``).
+        Passed on to :func:`coverage_map` (e.g. ``minimap=False``).
 
     Returns
     -------
@@ -246,8 +248,13 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
     cells = getattr(plan, "cells", None)
     if cells is not None:
         grid_m = cells.attrs.get("cell_m")
-        if options.get("cell_m", grid_m) == grid_m:
-            options.setdefault("cells", cells)
+        if options.get("cell_m", grid_m) != grid_m:
+            raise InputError(
+                f"cell_m: this plan's coverage cells are {grid_m:g} m (its summary.json and "
+                "GeoPackage use them); plan again with cell_m=... for another grid."
+            )
+        options.pop("cell_m", None)
+        options["cells"] = cells
     options.setdefault("demand_points", getattr(plan, "demand_points", None))
     options.setdefault("van_capacity", getattr(scenario, "van_capacity", None))
     return coverage_map(

@@ -132,7 +132,7 @@ def kpi_panel_html(
     Parameters
     ----------
     kpis : Kpis or dict
-        A plan's key figures (:attr:`lockerplan.plan.Plan.kpis`); a (partial) dict
+        A plan's key figures (:attr:`lockerplan.Plan.kpis`); a (partial) dict
         is read with :meth:`Kpis.from_dict`. Shown: coverage, walking cutoff, sites
         open, mean walk, van routes; cost per parcel when ``cost_per_parcel`` (or
         ``lockers.cost_per_parcel``) is known; the solver when ``solver_status`` is

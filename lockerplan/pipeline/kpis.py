@@ -324,7 +324,10 @@ class Kpis(_Record):
     mean_walk_m, walk_m : float
         Parcel-weighted walk of covered demand; the walking cutoff.
     route_km, route_hours, vans_used, routes_feasible
-        The replenishment routes.
+        The replenishment routes; the routing chooses how many vans to use.
+    vans_needed : int or None
+        Set when a cap on the vans (``vans_per_hub``) left sites unrouted: the vans
+        the day needs.
     model, solver, solver_status, solver_gap, solver_objective, solver_bound, solver_s
         The siting model and how it was solved.
     demand_read_parcels_per_day, demand_points, demand_source, demand_clusters,
@@ -359,6 +362,7 @@ class Kpis(_Record):
     route_km: float = 0.0
     route_hours: float = 0.0
     vans_used: int = 0
+    vans_needed: int | None = None
     routes_feasible: bool = True
     model: str = ""
     solver: str = ""
@@ -456,6 +460,14 @@ class Kpis(_Record):
             )
         if self.unserved_sites:
             rows.append(("unserved sites", f"{self.unserved_sites} (see dropped.csv)"))
+        if self.vans_needed is not None and self.vans_needed > self.vans_used:
+            rows.append(
+                (
+                    "vans needed",
+                    f"{self.vans_needed} to route every site; the cap allows "
+                    f"{self.vans_used} (raise --vans-per-hub or remove it)",
+                )
+            )
         rows.append(("runtime", f"{self.runtime_s:.1f} s"))
         return rows
 
@@ -514,6 +526,7 @@ def plan_kpis(
         route_km=round(delivered.routing.km, 2),
         route_hours=round(float(routes["hours"].sum()), 2) if len(routes) else 0.0,
         vans_used=len(routes),
+        vans_needed=delivered.routing.stats.get("vans_needed"),
         routes_feasible=delivered.routing.feasible,
         model=siting.model,
         solver=siting.solver,
