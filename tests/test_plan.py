@@ -229,3 +229,19 @@ def test_lockers_are_compared_with_door_to_door_delivery(helsinki_plan):
     assert d2d["failure_rate"] == pytest.approx(0.10)
     assert k["cost_per_day"] == pytest.approx(lockers["cost"])
     assert "door-to-door" in helsinki_plan.summary()
+
+
+def test_sites_over_capacity_are_said(helsinki_plan, tmp_path):
+    """An uncapacitated model's sites carry their capacity and any load beyond it."""
+    p = helsinki_plan
+    facilities = p.layers()["facilities"]
+    for col in ("modules", "capacity_parcels_per_day", "assigned_parcels_per_day"):
+        assert col in facilities
+    over = np.maximum(
+        facilities["assigned_parcels_per_day"] - facilities["capacity_parcels_per_day"], 0
+    )
+    assert facilities["over_capacity_parcels_per_day"].to_numpy() == pytest.approx(over, abs=0.01)
+    assert p.kpis["sites_over_capacity"] == int((over > 0.005).sum())
+    assert p.kpis["over_capacity_parcels_per_day"] == pytest.approx(over.sum(), abs=0.05)
+    if p.kpis["sites_over_capacity"]:
+        assert "over capacity" in p.summary()

@@ -121,6 +121,8 @@ def test_capacitated_allocation_is_the_solvers(area, single_source):
     )
     if single_source:  # split demand: a cluster's largest share decides its site
         assert (p.sites["parcels_per_day"].to_numpy() <= capacity + 1e-6).all()
+        assert p.kpis["sites_over_capacity"] == 0
+        assert (p.sites["over_capacity_parcels_per_day"] == 0).all()
     assert p.kpis["covered_parcels_per_day"] == pytest.approx(
         p.sites["parcels_per_day"].sum(), abs=0.01
     )

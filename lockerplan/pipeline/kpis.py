@@ -318,6 +318,9 @@ class Kpis(_Record):
     sites_open : int
         Open sites; ``sites_limit`` the limit N where the model has one (None for
         models that choose the number themselves).
+    sites_over_capacity, over_capacity_parcels_per_day
+        Open sites assigned more parcels than their modules hand out, and the
+        parcels beyond (models without capacities; see ``--model cmclp``).
     demand_parcels_per_day, covered_parcels_per_day, coverage_share : float
         Demand in the study area, the part the plan's allocation serves within
         the walking cutoff, and their ratio.
@@ -354,6 +357,8 @@ class Kpis(_Record):
     osm: str = ""
     sites_open: int = 0
     sites_limit: int | None = None
+    sites_over_capacity: int = 0
+    over_capacity_parcels_per_day: float = 0.0
     demand_parcels_per_day: float = 0.0
     covered_parcels_per_day: float = 0.0
     coverage_share: float = 0.0
@@ -411,8 +416,16 @@ class Kpis(_Record):
         The command line's summary, the notebook view and the map's panel show
         these rows, so they always say the same thing.
         """
-        rows = [
-            ("sites open", self.sites_text),
+        rows = [("sites open", self.sites_text)]
+        if self.sites_over_capacity:
+            rows.append(
+                (
+                    "over capacity",
+                    f"{self.sites_over_capacity} sites, {self.over_capacity_parcels_per_day:,.1f} "
+                    "parcels/day beyond what their cabinets hand out",
+                )
+            )
+        rows += [
             (
                 "covered",
                 f"{self.covered_parcels_per_day:,.1f} of {self.demand_parcels_per_day:,.1f} "
@@ -487,6 +500,7 @@ def plan_kpis(
     area: StudyArea,
     siting: SitingResult,
     clusters: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
     delivered: Delivered,
     *,
     cells: gpd.GeoDataFrame,
@@ -513,11 +527,14 @@ def plan_kpis(
     )
     routes = delivered.routing.routes
     lockers, cmp = delivered.lockers, delivered.comparison
+    over = sites["over_capacity_parcels_per_day"].to_numpy(dtype=float)
     return Kpis(
         name=sc.name or area.name,
         osm=area.source,
         sites_open=len(siting.open_sites),
         sites_limit=sites_limit,
+        sites_over_capacity=int((over > 0).sum()),
+        over_capacity_parcels_per_day=round(float(over.sum()), 2),
         demand_parcels_per_day=round(total, 2),
         covered_parcels_per_day=round(covered, 2),
         coverage_share=round(covered / total, 4) if total else 0.0,

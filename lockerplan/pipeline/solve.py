@@ -106,13 +106,15 @@ def site_rules(sc: Scenario, area: StudyArea) -> SiteRules:
     )
 
 
-def solve_siting(sc: Scenario, area: StudyArea, D: sparse.csr_matrix) -> SitingResult:
+def solve_siting(
+    sc: Scenario, area: StudyArea, D: sparse.csr_matrix, attrs: Candidates
+) -> SitingResult:
     """Run the scenario's siting model (``sc.model``, a row of ``MODELS``) on ``D``."""
     spec = MODELS[sc.model]
     siting = spec.solve(
         D,
         area.clusters["parcels_per_day"].to_numpy(dtype=float),
-        candidates=candidate_attributes(sc, area.candidates),
+        candidates=attrs,
         rules=site_rules(sc, area),
         options=SolverOptions(
             solver=sc.solver,
@@ -141,13 +143,19 @@ def solve_siting(sc: Scenario, area: StudyArea, D: sparse.csr_matrix) -> SitingR
 
 
 def allocate(
-    cands: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, siting: SitingResult
+    cands: gpd.GeoDataFrame,
+    clusters: gpd.GeoDataFrame,
+    siting: SitingResult,
+    capacity: np.ndarray,
 ) -> Allocation:
     """The siting result's allocation as site, cluster and allocation-line layers.
 
     Each cluster goes to the site the solver assigned it (``siting.assignment``,
     walking ``siting.assigned_m``): the model's own cutoffs per kind and its
     capacities hold, and the plan reports exactly the coverage the solver gave.
+    ``capacity`` is each candidate's parcels per day per module; a site's
+    capacity is its modules (``siting.modules``; one where the model does not
+    choose them) times that.
     """
     open_idx = np.asarray(siting.open_sites, dtype=int)
     site_ids = np.array([f"site{k + 1}" for k in range(len(open_idx))])
@@ -163,7 +171,29 @@ def allocate(
         walk_m=np.round(walk, 1),
     )
     sites = _site_layer(cands, open_idx, site_ids, clusters, best_site, walk)
+    sites = _with_capacity(sites, siting, capacity[open_idx])
     return Allocation(sites, clusters, _allocation_lines(clusters, sites, best_site))
+
+
+def _with_capacity(
+    sites: gpd.GeoDataFrame, siting: SitingResult, per_module: np.ndarray
+) -> gpd.GeoDataFrame:
+    """Modules, capacity, assigned load and any load beyond capacity, per open site.
+
+    Models without capacities (mclp, pmedian, lscp, attendance) may assign a site
+    more than one module hands out; ``over_capacity_parcels_per_day`` says so.
+    """
+    modules = np.asarray(getattr(siting, "modules", ()), dtype=int)
+    if len(modules) != len(sites):
+        modules = np.ones(len(sites), dtype=int)
+    capacity = modules * per_module
+    assigned = sites["parcels_per_day"].to_numpy(dtype=float)
+    return sites.assign(
+        modules=modules,
+        capacity_parcels_per_day=np.round(capacity, 2),
+        assigned_parcels_per_day=np.round(assigned, 2),
+        over_capacity_parcels_per_day=np.round(np.maximum(assigned - capacity, 0.0), 2),
+    )
 
 
 def _site_layer(cands, open_idx, site_ids, clusters, best_site, walk) -> gpd.GeoDataFrame:
@@ -302,8 +332,9 @@ def plan_study_area(
     sc = resolve_scenario(area.scenario, settings)
     D = area.distances_within(sc.walk_m)
     with progress_bar(2, progress) as bar:
-        siting = solve_siting(sc, area, D)
-        alloc = allocate(area.candidates, area.clusters, siting)
+        attrs = candidate_attributes(sc, area.candidates)
+        siting = solve_siting(sc, area, D, attrs)
+        alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity)
         catchment = catchment_layer(area, alloc.sites, sc.walk_m, catchments)
         bar.update(1)
         delivered = route_plan(sc, area, alloc)
@@ -315,6 +346,7 @@ def plan_study_area(
         area,
         siting,
         alloc.clusters,
+        alloc.sites,
         delivered,
         cells=cells,
         dropped=dropped,
