@@ -44,6 +44,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,6 +103,8 @@ class CostModel:
 def site_cost_per_day(sites: gpd.GeoDataFrame | None, costs: CostModel) -> float:
     """Fixed daily cost of the open sites (``kind``: cabinet or pickup_point).
 
+    A cabinet site costs ``cabinet_per_day`` per cabinet module (its ``modules``
+    column; one module without it); a pickup point costs ``pickup_point_per_day``.
     Sites without a ``kind`` column count as cabinets.
 
     Examples
@@ -108,10 +112,19 @@ def site_cost_per_day(sites: gpd.GeoDataFrame | None, costs: CostModel) -> float
     >>> import pandas as pd
     >>> site_cost_per_day(pd.DataFrame({"kind": ["cabinet", "pickup_point"]}), CostModel())
     16.0
+    >>> site_cost_per_day(pd.DataFrame({"kind": ["cabinet"], "modules": [3]}), CostModel())
+    30.0
     """
     if sites is None or len(sites) == 0:
         return 0.0
-    kinds = sites["kind"].astype(str) if "kind" in sites else None
-    n_pickup = int((kinds == "pickup_point").sum()) if kinds is not None else 0
-    n_cabinet = len(sites) - n_pickup
-    return n_cabinet * costs.cabinet_per_day + n_pickup * costs.pickup_point_per_day
+    pickup = (
+        (sites["kind"].astype(str) == "pickup_point").to_numpy()
+        if "kind" in sites
+        else np.zeros(len(sites), dtype=bool)
+    )
+    modules = (
+        sites["modules"].to_numpy(dtype=float) if "modules" in sites else np.ones(len(sites))
+    )
+    return float(
+        modules[~pickup].sum() * costs.cabinet_per_day + pickup.sum() * costs.pickup_point_per_day
+    )

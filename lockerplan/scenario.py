@@ -208,6 +208,40 @@ class ExistingFile(Check):
 
 
 @dataclass(frozen=True)
+class HubsInput(Check):
+    """Hubs: a whole number of hubs to place (``3``) or the path of a hubs file."""
+
+    metavar: ClassVar[str] = "FILE|N"
+
+    def __call__(self, name: str, value: Any) -> Any:
+        count = hub_number(value)
+        if count is not None:
+            if count < 1:
+                raise InputError(
+                    f"{_opt(name)} must be a hubs file or a number of hubs >= 1, got {value!r}."
+                )
+            return count
+        return ExistingFile()(name, value)
+
+
+def hub_number(value: Any) -> int | None:
+    """The number of hubs a ``hubs`` setting asks to place, or None for a file.
+
+    Examples
+    --------
+    >>> hub_number("3"), hub_number(2), hub_number("data/helsinki_hubs.csv")
+    (3, 2, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+@dataclass(frozen=True)
 class Window(Check):
     """A clock-time window ``"HH:MM-HH:MM"`` (:func:`lockerplan.routing.parse_window`)."""
 
@@ -377,13 +411,15 @@ class Scenario:
         "GeoJSON/GeoPackage; optional name, kind (cabinet|pickup_point) and capacity "
         "(parcels/day) columns",
     )
-    hubs: str | None = _f(
+    hubs: str | int | None = _f(
         None,
         unit="file",
-        check=ExistingFile(),
+        check=HubsInput(),
         cli=True,
-        none="one hub on the drive network nearest the centre of demand",
-        help="Van hubs: CSV with hub_id, name, lon, lat (or GeoJSON/GeoPackage)",
+        none="one hub per km2_per_hub (50 km²) of the demand's area (1 to 10), placed on "
+        "the drive network where the round trips to the open sites' parcels are shortest",
+        help="Van hubs: a CSV with hub_id, name, lon, lat (or GeoJSON/GeoPackage), or a "
+        "number of hubs to place on the drive network (p-median of the vans' round trips)",
     )
     out: str = _f("maps", unit="folder", cli=True, help="Output folder")
     cell_m: float = _f(
@@ -714,6 +750,14 @@ class Scenario:
         help="At most this many vans at each hub",
     )
     shift_h: float = _f(8.0, "routing", unit="hours", check=_POSITIVE, help="Driver's shift")
+    km2_per_hub: float = _f(
+        50.0,
+        "routing",
+        unit="km²",
+        check=_POSITIVE,
+        help="Without a hubs file or number: one hub per this much of the demand's area "
+        "(a van's useful radius in city traffic, about 4 km)",
+    )
     stop_service_s: int = _f(
         300,
         "routing",
@@ -810,6 +854,39 @@ class Scenario:
     handover_s: int = _f(
         90, "costs", unit="seconds", check=Whole(low=0), help="Time per parcel at the door"
     )
+    # the business case (sources and reasoning in lockerplan.pipeline.kpis)
+    adoption_share: float = _f(
+        0.7,
+        "costs",
+        unit="share",
+        check=Number(upto=1),
+        cli=True,
+        help="Share of covered customers who collect at the locker when it stands at their "
+        "door; the rest stay with home delivery",
+    )
+    adoption_scale_m: float = _f(
+        1000.0,
+        "costs",
+        unit="metres",
+        check=_POSITIVE,
+        cli=True,
+        help="Adoption falls with the walk as exp(-walk / scale): at 400 m, 67 % of the "
+        "share at the door",
+    )
+    pickup_by_car_share: float = _f(
+        0.05,
+        "costs",
+        unit="share",
+        check=Number(allow_zero=True, upto=1),
+        help="Share of locker pickups made by car (the rest on foot or by bike)",
+    )
+    car_co2_kg_per_km: float = _f(
+        0.17,
+        "costs",
+        unit="kg CO2e/km",
+        check=_ANY_SHARE,
+        help="Emissions of a customer's car per km",
+    )
 
     @classmethod
     def from_toml(cls, path: str | Path, **overrides: Any) -> Scenario:
@@ -830,7 +907,12 @@ class Scenario:
         values = _flatten(raw, str(path))
         for f in dataclasses.fields(cls):
             value = values.get(f.name)
-            if f.metadata["unit"] in PATH_UNITS and isinstance(value, str) and value != "helsinki":
+            if (
+                f.metadata["unit"] in PATH_UNITS
+                and isinstance(value, str)
+                and value != "helsinki"
+                and hub_number(value) is None
+            ):
                 values[f.name] = str((path.parent / value).resolve())
         values.setdefault("name", path.stem)
         values.update({k: v for k, v in overrides.items() if v is not None})

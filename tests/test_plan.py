@@ -227,7 +227,17 @@ def test_lockers_are_compared_with_door_to_door_delivery(helsinki_plan):
     assert lockers["driver_hours"] < d2d["driver_hours"]
     assert lockers["cost_per_parcel"] < d2d["cost_per_parcel"]
     assert d2d["failure_rate"] == pytest.approx(0.10)
-    assert k["cost_per_day"] == pytest.approx(lockers["cost"])
+    # the plan's cost is the whole day with lockers: replenishment, sites and home
+    # delivery of the rest, on the same parcels as door to door
+    bc = k["business_case"]
+    w, d = bc["with_lockers"], bc["door_to_door"]
+    assert k["cost_per_day"] == pytest.approx(w["cost_per_day"])
+    assert w["parcels_per_day"] == pytest.approx(d["parcels_per_day"], abs=0.05)
+    assert w["parcels_per_day"] == pytest.approx(
+        w["locker_parcels_per_day"] + w["home_parcels_per_day"], abs=0.02
+    )
+    assert w["cost_per_day"] > lockers["cost"]  # home delivery of the rest is paid for
+    assert w["cost_per_parcel"] < d["cost_per_parcel"]
     assert "door-to-door" in helsinki_plan.summary()
 
 
@@ -240,7 +250,7 @@ def test_sites_over_capacity_are_said(helsinki_plan, tmp_path):
     over = np.maximum(
         facilities["assigned_parcels_per_day"] - facilities["capacity_parcels_per_day"], 0
     )
-    assert facilities["over_capacity_parcels_per_day"].to_numpy() == pytest.approx(over, abs=0.01)
+    assert facilities["over_capacity_parcels_per_day"].to_numpy() == pytest.approx(over, abs=0.02)
     assert p.kpis["sites_over_capacity"] == int((over > 0.005).sum())
     assert p.kpis["over_capacity_parcels_per_day"] == pytest.approx(over.sum(), abs=0.05)
     if p.kpis["sites_over_capacity"]:

@@ -124,7 +124,7 @@ def test_capacitated_allocation_is_the_solvers(area, single_source):
         assert p.kpis["sites_over_capacity"] == 0
         assert (p.sites["over_capacity_parcels_per_day"] == 0).all()
     assert p.kpis["covered_parcels_per_day"] == pytest.approx(
-        p.sites["parcels_per_day"].sum(), abs=0.01
+        p.sites["covered_parcels_per_day"].sum(), abs=0.01
     )
 
 

@@ -50,15 +50,40 @@ def _figure(value: Any) -> bool:
         return True
 
 
+#: Business-case rows of the KPI panel (both sides deliver the same parcels).
+BUSINESS_ROWS = [
+    ("parcels_per_day", "Parcels/day", "{:,.0f}"),
+    ("locker_parcels_per_day", "at lockers", "{:,.0f}"),
+    ("home_parcels_per_day", "delivered home", "{:,.0f}"),
+    ("vans", "Vans", "{:,.0f}"),
+    ("km", "Van km", "{:,.1f}"),
+    ("driver_hours", "Driver hours", "{:,.1f}"),
+    ("cost_per_day", "Cost per day", "{:,.0f}"),
+    ("cost_per_parcel", "Cost per parcel", "{:,.2f}"),
+    ("co2_kg_per_day", "CO\u2082 kg/day", "{:,.1f}"),
+]
+
+
 def _comparison_html(kpis: Kpis) -> str:
-    """The lockers vs door-to-door table, or "" without both sides."""
-    lockers, d2d = kpis.lockers, kpis.door_to_door
-    if lockers is None or d2d is None:
+    """The with-lockers vs door-to-door table, or "" without both sides.
+
+    With a business case (lockers plus home delivery of the rest against every
+    parcel to the door) its figures are shown; else the replenishment routes
+    against the door-to-door routes.
+    """
+    bc = kpis.business_case
+    if bc is not None:
+        pairs, table = (bc.with_lockers, bc.door_to_door), BUSINESS_ROWS
+        title = "With lockers vs door-to-door (same parcels)"
+    elif kpis.lockers is not None and kpis.door_to_door is not None:
+        pairs, table = (kpis.lockers, kpis.door_to_door), COMPARISON_ROWS
+        title = "Lockers vs door-to-door"
+    else:
         return ""
     currency = escape(kpis.currency)
     rows = []
-    for key, label, fmt in COMPARISON_ROWS:
-        a, b = getattr(lockers, key), getattr(d2d, key)
+    for key, label, fmt in table:
+        a, b = (getattr(side, key) for side in pairs)
         if not (_figure(a) or _figure(b)):
             continue
         unit = currency if key.startswith("cost") else ""
@@ -72,7 +97,7 @@ def _comparison_html(kpis: Kpis) -> str:
     if not rows:
         return ""
     return (
-        "<div class='lp-section'>Lockers vs door-to-door</div>"
+        f"<div class='lp-section'>{escape(title)}</div>"
         "<table class='lp-table lp-compare'><tr><th></th><th>Lockers</th>"
         f"<th>Door-to-door</th><th>Change</th></tr>{''.join(rows)}</table>"
     )

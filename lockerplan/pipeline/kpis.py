@@ -13,6 +13,36 @@ either side of the business case; :func:`delivery_kpis` makes one from a
 :class:`~lockerplan.routing.RoutingResult` and :func:`compare_last_mile` puts the
 lockers next to the door-to-door baseline. Prices come from
 :class:`lockerplan.costs.CostModel`.
+
+The business case (:class:`BusinessCase`) puts the same parcels on both sides.
+*With lockers*: a covered customer collects at the locker with probability
+``adoption_share * exp(-walk / adoption_scale_m)``; every other parcel (beyond
+the walk, or a customer who keeps home delivery) is delivered home, routed like
+the baseline with its failed first attempts; the sites' fixed costs (per cabinet
+module) count, and so do customers' pickup trips by car. *Door to door*: every
+parcel to the door. Defaults and their reasoning (assumptions, change them in
+the scenario's ``[costs]``):
+
+=====================  =======  ====================================================
+setting                default  reasoning
+=====================  =======  ====================================================
+adoption_share         0.7      share of covered customers who choose the locker when it
+                                stands at their door; out-of-home shares of 50-70 % are
+                                reported where locker networks are dense (Poland), far
+                                less where they are sparse: an optimistic-dense figure
+adoption_scale_m       1000     adoption falls with the walk, exp(-walk / 1000 m): 67 %
+                                of the share at 400 m, 61 % at 500 m (the form of the
+                                attendance model's exponential decay)
+pickup_by_car_share    0.05     pickups within a 400-500 m walk are mostly on foot or
+                                chained with other trips; 5 % by car
+car_co2_kg_per_km      0.17     an average petrol car, about 170 g CO2e/km
+=====================  =======  ====================================================
+
+Replenishment and home delivery are routed as two fleets from the same hubs (a
+carrier that mixes them in one van does at least as well), and door-to-door
+stops are whole demand clusters, so home delivery of the non-adopters drives
+about the baseline's km: lockers save driver time and money per parcel more than
+van km.
 """
 
 from __future__ import annotations
@@ -262,15 +292,143 @@ def compare_deliveries(
     return Comparison(a, b, savings)
 
 
+@dataclass(frozen=True, eq=False)
+class Side(_Record):
+    """One side of the business case: every parcel of the day, delivered one way.
+
+    Attributes
+    ----------
+    parcels_per_day : float
+        Parcels delivered (the same parcels on both sides).
+    locker_parcels_per_day, home_parcels_per_day : float, optional
+        With lockers: collected at lockers, and delivered home (customers beyond
+        the walk and those who do not adopt the locker). None door to door.
+    cost_per_day, cost_per_parcel : float
+        Vans, km, driver hours and (with lockers) the sites' fixed costs.
+    co2_kg_per_day : float
+        Vans' emissions, plus (with lockers) customers' pickup trips by car.
+    vans, km, driver_hours
+        The fleet's day (replenishment and home delivery together).
+    """
+
+    _optional = ("locker_parcels_per_day", "home_parcels_per_day")
+
+    parcels_per_day: float = 0.0
+    locker_parcels_per_day: float | None = None
+    home_parcels_per_day: float | None = None
+    cost_per_day: float = 0.0
+    cost_per_parcel: float | None = None
+    co2_kg_per_day: float = 0.0
+    vans: int = 0
+    km: float = 0.0
+    driver_hours: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class BusinessCase(_Record):
+    """Lockers plus home delivery of the rest, against every parcel to the door.
+
+    Both sides deliver the same parcels: with lockers, the covered customers who
+    adopt the locker collect there (adoption falls with the walk) and everyone
+    else gets home delivery, routed like the door-to-door side, failed first
+    attempts included. Costs are per day on the same base.
+    """
+
+    with_lockers: Side = field(default_factory=Side)
+    door_to_door: Side = field(default_factory=Side)
+    savings_per_day: float = 0.0
+    savings_pct: float | None = None
+
+    def __post_init__(self) -> None:
+        for key in ("with_lockers", "door_to_door"):
+            value = getattr(self, key)
+            if isinstance(value, Mapping) and not isinstance(value, Side):
+                object.__setattr__(self, key, Side.from_dict(value))
+
+
+def business_case(
+    lockers: Delivery,
+    home: Delivery,
+    door: Delivery,
+    *,
+    locker_parcels: float,
+    pickup_co2_kg: float,
+) -> BusinessCase:
+    """The two sides of the business case from three priced days of routes.
+
+    Parameters
+    ----------
+    lockers : Delivery
+        Replenishment of the routed sites (with their fixed costs).
+    home : Delivery
+        Home delivery of the parcels that do not go to a locker.
+    door : Delivery
+        Every parcel to the door.
+    locker_parcels : float
+        Parcels collected at routed lockers per day.
+    pickup_co2_kg : float
+        Customers' car trips to collect them, kg CO2e per day.
+    """
+    parcels = locker_parcels + home.parcels
+    cost = lockers.cost + home.cost
+    with_lockers = Side(
+        parcels_per_day=round(parcels, 2),
+        locker_parcels_per_day=round(locker_parcels, 2),
+        home_parcels_per_day=round(home.parcels, 2),
+        cost_per_day=round(cost, 2),
+        cost_per_parcel=round(cost / parcels, 3) if parcels > 0 else None,
+        co2_kg_per_day=round(lockers.co2_kg + home.co2_kg + pickup_co2_kg, 2),
+        vans=lockers.vans + home.vans,
+        km=round(lockers.km + home.km, 2),
+        driver_hours=round(lockers.driver_hours + home.driver_hours, 2),
+    )
+    door_side = Side(
+        parcels_per_day=round(door.parcels, 2),
+        cost_per_day=door.cost,
+        cost_per_parcel=door.cost_per_parcel,
+        co2_kg_per_day=door.co2_kg,
+        vans=door.vans,
+        km=door.km,
+        driver_hours=door.driver_hours,
+    )
+    saving = door.cost - cost
+    return BusinessCase(
+        with_lockers=with_lockers,
+        door_to_door=door_side,
+        savings_per_day=round(saving, 2),
+        savings_pct=round(100 * saving / door.cost, 1) if door.cost > 0 else None,
+    )
+
+
 @dataclass(frozen=True)
 class Delivered:
     """The routing of a plan and its priced days (made by
-    :func:`lockerplan.pipeline.solve.route_plan`)."""
+    :func:`lockerplan.pipeline.solve.route_plan`).
+
+    Attributes
+    ----------
+    hubs : geopandas.GeoDataFrame
+        The hubs the vans start from.
+    routing : RoutingResult
+        The replenishment routes to the open sites.
+    lockers : Delivery
+        Those routes priced, with the sites' fixed costs.
+    comparison : Comparison or None
+        Replenishment vs every parcel to the door (the ``lockers`` /
+        ``door_to_door`` figures); None without the door-to-door baseline.
+    business : BusinessCase or None
+        Lockers plus home delivery vs door to door.
+    home_unserved : pandas.DataFrame or None
+        Clusters whose home delivery no van can make (``site_id`` = cluster id,
+        ``reason``, ``parcels``).
+    """
 
     hubs: gpd.GeoDataFrame
     routing: RoutingResult
     lockers: Delivery
-    comparison: Comparison | None
+    comparison: Comparison | None = None
+    business: BusinessCase | None = None
+    home_unserved: pd.DataFrame | None = None
 
 
 def compare_last_mile(
@@ -345,13 +503,17 @@ class Kpis(_Record):
     runtime_s : float
         Wall time of the plan.
     currency, cost_per_day, cost_per_parcel, co2_kg_per_day
-        The locker side's daily cost and emissions.
+        With the business case: the whole day with lockers (lockers plus home
+        delivery of the rest, site costs included, customers' car pickups in the
+        CO2); without it: the replenishment routes and the sites.
     lockers, door_to_door : Delivery
-        Both sides of the business case (``door_to_door`` None when not routed);
-        ``door_to_door_savings`` door-to-door minus lockers.
+        The replenishment routes, and every parcel to the door (None when not
+        routed); ``door_to_door_savings`` door-to-door minus replenishment.
+    business_case : BusinessCase
+        Lockers plus home delivery vs door to door, for the same parcels.
     """
 
-    _optional = ("lockers", "door_to_door", "door_to_door_savings")
+    _optional = ("lockers", "door_to_door", "door_to_door_savings", "business_case")
 
     name: str = "plan"
     osm: str = ""
@@ -396,12 +558,16 @@ class Kpis(_Record):
     lockers: Delivery | None = None
     door_to_door: Delivery | None = None
     door_to_door_savings: dict | None = None
+    business_case: BusinessCase | None = None
 
     def __post_init__(self) -> None:
         for key in ("lockers", "door_to_door"):
             value = getattr(self, key)
             if isinstance(value, Mapping) and not isinstance(value, Delivery):
                 object.__setattr__(self, key, Delivery.from_dict(value))
+        value = self.business_case
+        if isinstance(value, Mapping) and not isinstance(value, BusinessCase):
+            object.__setattr__(self, "business_case", BusinessCase.from_dict(value))
 
     @property
     def sites_text(self) -> str:
@@ -443,7 +609,29 @@ class Kpis(_Record):
                 f"from {self.hubs} hub(s)",
             ),
         ]
-        if self.cost_per_day is not None:
+        bc = self.business_case
+        if bc is not None:
+            w, d = bc.with_lockers, bc.door_to_door
+            rows.append(
+                (
+                    "with lockers",
+                    f"{w.cost_per_day:,.0f} {self.currency}/day, {w.cost_per_parcel or 0:.2f} per "
+                    f"parcel for {w.parcels_per_day:,.1f} parcels ({w.locker_parcels_per_day:,.1f} "
+                    f"at lockers, {w.home_parcels_per_day:,.1f} home), {w.vans} vans, "
+                    f"{w.co2_kg_per_day:,.1f} kg CO2/day",
+                )
+            )
+            rows.append(
+                (
+                    "door-to-door",
+                    f"{d.cost_per_day:,.0f} {self.currency}/day, {d.cost_per_parcel or 0:.2f} per "
+                    f"parcel for {d.parcels_per_day:,.1f} parcels, {d.vans} vans, "
+                    f"{d.co2_kg_per_day:,.1f} kg CO2/day "
+                    f"({100 * (self.door_to_door.failure_rate or 0):.0f} % failed first attempts "
+                    "re-delivered)",
+                )
+            )
+        elif self.cost_per_day is not None:
             rows.append(
                 (
                     "cost",
@@ -453,7 +641,7 @@ class Kpis(_Record):
                 )
             )
         d = self.door_to_door
-        if d is not None:
+        if d is not None and bc is None:
             rows.append(
                 (
                     "door-to-door",
@@ -510,8 +698,9 @@ def plan_kpis(
 ) -> Kpis:
     """The one place a plan's :class:`Kpis` are made.
 
-    Covered parcels are those the siting result allocates (``clusters.covered``,
-    from the solver's assignment); demand is the study area's, after what the
+    Covered parcels are those the siting result serves (``served_parcels_per_day``
+    of the clusters it assigns: all of a cluster's parcels, or the part capacity
+    lets a capacitated model serve); demand is the study area's, after what the
     demand stage dropped (reported in ``dropped`` and
     ``demand_read_parcels_per_day``).
     """
@@ -520,13 +709,13 @@ def plan_kpis(
 
     total = float(area.demand_points["parcels_per_day"].sum())
     cov = clusters["covered"].to_numpy()
-    w = clusters["parcels_per_day"].to_numpy(dtype=float)
+    w = clusters["served_parcels_per_day"].to_numpy(dtype=float)
     covered = float(w[cov].sum())
     mean_walk = (
         float(np.average(clusters["walk_m"].to_numpy()[cov], weights=w[cov])) if covered else 0.0
     )
     routes = delivered.routing.routes
-    lockers, cmp = delivered.lockers, delivered.comparison
+    lockers, cmp, bc = delivered.lockers, delivered.comparison, delivered.business
     over = sites["over_capacity_parcels_per_day"].to_numpy(dtype=float)
     return Kpis(
         name=sc.name or area.name,
@@ -566,10 +755,11 @@ def plan_kpis(
         equity=equity_summary(cells),
         runtime_s=round(runtime_s, 2),
         currency=lockers.currency,
-        cost_per_day=lockers.cost,
-        cost_per_parcel=lockers.cost_per_parcel,
-        co2_kg_per_day=lockers.co2_kg,
+        cost_per_day=bc.with_lockers.cost_per_day if bc else lockers.cost,
+        cost_per_parcel=bc.with_lockers.cost_per_parcel if bc else lockers.cost_per_parcel,
+        co2_kg_per_day=bc.with_lockers.co2_kg_per_day if bc else lockers.co2_kg,
         lockers=lockers,
         door_to_door=cmp.door_to_door if cmp else None,
         door_to_door_savings=cmp.savings if cmp else None,
+        business_case=bc,
     )

@@ -30,7 +30,7 @@ from ..distances import (
 )
 from ..errors import InputError
 from ..inputs import read_hubs
-from ..scenario import Scenario
+from ..scenario import Scenario, hub_number
 from ..source import OsmFile, Place, open_source
 
 Drop = tuple[str, str, float, str]
@@ -79,7 +79,7 @@ class StudyArea:
     candidate_snap: pd.DataFrame = field(repr=False)
     distances: sparse.csr_matrix = field(repr=False)
     max_walk_m: float
-    hubs: gpd.GeoDataFrame | None = field(repr=False)
+    hubs: gpd.GeoDataFrame | None = field(repr=False)  # None: placed after siting
     dropped: list[Drop] = field(repr=False)
     prepare_s: float
     _spacing: dict[float, sparse.csr_matrix] = field(default_factory=dict, repr=False)
@@ -197,7 +197,7 @@ def _snap(
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Drop]]:
     """Snap a layer to the walk network; what is too far away is listed as dropped."""
     snap = snap_points(arrays, frame.geometry, max_snap_m)
-    frame = frame.assign(**snap_columns(arrays, snap))
+    frame = frame.assign(**snap_columns(arrays, snap), on_network=snap["snapped"].to_numpy())
     reason = f"more than {max_snap_m:.0f} m from the walk network"
     far = frame[~snap["snapped"].to_numpy()]
     parcels = far["parcels_per_day"] if "parcels_per_day" in far else pd.Series(0.0, far.index)
@@ -247,7 +247,7 @@ def prepare_study_area(
     src = open_source(sc)
     if candidate_sites is None and sc.candidates:
         candidate_sites = cand_mod.read_candidates(sc.candidates)
-    if hub_points is None and sc.hubs:
+    if hub_points is None and sc.hubs and hub_number(sc.hubs) is None:
         hub_points = read_hubs(sc.hubs)
     with progress_bar(4, progress) as bar:
         walk, drive, walk_arr, drive_arr = _networks(src)

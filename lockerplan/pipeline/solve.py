@@ -22,10 +22,10 @@ from scipy import sparse
 from ..distances import catchment_polygons
 from ..equity import coverage_by_cell
 from ..errors import InputError
-from ..routing import RoutingResult, default_hub, route_door_to_door, route_vans
-from ..scenario import Scenario
+from ..routing import RoutingResult, hub_count, place_hubs, route_door_to_door, route_vans
+from ..scenario import Scenario, hub_number
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
-from .kpis import Delivered, compare_deliveries, delivery_kpis, plan_kpis
+from .kpis import Delivered, business_case, compare_deliveries, delivery_kpis, plan_kpis
 from .prepare import StudyArea, prepare_study_area, progress_bar, resolve_scenario
 from .result import Plan
 
@@ -114,7 +114,9 @@ def solve_siting(
     siting = spec.solve(
         D,
         area.clusters["parcels_per_day"].to_numpy(dtype=float),
-        candidates=attrs,
+        # a site's parcels are its covered customers' parcels, of which at most the
+        # adoption share reach the locker: capacity counted in covered parcels
+        candidates=dataclasses.replace(attrs, capacity=attrs.capacity / sc.adoption_share),
         rules=site_rules(sc, area),
         options=SolverOptions(
             solver=sc.solver,
@@ -142,11 +144,23 @@ def solve_siting(
     return siting
 
 
+def adoption(walk_m: np.ndarray, share: float, scale_m: float) -> np.ndarray:
+    """Share of covered customers who collect at the locker: ``share * exp(-walk / scale)``.
+
+    Examples
+    --------
+    >>> adoption(np.array([0.0, 400.0]), 0.7, 1000.0).round(3).tolist()
+    [0.7, 0.469]
+    """
+    return share * np.exp(-np.asarray(walk_m, dtype=float) / scale_m)
+
+
 def allocate(
     cands: gpd.GeoDataFrame,
     clusters: gpd.GeoDataFrame,
     siting: SitingResult,
     capacity: np.ndarray,
+    adopt: tuple[float, float] = (1.0, np.inf),
 ) -> Allocation:
     """The siting result's allocation as site, cluster and allocation-line layers.
 
@@ -155,7 +169,10 @@ def allocate(
     capacities hold, and the plan reports exactly the coverage the solver gave.
     ``capacity`` is each candidate's parcels per day per module; a site's
     capacity is its modules (``siting.modules``; one where the model does not
-    choose them) times that.
+    choose them) times that. ``adopt`` is ``(share, scale_m)`` of
+    :func:`adoption`: a covered cluster's ``locker_parcels_per_day`` are its
+    parcels times the adoption at its walk, and a site's ``parcels_per_day`` (what
+    the vans bring and the cabinets hold) the sum over its clusters.
     """
     open_idx = np.asarray(siting.open_sites, dtype=int)
     site_ids = np.array([f"site{k + 1}" for k in range(len(open_idx))])
@@ -165,10 +182,17 @@ def allocate(
     best_site = np.where(assigned >= 0, position[np.maximum(assigned, 0)], -1)
     covered = best_site >= 0
     walk = np.where(covered, np.asarray(siting.assigned_m, dtype=float), np.nan)
+    w = clusters["parcels_per_day"].to_numpy(dtype=float)
+    served = np.asarray(getattr(siting, "served", ()), dtype=float)
+    if len(served) != len(w):  # the model serves all of an assigned cluster
+        served = np.where(covered, w, 0.0)
+    locker = np.where(covered, served * adoption(np.nan_to_num(walk), *adopt), 0.0)
     clusters = clusters.assign(
         covered=covered,
         site_id=np.where(covered, site_ids[np.maximum(best_site, 0)], None),
         walk_m=np.round(walk, 1),
+        served_parcels_per_day=np.round(served, 4),
+        locker_parcels_per_day=np.round(locker, 4),
     )
     sites = _site_layer(cands, open_idx, site_ids, clusters, best_site, walk)
     sites = _with_capacity(sites, siting, capacity[open_idx])
@@ -197,16 +221,25 @@ def _with_capacity(
 
 
 def _site_layer(cands, open_idx, site_ids, clusters, best_site, walk) -> gpd.GeoDataFrame:
-    """Open sites with their assigned parcels, clusters and mean walk."""
+    """Open sites with their locker parcels, covered parcels, clusters and mean walk."""
     sites = cands.iloc[open_idx].copy()
     sites.insert(0, "site_id", site_ids)
     sites["candidate_index"] = open_idx
     covered = best_site >= 0
-    w = clusters["parcels_per_day"].to_numpy()
-    agg = pd.DataFrame({"site": best_site[covered], "w": w[covered], "wd": (w * walk)[covered]})
+    w = clusters["served_parcels_per_day"].to_numpy()
+    locker = clusters["locker_parcels_per_day"].to_numpy()
+    agg = pd.DataFrame(
+        {
+            "site": best_site[covered],
+            "w": w[covered],
+            "locker": locker[covered],
+            "wd": (w * walk)[covered],
+        }
+    )
     g = agg.groupby("site")
     every = range(len(open_idx))
-    sites["parcels_per_day"] = g["w"].sum().reindex(every, fill_value=0.0).to_numpy()
+    sites["parcels_per_day"] = g["locker"].sum().reindex(every, fill_value=0.0).round(4).to_numpy()
+    sites["covered_parcels_per_day"] = g["w"].sum().reindex(every, fill_value=0.0).to_numpy()
     sites["clusters"] = g.size().reindex(every, fill_value=0).to_numpy()
     sites["mean_walk_m"] = (g["wd"].sum() / g["w"].sum()).reindex(every).round(1).to_numpy()
     return sites.reset_index(drop=True)
@@ -229,7 +262,7 @@ def _allocation_lines(clusters, sites, best_site) -> gpd.GeoDataFrame:
         {
             "cluster_id": cov["cluster_id"].to_numpy(),
             "site_id": cov["site_id"].to_numpy(),
-            "parcels_per_day": cov["parcels_per_day"].to_numpy(),
+            "parcels_per_day": cov["served_parcels_per_day"].to_numpy(),
             "walk_m": cov["walk_m"].to_numpy(),
             "demand_node": cov["node"].to_numpy(),
             "demand_snap_m": cov["snap_m"].to_numpy(),
@@ -257,10 +290,25 @@ def catchment_layer(
     )
 
 
+def plan_hubs(sc: Scenario, area: StudyArea, alloc: Allocation) -> gpd.GeoDataFrame:
+    """Hubs placed on the drive network: ``sc.hubs`` of them, or one per ``km2_per_hub``.
+
+    The hubs go where the vans' round trips to the open sites, weighted by their
+    parcels, are shortest (:func:`lockerplan.routing.place_hubs`).
+    """
+    n_hubs = hub_number(sc.hubs) or hub_count(area.clusters, km2_per_hub=sc.km2_per_hub)
+    return place_hubs(area.drive_arrays, alloc.sites, n_hubs, seed=sc.seed)
+
+
 def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
-    """Route the vans to the open sites; route the door-to-door baseline when asked."""
+    """Route the vans to the open sites; with the door-to-door baseline, the business case.
+
+    Three days of routes from the same hubs with the same fleet rules: the
+    replenishment of the open sites; home delivery of every parcel that does not
+    go to a routed locker; and every parcel to the door.
+    """
     clusters = alloc.clusters
-    hubs = area.hubs if area.hubs is not None else default_hub(area.drive_arrays, clusters)
+    hubs = area.hubs if area.hubs is not None else plan_hubs(sc, area, alloc)
     fleet, costs = sc.fleet(), sc.cost_model()
     common = {
         "max_snap_m": sc.max_snap_m,
@@ -271,27 +319,61 @@ def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
     routing = route_vans(
         area.drive_arrays, hubs, alloc.sites, fleet, returns_share=sc.returns_share, **common
     )
+    routed = ~alloc.sites["site_id"].isin(set(routing.unserved["site_id"]))
+    locker_parcels = float(alloc.sites.loc[routed, "parcels_per_day"].sum())
+    lockers = delivery_kpis(routing, costs, parcels=locker_parcels, sites=alloc.sites[routed])
     if not sc.door_to_door:
-        return Delivered(hubs, routing, delivery_kpis(routing, costs, sites=alloc.sites), None)
-    d2d = route_door_to_door(
-        area.drive_arrays,
-        hubs,
-        clusters[clusters["covered"].to_numpy()],
-        fleet,
-        failure_rate=sc.failure_rate,
-        handover_s=sc.handover_s,
-        **common,
+        return Delivered(hubs, routing, lockers)
+    on = clusters[clusters["on_network"].to_numpy()]
+    at_lockers = np.where(
+        on["site_id"].isin(set(alloc.sites.loc[routed, "site_id"])),
+        on["locker_parcels_per_day"].to_numpy(),
+        0.0,
     )
-    comparison = compare_deliveries(routing, d2d, alloc.sites, costs)
-    return Delivered(hubs, routing, comparison.lockers, comparison)
+    home_parcels = on["parcels_per_day"].to_numpy() - at_lockers
+    door_kw = {"failure_rate": sc.failure_rate, "handover_s": sc.handover_s, **common}
+    home_stops = on.assign(parcels_per_day=home_parcels)[home_parcels > 1e-9]
+    home = route_door_to_door(area.drive_arrays, hubs, home_stops, fleet, **door_kw)
+    door = route_door_to_door(area.drive_arrays, hubs, on, fleet, **door_kw)
+    comparison = compare_deliveries(routing, door, alloc.sites, costs)
+    home_kpis = delivery_kpis(home, costs, parcels=_delivered(home_stops, home))
+    pickup_km = 2 * at_lockers * on["walk_m"].fillna(0.0).to_numpy() / 1000
+    business = business_case(
+        lockers,
+        home_kpis,
+        comparison.door_to_door,
+        locker_parcels=locker_parcels,
+        pickup_co2_kg=float(pickup_km.sum() * sc.pickup_by_car_share * sc.car_co2_kg_per_km),
+    )
+    unserved = home.unserved.assign(
+        parcels=lambda u: u["site_id"].map(home_stops.set_index("cluster_id")["parcels_per_day"])
+    )
+    return Delivered(hubs, routing, lockers, comparison, business, unserved)
 
 
-def dropped_table(area: StudyArea, routing: RoutingResult) -> pd.DataFrame:
-    """Everything left out and why: preparation's drops plus sites no van could serve."""
+def _delivered(stops: gpd.GeoDataFrame, result: RoutingResult) -> float:
+    """Parcels of the door-to-door stops the vans made (stops left out are not)."""
+    missed = stops["cluster_id"].astype(str).isin(set(result.unserved["site_id"].astype(str)))
+    return float(stops.loc[~missed.to_numpy(), "parcels_per_day"].sum())
+
+
+def dropped_table(area: StudyArea, alloc: Allocation, delivered: Delivered) -> pd.DataFrame:
+    """Everything left out and why: preparation's drops, sites no van could serve
+    (their locker parcels) and home deliveries no van can make."""
+    load = alloc.sites.set_index("site_id")["parcels_per_day"]
     rows = list(area.dropped) + [
-        ("sites", row["site_id"], float(row["parcels"]), f"not routed: {row['reason']}")
-        for _, row in routing.unserved.iterrows()
+        ("sites", sid, float(load.get(sid, 0.0)), f"not routed: {reason}")
+        for sid, reason in delivered.routing.unserved[["site_id", "reason"]]
+        .drop_duplicates("site_id")
+        .itertuples(index=False)
     ]
+    if delivered.home_unserved is not None:
+        rows += [
+            ("home_delivery", cid, float(parcels), f"not delivered home: {reason}")
+            for cid, reason, parcels in delivered.home_unserved[
+                ["site_id", "reason", "parcels"]
+            ].itertuples(index=False)
+        ]
     return pd.DataFrame(rows, columns=["layer", "id", "parcels_per_day", "reason"])
 
 
@@ -334,13 +416,14 @@ def plan_study_area(
     with progress_bar(2, progress) as bar:
         attrs = candidate_attributes(sc, area.candidates)
         siting = solve_siting(sc, area, D, attrs)
-        alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity)
+        adopt = (sc.adoption_share, sc.adoption_scale_m)
+        alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
         catchment = catchment_layer(area, alloc.sites, sc.walk_m, catchments)
         bar.update(1)
         delivered = route_plan(sc, area, alloc)
         bar.update(1)
     cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
-    dropped = dropped_table(area, delivered.routing)
+    dropped = dropped_table(area, alloc, delivered)
     kpis = plan_kpis(
         sc,
         area,

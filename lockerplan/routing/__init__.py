@@ -33,6 +33,7 @@ vans and their day), :mod:`~lockerplan.routing.visits` (what must be visited),
 """
 
 from .fleet import Fleet, parse_window
+from .hubs import hub_count, place_hubs
 from .result import ROUTE_COLUMNS, STOP_COLUMNS, RoutingResult
 from .vans import default_hub, route_door_to_door, route_vans
 
@@ -42,7 +43,9 @@ __all__ = [
     "Fleet",
     "RoutingResult",
     "default_hub",
+    "hub_count",
     "parse_window",
+    "place_hubs",
     "route_door_to_door",
     "route_vans",
 ]

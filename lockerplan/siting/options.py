@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +75,8 @@ class SolverOptions:
 
     def __post_init__(self) -> None:
         check_solver(self.solver, self.via)
+        if self.solver == "highs":
+            silence_highs_banner()
         t = self.time_limit_s
         if isinstance(t, bool) or not (isinstance(t, int | float | np.number) and t > 0):
             raise InputError(f"time_limit_s must be a number > 0, got {t!r}.")
@@ -94,3 +99,24 @@ def solver_options(options: SolverOptions | None) -> SolverOptions:
             f"{type(options).__name__}; build one with SolverOptions(solver=..., via=...)."
         )
     return options
+
+
+@functools.cache
+def silence_highs_banner() -> None:
+    """Make the process's first ``highspy.Highs()`` with standard output closed.
+
+    HiGHS prints its copyright banner to the C-level standard output when the
+    first solver object of a process is made, before any option can turn output
+    off; made here once, quietly, it never reaches a user's terminal.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
