@@ -122,9 +122,7 @@ def site_cost_per_day(sites: gpd.GeoDataFrame | None, costs: CostModel) -> float
         if "kind" in sites
         else np.zeros(len(sites), dtype=bool)
     )
-    modules = (
-        sites["modules"].to_numpy(dtype=float) if "modules" in sites else np.ones(len(sites))
-    )
+    modules = sites["modules"].to_numpy(dtype=float) if "modules" in sites else np.ones(len(sites))
     return float(
         modules[~pickup].sum() * costs.cabinet_per_day + pickup.sum() * costs.pickup_point_per_day
     )
