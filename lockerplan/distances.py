@@ -31,10 +31,10 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
-from tqdm.auto import tqdm
 
 from . import settings
 from .errors import InputError
+from .progress import tqdm
 
 log = logging.getLogger(__name__)
 

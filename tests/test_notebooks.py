@@ -23,6 +23,9 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     outputs = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
     errors = [f"{out.ename}: {out.evalue}" for out in outputs if out.output_type == "error"]
     assert not errors, errors
+    # nothing but lockerplan's own output: no library warnings in the cells
+    noise = [out.text for out in outputs if out.output_type == "stream" and "Warning" in out.text]
+    assert not noise, noise
     shown = [out.get("data", {}) for out in outputs]
     if path.name.startswith("01_"):  # the quickstart shows the map inline
         assert any("leaflet" in str(data.get("text/html", "")).lower() for data in shown)

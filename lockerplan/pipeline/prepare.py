@@ -16,7 +16,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from tqdm.auto import tqdm
 
 from .. import candidates as cand_mod
 from ..demand import cluster_demand, study_area_around
@@ -30,6 +29,7 @@ from ..distances import (
 )
 from ..errors import InputError
 from ..inputs import read_hubs
+from ..progress import tqdm
 from ..scenario import Scenario, hub_number
 from ..source import OsmFile, Place, open_source
 

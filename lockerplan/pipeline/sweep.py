@@ -22,10 +22,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..errors import InputError
 from ..files import staged
+from ..progress import tqdm
 from ..scenario import Scenario
 from .prepare import prepare_study_area
 from .solve import plan_study_area
