@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .errors import InputError
+
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
@@ -117,8 +119,12 @@ def staged(out_dir: str | Path, name: str) -> Iterator[Stage]:
     ['a.txt']
     """
     out = Path(out_dir).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out))
+    except OSError as exc:
+        what = "is a file" if out.is_file() else f"cannot be written ({exc.strerror or exc})"
+        raise InputError(f"--out {str(out)!r} {what}; give a folder you can write to.") from None
     try:
         yield Stage(out, tmp)
     finally:

@@ -263,6 +263,13 @@ def read_hubs(path: str | Path) -> gpd.GeoDataFrame:
     ids = (
         gdf["hub_id"].astype(str) if "hub_id" in gdf else gdf["input_row"].map(lambda r: f"hub{r}")
     )
+    twice = ids[ids.duplicated(keep=False)]
+    if len(twice):
+        rows = gdf.loc[twice.index, "input_row"].to_numpy()
+        raise InputError(
+            f"--hubs: {str(path)!r} has the hub_id {twice.iloc[0]!r} more than once "
+            f"({rows_text(rows)}); give every hub its own hub_id, so routes can name their hub."
+        )
     names = gdf["name"].fillna("").astype(str) if "name" in gdf else ids
     return gpd.GeoDataFrame(
         {"hub_id": ids.to_numpy(), "name": names.to_numpy()},

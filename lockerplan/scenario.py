@@ -208,6 +208,36 @@ class ExistingFile(Check):
 
 
 @dataclass(frozen=True)
+class PlanName(Check):
+    """A name for output files: no folder parts, so nothing is written outside ``--out``.
+
+    Examples
+    --------
+    >>> PlanName()("name", "helsinki_2025")
+    'helsinki_2025'
+    >>> PlanName()("name", "../evil")
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: --name must be a name, not a path: got '../evil'; the outputs go into --out, so give a name such as 'helsinki_2025'.
+    """
+
+    metavar: ClassVar[str] = "NAME"
+
+    def __call__(self, name: str, value: Any) -> Any:
+        text = str(value)
+        if (
+            not text.strip()
+            or any(sep in text for sep in ("/", "\\", "\0"))
+            or text.startswith(".")
+        ):
+            raise InputError(
+                f"{_opt(name)} must be a name, not a path: got {value!r}; the outputs go into "
+                "--out, so give a name such as 'helsinki_2025'."
+            )
+        return text
+
+
+@dataclass(frozen=True)
 class HubsInput(Check):
     """Hubs: a whole number of hubs to place (``3``) or the path of a hubs file."""
 
@@ -365,6 +395,7 @@ class Scenario:
 
     name: str | None = _f(
         None,
+        check=PlanName(),
         help="Name of the plan and its output files",
         cli=Cli(metavar="NAME"),
         none="from the input file or place",

@@ -186,3 +186,31 @@ def test_model_option_selects_the_siting_model(tmp_path):
     summary = json.loads((tmp_path / "helsinki" / "summary.json").read_text())
     assert summary["model"] == "pmedian" and summary["sites_open"] == 3
     assert "door_to_door" not in summary
+
+
+@pytest.mark.parametrize("name", ["../../tmp/evil", "..", "a/b", "/tmp/x/evil", ".hidden"])
+def test_name_is_a_name_not_a_path(tmp_path, name):
+    """Nothing is written outside --out, whatever --name says."""
+    out_dir = tmp_path / "out"
+    code, _, err = run("plan", "--name", name, "--out", str(out_dir), "--no-door-to-door")
+    assert code == 2 and err.startswith("error: --name must be a name"), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out_dir.exists()
+    assert not any(p.name == "evil" for p in tmp_path.rglob("*"))
+
+
+def test_hubs_with_the_same_id_are_refused(tmp_path):
+    hubs = tmp_path / "hubs.csv"
+    hubs.write_text("hub_id,name,lon,lat\nh1,north,24.94,60.17\nh1,south,24.94,60.165\n")
+    code, _, err = run("plan", "--hubs", str(hubs), "--out", str(tmp_path / "out"))
+    assert code == 2 and "hub_id 'h1' more than once" in err, err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_out_that_cannot_be_written_is_a_one_line_error(tmp_path):
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("not a folder")
+    code, _, err = run("plan", "--out", str(a_file), "--no-door-to-door")
+    assert code == 2 and "--out" in err and "is a file" in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert a_file.read_text() == "not a folder"
