@@ -89,6 +89,9 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["--budget", "1"], "--budget 1 is below the cheapest site"),
         (["--keep-existing", "--budget", "1"], "forced-open sites cost 10 per day > budget 1"),
         (["--exclude", "osm99999"], "--exclude"),
+        (["--min-spacing-m", "1e9"], "--min-spacing-m 1e+09 is more than the candidate sites"),
+        (["--via", "highspy"], "--via highspy"),
+        (["--name", "../evil"], "--name must be a name"),
     ]
 
 

@@ -92,6 +92,8 @@ def candidate_attributes(sc: Scenario, cands: gpd.GeoDataFrame) -> Candidates:
 
 def site_rules(sc: Scenario, area: StudyArea) -> SiteRules:
     """Per-kind limits, budget, spacing and per-kind cutoffs of the scenario."""
+    if sc.min_spacing_m:
+        _check_spacing(sc.min_spacing_m, area)
     per_kind = {
         kind: limit
         for kind, limit in (("cabinet", sc.max_cabinets), ("pickup_point", sc.max_pickup_points))
@@ -104,6 +106,19 @@ def site_rules(sc: Scenario, area: StudyArea) -> SiteRules:
         site_distances=area.site_distances(sc.min_spacing_m) if sc.min_spacing_m else None,
         cutoff_per_kind={"pickup_point": sc.pickup_walk_m} if sc.pickup_walk_m else {},
     )
+
+
+def _check_spacing(min_spacing_m: float, area: StudyArea) -> None:
+    """A spacing wider than the candidates spread (straight line) leaves one site: say so now."""
+    snap = area.candidate_snap[area.candidate_snap["snapped"].to_numpy()]
+    xy = area.walk_arrays.xy[snap["node_index"].to_numpy(dtype=int)]
+    span = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) if len(xy) else 0.0
+    if min_spacing_m > span:
+        raise InputError(
+            f"--min-spacing-m {min_spacing_m:g} is more than the candidate sites spread "
+            f"({span:,.0f} m corner to corner), so at most one site could open; give a "
+            "spacing below that (e.g. 2 x --walk-m)."
+        )
 
 
 def solve_siting(
