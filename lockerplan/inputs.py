@@ -19,6 +19,7 @@ Whole-file problems are always errors: a missing file, an unreadable file, missi
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import geopandas as gpd
@@ -134,10 +135,37 @@ def read_features(
     return gdf
 
 
-def _read_csv(path: Path, option: str, user_crs: CRS | None) -> gpd.GeoDataFrame:
-    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+def csv_dialect(path: Path) -> tuple[str, str]:
+    """The encoding and field separator of a CSV, from its first 64 KiB.
+
+    UTF-8 (with or without a byte-order mark), else Windows-1252/Latin-1, which
+    spreadsheets still write; the separator is whichever of ``,`` ``;`` tab ``|``
+    the header line holds most (``;`` where the decimal mark is a comma).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_bytes(b"id;lon;lat;name" + bytes([10]) + b"1;24.9;60.1;Caf" + bytes([233, 10]))
+    >>> csv_dialect(p)
+    ('cp1252', ';')
+    """
+    with path.open("rb") as fh:
+        head = fh.read(65536)
     try:
-        frame = pd.read_csv(path, sep=sep)
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        text, encoding = head.decode("cp1252", errors="replace"), "cp1252"
+    header = text.splitlines()[0] if text else ""
+    sep = max((",", ";", "\t", "|"), key=header.count)
+    return encoding, (sep if header.count(sep) else ",")
+
+
+def _read_csv(path: Path, option: str, user_crs: CRS | None) -> gpd.GeoDataFrame:
+    encoding, sep = csv_dialect(path)
+    try:
+        frame = pd.read_csv(path, sep=sep, encoding=encoding)
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{option}: {str(path)!r} is empty; give a header and rows.") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -217,3 +217,23 @@ def test_out_that_cannot_be_written_is_a_one_line_error(tmp_path):
     assert code == 2 and "--out" in err and "is a file" in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert a_file.read_text() == "not a folder"
+
+
+def test_semicolon_and_latin1_csv_files_are_read(tmp_path):
+    """Spreadsheet exports: ';' separators and Latin-1 names, as a candidates file."""
+    sites = tmp_path / "sites.csv"
+    rows = ["id;name;lon;lat", "1;Café Sähkö;24.9385;60.1699", "2;Kiosk Ääni;24.9450;60.1650"]
+    sites.write_bytes(("\n".join(rows) + "\n").encode("latin-1"))
+    code, out, err = run(
+        "plan",
+        "--candidates",
+        str(sites),
+        "--sites",
+        "2",
+        "--out",
+        str(tmp_path / "out"),
+        "--no-door-to-door",
+    )
+    assert code == 0, err
+    facilities = (tmp_path / "out" / "helsinki" / "facilities.csv").read_text(encoding="utf-8")
+    assert "Café Sähkö" in facilities or "Kiosk Ääni" in facilities
