@@ -79,8 +79,10 @@ class Stage:
     def publish(self, *names: str) -> dict[str, Path]:
         """Move the named files or folders from the stage into ``out``.
 
-        A folder of the same name in ``out`` is replaced whole: it is first moved
-        aside into the stage (removed with it), then the new one is moved in.
+        A folder of the same name in ``out`` is replaced: files in it that the new
+        folder does not hold (a user's notes, say) are first moved into the new
+        folder, then the old folder is moved aside into the stage (removed with
+        it) and the new one moved in. Nothing lockerplan did not write is lost.
 
         Returns
         -------
@@ -91,6 +93,9 @@ class Stage:
         for name in names:
             src, dest = self.path / name, self.out / name
             if src.is_dir() and dest.is_dir():
+                for entry in dest.iterdir():
+                    if not (src / entry.name).exists():
+                        os.replace(entry, src / entry.name)
                 os.replace(dest, self.path / f".old-{name}")
             os.replace(src, dest)
             paths[name] = dest
@@ -106,7 +111,8 @@ def staged(out_dir: str | Path, name: str) -> Iterator[Stage]:
     out_dir : str or pathlib.Path
         The output folder.
     name : str
-        Names the temporary folder (``.NAME-xxxx``).
+        Names the temporary folder (``.NAME-PID-xxxx``). Stages of the same name
+        left by runs that were killed (their process is gone) are removed first.
 
     Examples
     --------
@@ -121,7 +127,8 @@ def staged(out_dir: str | Path, name: str) -> Iterator[Stage]:
     out = Path(out_dir).expanduser()
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out))
+        _remove_dead_stages(out, name)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-{os.getpid()}-", dir=out))
     except OSError as exc:
         what = "is a file" if out.is_file() else f"cannot be written ({exc.strerror or exc})"
         raise InputError(f"--out {str(out)!r} {what}; give a folder you can write to.") from None
@@ -129,6 +136,25 @@ def staged(out_dir: str | Path, name: str) -> Iterator[Stage]:
         yield Stage(out, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove_dead_stages(out: Path, name: str) -> None:
+    """Remove ``.NAME-PID-*`` stages whose process no longer runs (killed runs)."""
+    for stage in out.glob(f".{name}-*-*"):
+        pid = stage.name[len(name) + 2 :].split("-", 1)[0]
+        if stage.is_dir() and pid.isdigit() and not _running(int(pid)):
+            log.info("removing the leftovers of a killed run: %s", stage)
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def gis_safe(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -237,3 +237,19 @@ def test_semicolon_and_latin1_csv_files_are_read(tmp_path):
     assert code == 0, err
     facilities = (tmp_path / "out" / "helsinki" / "facilities.csv").read_text(encoding="utf-8")
     assert "Café Sähkö" in facilities or "Kiosk Ääni" in facilities
+
+
+def test_a_new_plan_keeps_the_users_files_and_cleans_killed_runs(tmp_path):
+    """Files the plan did not write survive a re-plan; a killed run's stage is removed."""
+    out = tmp_path / "out"
+    args = ("plan", "--out", str(out), "--no-door-to-door", "--sites", "2")
+    assert run(*args)[0] == 0
+    notes = out / "helsinki" / "my_analysis.txt"
+    notes.write_text("my notes")
+    dead = out / ".helsinki-999999999-abcd"  # no such process
+    dead.mkdir()
+    (dead / "helsinki.html").write_text("")
+    assert run(*args)[0] == 0
+    assert notes.read_text() == "my notes"
+    assert not dead.exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
