@@ -55,7 +55,7 @@ def cache_dir(path: str | Path | None = None) -> Path:
 
 
 def file_hash(path: str | Path) -> str:
-    """SHA-256 of a file's content (hex), memoised per path, size and mtime in a process.
+    """SHA-256 of a file's content (hex), memoised in a process per path, size, times and inode.
 
     Examples
     --------
@@ -65,7 +65,8 @@ def file_hash(path: str | Path) -> str:
     """
     path = Path(path)
     st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    # ctime and inode change when a file is rewritten, even with its size and mtime kept
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     if key not in _HASHES:
         digest = hashlib.sha256()
         with path.open("rb") as fh:
@@ -104,6 +105,12 @@ def load(key: str, directory: str | Path | None = None) -> Any | None:
         return None
     log.info("cache hit: %s", path)
     return obj
+
+
+def discard(key: str, directory: str | Path | None = None) -> None:
+    """Remove the entry for ``key`` (a broken one), if it is there."""
+    with contextlib.suppress(OSError):
+        (cache_dir(directory) / f"{key}.pkl").unlink()
 
 
 def store(key: str, obj: Any, directory: str | Path | None = None) -> Path | None:

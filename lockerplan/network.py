@@ -166,10 +166,8 @@ def graph_from_osm(
             pyrosm.__version__,
             settings.DRIVE_SPEEDS_KMH if network_type == "drive" else None,
         )
-        cached = cache.load(key, cache_dir)
-        if isinstance(cached, dict) and "arcs" in cached:
-            G = _graph_from_arcs(cached["arcs"], network_type, simplified=simplify)
-            _describe(G, path, cached["dropped"], cached["total"], from_cache=True)
+        G = _graph_from_cache(key, cache_dir, path, network_type, simplify)
+        if G is not None:
             return G
     osm = open_osm(path, cache_dir)
     pyrosm_type = "walking" if network_type == "walk" else "driving"
@@ -201,6 +199,25 @@ def graph_from_osm(
         cache.store(key, {"arcs": arcs, "dropped": dropped, "total": total}, cache_dir)
     G = _graph_from_arcs(arcs, network_type, simplified=simplify)
     _describe(G, path, dropped, total, from_cache=False)
+    return G
+
+
+def _graph_from_cache(key, cache_dir, path, network_type, simplify) -> nx.MultiDiGraph | None:
+    """The graph from a cache entry, or None; an entry that does not build is discarded.
+
+    A valid pickle of the wrong shape (another version, a damaged write) is a
+    cache miss with a warning, never an error: the entry is removed and rebuilt.
+    """
+    cached = cache.load(key, cache_dir)
+    if cached is None:
+        return None
+    try:
+        G = _graph_from_arcs(cached["arcs"], network_type, simplified=simplify)
+        _describe(G, path, cached["dropped"], cached["total"], from_cache=True)
+    except Exception as exc:  # noqa: BLE001 - any broken entry is rebuilt
+        log.warning("discarding a cache entry that does not hold a street network (%s)", exc)
+        cache.discard(key, cache_dir)
+        return None
     return G
 
 

@@ -159,6 +159,21 @@ def test_corrupt_cache_entry_is_a_miss(tmp_path):
     assert not G.graph["from_cache"] and len(G) > 50
 
 
+@pytest.mark.parametrize("entry_value", [{"arcs": [1, 2, 3]}, ["not", "a", "dict"], 42])
+def test_wrong_shaped_cache_entry_heals_itself(tmp_path, entry_value):
+    """A valid pickle of the wrong shape is discarded with a warning and rebuilt, once."""
+    import pickle
+
+    folder = tmp_path / "c"
+    graph_from_osm(HELSINKI, "drive", cache_dir=folder)
+    (entry,) = folder.glob("*.pkl")
+    entry.write_bytes(pickle.dumps(entry_value))
+    G = graph_from_osm(HELSINKI, "drive", cache_dir=folder)
+    assert not G.graph["from_cache"] and len(G) > 50
+    again = graph_from_osm(HELSINKI, "drive", cache_dir=folder)  # the entry was rebuilt
+    assert again.graph["from_cache"]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
