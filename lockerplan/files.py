@@ -89,6 +89,10 @@ class Stage:
         dict
             Final path by name.
         """
+        with _locked(self.out):  # two runs into one folder publish one after the other
+            return self._publish(names)
+
+    def _publish(self, names: tuple[str, ...]) -> dict[str, Path]:
         paths = {}
         for name in names:
             src, dest = self.path / name, self.out / name
@@ -136,6 +140,22 @@ def staged(out_dir: str | Path, name: str) -> Iterator[Stage]:
         yield Stage(out, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` (``flock`` on its descriptor; no lock file)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _remove_dead_stages(out: Path, name: str) -> None:
