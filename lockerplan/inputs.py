@@ -64,11 +64,17 @@ def rows_text(rows: np.ndarray | list[int], *, label: str = "row", limit: int = 
 
 
 def _projected_error(option: str, path: Path, x: float, y: float) -> InputError:
+    if option in ("--demand", "--population"):  # these files may say their CRS
+        fix = (
+            "Give the file's CRS (crs='EPSG:3067', on the command line --demand-crs "
+            "EPSG:3067) or convert it to lon/lat degrees."
+        )
+    else:
+        fix = "Convert it to lon/lat degrees (WGS84, EPSG:4326)."
     return InputError(
         f"{option}: {str(path)!r} has coordinates like ({x:.0f}, {y:.0f}) where WGS84 "
-        "degrees are expected: these look like projected metres (e.g. EPSG:3067 for "
-        "Finland, or a UTM zone). Give the file's CRS (crs='EPSG:3067', on the command "
-        "line --demand-crs EPSG:3067) or convert it to lon/lat degrees."
+        "degrees (lon -180..180, lat -90..90) are expected: out of range, they look like "
+        f"projected metres (e.g. EPSG:3067 for Finland, or a UTM zone). {fix}"
     )
 
 

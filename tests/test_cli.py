@@ -76,6 +76,10 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
     not_osm.write_text("these are my notes, not a map\n" * 20)
     no_lon = tmp_path / "sites.csv"
     no_lon.write_text("name,lat\nA,60.17\n")
+    far_sites = tmp_path / "far_sites.csv"
+    far_sites.write_text("name,lon,lat\nTampere,23.76,61.50\nTurku,22.27,60.45\n")
+    far_hubs = tmp_path / "far_hubs.csv"
+    far_hubs.write_text("hub_id,lon,lat\nh1,385000,6672000\nh2,385100,6672100\n")
     return [
         (["--osm", str(tmp_path / "missing.osm.pbf")], "does not exist"),
         (["--osm", str(not_osm)], "not OpenStreetMap"),
@@ -89,6 +93,8 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["--budget", "1"], "--budget 1 is below the cheapest site"),
         (["--keep-existing", "--budget", "1"], "forced-open sites cost 10 per day > budget 1"),
         (["--exclude", "osm99999"], "--exclude"),
+        (["--candidates", str(far_sites)], "none of its 2 sites is within 250 m"),
+        (["--hubs", str(far_hubs)], "Convert it to lon/lat degrees (WGS84"),
         (["--min-spacing-m", "1e9"], "--min-spacing-m 1e+09 is more than the candidate sites"),
         (["--via", "highspy"], "--via highspy"),
         (["--name", "../evil"], "--name must be a name"),

@@ -265,6 +265,13 @@ def prepare_study_area(
             walk_arr, clusters, sc.max_snap_m, "demand_clusters", "cluster_id"
         )
         cands, c_snap, c_drops = _snap(walk_arr, cands, sc.max_snap_m, "candidates", "candidate_id")
+        if not c_snap["snapped"].any():
+            where = f"--candidates {sc.candidates!r}" if sc.candidates else f"the {cand_source}"
+            raise InputError(
+                f"{where}: none of its {len(cands)} sites is within {sc.max_snap_m:g} m of the "
+                f"study area's walk network ({src.label}); give sites inside the area, or the "
+                "extract that covers them."
+            )
         D = walking_distance_matrix(walk_arr, c_snap, d_snap, max_walk_m)
         bar.update(1)
     return StudyArea(
