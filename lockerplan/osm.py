@@ -251,13 +251,26 @@ def as_pbf(path: str | Path, cache_dir: str | Path | None = None) -> Path:
     """
     path = check_osm_file(path)
     if osm_format(path) == "pbf":
-        return path
+        if path.name.lower().endswith(".pbf"):
+            return path
+        return _pbf_named(path, cache_dir)  # pyrosm reads PBF only under a .pbf name
     key = cache.cache_key("osm-xml-to-pbf", cache.file_hash(path))
     dest = cache.cache_dir(cache_dir) / f"{key}.osm.pbf"
     if not dest.exists():
         log.info("converting %s to PBF (%s)", path.name, dest)
         xml_to_pbf(path, dest)
     return dest
+
+
+def _pbf_named(path: Path, cache_dir: str | Path | None) -> Path:
+    """A ``.osm.pbf`` link in the cache to PBF data saved under another name (``x.osm``)."""
+    key = cache.cache_key("osm-pbf-named", cache.file_hash(path))
+    link = cache.cache_dir(cache_dir) / f"{key}.osm.pbf"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        with files.atomic_path(link) as tmp:
+            tmp.symlink_to(path.resolve())
+    return link
 
 
 @lru_cache(maxsize=4)

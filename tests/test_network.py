@@ -257,3 +257,13 @@ def test_bbox_without_streets_is_reported(monkeypatch):
     monkeypatch.setattr(ox, "graph_from_bbox", offline)
     with pytest.raises(InputError, match="internet"):
         graph_from_bbox((24.93, 60.16, 24.95, 60.18), "drive")
+
+
+def test_pbf_data_under_an_osm_name_is_read(tmp_path):
+    """A valid PBF saved as ``.osm`` is PBF data, not a damaged file."""
+    import shutil
+
+    renamed = tmp_path / "helsinki.osm"
+    shutil.copy(HELSINKI, renamed)
+    G = graph_from_osm(renamed, "walk", cache_dir=tmp_path / "c")
+    assert len(G) > 100
