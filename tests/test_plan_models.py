@@ -34,6 +34,16 @@ def test_pmedian_objective_is_the_parcel_weighted_walk(area):
 
 def test_lscp_covers_everything_coverable_with_the_fewest_sites(area):
     p = solve(area, model="lscp")
+    # it chooses the number of sites itself, and names what no candidate reaches
+    assert "of at most" not in p.summary() and p.kpis["sites_limit"] is None
+    listed = p.dropped[p.dropped["layer"] == "not_coverable"]
+    coverable = np.diff(area.distances.tocsc().indptr) > 0
+    coverable_ids = set(area.clusters.loc[coverable, "cluster_id"])
+    on_network = set(area.clusters.loc[area.clusters["on_network"], "cluster_id"])
+    assert set(listed["id"]) == on_network - coverable_ids
+    assert p.kpis["not_coverable_clusters"] == len(listed)
+    if len(listed):
+        assert "not coverable" in p.summary()
     coverable = np.diff(area.distances.tocsc().indptr) > 0
     assert p.demand["covered"].to_numpy()[coverable].all()
     assert p.kpis["solver_status"] == "optimal"

@@ -498,6 +498,9 @@ class Kpis(_Record):
         Inputs counted.
     dropped, dropped_parcels_per_day, unserved_sites
         What was left out (see ``dropped.csv``).
+    not_coverable_clusters, not_coverable_parcels_per_day
+        Demand no candidate site reaches within the walk (listed in ``dropped.csv``
+        as ``not_coverable``; delivered home).
     equity : dict
         :func:`lockerplan.equity.equity_summary` of the plan's coverage cells.
     runtime_s : float
@@ -548,6 +551,8 @@ class Kpis(_Record):
     hubs: int = 0
     dropped: int = 0
     dropped_parcels_per_day: float = 0.0
+    not_coverable_clusters: int = 0
+    not_coverable_parcels_per_day: float = 0.0
     unserved_sites: int = 0
     equity: dict = field(default_factory=dict)
     runtime_s: float = 0.0
@@ -659,6 +664,15 @@ class Kpis(_Record):
                     "(see dropped.csv)",
                 )
             )
+        if self.not_coverable_clusters:
+            rows.append(
+                (
+                    "not coverable",
+                    f"{self.not_coverable_clusters} clusters, "
+                    f"{self.not_coverable_parcels_per_day:,.1f} parcels/day no candidate reaches "
+                    "within the walk (see dropped.csv)",
+                )
+            )
         if self.unserved_sites:
             rows.append(("unserved sites", f"{self.unserved_sites} (see dropped.csv)"))
         if self.vans_needed is not None and self.vans_needed > self.vans_used:
@@ -717,6 +731,7 @@ def plan_kpis(
     routes = delivered.routing.routes
     lockers, cmp, bc = delivered.lockers, delivered.comparison, delivered.business
     over = sites["over_capacity_parcels_per_day"].to_numpy(dtype=float)
+    lost = (dropped["layer"] != "not_coverable").to_numpy()
     return Kpis(
         name=sc.name or area.name,
         osm=area.source,
@@ -749,8 +764,10 @@ def plan_kpis(
         candidates=len(area.candidates),
         candidates_source=area.candidates_source,
         hubs=len(delivered.hubs),
-        dropped=len(dropped),
-        dropped_parcels_per_day=round(float(dropped["parcels_per_day"].sum()), 2),
+        dropped=int(lost.sum()),
+        dropped_parcels_per_day=round(float(dropped.loc[lost, "parcels_per_day"].sum()), 2),
+        not_coverable_clusters=int((~lost).sum()),
+        not_coverable_parcels_per_day=round(float(dropped.loc[~lost, "parcels_per_day"].sum()), 2),
         unserved_sites=len(delivered.routing.unserved),
         equity=equity_summary(cells),
         runtime_s=round(runtime_s, 2),

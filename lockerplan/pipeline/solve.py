@@ -372,16 +372,48 @@ def _delivered(stops: gpd.GeoDataFrame, result: RoutingResult) -> float:
     return float(stops.loc[~missed.to_numpy(), "parcels_per_day"].sum())
 
 
-def dropped_table(area: StudyArea, alloc: Allocation, delivered: Delivered) -> pd.DataFrame:
-    """Everything left out and why: preparation's drops, sites no van could serve
-    (their locker parcels) and home deliveries no van can make."""
+def not_coverable(area: StudyArea, D: sparse.csr_matrix) -> gpd.GeoDataFrame:
+    """Demand clusters on the network that no candidate site reaches within the walk.
+
+    No choice of sites covers them (``lscp`` covers everything else); they are
+    delivered home.
+    """
+    reached = np.diff(D.tocsc().indptr) > 0
+    on = area.clusters["on_network"].to_numpy()
+    return area.clusters[on & ~reached]
+
+
+def dropped_table(
+    area: StudyArea,
+    alloc: Allocation,
+    delivered: Delivered,
+    uncoverable: gpd.GeoDataFrame,
+    walk_m: float,
+) -> pd.DataFrame:
+    """Everything left out and why: preparation's drops, demand no candidate reaches,
+    sites no van could serve (their locker parcels) and home deliveries no van can make.
+
+    Layers ``demand_points``, ``demand_clusters`` and ``home_delivery`` hold parcels
+    nobody delivers; ``not_coverable`` (delivered home) and ``sites`` (their
+    customers are delivered home) say why parcels did not go to a locker.
+    """
     load = alloc.sites.set_index("site_id")["parcels_per_day"]
-    rows = list(area.dropped) + [
-        ("sites", sid, float(load.get(sid, 0.0)), f"not routed: {reason}")
-        for sid, reason in delivered.routing.unserved[["site_id", "reason"]]
-        .drop_duplicates("site_id")
-        .itertuples(index=False)
-    ]
+    walk = f"no candidate site within the walk ({walk_m:g} m); delivered home"
+    rows = (
+        list(area.dropped)
+        + [
+            ("not_coverable", cid, float(p), walk)
+            for cid, p in zip(
+                uncoverable["cluster_id"], uncoverable["parcels_per_day"], strict=True
+            )
+        ]
+        + [
+            ("sites", sid, float(load.get(sid, 0.0)), f"not routed: {reason}")
+            for sid, reason in delivered.routing.unserved[["site_id", "reason"]]
+            .drop_duplicates("site_id")
+            .itertuples(index=False)
+        ]
+    )
     if delivered.home_unserved is not None:
         rows += [
             ("home_delivery", cid, float(parcels), f"not delivered home: {reason}")
@@ -438,7 +470,8 @@ def plan_study_area(
         delivered = route_plan(sc, area, alloc)
         bar.update(1)
     cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
-    dropped = dropped_table(area, alloc, delivered)
+    uncoverable = not_coverable(area, D)
+    dropped = dropped_table(area, alloc, delivered, uncoverable, sc.walk_m)
     kpis = plan_kpis(
         sc,
         area,
