@@ -73,6 +73,14 @@ class _Record(Mapping):
 
     #: fields left out of :meth:`to_dict` when they are None
     _optional: tuple[str, ...] = ()
+    #: fields that hold a record: a mapping given there is made into that record
+    _nested: dict[str, type] = {}
+
+    def __post_init__(self) -> None:
+        for key, kind in self._nested.items():
+            value = getattr(self, key)
+            if isinstance(value, Mapping) and not isinstance(value, kind):
+                object.__setattr__(self, key, kind.from_dict(value))
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready values (nested records become dicts)."""
@@ -334,16 +342,12 @@ class BusinessCase(_Record):
     attempts included. Costs are per day on the same base.
     """
 
+    _nested = {"with_lockers": Side, "door_to_door": Side}
+
     with_lockers: Side = field(default_factory=Side)
     door_to_door: Side = field(default_factory=Side)
     savings_per_day: float = 0.0
     savings_pct: float | None = None
-
-    def __post_init__(self) -> None:
-        for key in ("with_lockers", "door_to_door"):
-            value = getattr(self, key)
-            if isinstance(value, Mapping) and not isinstance(value, Side):
-                object.__setattr__(self, key, Side.from_dict(value))
 
 
 def business_case(
@@ -517,6 +521,7 @@ class Kpis(_Record):
     """
 
     _optional = ("lockers", "door_to_door", "door_to_door_savings", "business_case")
+    _nested = {"lockers": Delivery, "door_to_door": Delivery, "business_case": BusinessCase}
 
     name: str = "plan"
     osm: str = ""
@@ -565,14 +570,6 @@ class Kpis(_Record):
     door_to_door_savings: dict | None = None
     business_case: BusinessCase | None = None
 
-    def __post_init__(self) -> None:
-        for key in ("lockers", "door_to_door"):
-            value = getattr(self, key)
-            if isinstance(value, Mapping) and not isinstance(value, Delivery):
-                object.__setattr__(self, key, Delivery.from_dict(value))
-        value = self.business_case
-        if isinstance(value, Mapping) and not isinstance(value, BusinessCase):
-            object.__setattr__(self, "business_case", BusinessCase.from_dict(value))
 
     @property
     def sites_text(self) -> str:
