@@ -36,6 +36,7 @@ def test_lscp_covers_everything_coverable_with_the_fewest_sites(area):
     p = solve(area, model="lscp")
     # it chooses the number of sites itself, and names what no candidate reaches
     assert "of at most" not in p.summary() and p.kpis["sites_limit"] is None
+    assert "--sites does not apply" in p.summary()
     listed = p.dropped[p.dropped["layer"] == "not_coverable"]
     coverable = np.diff(area.distances.tocsc().indptr) > 0
     coverable_ids = set(area.clusters.loc[coverable, "cluster_id"])

@@ -570,12 +570,11 @@ class Kpis(_Record):
     door_to_door_savings: dict | None = None
     business_case: BusinessCase | None = None
 
-
     @property
     def sites_text(self) -> str:
-        """``"6 of at most 6"``, or ``"21"`` when the model sets the number itself."""
+        """``"6 of at most 6"``, or ``"21 (the lscp model chooses how many; ...)"``."""
         if self.sites_limit is None:
-            return f"{self.sites_open}"
+            return f"{self.sites_open} (the {self.model} model chooses how many; --sites does not apply)"
         return f"{self.sites_open} of at most {self.sites_limit}"
 
     def summary_lines(self) -> list[tuple[str, str]]:
