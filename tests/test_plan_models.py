@@ -155,3 +155,17 @@ def test_coverage_models_report_their_objective(area, settings):
         assert p.kpis["covered_parcels_per_day"] == pytest.approx(
             p.kpis["solver_objective"], abs=0.01
         )
+
+
+def test_capacitated_maximal_covering_decides_modules_and_holds_capacity(area):
+    """cmclp: modules per site, no site over capacity, coverage = parcels served."""
+    p = solve(area, model="cmclp", sites=4, max_modules=2, solver="highs", via="highspy")
+    assert p.kpis["solver_status"] == "optimal"
+    assert p.kpis["sites_over_capacity"] == 0
+    assert (p.sites["over_capacity_parcels_per_day"] == 0).all()
+    assert p.sites["modules"].between(1, 2).all()
+    assert (p.sites["assigned_parcels_per_day"] <= p.sites["capacity_parcels_per_day"] + 0.01).all()
+    assert p.kpis["covered_parcels_per_day"] == pytest.approx(p.kpis["solver_objective"], abs=0.01)
+    # capacity binds: four sites of at most two modules serve less than they cover
+    uncapacitated = solve(area, model="mclp", sites=4)
+    assert p.kpis["covered_parcels_per_day"] < uncapacitated.kpis["covered_parcels_per_day"]

@@ -21,6 +21,7 @@ from lockerplan.siting import (
     from_dense,
     solve_attendance,
     solve_cflp,
+    solve_cmclp,
     solve_lscp,
     solve_mclp,
     solve_pmedian,
@@ -218,13 +219,14 @@ def test_every_model_runs_from_the_table():
         decay="exponential",
         decay_scale_m=300.0,
         decay_beta=2.0,
+        max_modules=3,
     )
     d, w = line_instance(n=12, seed=5)
     D = from_dense(d, cutoff=settings.walk_m)
     kinds = np.array(["cabinet", "pickup_point"] * 6)
     cands = Candidates.default(12, kind=kinds, capacity=np.full(12, 30.0), fixed_cost=np.ones(12))
     rules = SiteRules(cutoff_per_kind={"pickup_point": 150.0})
-    assert list(MODELS) == ["mclp", "pmedian", "lscp", "cflp", "attendance"]
+    assert list(MODELS) == ["mclp", "pmedian", "lscp", "cflp", "attendance", "cmclp"]
     assert "mclp" in MODELS and ", ".join(MODELS).startswith("mclp, pmedian")
     for name, spec in MODELS.items():
         assert spec.help.endswith(".") and spec.objective in (
@@ -249,6 +251,8 @@ def test_every_model_runs_from_the_table():
         far_pickup = (kinds[np.maximum(a, 0)] == "pickup_point") & (res.assigned_m > 150.0)
         assert not np.any((a >= 0) & far_pickup), name
         assert np.all(res.assigned_m[a >= 0] <= settings.walk_m)
+        if name != "cmclp":  # only cmclp decides modules and parcels served
+            assert res.modules.size == res.served.size == res.load.size == 0, name
 
 
 def test_solver_options_validate_each_field():
@@ -289,6 +293,215 @@ def test_lscp_infeasible_in_words():
     D = sparse.csr_matrix(([1.0, 1.0, 1.0], ([0, 1, 2], [0, 1, 2])), shape=(3, 3))
     res = solve_lscp(D, rules=SiteRules(max_sites=2))
     assert res.status == "infeasible" and "max_sites=2" in res.message
+
+
+# ------------------------------------------------------------------------------ CMCLP
+
+
+def one_cabinet(max_modules: int, budget: float | None = None) -> SitingResult:
+    """Two clusters of 100 parcels/day within reach of one cabinet of 60 per module."""
+    D = sparse.csr_matrix(([100.0, 200.0], ([0, 0], [0, 1])), shape=(1, 2))
+    cands = Candidates.default(1, capacity=[60.0], fixed_cost=[10.0])
+    return solve_cmclp(
+        D,
+        np.array([100.0, 100.0]),
+        None if budget else 1,
+        max_modules=max_modules,
+        candidates=cands,
+        rules=SiteRules(budget=budget),
+    )
+
+
+def test_cmclp_capacity_binds():
+    r = one_cabinet(2)
+    assert (r.status, r.objective, r.modules.tolist(), r.load.tolist()) == (
+        "optimal",
+        120.0,
+        [2],
+        [120.0],
+    )
+    assert r.served.sum() == 120.0 and r.unserved == 80.0 and "beyond the capacity" in r.message
+    r = one_cabinet(4)
+    assert (r.objective, r.modules.tolist(), r.served.tolist()) == (200.0, [4], [100.0, 100.0])
+    assert r.message == "" and r.assignment.tolist() == [0, 0]
+    r = one_cabinet(4, budget=30.0)  # three modules of 10 per day
+    assert (r.objective, r.modules.tolist()) == (30.0 / 10.0 * 60.0, [3])
+    with pytest.raises(InputError, match="max_modules must be a whole number"):
+        one_cabinet(0)
+
+
+@pytest.mark.parametrize(("solver", "via"), PATHS)
+def test_cmclp_pickup_capacity_and_cutoff(solver, via):
+    # cabinet 0 reaches demand 1, 2; pickup point 1 reaches 0 and 2 (demand 1 is 250 m
+    # away, beyond its 200 m cutoff)
+    D = sparse.csr_matrix(
+        ([300.0, 450.0, 50.0, 250.0, 100.0], ([0, 0, 1, 1, 1], [1, 2, 0, 1, 2])), shape=(2, 3)
+    )
+    w = np.array([50.0, 40.0, 10.0])
+    cands = Candidates.default(
+        2, kind=["cabinet", "pickup_point"], capacity=[20.0, 30.0], fixed_cost=[5.0, 3.0]
+    )
+    rules = SiteRules(cutoff_per_kind={"pickup_point": 200.0})
+    opts = SolverOptions(solver=solver, via=via)
+    r = solve_cmclp(D, w, 2, max_modules=1, candidates=cands, rules=rules, options=opts)
+    assert r.status == "optimal" and r.objective == pytest.approx(50.0)
+    assert r.open_sites.tolist() == [0, 1] and r.modules.tolist() == [1, 1]
+    np.testing.assert_allclose(r.load, [20.0, 30.0])
+    assert r.assignment[1] == 0  # never the pickup point beyond its cutoff
+    prepared = D.tolil()
+    prepared[1, 1] = 0.0
+    prepared = sparse.csr_matrix(prepared)
+    prepared.eliminate_zeros()
+    check_allocation(r, prepared, w)
+    assert np.all(r.assigned_m[r.assignment == 1] <= 200.0)
+    # two modules: the cabinet serves demand 1 whole, the pickup point 30 of the rest
+    r = solve_cmclp(D, w, 2, max_modules=2, candidates=cands, rules=rules, options=opts)
+    assert r.objective == pytest.approx(70.0) and r.modules.tolist() == [2, 1]
+    assert r.served[1] == pytest.approx(40.0) and r.assignment[1] == 0
+
+
+def check_cmclp(r: SitingResult, D, w, cands: Candidates, max_modules: int) -> None:
+    """Served parcels add up, no site exceeds its modules, and no module is spare."""
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(r.served.sum()) == pytest.approx(r.load.sum())
+    assert np.all(r.served <= w + 1e-9) and np.all(r.served[r.assignment < 0] == 0)
+    assert np.all((r.served > 0) <= (r.assignment >= 0))
+    cap = cands.capacity[r.open_sites]
+    assert np.all(r.load <= cap * r.modules + 1e-9)  # no site over capacity
+    assert np.all(r.load > cap * (r.modules - 1) + 1e-9)  # one module less would not carry it
+    pickup = cands.kind[r.open_sites] == "pickup_point"
+    assert np.all(r.modules[pickup] == 1) and np.all(r.modules <= max_modules)
+    check_allocation(r, D, w)
+    assert r.unserved == pytest.approx(w.sum() - r.objective)
+
+
+@pytest.mark.parametrize(
+    ("rules", "sites"),
+    [
+        (SiteRules(), 3),
+        (SiteRules(budget=40.0), None),
+        (SiteRules(max_per_kind={"pickup_point": 1}), 4),
+        (SiteRules(min_spacing_m=300.0), 3),
+    ],
+    ids=["sites", "budget", "per-kind", "spacing"],
+)
+def test_cmclp_served_load_and_fewest_modules(rules, sites):
+    d, w = line_instance(n=16, seed=8)
+    w = w * 6.0
+    D = from_dense(d, cutoff=350.0)
+    kinds = np.array(["cabinet", "cabinet", "pickup_point", "cabinet"] * 4)
+    cands = Candidates.default(
+        16,
+        kind=kinds,
+        capacity=np.where(kinds == "cabinet", 25.0, 40.0),
+        fixed_cost=np.where(kinds == "cabinet", 6.0, 4.0),
+        forced_open=np.arange(16) == 5,
+    )
+    if rules.min_spacing_m:
+        rules.site_distances = from_dense(d, cutoff=rules.min_spacing_m)
+    r = solve_cmclp(D, w, sites, max_modules=3, candidates=cands, rules=rules)
+    check_cmclp(r, D, w, cands, 3)
+    assert 5 in r.open_sites
+    assert sites is None or len(r.open_sites) <= sites
+    if rules.budget is not None:
+        assert cands.fixed_cost[r.open_sites] @ r.modules <= rules.budget + 1e-9
+    for kind, limit in rules.max_per_kind.items():
+        assert (kinds[r.open_sites] == kind).sum() <= limit
+    if rules.min_spacing_m:
+        sub = d[np.ix_(r.open_sites, r.open_sites)]
+        assert np.all(sub[~np.eye(len(sub), dtype=bool)] >= 300.0)
+    assert r.unserved > 0  # capacity binds somewhere on this instance
+
+
+def test_cmclp_module_steps_keep_the_parcels_and_cut_the_cost():
+    d, w = line_instance(n=16, seed=8)
+    D = from_dense(d, cutoff=350.0)
+    cands = Candidates.default(16, capacity=np.full(16, 10.0), fixed_cost=np.arange(16) % 3 + 1.0)
+    results = {
+        step: solve_cmclp(D, w * 4.0, 4, candidates=cands, minimise_modules=step)
+        for step in ("none", "sites", "plan")
+    }
+    cost = {k: cands.fixed_cost[r.open_sites] @ r.modules for k, r in results.items()}
+    for r in results.values():
+        check_cmclp(r, D, w * 4.0, cands, 4)
+        assert r.objective == pytest.approx(results["none"].objective)
+    assert cost["plan"] <= cost["sites"] <= cost["none"]
+    assert results["plan"].stats["module_step"]["over"] == "plan"
+    assert "module_step" not in results["none"].stats
+    with pytest.raises(InputError, match="minimise_modules must be one of sites, plan, none"):
+        solve_cmclp(D, w, 4, candidates=cands, minimise_modules="all")
+
+
+@pytest.mark.parametrize("capacity", [np.inf, 1e6])
+def test_cmclp_equals_mclp_without_binding_capacity(capacity):
+    d, w = line_instance(n=14, seed=11)
+    D = from_dense(d, cutoff=400.0)
+    kinds = ["cabinet", "pickup_point"] * 7
+    cands = Candidates.default(
+        14, kind=kinds, capacity=np.full(14, capacity), fixed_cost=np.tile([3.0, 1.0], 7)
+    )
+    rules = SiteRules(cutoff_per_kind={"pickup_point": 250.0})
+    for sites in (2, 4):
+        mclp = solve_mclp(D, w, sites, candidates=cands, rules=rules)
+        cmclp = solve_cmclp(D, w, sites, candidates=cands, rules=rules)
+        assert cmclp.objective == pytest.approx(mclp.objective)
+        assert cmclp.modules.tolist() == [1] * len(cmclp.open_sites)
+    budget = SiteRules(budget=5.0, cutoff_per_kind={"pickup_point": 250.0})
+    mclp = solve_mclp(D, w, None, candidates=cands, rules=budget)
+    assert solve_cmclp(D, w, None, candidates=cands, rules=budget).objective == pytest.approx(
+        mclp.objective
+    )
+
+
+def test_cmclp_paths_agree():
+    """highspy, CBC and HiGHS through PuLP: the same parcels served and module cost."""
+    rng = np.random.default_rng(2)
+    m, n = 10, 50
+    d = rng.uniform(0, 900, size=(m, n))
+    D = from_dense(np.where(d <= 400, d, np.inf))
+    w = rng.integers(0, 12, size=n).astype(float)
+    kinds = np.where(np.arange(m) % 3 == 0, "pickup_point", "cabinet")
+    cands = Candidates.default(
+        m, kind=kinds, capacity=np.where(kinds == "cabinet", 20.0, 30.0), fixed_cost=np.ones(m)
+    )
+    results = [
+        solve_cmclp(D, w, 3, candidates=cands, options=SolverOptions(solver=s, via=v))
+        for s, v in PATHS
+    ]
+    for r, path in zip(results, PATHS, strict=True):
+        assert (r.solver, r.via) == path
+        check_cmclp(r, D, w, cands, 4)
+        assert r.objective == pytest.approx(results[0].objective)
+        assert r.modules.sum() == results[0].modules.sum()  # the same module cost (1 each)
+
+
+def test_cmclp_time_limit_reports_its_incumbent():
+    rng = np.random.default_rng(3)
+    m, n = 300, 1500  # HiGHS needs minutes to prove this one
+    xy_c, xy_d = rng.uniform(0, 4000, (m, 2)), rng.uniform(0, 4000, (n, 2))
+    d = np.linalg.norm(xy_c[:, None] - xy_d[None], axis=2)
+    D = from_dense(np.where(d <= 400, d, np.inf))
+    w = rng.lognormal(0.5, 0.8, n)
+    cands = Candidates.default(m, capacity=np.full(m, 60.0), fixed_cost=np.ones(m))
+    opts = SolverOptions(solver="highs", via="highspy", time_limit_s=1.0)
+    t0 = time.perf_counter()
+    r = solve_cmclp(D, w, 20, candidates=cands, options=opts)
+    assert time.perf_counter() - t0 < 1.0 + 3.0
+    assert r.status in ("feasible", "optimal")
+    assert r.objective >= r.stats["greedy_served"] - 1e-6  # never worse than its start
+    assert r.best_bound >= r.objective and np.isfinite(r.best_bound)
+    if r.status == "feasible":
+        assert r.gap == pytest.approx((r.best_bound - r.objective) / r.best_bound)
+    else:
+        assert r.gap == 0.0
+    check_cmclp(replace_status(r), D, w, cands, 4)
+
+
+def replace_status(r: SitingResult) -> SitingResult:
+    """The result marked optimal, for the checks that hold for any returned plan."""
+    from dataclasses import replace
+
+    return replace(r, status="optimal")
 
 
 # -------------------------------------------------------------------------- p-median

@@ -225,6 +225,18 @@ def _with_capacity(
     modules = np.asarray(getattr(siting, "modules", ()), dtype=int)
     if len(modules) != len(sites):
         modules = np.ones(len(sites), dtype=int)
+    load = np.asarray(getattr(siting, "load", ()), dtype=float)
+    if len(load) == len(sites):  # split demand: the solver's load per site, not the largest share
+        covered = sites["covered_parcels_per_day"].to_numpy(dtype=float)
+        ratio = np.divide(
+            sites["parcels_per_day"].to_numpy(dtype=float),
+            covered,
+            out=np.zeros(len(sites)),
+            where=covered > 0,
+        )
+        sites = sites.assign(
+            covered_parcels_per_day=load, parcels_per_day=np.round(load * ratio, 4)
+        )
     capacity = modules * per_module
     assigned = sites["parcels_per_day"].to_numpy(dtype=float)
     return sites.assign(

@@ -4,6 +4,8 @@ Models (one function each, all returning :class:`SitingResult`):
 
 * :func:`solve_lscp` — set covering (fewest sites / least cost covering all);
 * :func:`solve_mclp` — maximal covering with N sites or a budget;
+* :func:`solve_cmclp` — capacitated maximal covering, cabinet modules per site
+  decided (most parcels served within the walk and the capacities);
 * :func:`solve_pmedian` — least parcel-weighted walking distance with N sites;
 * :func:`solve_cflp` — capacitated facility location (single or split sourcing,
   unserved demand at a penalty);
@@ -27,6 +29,7 @@ from .models import (
     nearest_open,
     solve_attendance,
     solve_cflp,
+    solve_cmclp,
     solve_lscp,
     solve_mclp,
     solve_pmedian,
@@ -52,6 +55,7 @@ __all__ = [
     "nearest_open",
     "solve_attendance",
     "solve_cflp",
+    "solve_cmclp",
     "solve_lscp",
     "solve_mclp",
     "solve_milp",

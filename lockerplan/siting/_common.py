@@ -53,11 +53,16 @@ def make_result(
     assignment=None,
     unserved=0.0,
     message="",
+    modules=None,
+    served=None,
+    load=None,
 ) -> SitingResult:
     """The result of a solved model; ``D`` is the prepared matrix (see :func:`setup`).
 
     Without ``assignment`` every demand column goes to its nearest open site
     within ``D`` (the uncapacitated models); ``assigned_m`` is read from ``D``.
+    ``modules`` and ``load`` (per open site) and ``served`` (per demand column) are
+    left empty for models that do not decide them.
     """
     n_dem = D.shape[1]
     open_sites = np.asarray(open_sites, dtype=int)
@@ -84,6 +89,12 @@ def make_result(
         via=opts.via,
         assigned_m=assigned_distances(D, assignment),
     )
+    if modules is not None:
+        res.modules = np.asarray(modules, dtype=int)
+    if served is not None:
+        res.served = np.asarray(served, dtype=float)
+    if load is not None:
+        res.load = np.asarray(load, dtype=float)
     log.info(
         "siting (%s, %s/%s): %s, %d sites open, objective %.6g, bound %.6g, gap %.3g %%, "
         "%.2f s + %.2f s",

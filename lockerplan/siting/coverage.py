@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import InputError
-from ._common import infeasible, make_result, setup
+from ._common import check_count, infeasible, make_result, setup
 from .milp import MilpBuilder, solve_milp
 from .options import SolverOptions
 from .result import SitingResult, failed
@@ -61,18 +61,11 @@ def solve_mclp(
     >>> result.status, result.objective, result.open_sites.tolist()
     ('optimal', 5.0, [0])
     """
-    if max_sites is not None and (
-        isinstance(max_sites, bool) or not isinstance(max_sites, int | np.integer) or max_sites < 1
-    ):
-        raise InputError(f"sites must be a whole number >= 1, got {max_sites!r}.")
+    check_max_sites(max_sites)
     D, w, cands, rules, diag, opts = setup(
         distances, weights, candidates, rules, options, max_sites=max_sites
     )
-    if max_sites is None and rules.budget is None and not rules.max_per_kind:
-        raise InputError(
-            "max_sites is None but no budget or max_per_kind limits the sites; "
-            "pass max_sites or rules.budget."
-        )
+    require_a_limit(rules)
     if diag:
         return infeasible("mclp", diag, D, opts)
     t0 = time.perf_counter()
@@ -141,6 +134,21 @@ def solve_mclp(
         stats,
         unserved=float(w[~covered].sum()),
     )
+
+
+def check_max_sites(max_sites) -> None:
+    """Raise :class:`InputError` unless ``max_sites`` is ``None`` or a whole number >= 1."""
+    if max_sites is not None:
+        check_count("sites", max_sites)
+
+
+def require_a_limit(rules: SiteRules) -> None:
+    """Raise :class:`InputError` when nothing (count, budget, per kind) limits the sites."""
+    if rules.max_sites is None and rules.budget is None and not rules.max_per_kind:
+        raise InputError(
+            "max_sites is None but no budget or max_per_kind limits the sites; "
+            "pass max_sites or rules.budget."
+        )
 
 
 def _drop_redundant(cover, chosen, weights, forced) -> np.ndarray:

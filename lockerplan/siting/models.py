@@ -3,6 +3,8 @@
 =================  ===========================================================
 ``solve_lscp``     fewest sites (or least fixed cost) covering all coverable demand
 ``solve_mclp``     most parcels covered with at most N sites / within a budget
+``solve_cmclp``    most parcels served within the walk and the site capacities,
+                   cabinet modules per site decided (at most N sites / a budget)
 ``solve_pmedian``  least parcel-weighted walking distance with N sites
 ``solve_cflp``     fixed + assignment cost with site capacities (single or split
                    sourcing), unserved demand at a penalty
@@ -36,6 +38,7 @@ from ._common import nearest_open
 from .capacitated import solve_cflp
 from .coverage import solve_lscp, solve_mclp
 from .median import Decay, solve_attendance, solve_pmedian
+from .modular import solve_cmclp
 from .result import SitingResult
 
 
@@ -54,12 +57,13 @@ class SitingModel:
         ``arguments(settings) -> dict``: the model's own keyword arguments, read
         from the attributes of a settings object (a ``Scenario``: ``sites``,
         ``walk_m``, ``lscp_minimise``, ``walk_cost_per_parcel_km``,
-        ``single_source``, ``decay``, ``decay_scale_m``, ``decay_beta``).
+        ``single_source``, ``decay``, ``decay_scale_m``, ``decay_beta``,
+        ``max_modules``).
     uses_sites : bool
         Whether the settings' ``sites`` (N) limits the open sites.
     objective : str
         What ``SitingResult.objective`` measures: ``"coverage"`` (parcels/day
-        within the walk), ``"sites"`` (sites or their fixed cost), ``"distance"``
+        within the walk; for cmclp, served within the capacities too), ``"sites"`` (sites or their fixed cost), ``"distance"``
         (parcel-metres/day), ``"cost"`` (fixed + walking cost) or ``"expected"``
         (expected parcels/day).
 
@@ -69,7 +73,7 @@ class SitingModel:
     >>> MODELS["pmedian"].arguments(SimpleNamespace(sites=4, walk_m=500.0))
     {'n_sites': 4, 'unserved_penalty': 500.0}
     >>> list(MODELS)
-    ['mclp', 'pmedian', 'lscp', 'cflp', 'attendance']
+    ['mclp', 'pmedian', 'lscp', 'cflp', 'attendance', 'cmclp']
     """
 
     solve: Callable[..., SitingResult]
@@ -128,6 +132,14 @@ MODELS: dict[str, SitingModel] = {
         True,
         "expected",
     ),
+    "cmclp": SitingModel(
+        solve_cmclp,
+        "Most parcels served within the walk and within site capacity (cabinet modules "
+        "per site decided), with at most N sites.",
+        lambda s: {"max_sites": s.sites, "max_modules": s.max_modules},
+        True,
+        "coverage",
+    ),
 }
 
 __all__ = [
@@ -137,6 +149,7 @@ __all__ = [
     "nearest_open",
     "solve_attendance",
     "solve_cflp",
+    "solve_cmclp",
     "solve_lscp",
     "solve_mclp",
     "solve_pmedian",

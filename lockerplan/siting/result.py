@@ -28,8 +28,9 @@ class SitingResult:
         see ``gap``), ``"infeasible"`` (see ``message``) or ``"not solved"``.
     objective : float
         The model's objective in its own units: parcels/day covered (MCLP),
-        sites or fixed cost (LSCP), parcel-metres (p-median), cost (CFLP),
-        expected parcels/day (attendance).
+        parcels/day served within the walk and the capacities (CMCLP: the sum of
+        ``served``), sites or fixed cost (LSCP), parcel-metres (p-median), cost
+        (CFLP), expected parcels/day (attendance).
     best_bound : float
         Best bound on the objective proven by the solver (upper for maximisation,
         lower for minimisation).
@@ -40,7 +41,8 @@ class SitingResult:
     build_s, solve_s : float
         Model building and solving time, seconds.
     model : str
-        ``"lscp"``, ``"mclp"``, ``"pmedian"``, ``"cflp"`` or ``"attendance"``.
+        ``"lscp"``, ``"mclp"``, ``"cmclp"``, ``"pmedian"``, ``"cflp"`` or
+        ``"attendance"``.
     stats : dict
         Model size and solve statistics (variables, constraints, iterations...).
     assignment : numpy.ndarray
@@ -49,10 +51,10 @@ class SitingResult:
         (``SiteRules.cutoff_per_kind``, ``SiteRules.demand_cutoff``) are ever
         assigned. Uncapacitated models (MCLP, LSCP, p-median, attendance): the
         nearest open site within those cutoffs, so ``assignment >= 0`` exactly where
-        ``covered``. CFLP: the solver's allocation (for split demand, the site
-        serving the largest share); demand the open sites leave unserved (capacity,
-        reach, penalty) is -1, and demand with zero weight goes to its nearest open
-        site.
+        ``covered``. CFLP and CMCLP: the solver's allocation (for split demand, the
+        site serving the largest share); demand the open sites leave unserved
+        (capacity, reach, penalty) is -1, and demand with zero weight goes to its
+        nearest open site.
     assigned_m : numpy.ndarray
         Per demand point, the walking distance to its site in ``assignment``
         (metres; NaN where ``assignment`` is -1), read from the distances after the
@@ -63,6 +65,20 @@ class SitingResult:
         Why the model is infeasible (in words), or notes on the solution.
     via : str
         ``"pulp"`` or ``"highspy"``.
+    modules : numpy.ndarray
+        Modules per open site, in ``open_sites`` order (CMCLP: the fewest that carry
+        the site's served load; a pickup point is one module). Empty for models
+        that do not choose modules: every open site is then one module.
+    served : numpy.ndarray
+        Per demand point, parcels/day the open sites actually serve (CMCLP: capacity
+        may leave part of a covered point unserved). Empty for the other models:
+        then all of an assigned point's parcels are served.
+    load : numpy.ndarray
+        Parcels/day each open site serves, in ``open_sites`` order (CMCLP; at most
+        its modules' capacity). Demand may split between sites, so this is the
+        site's load even where a point split between two sites counts, in
+        ``assignment``, only at the one serving more of it. Empty for the other
+        models.
     """
 
     open_sites: np.ndarray
@@ -81,6 +97,9 @@ class SitingResult:
     message: str = ""
     via: str = "pulp"
     assigned_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    modules: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    served: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    load: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def seconds(self) -> float:
