@@ -369,7 +369,8 @@ def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
         lockers,
         home_kpis,
         comparison.door_to_door,
-        locker_parcels=locker_parcels,
+        # per cluster, so that locker + home is every parcel on the network exactly
+        locker_parcels=float(at_lockers.sum()),
         pickup_co2_kg=float(pickup_km.sum() * sc.pickup_by_car_share * sc.car_co2_kg_per_km),
     )
     unserved = home.unserved.assign(
