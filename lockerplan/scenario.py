@@ -446,7 +446,7 @@ class Scenario:
         None,
         unit="file",
         check=HubsInput(),
-        cli=True,
+        cli=Cli(metavar="FILE|N"),
         none="one hub per km2_per_hub (50 km²) of the demand's area (1 to 10), placed on "
         "the drive network where the round trips to the open sites' parcels are shortest",
         help="Van hubs: a CSV with hub_id, name, lon, lat (or GeoJSON/GeoPackage), or a "
