@@ -73,8 +73,24 @@ class Check:
         return text
 
 
+class _Numeric(Check):
+    """A check whose command-line text is a number made by :attr:`convert`."""
+
+    convert: ClassVar[type] = float
+
+    def _fail(self, name: str, value: Any) -> InputError:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def parse(self, name: str, text: str) -> Any:
+        """``convert(text)``; a text that is no number fails like a bad value."""
+        try:
+            return self.convert(text)
+        except ValueError:
+            raise self._fail(name, text) from None
+
+
 @dataclass(frozen=True)
-class Whole(Check):
+class Whole(_Numeric):
     """A whole number ``>= low`` (``True``/``False`` are not numbers).
 
     Examples
@@ -89,6 +105,7 @@ class Whole(Check):
 
     low: int = 0
     metavar: ClassVar[str] = "N"
+    convert: ClassVar[type] = int
 
     def _fail(self, name: str, value: Any) -> InputError:
         return InputError(f"{_opt(name)} must be a whole number >= {self.low}, got {value!r}.")
@@ -98,16 +115,9 @@ class Whole(Check):
             raise self._fail(name, value)
         return value
 
-    def parse(self, name: str, text: str) -> Any:
-        """``int(text)``."""
-        try:
-            return int(text)
-        except ValueError:
-            raise self._fail(name, text) from None
-
 
 @dataclass(frozen=True)
-class Number(Check):
+class Number(_Numeric):
     """A finite number ``> 0`` (``>= 0`` with ``allow_zero``).
 
     ``below`` is an exclusive upper bound; ``upto`` an inclusive one (then the
@@ -144,13 +154,6 @@ class Number(Check):
         if self.below is not None and not value < self.below:
             raise InputError(f"{_opt(name)} must be below {self.below:g}, got {value!r}.")
         return value
-
-    def parse(self, name: str, text: str) -> Any:
-        """``float(text)``."""
-        try:
-            return float(text)
-        except ValueError:
-            raise self._fail(name, text) from None
 
 
 @dataclass(frozen=True)
