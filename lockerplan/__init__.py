@@ -15,9 +15,39 @@ Examples
 >>> p.save("maps")  # doctest: +SKIP
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import InputError
-from .pipeline import Plan, SweepResult, plan, sweep
-from .scenario import Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import Plan, SweepResult, plan, sweep
+    from .scenario import Scenario
 
 __all__ = ["InputError", "Plan", "Scenario", "SweepResult", "plan", "sweep"]
 __version__ = "0.1.0"
+
+#: Public names imported on first use (PEP 562), so that ``import lockerplan`` and
+#: ``lockerplan --help`` do not load geopandas, PyVRP, PuLP and the rest.
+_LAZY = {
+    "Plan": ".pipeline",
+    "SweepResult": ".pipeline",
+    "plan": ".pipeline",
+    "sweep": ".pipeline",
+    "Scenario": ".scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value  # later look-ups skip this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

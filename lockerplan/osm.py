@@ -274,8 +274,14 @@ def _pbf_named(path: Path, cache_dir: str | Path | None) -> Path:
 
 
 @lru_cache(maxsize=4)
-def _reader(path: str, mtime_ns: int) -> pyrosm.OSM:
+def _reader(path: str, stamp: tuple[int, ...]) -> pyrosm.OSM:
     return pyrosm.OSM(path)
+
+
+def _stamp(path: Path) -> tuple[int, ...]:
+    """What changes when a file is rewritten, even with its size and mtime kept."""
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def open_osm(path: str | Path, cache_dir: str | Path | None = None) -> pyrosm.OSM:
@@ -290,7 +296,16 @@ def open_osm(path: str | Path, cache_dir: str | Path | None = None) -> pyrosm.OS
     """
     pbf = as_pbf(path, cache_dir)
     try:
-        return _reader(str(pbf), pbf.stat().st_mtime_ns)
+        try:
+            return _reader(str(pbf), _stamp(pbf))
+        except Exception:
+            if pbf.resolve() == Path(path).resolve():  # the user's own PBF file
+                raise
+            # our conversion in the cache is damaged: not the user's fault; convert again
+            log.warning("discarding a damaged cache entry %s and converting %s again", pbf, path)
+            pbf.unlink(missing_ok=True)
+            pbf = as_pbf(path, cache_dir)
+            return _reader(str(pbf), _stamp(pbf))
     except Exception as exc:  # pyrosm raises several types for corrupt files
         raise InputError(
             f"--osm: cannot read {str(path)!r} as OSM PBF data ({exc}); the file may be "
@@ -298,13 +313,15 @@ def open_osm(path: str | Path, cache_dir: str | Path | None = None) -> pyrosm.OS
         ) from exc
 
 
-def read_buildings(path: str | Path) -> gpd.GeoDataFrame:
+def read_buildings(path: str | Path, cache_dir: str | Path | None = None) -> gpd.GeoDataFrame:
     """Read building footprints from an extract.
 
     Parameters
     ----------
     path : str or pathlib.Path
         An ``.osm.pbf`` extract.
+    cache_dir : str or pathlib.Path, optional
+        Cache folder of an XML extract's conversion (see :func:`as_pbf`).
 
     Returns
     -------
@@ -313,7 +330,7 @@ def read_buildings(path: str | Path) -> gpd.GeoDataFrame:
         ``building:levels``, ``height``, ``name`` and the footprint geometry. Empty when the
         extract has no buildings.
     """
-    osm = open_osm(path)
+    osm = open_osm(path, cache_dir)
     try:
         gdf = osm.get_buildings()
     except Exception as exc:
@@ -368,7 +385,7 @@ CANDIDATE_TAGS: dict[str, list[str]] = {
 }
 
 
-def read_pois(path: str | Path) -> gpd.GeoDataFrame:
+def read_pois(path: str | Path, cache_dir: str | Path | None = None) -> gpd.GeoDataFrame:
     """Read the points of interest that can host a cabinet or a pickup point.
 
     The tags read are those in :data:`CANDIDATE_TAGS`; vending machines are kept only
@@ -378,6 +395,8 @@ def read_pois(path: str | Path) -> gpd.GeoDataFrame:
     ----------
     path : str or pathlib.Path
         An ``.osm.pbf`` extract.
+    cache_dir : str or pathlib.Path, optional
+        Cache folder of an XML extract's conversion (see :func:`as_pbf`).
 
     Returns
     -------
@@ -385,7 +404,7 @@ def read_pois(path: str | Path) -> gpd.GeoDataFrame:
         EPSG:4326 with ``osm_id``, ``osm_type``, ``name``, ``operator`` and one column per
         tag key of :data:`CANDIDATE_TAGS` plus ``vending``.
     """
-    osm = open_osm(path)
+    osm = open_osm(path, cache_dir)
     try:
         gdf = osm.get_pois(custom_filter=dict(CANDIDATE_TAGS))
     except Exception as exc:

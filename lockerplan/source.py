@@ -79,11 +79,11 @@ class OsmFile:
 
     def buildings(self) -> gpd.GeoDataFrame:
         """The extract's buildings."""
-        return read_buildings(self.path)
+        return read_buildings(self.path, self.cache_dir)
 
     def pois(self) -> gpd.GeoDataFrame:
         """The extract's points of interest (candidate sites)."""
-        return read_pois(self.path)
+        return read_pois(self.path, self.cache_dir)
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,15 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pulp
 from scipy import sparse
 
 from .options import SolverOptions, solver_options
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pulp  # imported where used: `lockerplan --help` stays light
 
 log = logging.getLogger(__name__)
 
@@ -302,6 +305,8 @@ def to_pulp(milp: Milp) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     The problem is a plain PuLP model: users can add constraints to it and solve it
     with any PuLP solver.
     """
+    import pulp
+
     prob = pulp.LpProblem("siting", pulp.LpMinimize)
     xs: list[pulp.LpVariable] = [None] * milp.A.shape[1]  # type: ignore[list-item]
     for prefix, a, b in milp.names:
@@ -439,6 +444,8 @@ def _solve_pulp_highs(
     if start is not None:
         for var, v in zip(xs, start, strict=True):
             var.setInitialValue(float(v))
+    import pulp
+
     opts = pulp.HiGHS(
         msg=False,
         timeLimit=float(max(time_limit_s, 0.01)),
@@ -461,6 +468,8 @@ _CBC_LB = re.compile(r"Lower bound:\s*(\S+)")
 
 
 def _solve_cbc(prob, xs, milp, time_limit_s, gap_rel, seed, start, threads) -> MilpOutcome:
+    import pulp
+
     cbc = pulp.PULP_CBC_CMD(msg=False)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lockerplan-cbc-") as tmp:
