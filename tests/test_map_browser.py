@@ -38,18 +38,20 @@ MORE_PAYLOADS = [
 ]
 
 
-def _load_assets():
-    name = "lockerplan_browser_test_assets"
+def _load_helper(stem: str):
+    """``tests/browser/STEM.py`` as a module (shared by the test files of a session)."""
+    name = f"lockerplan_browser_test_{stem}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, HERE / "browser" / "assets.py")
+    spec = importlib.util.spec_from_file_location(name, HERE / "browser" / f"{stem}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-assets = _load_assets()
+assets = _load_helper("assets")
+porto_alegre = _load_helper("porto_alegre")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
@@ -87,9 +89,10 @@ def browser(chromium):
 class LoadedMap:
     """A map page plus everything the page reported while loading and being used."""
 
-    def __init__(self, browser, html_path: Path) -> None:
+    def __init__(self, browser, html_path: Path, viewport: tuple[int, int] = (1400, 900)) -> None:
         self.router = assets.OfflineRouter()
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        width, height = viewport
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.router.install(self.context)
         self.page = self.context.new_page()
         self.console: list[tuple[str, str]] = []
@@ -341,5 +344,90 @@ def test_xss_candidate_shows_as_text_and_runs_nothing(browser, xss_plan, tmp_pat
         assert page.page.locator("img[src='x']").count() == 0
         assert not [u for u in page.requests if u.endswith("/x")], "the payload image was requested"
         assert page.console_errors() == []
+    finally:
+        page.close()
+
+
+def test_page_has_a_title_and_named_sites(loaded, helsinki_plan):
+    assert loaded.page.title() == f"{helsinki_plan.name} \u2013 locker coverage plan"
+    tips = loaded.page.evaluate(
+        f"""() => {{
+            const map = {loaded.MAP_JS};
+            const out = [];
+            map.eachLayer(l => {{
+                if (l.options && String(l.options.title || "").startsWith("Open site")) {{
+                    out.push(l.getTooltip().getContent());
+                }}
+            }});
+            return out;
+        }}"""
+    )
+    assert len(tips) == len(helsinki_plan.sites)
+    assert not [t for t in tips if "unnamed" in t], tips
+
+
+def test_a_hub_does_not_hide_a_site(loaded, helsinki_plan):
+    """Every site's marker is the topmost element at its own centre, hubs shown."""
+    assert loaded.overlay_state()[LAYERS["hubs"]]
+    for site_id in helsinki_plan.sites["site_id"]:
+        on_top = loaded.page.evaluate(
+            """(title) => {
+                const el = document.querySelector(`.leaflet-marker-pane [title='${title}']`);
+                const box = el.getBoundingClientRect();
+                const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 3);
+                return el === hit || el.contains(hit);
+            }""",
+            f"Open site {site_id}",
+        )
+        assert on_top, f"{site_id} is covered by another marker"
+
+
+def test_legend_labels_the_coverage_ramp_and_catchments(loaded):
+    legend = loaded.page.locator("#lockerplan-kpis .lp-legend").inner_text()
+    assert "0 %" in legend and "100 %" in legend
+    assert "cabinet catchment" in legend and "pickup point catchment" in legend
+
+
+def test_phone_screen_starts_with_the_layer_control_and_panel_closed(browser, map_html):
+    page = LoadedMap(browser, map_html, viewport=(390, 844))
+    try:
+        control = page.page.locator(".leaflet-control-layers")
+        assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")
+        assert (
+            page.page.evaluate("() => document.querySelector('#lockerplan-kpis details').open")
+            is False
+        )
+        page.page.locator(".leaflet-control-layers-toggle").click()
+        assert "leaflet-control-layers-expanded" in (control.get_attribute("class") or "")
+        assert page.console_errors() == []
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def porto_alegre_html(bench_dir, tmp_path_factory) -> Path:
+    return porto_alegre.porto_alegre_map(bench_dir, tmp_path_factory)[1]
+
+
+def test_porto_alegre_map_is_interactive_within_5_s(browser, porto_alegre_html):
+    """City scale: loaded, drawn and answering a layer toggle within 5 s of opening."""
+    import time
+
+    start = time.perf_counter()
+    page = LoadedMap(browser, porto_alegre_html)
+    try:
+        box = page.checkbox(LAYERS["cells"])
+        box.click()
+        assert page.overlay_state()[LAYERS["cells"]] is True
+        # the markers of the 100 sites cluster at the opening zoom
+        page.page.wait_for_selector(".marker-cluster", timeout=5000)
+        elapsed = time.perf_counter() - start
+        print(f"Porto Alegre map ({porto_alegre_html.stat().st_size:,} bytes): {elapsed:.2f} s")
+        assert elapsed < 5.0
+        assert page.router.blocked == [] and page.router.missing == []
+        assert page.console_errors() == []
+        shot = artifact_dir() / "porto_alegre_map.png"
+        page.page.screenshot(path=str(shot))
+        print(f"screenshot: {shot}")
     finally:
         page.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import folium
@@ -23,7 +26,21 @@ from lockerplan.maps import (
     kpi_panel_html,
     plan_map,
 )
+from lockerplan.maps.layers import CLUSTER_SITES, DETAIL_LIMIT
 from lockerplan.pipeline.kpis import Kpis
+
+HERE = Path(__file__).resolve().parent
+
+
+def _porto_alegre():
+    """``tests/browser/porto_alegre.py``, shared with the browser tests of the session."""
+    name = "lockerplan_browser_test_porto_alegre"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE / "browser" / "porto_alegre.py")
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
 
 XSS = "<img src=x onerror=alert(1)>"
 #: Names that would run script if they reached the page unescaped, or broke out of
@@ -368,3 +385,68 @@ def test_plan_map_draws_the_plans_own_cells():
     # another grid than the plan's would show figures summary.json does not have
     with pytest.raises(InputError, match="cell_m"):
         plan_map(duck, cell_m=500)
+
+
+# --------------------------------------------------------------------------- size at scale
+
+
+def _crowded_plan(n_points: int, n_sites: int = 4) -> dict:
+    """The tiny plan with ``n_points`` demand clusters spread over 3 x 3 km."""
+    plan = _tiny_plan([f"S{i}" for i in range(n_sites)])
+    rng = np.random.default_rng(0)
+    x = 385_000 + 3000 * rng.random(n_points)
+    y = 6_671_000 + 3000 * rng.random(n_points)
+    plan["demand"] = _utm_points(
+        list(zip(x, y, strict=True)),
+        cluster_id=[f"c{i}" for i in range(n_points)],
+        parcels_per_day=rng.gamma(2.0, 1.0, n_points),
+        covered=rng.random(n_points) < 0.7,
+        site_id="site1",
+        walk_m=250.0,
+    )
+    return plan
+
+
+def test_map_size_does_not_grow_with_demand_points():
+    """Above DETAIL_LIMIT clusters, demand is drawn per coverage cell (the same cells)."""
+    sizes = {}
+    for n in (DETAIL_LIMIT + 1, 10 * DETAIL_LIMIT):
+        plan = _crowded_plan(n)
+        cells = coverage_by_cell(plan["demand"], cell_m=250)
+        html = _render(coverage_map(**plan, cells=cells, demand_points=plan["demand"]))
+        assert "demand clusters in cell" in html  # aggregated, not one circle per cluster
+        assert "Demand c1:" not in html
+        sizes[n] = len(html)
+    small, big = sizes.values()
+    assert big < 1.05 * small, sizes
+    assert big < 200_000, sizes
+
+
+def test_small_plans_keep_every_cluster_and_round_coordinates():
+    plan = _crowded_plan(200)
+    html = _render(coverage_map(**plan))
+    assert html.count('"t":"Demand c') == 200
+    # coordinates carry 6 decimals at most
+    assert not re.search(r"\d+\.\d{7,}", html.split("<script>", 1)[-1].split("L.popup(")[0])
+
+
+def test_many_sites_cluster_and_their_catchments_merge_per_kind():
+    plan = _tiny_plan([f"S{i}" for i in range(CLUSTER_SITES + 2)])
+    html = _render(coverage_map(**plan))
+    assert "L.markerClusterGroup" in html
+    assert "Walking catchments of 16 cabinets" in html
+    assert "Walking catchments of 16 pickup points" in html
+    assert "Walking catchment of site1" not in html
+    few = _render(coverage_map(**_tiny_plan(["A", "B"])))
+    assert "L.markerClusterGroup" not in few and "Walking catchment of site1 (A)" in few
+
+
+def test_porto_alegre_map_size_is_bounded(bench_dir, tmp_path_factory):
+    """City scale (1,115 demand points, 100 sites): 9.8 MB before issue 14, now < 2.5 MB."""
+    plan, path = _porto_alegre().porto_alegre_map(bench_dir, tmp_path_factory)
+    size = path.stat().st_size
+    print(f"Porto Alegre map: {size:,} bytes")
+    assert size < 2_500_000
+    html = path.read_text(encoding="utf-8")
+    assert html.count("L.popup(") == len(plan.sites)
+    assert "L.markerClusterGroup" in html

@@ -132,9 +132,13 @@ def _bounds(*frames: gpd.GeoDataFrame | None) -> list[list[float]] | None:
             continue
         b = frame.total_bounds
         if np.all(np.isfinite(b)):
-            return [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]]
+            s, w, n, e = (round(float(v), 6) for v in (b[1], b[0], b[3], b[2]))
+            return [[s, w], [n, e]]
     return None
 
+
+#: Below this window width (CSS px) the layer control and the KPI panel start closed.
+SMALL_SCREEN_PX = 700
 
 #: Styles of the KPI panel, its legend swatches and the site popups.
 PAGE_CSS = """
@@ -155,7 +159,11 @@ PAGE_CSS = """
 .lp-sw {display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}
 .lp-dot {border-radius:50%} .lp-pin {border-radius:50% 50% 50% 0;transform:rotate(-45deg)}
 .lp-box {border:1px solid #888} .lp-line {height:3px;vertical-align:2px;width:14px}
-.lp-ramp {width:30px}
+.lp-ramp {width:40px;margin:0 3px} .lp-end {font-size:10px;color:#555}
+.lp-hub {width:22px;height:22px;border-radius:4px;background:#303030;color:#fff;
+  border:2px solid #fff;box-shadow:0 1px 3px rgba(0,0,0,.5);box-sizing:border-box;
+  display:flex;align-items:center;justify-content:center;font-size:11px}
+.lp-hub-icon {background:none;border:none}
 .lp-popup {font:13px/1.35 sans-serif}
 .lp-popup .lp-table th {text-align:left;padding-right:8px;vertical-align:top;white-space:nowrap}
 </style>
@@ -185,6 +193,10 @@ class _PanelControl(MacroElement):
             div.innerHTML = {{ this.html|tojson }};
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
+            if (window.innerWidth < {{ this.small_px }}) {
+                var details = div.querySelector("details");
+                if (details) { details.open = false; }
+            }
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -198,3 +210,30 @@ class _PanelControl(MacroElement):
         self.html = html_text
         self.position = position
         self.element_id = element_id
+        self.small_px = SMALL_SCREEN_PX
+
+
+class _SmallScreen(MacroElement):
+    """Collapse a layer control on screens narrower than :data:`SMALL_SCREEN_PX`.
+
+    The control opens when its icon is tapped (focused) and closes on a map click.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if (window.innerWidth < {{ this.small_px }}) {
+            {{ this.control.get_name() }}.collapse();
+            {{ this._parent.get_name() }}.on("click", function () {
+                {{ this.control.get_name() }}.collapse();
+            });
+        }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: MacroElement) -> None:
+        super().__init__()
+        self._name = "SmallScreen"
+        self.control = control
+        self.small_px = SMALL_SCREEN_PX

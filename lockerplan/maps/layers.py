@@ -13,7 +13,16 @@ Examples
 >>> list(LAYERS)[:3], LAYERS["sites"]
 (['cells', 'underserved', 'heat'], 'Open sites')
 >>> sorted(HIDDEN_LAYERS)
-['candidates', 'cells', 'heat']
+['candidates', 'cells', 'heat', 'underserved']
+
+Size: the page does not grow with the number of demand points. Above
+:data:`DETAIL_LIMIT` demand points (clusters) the heat map and the demand overlay
+are drawn per coverage cell (the plan's own ``coverage_cells``, embedded once and
+shared by three overlays, see :class:`~lockerplan.maps.js.JsLayer`); above
+:data:`CLUSTER_SITES` open sites their markers cluster at low zoom and the
+catchments are dissolved per kind. Polygons and lines are simplified by
+:data:`SIMPLIFY_M` metres (catchments and routes follow streets: 1 m keeps what a
+street-level zoom shows) and every coordinate is rounded to 6 decimals.
 """
 
 from __future__ import annotations
@@ -28,10 +37,11 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from folium import plugins
 
-from ..equity import underserved_cells
 from .html import _lat_lon, _missing, _num, _plain_id, _table, escape
+from .js import DIGITS, JsLayer, lat_lon_rings, page_json, simplified
 from .style import (
     CANDIDATE_COLOUR,
     COVERED_COLOUR,
@@ -59,11 +69,14 @@ class Swatch:
         CSS ``background`` of the swatch: a colour, or a gradient for a ramp.
     shape : str, default "dot"
         ``dot``, ``pin``, ``box``, ``line`` or ``ramp`` (the ``lp-<shape>`` CSS class).
+    ends : tuple of str, default ()
+        Labels of a ramp's two ends (e.g. ``("0 %", "100 %")``), shown either side.
     """
 
     label: str
     css: str
     shape: str = "dot"
+    ends: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,19 +108,28 @@ LAYER_TABLE: tuple[Layer, ...] = (
         "Coverage share per grid cell",
         shown=False,
         legend=(
-            Swatch("cell coverage %", f"linear-gradient(90deg,{', '.join(SHARE_COLOURS)})", "ramp"),
+            Swatch(
+                "parcels covered per cell",
+                f"linear-gradient(90deg,{', '.join(SHARE_COLOURS)})",
+                "ramp",
+                ends=("0 %", "100 %"),
+            ),
         ),
     ),
     Layer(
         "underserved",
         "Underserved areas (demand beyond the cutoff)",
+        shown=False,
         legend=(Swatch("underserved area", "rgba(230,85,13,.5)", "box"),),
     ),
     Layer("heat", "Demand heat map", shown=False),
     Layer(
         "catchments",
         "Walking catchments",
-        legend=(Swatch("walking catchment", "rgba(56,169,220,.3)", "box"),),
+        legend=(
+            Swatch(f"{KIND_LABELS['cabinet']} catchment", "rgba(56,169,220,.3)", "box"),
+            Swatch(f"{KIND_LABELS['pickup_point']} catchment", "rgba(210,82,185,.3)", "box"),
+        ),
     ),
     Layer(
         "demand",
@@ -133,8 +155,16 @@ LAYER_TABLE: tuple[Layer, ...] = (
             Swatch(KIND_LABELS["pickup_point"], KIND_CSS["pickup_point"], "pin"),
         ),
     ),
-    Layer("hubs", "Hubs", legend=(Swatch("hub", HUB_COLOUR, "pin"),)),
+    Layer("hubs", "Hubs", legend=(Swatch("hub (van depot)", HUB_COLOUR, "box"),)),
 )
+#: Above this many demand points (or clusters) demand is drawn per coverage cell.
+DETAIL_LIMIT = 3000
+#: Above this many open sites their markers cluster and catchments merge per kind.
+CLUSTER_SITES = 30
+#: Simplification of catchments and routes, metres: per site / merged per kind.
+SIMPLIFY_M = (1.0, 5.0)
+#: Steps of the coverage colour ramp drawn in the page (0 %, 10 %, ... 100 %).
+SHARE_STEPS = 11
 #: Overlay layers by key, in drawing order; the values are the layer-control names.
 LAYERS = {layer.key: layer.name for layer in LAYER_TABLE}
 #: Overlays that start hidden (ticked off in the layer control).
@@ -154,21 +184,68 @@ def _cell_size(cells: gpd.GeoDataFrame) -> str:
     return f"{cell_m:.0f} m cell " if cell_m else "cell "
 
 
+def _label(frame: pd.DataFrame, row: Any) -> str:
+    """A site's or candidate's name as shown: ``label`` (see :mod:`.names`), ``name``, or
+    "unnamed"; escaped."""
+    for col in ("label", "name"):
+        value = _col(frame, row, col)
+        if not _missing(value) and str(value).strip():
+            return escape(value)
+    return "unnamed"
+
+
 def _site_names(sites: gpd.GeoDataFrame) -> dict[str, str]:
-    """Site id -> name ("" when unnamed)."""
-    if not len(sites) or not {"site_id", "name"} <= set(sites.columns):
+    """Site id -> shown name, escaped ("" when unnamed)."""
+    if not len(sites) or "site_id" not in sites.columns:
         return {}
     return {
-        str(sid): (name if isinstance(name, str) else "")
-        for sid, name in zip(sites["site_id"], sites["name"], strict=True)
+        str(row["site_id"]): ("" if (text := _label(sites, row)) == "unnamed" else text)
+        for _, row in sites.iterrows()
     }
+
+
+def _share_palette() -> list[str]:
+    """:data:`SHARE_STEPS` colours of the coverage ramp, from 0 to 100 %."""
+    ramp = cm.LinearColormap(SHARE_COLOURS, vmin=0.0, vmax=1.0)
+    return [ramp(k / (SHARE_STEPS - 1)) for k in range(SHARE_STEPS)]
+
+
+def cell_rows(cells: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """The coverage cells as compact rows for :class:`~lockerplan.maps.js.JsLayer`.
+
+    Keys: ``i`` cell id, ``s`` coverage share, ``p`` parcels/day, ``u`` parcels/day
+    beyond the cutoff, ``n`` clusters, ``m`` clusters not covered, ``c`` centre
+    ``[lat, lon]``, ``q`` the square's corners.
+    """
+    centres = shapely.centroid(cells.geometry.to_numpy())
+    return [
+        {
+            "i": str(row.cell_id),
+            "s": round(float(row.coverage_share), 3),
+            "p": round(float(row.parcels_per_day), 1),
+            "u": round(float(row.uncovered_parcels_per_day), 1),
+            "n": int(row.clusters),
+            "m": int(row.uncovered_clusters),
+            "c": [round(float(c.y), DIGITS), round(float(c.x), DIGITS)],
+            "q": lat_lon_rings(row.geometry)[0][0],
+        }
+        for row, c in zip(cells.itertuples(), centres, strict=True)
+        if row.geometry is not None and not row.geometry.is_empty
+    ]
+
+
+#: JavaScript number formats shared by the layers' tooltips (as Python's ``{:,.Nf}``).
+_JS_FORMATS = (
+    "var fmt = function (x, d) { return x.toLocaleString('en-US', "
+    "{minimumFractionDigits: d, maximumFractionDigits: d}); };"
+)
 
 
 # --------------------------------------------------------------------------- draw
 
 
-def draw_cells(group: folium.FeatureGroup, cells: gpd.GeoDataFrame) -> None:
-    """Grid cells coloured by coverage share (red 0 % to green 100 %).
+def draw_cells(group: folium.FeatureGroup, cells: gpd.GeoDataFrame) -> JsLayer:
+    """Grid cells coloured by coverage share (the ramp of :data:`SHARE_COLOURS`).
 
     Parameters
     ----------
@@ -176,81 +253,80 @@ def draw_cells(group: folium.FeatureGroup, cells: gpd.GeoDataFrame) -> None:
         The overlay to draw on.
     cells : geopandas.GeoDataFrame
         From :func:`lockerplan.equity.coverage_by_cell`.
+
+    Returns
+    -------
+    JsLayer
+        The cells' rows, which the underserved and (at scale) demand overlays share.
     """
-    ramp = cm.LinearColormap(SHARE_COLOURS, vmin=0.0, vmax=1.0)
-    size = _cell_size(cells)
-    for row in cells.itertuples():
-        share = float(row.coverage_share)
-        colour = ramp(share)
-        tip = (
-            f"{escape(size)}{escape(row.cell_id)}: {100 * share:.0f} % covered, "
-            f"{row.parcels_per_day:,.1f} parcels/day, {row.uncovered_parcels_per_day:,.1f} "
-            "beyond the cutoff"
-        )
-        folium.GeoJson(
-            row.geometry.__geo_interface__,
-            style_function=lambda _f, c=colour: {
-                "color": c,
-                "weight": 0.5,
-                "fillColor": c,
-                "fillOpacity": 0.45,
-            },
-            tooltip=tip,
-        ).add_to(group)
+    build = f"""(function () {{ {_JS_FORMATS}
+        var P = {page_json(_share_palette())}, size = {page_json(escape(_cell_size(cells)))};
+        return function (r) {{
+            var c = P[Math.round(r.s * {SHARE_STEPS - 1})];
+            return L.polygon(r.q, {{color: c, weight: 0.5, fillColor: c, fillOpacity: 0.45}})
+                .bindTooltip(size + r.i + ": " + fmt(100 * r.s, 0) + " % covered, " +
+                    fmt(r.p, 1) + " parcels/day, " + fmt(r.u, 1) + " beyond the cutoff");
+        }}; }})()"""
+    layer = JsLayer(cell_rows(cells), build)
+    layer.cell_size = _cell_size(cells)
+    layer.add_to(group)
+    return layer
 
 
-def draw_underserved(group: folium.FeatureGroup, cells: gpd.GeoDataFrame) -> None:
+def draw_underserved(group: folium.FeatureGroup, cells: gpd.GeoDataFrame | JsLayer) -> None:
     """Cells with demand beyond the walking cutoff, the darker the more parcels left.
 
     Parameters
     ----------
     group : folium.FeatureGroup
         The overlay to draw on.
-    cells : geopandas.GeoDataFrame
-        From :func:`lockerplan.equity.coverage_by_cell`.
+    cells : geopandas.GeoDataFrame or JsLayer
+        From :func:`lockerplan.equity.coverage_by_cell`, or the cell overlay's rows
+        (from :func:`draw_cells`), drawn again without embedding them twice.
     """
-    size = _cell_size(cells)
-    under = underserved_cells(cells)
-    top = float(under["uncovered_parcels_per_day"].max()) if len(under) else 1.0
-    for row in under.itertuples():
-        strength = row.uncovered_parcels_per_day / top if top > 0 else 1.0
-        tip = (
-            f"Underserved {escape(size)}{escape(row.cell_id)}: "
-            f"{row.uncovered_parcels_per_day:,.1f} of {row.parcels_per_day:,.1f} parcels/day "
-            f"beyond the walking cutoff ({100 * row.coverage_share:.0f} % covered, "
-            f"{row.uncovered_clusters} of {row.clusters} clusters not covered)"
-        )
-        folium.GeoJson(
-            row.geometry.__geo_interface__,
-            style_function=lambda _f, s=strength: {
-                "color": UNDERSERVED_COLOUR,
-                "weight": 1,
-                "opacity": 0.3 + 0.6 * s,
-                "dashArray": "4 3",
-                "fillColor": UNDERSERVED_COLOUR,
-                "fillOpacity": 0.06 + 0.5 * s,
-            },
-            tooltip=tip,
-        ).add_to(group)
+    source = cells if isinstance(cells, JsLayer) else draw_cells(folium.FeatureGroup(), cells)
+    top = max((r["u"] for r in source.rows), default=0.0) or 1.0
+    build = f"""(function () {{ {_JS_FORMATS}
+        var size = {page_json(escape(source.cell_size))}, C = {page_json(UNDERSERVED_COLOUR)};
+        return function (r) {{
+            if (!(r.u > 0)) {{ return null; }}
+            var k = r.u / {top};
+            return L.polygon(r.q, {{color: C, weight: 1, opacity: 0.3 + 0.6 * k,
+                    dashArray: "4 3", fillColor: C, fillOpacity: 0.06 + 0.5 * k}})
+                .bindTooltip("Underserved " + size + r.i + ": " + fmt(r.u, 1) + " of " +
+                    fmt(r.p, 1) + " parcels/day beyond the walking cutoff (" +
+                    fmt(100 * r.s, 0) + " % covered, " + r.m + " of " + r.n +
+                    " clusters not covered)");
+        }}; }})()"""
+    JsLayer([], build, source=source).add_to(group)
 
 
-def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame) -> None:
+def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame | JsLayer) -> None:
     """A heat map of parcels per day (weights scaled to the largest point).
 
     Parameters
     ----------
     group : folium.FeatureGroup
         The overlay to draw on.
-    points : geopandas.GeoDataFrame
-        Demand points or clusters with ``parcels_per_day``.
+    points : geopandas.GeoDataFrame or JsLayer
+        Demand points or clusters with ``parcels_per_day``, or the cell overlay's
+        rows (at scale: one weight per cell centre).
     """
-    if not len(points):
-        return
-    w = pd.to_numeric(points["parcels_per_day"], errors="coerce").fillna(0.0).to_numpy()
+    if isinstance(points, JsLayer):
+        w = np.array([r["p"] for r in points.rows], dtype=float)
+        lat_lons = [r["c"] for r in points.rows]
+    else:
+        if not len(points):
+            return
+        w = pd.to_numeric(points["parcels_per_day"], errors="coerce").fillna(0.0).to_numpy()
+        lat_lons = [
+            None if ll is None else [round(v, DIGITS) for v in ll]
+            for ll in map(_lat_lon, points.geometry)
+        ]
     top = float(w.max()) if len(w) and w.max() > 0 else 1.0
     data = [
         [*ll, round(float(v) / top, 4)]
-        for ll, v in zip(map(_lat_lon, points.geometry), w, strict=True)
+        for ll, v in zip(lat_lons, w, strict=True)
         if ll is not None and v > 0
     ]
     if data:
@@ -265,6 +341,46 @@ def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame) -> None:
         ).add_to(group)
 
 
+def _site_kinds(sites: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Site id -> kind."""
+    if not len(sites) or "kind" not in sites.columns:
+        return {}
+    return dict(zip(sites["site_id"].astype(str), sites["kind"], strict=True))
+
+
+def _catchment_rows(
+    catchments: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, walk_m: float | None
+) -> list[dict[str, Any]]:
+    """One row per site (``g`` polygons, ``k`` kind, ``t`` tooltip), or per kind at scale."""
+    kinds = _site_kinds(sites)
+    frame = catchments[~(catchments.geometry.isna() | catchments.geometry.is_empty)].copy()
+    frame["kind"] = [kinds.get(str(sid), "cabinet") for sid in frame["site_id"]]
+    within = f": streets within {float(walk_m):,.0f} m" if not _missing(walk_m) else ""
+    merged = len(frame) > CLUSTER_SITES
+    if merged:
+        counts = frame["kind"].value_counts()
+        frame = frame.dissolve("kind", as_index=False)
+        frame["tip"] = [
+            f"Walking catchments of {counts[k]:,} {escape(KIND_LABELS.get(k, k))}s{within}"
+            for k in frame["kind"]
+        ]
+    else:
+        names = _site_names(sites)
+        frame["tip"] = [
+            f"Walking catchment of {escape(sid)}"
+            + (f" ({names[str(sid)]})" if names.get(str(sid)) else "")
+            + within
+            for sid in frame["site_id"]
+        ]
+    geoms = simplified(frame, SIMPLIFY_M[merged])
+    order = list(KIND_CSS)
+    return [
+        {"g": lat_lon_rings(geom), "k": order.index(kind) if kind in order else 0, "t": tip}
+        for geom, kind, tip in zip(geoms, frame["kind"], frame["tip"], strict=True)
+        if geom is not None and not geom.is_empty
+    ]
+
+
 def draw_catchments(
     group: folium.FeatureGroup,
     catchments: gpd.GeoDataFrame,
@@ -272,6 +388,9 @@ def draw_catchments(
     walk_m: float | None = None,
 ) -> None:
     """Each open site's walking catchment, in the colour of its kind.
+
+    Above :data:`CLUSTER_SITES` sites the catchments are dissolved into one shape
+    per kind; they are simplified by :data:`SIMPLIFY_M` metres.
 
     Parameters
     ----------
@@ -284,51 +403,22 @@ def draw_catchments(
     walk_m : float, optional
         The walking cutoff, metres, named in the tooltip.
     """
-    names = _site_names(sites)
-    kinds = (
-        dict(zip(sites["site_id"].astype(str), sites["kind"], strict=True))
-        if len(sites) and "kind" in sites.columns
-        else {}
-    )
-    for _, row in catchments.iterrows():
-        if row.geometry is None or row.geometry.is_empty:
-            continue
-        sid = str(row["site_id"])
-        colour = KIND_CSS.get(kinds.get(sid), KIND_CSS["cabinet"])
-        label = f"Walking catchment of {escape(sid)}"
-        if names.get(sid):
-            label += f" ({escape(names[sid])})"
-        if not _missing(walk_m):
-            label += f": streets within {float(walk_m):,.0f} m"
-        folium.GeoJson(
-            row.geometry.__geo_interface__,
-            style_function=lambda _f, c=colour: {
-                "color": c,
-                "weight": 1,
-                "fillColor": c,
-                "fillOpacity": 0.15,
-            },
-            tooltip=label,
-        ).add_to(group)
+    if not len(catchments):
+        return
+    build = f"""(function () {{ var K = {page_json(list(KIND_CSS.values()))};
+        return function (r) {{
+            var c = K[r.k];
+            return L.polygon(r.g, {{color: c, weight: 1, fillColor: c, fillOpacity: 0.15}})
+                .bindTooltip(r.t, {{sticky: true}});
+        }}; }})()"""
+    JsLayer(_catchment_rows(catchments, sites, walk_m), build).add_to(group)
 
 
-def draw_demand(
-    group: folium.FeatureGroup, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
-) -> None:
-    """Demand clusters as circles sized by parcels, green when covered, red when not.
-
-    Parameters
-    ----------
-    group : folium.FeatureGroup
-        The overlay to draw on.
-    demand : geopandas.GeoDataFrame
-        Clusters with ``cluster_id``, ``parcels_per_day``, ``covered``, ``site_id``
-        and ``walk_m``.
-    sites : geopandas.GeoDataFrame
-        Open sites, to name the site a cluster walks to.
-    """
+def _demand_rows(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """One row per demand cluster: ``c`` [lat, lon], ``r`` radius, ``v`` covered, ``t`` tip."""
     names = _site_names(sites)
     top = max(float(demand["parcels_per_day"].max()), 1.0) if len(demand) else 1.0
+    rows = []
     for _, row in demand.iterrows():
         ll = _lat_lon(row.geometry)
         if ll is None:
@@ -340,18 +430,59 @@ def draw_demand(
         if covered:
             tip += f"{_num(row.get('walk_m'), '{:,.0f}', 'm')} walk to {escape(row.get('site_id'))}"
             if names.get(str(row.get("site_id"))):
-                tip += f" ({escape(names[str(row['site_id'])])})"
+                tip += f" ({names[str(row['site_id'])]})"
         else:
             tip += "not covered (beyond the walking cutoff)"
-        folium.CircleMarker(
-            ll,
-            radius=3 + 9 * math.sqrt(max(float(row["parcels_per_day"]), 0.0) / top),
-            color=COVERED_COLOUR if covered else UNCOVERED_COLOUR,
-            fill=True,
-            fill_opacity=0.6,
-            weight=1,
-            tooltip=tip,
-        ).add_to(group)
+        radius = 3 + 9 * math.sqrt(max(float(row["parcels_per_day"]), 0.0) / top)
+        rows.append(
+            {
+                "c": [round(v, DIGITS) for v in ll],
+                "r": round(radius, 1),
+                "v": int(covered),
+                "t": tip,
+            }
+        )
+    return rows
+
+
+def draw_demand(
+    group: folium.FeatureGroup,
+    demand: gpd.GeoDataFrame | JsLayer,
+    sites: gpd.GeoDataFrame,
+) -> None:
+    """Demand clusters as circles sized by parcels, green when covered, red when not.
+
+    At scale (``demand`` is the cell overlay's rows) one circle per coverage cell,
+    sized by its parcels and coloured by its coverage share.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    demand : geopandas.GeoDataFrame or JsLayer
+        Clusters with ``cluster_id``, ``parcels_per_day``, ``covered``, ``site_id``
+        and ``walk_m``; or the cells' rows (from :func:`draw_cells`).
+    sites : geopandas.GeoDataFrame
+        Open sites, to name the site a cluster walks to.
+    """
+    if isinstance(demand, JsLayer):
+        top = max((r["p"] for r in demand.rows), default=0.0) or 1.0
+        build = f"""(function () {{ {_JS_FORMATS} var P = {page_json(_share_palette())};
+            return function (r) {{
+                var c = P[Math.round(r.s * {SHARE_STEPS - 1})];
+                return L.circleMarker(r.c, {{radius: 3 + 9 * Math.sqrt(r.p / {top}), color: c,
+                        fill: true, fillOpacity: 0.6, weight: 1}})
+                    .bindTooltip(r.n + " demand clusters in cell " + r.i + ": " + fmt(r.p, 1) +
+                        " parcels/day, " + fmt(100 * r.s, 0) + " % covered");
+            }}; }})()"""
+        JsLayer([], build, source=demand).add_to(group)
+        return
+    build = f"""(function () {{ var C = {page_json([UNCOVERED_COLOUR, COVERED_COLOUR])};
+        return function (r) {{
+            return L.circleMarker(r.c, {{radius: r.r, color: C[r.v], fill: true,
+                    fillOpacity: 0.6, weight: 1}}).bindTooltip(r.t);
+        }}; }})()"""
+    JsLayer(_demand_rows(demand, sites), build).add_to(group)
 
 
 def draw_candidates(group: folium.FeatureGroup, candidates: gpd.GeoDataFrame) -> None:
@@ -362,26 +493,24 @@ def draw_candidates(group: folium.FeatureGroup, candidates: gpd.GeoDataFrame) ->
     group : folium.FeatureGroup
         The overlay to draw on.
     candidates : geopandas.GeoDataFrame
-        With ``name``, ``kind``, ``category`` and ``source_id``.
+        With ``name`` (or a shown ``label``), ``kind``, ``category`` and ``source_id``.
     """
+    rows = []
     for _, row in candidates.iterrows():
         ll = _lat_lon(row.geometry)
         if ll is None:
             continue
-        name = escape(row.get("name")) or "unnamed"
         kind = row.get("kind")
-        folium.CircleMarker(
-            ll,
-            radius=3,
-            color=CANDIDATE_COLOUR,
-            fill=True,
-            fill_opacity=0.8,
-            weight=1,
-            tooltip=(
-                f"Candidate {name} ({escape(KIND_LABELS.get(kind, kind))}, "
-                f"{escape(row.get('category'))}, {escape(row.get('source_id'))})"
-            ),
-        ).add_to(group)
+        tip = (
+            f"Candidate {_label(candidates, row)} ({escape(KIND_LABELS.get(kind, kind))}, "
+            f"{escape(row.get('category'))}, {escape(row.get('source_id'))})"
+        )
+        rows.append({"c": [round(v, DIGITS) for v in ll], "t": tip})
+    build = f"""function (r) {{
+        return L.circleMarker(r.c, {{radius: 3, color: {page_json(CANDIDATE_COLOUR)},
+                fill: true, fillOpacity: 0.8, weight: 1}}).bindTooltip(r.t);
+    }}"""
+    JsLayer(rows, build).add_to(group)
 
 
 def _route_tooltip(routes: gpd.GeoDataFrame, row: Any, van_capacity: float | None) -> str:
@@ -416,17 +545,14 @@ def draw_routes(
     van_capacity : float, optional
         Parcels per van, to show the load as a share of the van.
     """
-    for k, (_, row) in enumerate(routes.iterrows()):
-        if row.geometry is None or row.geometry.is_empty:
+    geoms = simplified(routes, SIMPLIFY_M[0])
+    for k, ((_, row), geom) in enumerate(zip(routes.iterrows(), geoms, strict=True)):
+        if geom is None or geom.is_empty:
             continue
-        lines = (
-            list(row.geometry.geoms)
-            if row.geometry.geom_type.startswith("Multi")
-            else [row.geometry]
-        )
+        lines = list(geom.geoms) if geom.geom_type.startswith("Multi") else [geom]
         tip = _route_tooltip(routes, row, van_capacity)
         for line in lines:
-            coords = np.asarray(line.coords)[:, :2]
+            coords = np.round(np.asarray(line.coords)[:, :2], DIGITS)
             folium.PolyLine(
                 coords[:, ::-1].tolist(),
                 color=ROUTE_COLOURS[k % len(ROUTE_COLOURS)],
@@ -438,7 +564,7 @@ def draw_routes(
 
 def _site_popup(sites: gpd.GeoDataFrame, row: Any) -> str:
     """The popup of an open site: ids, kind, capacity and utilisation when known, walk."""
-    name = escape(row["name"]) if not _missing(row.get("name")) and row["name"] else "unnamed"
+    name = _label(sites, row)
     source = str(_col(sites, row, "source", "") or "")
     source_id = _col(sites, row, "source_id")
     if not _missing(source_id) and _OSM_ID.match(str(source_id)):
@@ -479,36 +605,53 @@ def _site_popup(sites: gpd.GeoDataFrame, row: Any) -> str:
 def draw_sites(group: folium.FeatureGroup, sites: gpd.GeoDataFrame) -> None:
     """Open sites as markers by kind, each with a popup (see ``_site_popup``).
 
+    Site markers are drawn above the hubs' (a hub often stands where demand is
+    densest, beside a site). Above :data:`CLUSTER_SITES` sites the markers are
+    grouped at low zoom (Leaflet.markercluster); from zoom 16 each shows alone.
+
     Parameters
     ----------
     group : folium.FeatureGroup
         The overlay to draw on.
     sites : geopandas.GeoDataFrame
-        With ``site_id``, ``name``, ``kind`` and the popup's optional columns
-        (``source``, ``source_id``, ``category``, ``existing``, ``parcels_per_day``,
-        ``capacity``, ``utilisation``, ``clusters``, ``mean_walk_m``).
+        With ``site_id``, ``name`` (or a shown ``label``), ``kind`` and the popup's
+        optional columns (``source``, ``source_id``, ``category``, ``existing``,
+        ``parcels_per_day``, ``capacity``, ``utilisation``, ``clusters``,
+        ``mean_walk_m``).
     """
+    target: Any = group
+    if len(sites) > CLUSTER_SITES:
+        target = plugins.MarkerCluster(
+            control=False,
+            options={"disableClusteringAtZoom": 16, "maxClusterRadius": 50},
+        ).add_to(group)
     for _, row in sites.iterrows():
         ll = _lat_lon(row.geometry)
         if ll is None:
             continue
         kind = row.get("kind")
-        name = escape(row.get("name")) or "unnamed"
         folium.Marker(
-            ll,
+            [round(v, DIGITS) for v in ll],
             popup=folium.Popup(_site_popup(sites, row), max_width=340),
-            tooltip=f"{escape(row['site_id'])}: {name} ({escape(KIND_LABELS.get(kind, kind))})",
+            tooltip=(
+                f"{escape(row['site_id'])}: {_label(sites, row)} "
+                f"({escape(KIND_LABELS.get(kind, kind))})"
+            ),
             icon=folium.Icon(
                 color=KIND_COLOURS.get(kind, "blue"),
                 icon=KIND_ICONS.get(kind, "inbox"),
                 prefix="fa",
             ),
             title=f"Open site {_plain_id(row['site_id'])}",
-        ).add_to(group)
+            z_index_offset=1000,
+        ).add_to(target)
 
 
 def draw_hubs(group: folium.FeatureGroup, hubs: gpd.GeoDataFrame) -> None:
-    """Hubs (van depots) as black truck markers.
+    """Hubs (van depots) as dark square badges with a truck, centred on the hub.
+
+    A badge rather than a pin, and below the site markers: a site's pin stands
+    above its point, so a site at (or beside) a hub stays visible and clickable.
 
     Parameters
     ----------
@@ -523,8 +666,13 @@ def draw_hubs(group: folium.FeatureGroup, hubs: gpd.GeoDataFrame) -> None:
             continue
         name = escape(row.get("name")) if "name" in hubs.columns else ""
         folium.Marker(
-            ll,
+            [round(v, DIGITS) for v in ll],
             tooltip=f"Hub {escape(row.get('hub_id'))}" + (f": {name}" if name else ""),
-            icon=folium.Icon(color="black", icon="truck", prefix="fa"),
+            icon=folium.DivIcon(
+                html="<div class='lp-hub'><i class='fa fa-truck'></i></div>",
+                icon_size=(22, 22),
+                icon_anchor=(11, 11),
+                class_name="lp-hub-icon",
+            ),
             title=f"Hub {_plain_id(row.get('hub_id'))}",
         ).add_to(group)

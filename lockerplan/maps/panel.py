@@ -14,7 +14,7 @@ import geopandas as gpd
 
 from ..pipeline.kpis import Kpis
 from .html import OSM_ATTRIBUTION_HTML, _missing, _num, _table, escape
-from .layers import LAYER_TABLE, Layer
+from .layers import LAYER_TABLE, Layer, Swatch
 from .style import KIND_LABELS
 
 #: Door-to-door comparison rows of the KPI panel: :class:`Delivery` field, label,
@@ -103,6 +103,15 @@ def _comparison_html(kpis: Kpis) -> str:
     )
 
 
+def _swatch_html(s: Swatch) -> str:
+    """One legend entry; a ramp with end labels reads ``0 % [ramp] 100 % label``."""
+    sw = f"<span class='lp-sw lp-{escape(s.shape)}' style='background:{escape(s.css)}'></span>"
+    if len(s.ends) == 2:
+        first, last = (f"<span class='lp-end'>{escape(e)}</span>" for e in s.ends)
+        return f"{first}{sw}{last} {escape(s.label)}"
+    return f"{sw}{escape(s.label)}"
+
+
 def legend_html(layers: Iterable[Layer] = LAYER_TABLE) -> str:
     """The legend: every entry of every layer, in the layers' order.
 
@@ -122,12 +131,7 @@ def legend_html(layers: Iterable[Layer] = LAYER_TABLE) -> str:
     >>> legend_html([Layer("hubs", "Hubs", legend=(Swatch("hub", "#303030", "pin"),))])
     "<div class='lp-legend'><div><span class='lp-sw lp-pin' style='background:#303030'></span>hub</div></div>"
     """
-    items = [
-        f"<span class='lp-sw lp-{escape(s.shape)}' style='background:{escape(s.css)}'></span>"
-        f"{escape(s.label)}"
-        for layer in layers
-        for s in layer.legend
-    ]
+    items = [_swatch_html(s) for layer in layers for s in layer.legend]
     return "<div class='lp-legend'>" + "".join(f"<div>{i}</div>" for i in items) + "</div>"
 
 

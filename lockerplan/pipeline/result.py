@@ -154,7 +154,8 @@ class Plan:
         }
 
     def save(self, out_dir: str | Path | None = None) -> dict[str, Path]:
-        """Write the map, GeoPackage, CSV/GeoJSON tables and ``summary.json``.
+        """Write the map, GeoPackage, tables, ``summary.json`` (and per-layer CSV/GeoJSON
+        when the scenario's ``formats`` asks for them).
 
         See :func:`lockerplan.export.write_plan` for the files; nothing half-written
         is left behind if it fails.
@@ -176,4 +177,5 @@ class Plan:
             tables={"route_stops": self.route_stops, "dropped": self.dropped},
             summary=self.summary_dict(),
             page=self.map(),
+            formats=getattr(self.scenario, "formats", "gpkg"),
         )

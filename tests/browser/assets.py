@@ -134,6 +134,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         "leaflet-minimap/dist/{0}",
     ),
     (
+        re.compile(r"^https://cdnjs\.cloudflare\.com/ajax/libs/leaflet\.markercluster/[^/]+/(.+)$"),
+        "leaflet.markercluster/dist/{0}",
+    ),
+    (
         re.compile(
             r"^https://cdn\.jsdelivr\.net/gh/python-visualization/folium[^/]*/folium/templates/"
             r"leaflet_heat\.min\.js$"
