@@ -3,15 +3,40 @@
 ``tqdm.auto`` warns (``TqdmWarning: IProgress not found``) when imported in a
 Jupyter kernel without ipywidgets, then falls back to the text bar; the fallback
 is what a user wants, the warning is noise, so it is imported quietly here and
-every stage takes its bar from this module.
+every stage takes its bar from this module. :class:`StageClock` times the stages.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 import warnings
+from collections.abc import Iterator
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
 
-__all__ = ["tqdm"]
+__all__ = ["StageClock", "tqdm"]
+
+
+class StageClock(dict):
+    """Wall seconds per named stage, as a plain dict (``summary.json``'s ``stage_seconds``).
+
+    Examples
+    --------
+    >>> clock = StageClock()
+    >>> with clock("siting"):
+    ...     pass
+    >>> list(clock), clock["siting"] >= 0
+    (['siting'], True)
+    """
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        """Time the block and add its seconds to ``stage``."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[stage] = round(self.get(stage, 0.0) + time.perf_counter() - t0, 3)

@@ -35,14 +35,18 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import settings
-from .costs import CostModel
-from .demand import DemandModel
 from .errors import InputError
-from .routing import Fleet, parse_window
 from .siting import MODELS, SOLVERS, VIAS
+
+if TYPE_CHECKING:  # pragma: no cover
+    # imported where used: the command line builds its options from this module
+    # and `lockerplan --help` must not load geopandas, PyVRP or scikit-learn
+    from .costs import CostModel
+    from .demand import DemandModel
+    from .routing import Fleet
 
 _SECTION = "section"
 
@@ -281,8 +285,28 @@ class Window(Check):
     metavar: ClassVar[str] = "HH:MM-HH:MM"
 
     def __call__(self, name: str, value: Any) -> Any:
+        from .routing import parse_window
+
         parse_window(value)  # raises InputError naming routing.window
         return value
+
+
+@dataclass(frozen=True)
+class Formats(Check):
+    """Output formats of the GIS layers, comma-separated (:data:`lockerplan.export.FORMATS`).
+
+    Examples
+    --------
+    >>> Formats()("formats", "geojson, CSV")
+    'gpkg,csv,geojson'
+    """
+
+    metavar: ClassVar[str] = "gpkg,csv,geojson"
+
+    def __call__(self, name: str, value: Any) -> Any:
+        from .export import output_formats  # raises InputError naming --formats
+
+        return ",".join(output_formats(value))
 
 
 @dataclass(frozen=True)
@@ -463,6 +487,13 @@ class Scenario:
         cli=True,
         help="Side of the coverage-equity grid cells",
     )
+    formats: str = _f(
+        "gpkg",
+        check=Formats(),
+        cli=True,
+        help="Formats of the GIS layers, comma-separated: gpkg, csv, geojson (the "
+        "GeoPackage is always written; route_stops.csv, dropped.csv and summary.json too)",
+    )
     # demand
     parcels_per_dwelling_per_day: float = _f(
         0.15,
@@ -619,7 +650,13 @@ class Scenario:
         none="$LOCKERPLAN_CACHE_DIR or ~/.cache/lockerplan",
     )
     # siting
-    solver: str = _f("cbc", "siting", check=Choice(SOLVERS), cli=True, help="MILP solver")
+    solver: str = _f(
+        "highs",
+        "siting",
+        check=Choice(SOLVERS),
+        cli=True,
+        help="MILP solver (HiGHS; CBC through PuLP as an alternative)",
+    )
     time_limit_s: float = _f(
         60.0, "siting", unit="seconds", check=_POSITIVE, help="Time limit of a siting solve"
     )
@@ -630,12 +667,13 @@ class Scenario:
         check=Number(allow_zero=True, below=1),
         help="Relative MIP gap at which the solver may stop",
     )
-    model: str = _f("mclp", "siting", check=Choice(MODELS), cli=True, help="Siting model")
-    via: str = _f(
-        "pulp",
+    model: str = _f("cmclp", "siting", check=Choice(MODELS), cli=True, help="Siting model")
+    via: str | None = _f(
+        None,
         "siting",
         check=Choice(VIAS),
         cli=True,
+        none="highspy with --solver highs, pulp with cbc",
         help="Build the MILP as PuLP objects, or pass arrays straight to HiGHS "
         "(with --solver highs; faster on large models)",
     )
@@ -993,8 +1031,22 @@ class Scenario:
             )
         return self
 
+    @property
+    def milp_via(self) -> str:
+        """How the siting MILP reaches its solver: ``via``, or by default ``"highspy"``
+        with HiGHS (arrays straight into it) and ``"pulp"`` with CBC.
+
+        Examples
+        --------
+        >>> Scenario().milp_via, Scenario(solver="cbc").milp_via
+        ('highspy', 'pulp')
+        """
+        return self.via or ("highspy" if self.solver == "highs" else "pulp")
+
     def demand_model(self) -> DemandModel:
         """The building/population demand parameters of this scenario."""
+        from .demand import DemandModel
+
         return DemandModel(
             self.parcels_per_dwelling_per_day,
             self.floor_area_per_dwelling_m2,
@@ -1007,6 +1059,8 @@ class Scenario:
 
     def fleet(self) -> Fleet:
         """The vans and working day of this scenario."""
+        from .routing import Fleet
+
         return Fleet(
             self.van_capacity,
             self.vans_per_hub,
@@ -1021,6 +1075,8 @@ class Scenario:
 
     def cost_model(self) -> CostModel:
         """The daily cost and emission figures of this scenario."""
+        from .costs import CostModel
+
         return CostModel(
             vehicle_per_day=self.vehicle_per_day,
             energy_per_km=self.energy_per_km,

@@ -31,7 +31,9 @@ def porto_alegre(bench_dir, tmp_path_factory):
         pytest.skip(f"Porto Alegre data not found in {bench_dir / 'osm'}")
     out = tmp_path_factory.mktemp("poa")
     args = ["plan", "--osm", str(osm), "--population", str(grid), "--sites", "100"]
-    result = CliRunner().invoke(main, [*args, "--walk-m", "500", "--out", str(out)])
+    result = CliRunner().invoke(
+        main, [*args, "--walk-m", "500", "--out", str(out), "--formats", "gpkg,csv"]
+    )
     assert result.exit_code == 0, result.output
     folder = out / "porto_alegre_2020"
     return {

@@ -64,9 +64,12 @@ def test_user_candidates_replace_osm_places(tmp_path):
         str(ROOT / "data" / "helsinki_candidates.csv"),
         "--out",
         str(tmp_path),
+        "--formats",
+        "gpkg,csv",
         "-q",
     )
     assert code == 0, err
+    assert not (tmp_path / "helsinki" / "facilities.geojson").exists()
     sites = (tmp_path / "helsinki" / "facilities.csv").read_text()
     assert "Sample" in sites and "node/" not in sites
 
@@ -96,8 +99,9 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["--candidates", str(far_sites)], "none of its 2 sites is within 250 m"),
         (["--hubs", str(far_hubs)], "Convert it to lon/lat degrees (WGS84"),
         (["--min-spacing-m", "1e9"], "--min-spacing-m 1e+09 is more than the candidate sites"),
-        (["--via", "highspy"], "--via highspy"),
+        (["--solver", "cbc", "--via", "highspy"], "--via highspy"),
         (["--name", "../evil"], "--name must be a name"),
+        (["--formats", "gpkg,shp"], "--formats must be gpkg, csv or geojson"),
     ]
 
 
@@ -239,6 +243,8 @@ def test_semicolon_and_latin1_csv_files_are_read(tmp_path):
         "--out",
         str(tmp_path / "out"),
         "--no-door-to-door",
+        "--formats",
+        "csv",
     )
     assert code == 0, err
     facilities = (tmp_path / "out" / "helsinki" / "facilities.csv").read_text(encoding="utf-8")
@@ -258,4 +264,6 @@ def test_a_new_plan_keeps_the_users_files_and_cleans_killed_runs(tmp_path):
     assert run(*args)[0] == 0
     assert notes.read_text() == "my notes"
     assert not dead.exists()
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    # hidden: only the published versions (lockerplan.files), one plan in them
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".helsinki.plans"]
+    assert len(list((out / ".helsinki.plans").iterdir())) == 1

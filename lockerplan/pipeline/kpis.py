@@ -118,6 +118,10 @@ class _Record(Mapping):
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
+#: Models whose covered parcels are also within the sites' capacity.
+CAPACITATED = ("cmclp", "cflp")
+
+
 @dataclass(frozen=True, eq=False)
 class Delivery(_Record):
     """A day of deliveries on one side of the business case.
@@ -509,6 +513,10 @@ class Kpis(_Record):
         :func:`lockerplan.equity.equity_summary` of the plan's coverage cells.
     runtime_s : float
         Wall time of the plan.
+    stage_seconds : dict
+        Wall seconds per stage: ``networks``, ``demand``, ``candidates``,
+        ``distances`` (preparing), ``siting``, ``allocation`` (with catchments),
+        ``routing`` and ``results``.
     currency, cost_per_day, cost_per_parcel, co2_kg_per_day
         With the business case: the whole day with lockers (lockers plus home
         delivery of the rest, site costs included, customers' car pickups in the
@@ -561,6 +569,7 @@ class Kpis(_Record):
     unserved_sites: int = 0
     equity: dict = field(default_factory=dict)
     runtime_s: float = 0.0
+    stage_seconds: dict = field(default_factory=dict)
     currency: str = "EUR"
     cost_per_day: float | None = None
     cost_per_parcel: float | None = None
@@ -596,7 +605,8 @@ class Kpis(_Record):
             (
                 "covered",
                 f"{self.covered_parcels_per_day:,.1f} of {self.demand_parcels_per_day:,.1f} "
-                f"parcels/day = {100 * self.coverage_share:.1f} % within {self.walk_m:.0f} m walk",
+                f"parcels/day = {100 * self.coverage_share:.1f} % within {self.walk_m:.0f} m walk"
+                + (" and capacity" if self.model in CAPACITATED else ""),
             ),
             ("mean walk", f"{self.mean_walk_m:.0f} m (covered parcels, network distance)"),
             (
@@ -705,6 +715,7 @@ def plan_kpis(
     dropped: pd.DataFrame,
     sites_limit: int | None,
     runtime_s: float,
+    stage_seconds: dict[str, float] | None = None,
 ) -> Kpis:
     """The one place a plan's :class:`Kpis` are made.
 
@@ -767,6 +778,7 @@ def plan_kpis(
         unserved_sites=len(delivered.routing.unserved),
         equity=equity_summary(cells),
         runtime_s=round(runtime_s, 2),
+        stage_seconds=dict(stage_seconds or {}),
         currency=lockers.currency,
         cost_per_day=bc.with_lockers.cost_per_day if bc else lockers.cost,
         cost_per_parcel=bc.with_lockers.cost_per_parcel if bc else lockers.cost_per_parcel,

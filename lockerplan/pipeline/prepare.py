@@ -29,7 +29,7 @@ from ..distances import (
 )
 from ..errors import InputError
 from ..inputs import read_hubs
-from ..progress import tqdm
+from ..progress import StageClock, tqdm
 from ..scenario import Scenario, hub_number
 from ..source import OsmFile, Place, open_source
 
@@ -61,6 +61,9 @@ class StudyArea:
         Walking distances are exact up to this cutoff; plans may use any cutoff up to it.
     dropped : list of tuple
         What preparation left out: ``(layer, id, parcels_per_day, reason)``.
+    prepare_s : float
+        Wall seconds of the preparation, of which ``stage_seconds`` per stage
+        (``networks``, ``demand``, ``candidates``, ``distances``; snapping the rest).
     """
 
     scenario: Scenario
@@ -82,6 +85,7 @@ class StudyArea:
     hubs: gpd.GeoDataFrame | None = field(repr=False)  # None: placed after siting
     dropped: list[Drop] = field(repr=False)
     prepare_s: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     _spacing: dict[float, sparse.csr_matrix] = field(default_factory=dict, repr=False)
 
     def distances_within(self, walk_m: float) -> sparse.csr_matrix:
@@ -249,12 +253,16 @@ def prepare_study_area(
         candidate_sites = cand_mod.read_candidates(sc.candidates)
     if hub_points is None and sc.hubs and hub_number(sc.hubs) is None:
         hub_points = read_hubs(sc.hubs)
+    clock = StageClock()
     with progress_bar(4, progress) as bar:
-        walk, drive, walk_arr, drive_arr = _networks(src)
+        with clock("networks"):
+            walk, drive, walk_arr, drive_arr = _networks(src)
         bar.update(1)
-        demand, points, clusters = _demand(sc, src, walk_arr)
+        with clock("demand"):
+            demand, points, clusters = _demand(sc, src, walk_arr)
         bar.update(1)
-        cands, cand_source = _candidates(src, candidate_sites)
+        with clock("candidates"):
+            cands, cand_source = _candidates(src, candidate_sites)
         bar.update(1)
         dropped: list[Drop] = list(
             demand.dropped[["layer", "id", "parcels_per_day", "reason"]].itertuples(
@@ -272,7 +280,8 @@ def prepare_study_area(
                 f"study area's walk network ({src.label}); give sites inside the area, or the "
                 "extract that covers them."
             )
-        D = walking_distance_matrix(walk_arr, c_snap, d_snap, max_walk_m)
+        with clock("distances"):
+            D = walking_distance_matrix(walk_arr, c_snap, d_snap, max_walk_m)
         bar.update(1)
     return StudyArea(
         scenario=sc,
@@ -294,4 +303,5 @@ def prepare_study_area(
         hubs=hub_points,
         dropped=dropped + d_drops + c_drops,
         prepare_s=time.perf_counter() - t0,
+        stage_seconds=clock,
     )

@@ -22,6 +22,7 @@ from scipy import sparse
 from ..distances import catchment_polygons
 from ..equity import coverage_by_cell
 from ..errors import InputError
+from ..progress import StageClock
 from ..routing import RoutingResult, hub_count, place_hubs, route_door_to_door, route_vans
 from ..scenario import Scenario, hub_number
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
@@ -135,7 +136,7 @@ def solve_siting(
         rules=site_rules(sc, area),
         options=SolverOptions(
             solver=sc.solver,
-            via=sc.via,
+            via=sc.milp_via,
             time_limit_s=sc.time_limit_s,
             gap_rel=sc.gap_rel,
             seed=sc.seed,
@@ -473,18 +474,24 @@ def plan_study_area(
         )
     sc = resolve_scenario(area.scenario, settings)
     D = area.distances_within(sc.walk_m)
-    with progress_bar(2, progress) as bar:
+    clock = StageClock(area.stage_seconds)
+    with progress_bar(3, progress) as bar:
         attrs = candidate_attributes(sc, area.candidates)
-        siting = solve_siting(sc, area, D, attrs)
-        adopt = (sc.adoption_share, sc.adoption_scale_m)
-        alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
-        catchment = catchment_layer(area, alloc.sites, sc.walk_m, catchments)
+        with clock("siting"):
+            siting = solve_siting(sc, area, D, attrs)
         bar.update(1)
-        delivered = route_plan(sc, area, alloc)
+        with clock("allocation"):
+            adopt = (sc.adoption_share, sc.adoption_scale_m)
+            alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
+            catchment = catchment_layer(area, alloc.sites, sc.walk_m, catchments)
         bar.update(1)
-    cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
-    uncoverable = not_coverable(area, D)
-    dropped = dropped_table(area, alloc, delivered, uncoverable, sc.walk_m)
+        with clock("routing"):
+            delivered = route_plan(sc, area, alloc)
+        bar.update(1)
+    with clock("results"):
+        cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
+        uncoverable = not_coverable(area, D)
+        dropped = dropped_table(area, alloc, delivered, uncoverable, sc.walk_m)
     kpis = plan_kpis(
         sc,
         area,
@@ -496,6 +503,7 @@ def plan_study_area(
         dropped=dropped,
         sites_limit=sc.sites if MODELS[sc.model].uses_sites else None,
         runtime_s=area.prepare_s + time.perf_counter() - t0,
+        stage_seconds=clock,
     )
     return Plan(
         scenario=sc,

@@ -11,19 +11,29 @@ from scipy import sparse
 from ..errors import InputError
 from .options import SolverOptions, solver_options
 from .result import SitingResult, failed
-from .sites import Candidates, SiteRules, check_distances, prepare
+from .sites import Candidates, SiteRules, check_distances, dominated_sites, prepare
 
 log = logging.getLogger("lockerplan.siting")
 
 
 def setup(
-    distances, weights, candidates, rules, options: SolverOptions | None, **rule_kw
+    distances,
+    weights,
+    candidates,
+    rules,
+    options: SolverOptions | None,
+    *,
+    dominance: bool = False,
+    **rule_kw,
 ) -> tuple[sparse.csr_matrix, np.ndarray, Candidates, SiteRules, list[str], SolverOptions]:
     """Check the inputs of a model and apply the site rules' cutoffs.
 
     Returns the prepared matrix, the weights, candidates, rules, pre-solve
-    diagnoses and the solver options (defaults filled in). The prepared matrix has the per-kind and per-demand cutoffs and the exclusions
-    applied: every model solves, and reports its allocation, on it.
+    diagnoses and the solver options (defaults filled in). The prepared matrix
+    has the per-kind and per-demand cutoffs and the exclusions applied: every
+    model solves, and reports its allocation, on it. With ``dominance`` (the
+    coverage models) the sites :func:`~lockerplan.siting.sites.dominated_sites`
+    finds are excluded too: an exact reduction.
     """
     opts = solver_options(options)
     D, w = check_distances(distances, weights)
@@ -35,6 +45,12 @@ def setup(
         )
     rules = dataclasses.replace(rules or SiteRules(), **rule_kw)
     D, diag = prepare(D, cands, rules)
+    if dominance and not diag:
+        drop = dominated_sites(D, cands, rules)
+        if drop.any():
+            log.info("siting: %d of %d candidate sites dominated, left out", drop.sum(), len(drop))
+            cands = dataclasses.replace(cands, excluded=cands.excluded | drop)
+            D, diag = prepare(D, cands, rules)
     return D, w, cands, rules, diag, opts
 
 

@@ -63,7 +63,7 @@ def solve_mclp(
     """
     check_max_sites(max_sites)
     D, w, cands, rules, diag, opts = setup(
-        distances, weights, candidates, rules, options, max_sites=max_sites
+        distances, weights, candidates, rules, options, dominance=True, max_sites=max_sites
     )
     require_a_limit(rules)
     if diag:
@@ -214,7 +214,9 @@ def solve_lscp(
         raise InputError(f"minimise must be 'sites' or 'cost', got {minimise!r}.")
     if weights is None:
         weights = np.ones(distances.shape[1])
-    D, w, cands, rules, diag, opts = setup(distances, weights, candidates, rules, options)
+    D, w, cands, rules, diag, opts = setup(
+        distances, weights, candidates, rules, options, dominance=True
+    )
     if diag:
         return infeasible("lscp", diag, D, opts)
     t0 = time.perf_counter()

@@ -149,7 +149,7 @@ def solve_cmclp(
             f"minimise_modules must be one of {', '.join(MODULE_STEPS)}, got {minimise_modules!r}."
         )
     D, w, cands, rules, diag, opts = setup(
-        distances, weights, candidates, rules, options, max_sites=max_sites
+        distances, weights, candidates, rules, options, dominance=True, max_sites=max_sites
     )
     require_a_limit(rules)
     if diag:
@@ -197,7 +197,7 @@ def solve_cmclp(
             x, last = model.serve_most(x, opts, deadline)
             steps += [step, last]
     times = [t_build + sum(s.build_s for s in steps), sum(s.solve_s for s in steps)]
-    plan = model.plan(x, D)
+    plan = model.plan(x, D, replace(opts, time_limit_s=max(_left(deadline), 1.0)))
     objective = float(plan.served.sum())
     bound = _upper(out, objective, model.upper_bound())
     gap = 0.0 if out.status == "optimal" else (bound - objective) / max(bound, 1e-9)
@@ -438,11 +438,13 @@ class _Cmclp:
         better[self.x[sel]] = out.x
         return better, out
 
-    def plan(self, x: np.ndarray, D: sparse.csr_matrix) -> _Plan:
+    def plan(self, x: np.ndarray, D: sparse.csr_matrix, opts: SolverOptions) -> _Plan:
         """Read a solution: open sites, their fewest modules, parcels served per column.
 
         Shares are clipped to what the rows allow exactly (solver tolerances), so no
         demand column is served beyond its parcels and no site beyond its modules.
+        The parcels served then go to the nearest sites that can take them
+        (:func:`_nearest_allocation`).
         """
         rows, cols, demand = self.rows, self.cols, self.demand
         n_cand, n_grp = len(self.most), len(demand)
@@ -458,7 +460,13 @@ class _Cmclp:
         load = np.bincount(rows, demand[cols] * share, n_cand)
         is_open &= (load > 0) | self.cands.forced_open
         open_sites = np.flatnonzero(is_open)
-        served, assignment = self.per_column(share, D, open_sites)
+        room = self.room[open_sites] * modules[open_sites]
+        near = _nearest_allocation(D, open_sites, self.weights, room, opts)
+        if near is None:  # the LP found nothing (time): the groups' shares, handed out
+            served, assignment = self.per_column(share, D, open_sites)
+        else:
+            served, assignment, load[open_sites] = near
+            modules = self.fewest(load, modules, is_open)
         message = _message(D, open_sites, self.weights, served)
         return _Plan(open_sites, modules[open_sites], load[open_sites], served, assignment, message)
 
@@ -621,6 +629,60 @@ def _hand_out(
     served[members] = got
     assignment[members] = site
     return served, assignment
+
+
+def _nearest_allocation(
+    D: sparse.csr_matrix,
+    open_sites: np.ndarray,
+    w: np.ndarray,
+    room: np.ndarray,
+    opts: SolverOptions,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The most parcels the open sites serve, at the least walking (an LP).
+
+    Among the allocations of the open sites (capacities ``room``) that serve the
+    most parcels, the one with the least parcel-weighted walk: where capacity
+    does not bind every column goes whole to its nearest open site; where it
+    does, few columns split (a vertex of the LP). One LP does both: a parcel
+    served earns ``big`` minus its walk, with ``big`` above the walk any served
+    parcel could save on the longest chain of reassignments (one walk per open
+    site and back), so serving more always wins (lexicographic, exact).
+
+    Returns parcels served and assigned site (-1: none; the site serving the
+    largest share) per column, and the load per open site; ``None`` if the LP
+    finds no solution.
+    """
+    rows = D[open_sites].tocoo()
+    keep = w[rows.col] > 0
+    j, i, d = rows.row[keep], rows.col[keep], rows.data[keep]
+    if not len(i):
+        return np.zeros(len(w)), np.full(len(w), -1), np.zeros(len(open_sites))
+    cols, c = np.unique(i, return_inverse=True)
+    b = MilpBuilder()
+    big = (float(d.max()) + 1.0) * (2 * len(open_sites) + 2)
+    share = b.add_columns("x", w[i] * (d - big), 0.0, 1.0)
+    b.add_rows("serve", c, share, np.ones(len(i)), hi=np.ones(len(cols)))
+    b.add_rows("capacity", j, share, w[i], hi=room)
+    out = solve_milp(b.build(), opts)
+    if out.x is None:
+        return None
+    x = np.clip(out.x, 0.0, 1.0)
+    x[x < 1e-9] = 0.0
+    x /= np.maximum(np.bincount(c, x, len(cols)), 1.0)[c]
+    amount = w[i] * x
+    load = np.bincount(j, amount, len(open_sites))
+    over = load > room
+    x *= np.where(over, room / np.where(over, load, 1.0), 1.0)[j]
+    amount = w[i] * x
+    served_col = np.zeros(len(w))
+    served_col[cols] = np.bincount(c, amount, len(cols))
+    best = np.full(len(cols), -1.0)
+    assignment = np.full(len(w), -1)
+    for k in np.argsort(-amount, kind="stable"):  # the largest share per column
+        if amount[k] > 0 and best[c[k]] < 0:
+            best[c[k]] = amount[k]
+            assignment[i[k]] = open_sites[j[k]]
+    return served_col, assignment, np.bincount(j, amount, len(open_sites))
 
 
 def _message(D: sparse.csr_matrix, open_sites: np.ndarray, w: np.ndarray, served) -> str:

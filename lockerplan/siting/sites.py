@@ -216,6 +216,49 @@ def prepare(
     return D, diagnose_rules(cands, rules)
 
 
+def dominated_sites(D: sparse.csr_matrix, cands: Candidates, rules: SiteRules) -> np.ndarray:
+    """Candidates that a coverage model never needs: another site does all they do.
+
+    Site ``j`` is dominated by ``k`` when ``k`` reaches every demand column ``j``
+    reaches (in the prepared ``D``: cutoffs and exclusions applied), is of the same
+    kind, costs no more and holds no less (capacity), ``j`` is not forced open and
+    ``k`` not excluded; of sites equal in all of these the first is kept. Any plan
+    opening ``j`` can open ``k`` instead and cover (or serve) as much under the
+    same count, per-kind limits and budget, so dropping every dominated site keeps
+    the optimum of the coverage models (MCLP, CMCLP, LSCP). A spacing rule breaks
+    this (``k`` may be too close to another open site): then none is dropped.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per candidate, whether it is dominated.
+
+    Examples
+    --------
+    >>> D = sparse.csr_matrix(np.array([[1.0, 0.0], [2.0, 3.0], [2.0, 3.0]]))
+    >>> dominated_sites(D, Candidates.default(3), SiteRules()).tolist()
+    [True, False, True]
+    """
+    n = D.shape[0]
+    if rules.min_spacing_m:
+        return np.zeros(n, dtype=bool)
+    B = sparse.csr_matrix((np.ones(D.nnz, dtype=np.int32), D.indices, D.indptr), D.shape)
+    size = np.diff(B.indptr)
+    pairs = (B @ B.T).tocoo()
+    j, k = pairs.row, pairs.col
+    same = (j != k) & (pairs.data == size[j]) & (cands.kind[j] == cands.kind[k])
+    cost_j, cost_k = cands.fixed_cost[j], cands.fixed_cost[k]
+    cap_j, cap_k = cands.capacity[j], cands.capacity[k]
+    same &= (cost_k <= cost_j) & ((cap_k >= cap_j) | np.isnan(cap_j) & np.isnan(cap_k))
+    same &= ~cands.forced_open[j] & ~cands.excluded[k]
+    equal = (size[k] == size[j]) & (cost_k == cost_j) & ~(cap_k > cap_j)
+    same &= ~equal | (k < j)  # of equal sites the first stays
+    out = np.zeros(n, dtype=bool)
+    out[j[same]] = True
+    out[size == 0] = False  # reaching nothing: not a model's concern
+    return out
+
+
 def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
 
