@@ -89,8 +89,14 @@ def browser(chromium):
 class LoadedMap:
     """A map page plus everything the page reported while loading and being used."""
 
-    def __init__(self, browser, html_path: Path, viewport: tuple[int, int] = (1400, 900)) -> None:
-        self.router = assets.OfflineRouter()
+    def __init__(
+        self,
+        browser,
+        html_path: Path,
+        viewport: tuple[int, int] = (1400, 900),
+        streets=None,
+    ) -> None:
+        self.router = assets.OfflineRouter(streets=streets)
         width, height = viewport
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.router.install(self.context)
@@ -332,7 +338,8 @@ def test_xss_candidate_shows_as_text_and_runs_nothing(browser, xss_plan, tmp_pat
                 return texts;
             }}"""
         )
-        assert len(popups) == len(xss_plan.sites)
+        # every open site and (what-if: "Open this site") every candidate has a popup
+        assert len(popups) == len(xss_plan.sites) + len(xss_plan.candidates)
         for payload in [XSS, *MORE_PAYLOADS]:
             if payload in names:
                 assert any(payload in t for t in popups), f"{payload!r} not shown as text"
@@ -431,3 +438,177 @@ def test_porto_alegre_map_is_interactive_within_5_s(browser, porto_alegre_html):
         print(f"screenshot: {shot}")
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------------- what-if
+
+
+def _toggle(page: LoadedMap, candidate_id: str) -> str:
+    """Open the popup of a site or candidate and click its what-if button; its label."""
+    opened = page.page.evaluate(
+        f"""(id) => {{
+            const map = {page.MAP_JS};
+            let done = false;
+            map.eachLayer(l => {{
+                const p = l.getPopup && l.getPopup();
+                if (done || !p) return;
+                const c = p.getContent();
+                const html = typeof c === "string" ? c : (c && c.outerHTML) || "";
+                if (html.includes(`data-site-id="${{id}}"`) || html.includes(`data-site-id='${{id}}'`)) {{
+                    l.openPopup(); done = true;
+                }}
+            }});
+            return done;
+        }}""",
+        candidate_id,
+    )
+    assert opened, f"no popup with a toggle for {candidate_id}"
+    button = page.page.locator(f".leaflet-popup .lp-toggle-site[data-site-id='{candidate_id}']")
+    button.wait_for(state="visible", timeout=5000)
+    label = button.inner_text()
+    button.click()
+    page.page.locator(".leaflet-popup-close-button").first.click()
+    return label
+
+
+def _coverage(page: LoadedMap) -> tuple[str, float]:
+    el = page.page.locator("#lp-kpi-coverage")
+    return el.inner_text(), float(el.get_attribute("data-value"))
+
+
+def test_whatif_toggles_sites_and_matches_plan_evaluate(browser, map_html, helsinki_plan):
+    """Close two sites, open two candidates: the panel equals Plan.evaluate at every step."""
+    plan = helsinki_plan
+    opened = list(plan.sites["candidate_id"])
+    others = [c for c in plan.candidates["candidate_id"] if c not in set(opened)]
+    # candidates that change the figures: the ones reaching the most demand
+    reach = plan.reach()
+    order = sorted(others, key=lambda c: -reach[plan.candidate_positions([c])].nnz)
+    page = LoadedMap(browser, map_html)
+    try:
+        page.checkbox(LAYERS["candidates"]).check()
+        text, share = _coverage(page)
+        ev = plan.evaluate(opened)
+        assert share == pytest.approx(ev.coverage_share, abs=5e-5)
+        assert text == f"{100 * ev.coverage_share:.1f} %"
+        current = set(opened)
+        steps = [(opened[0], "Close this site"), (opened[1], "Close this site")]
+        steps += [(order[0], "Open this site"), (order[1], "Open this site")]
+        steps += [(opened[0], "Open this site")]
+        for cid, label in steps:
+            assert _toggle(page, cid) == label
+            current ^= {cid}
+            ev = plan.evaluate(current)
+            text, share = _coverage(page)
+            assert share == pytest.approx(ev.coverage_share, abs=5e-5), cid
+            assert text == f"{100 * ev.coverage_share:.1f} %"
+            covered = page.page.locator("#lp-kpi-covered").inner_text()
+            assert covered == f"{ev.covered_parcels_per_day:,.1f}"
+            fixed = page.page.locator("#lp-kpi-fixed").inner_text()
+            assert fixed == f"{ev.fixed_cost_per_day:,.0f} {ev.currency}"
+            sites = page.page.locator("#lp-kpi-sites").inner_text()
+            assert sites.startswith(f"{ev.sites_open} (")
+            for kind, n in ev.sites_by_kind.items():
+                assert f"{n} {kind.replace('_', ' ')}" in sites
+        # as many sites as the plan: the gap to the optimum is shown
+        assert len(current) == len(opened) + 1
+        assert _toggle(page, order[1]) == "Close this site"
+        current ^= {order[1]}
+        gap = page.page.locator("#lp-kpi-gap")
+        diff = (
+            plan.evaluate(current).covered_parcels_per_day
+            - plan.evaluate(opened).covered_parcels_per_day
+        )
+        assert float(gap.get_attribute("data-value")) == pytest.approx(diff, abs=0.01)
+        assert "than the plan" in gap.inner_text()
+        shot = artifact_dir() / "whatif_panel.png"
+        page.page.screenshot(path=str(shot))
+        print(f"screenshot: {shot}")
+        page.page.locator("#lp-reset").click()
+        text, share = _coverage(page)
+        assert share == pytest.approx(plan.evaluate(opened).coverage_share, abs=5e-5)
+        assert "this is the plan" in gap.inner_text()
+        assert page.console_errors() == []
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- sweep report
+
+
+def test_sweep_report_fits_the_page(browser, tmp_path):
+    """The sweep table (3 cutoffs x 30 site counts, every column) is no wider than a
+    1,024 px window: the page never scrolls sideways."""
+    report = _load_helper_test("test_sweep_report").sweep_table()
+    path = tmp_path / "sweep.html"
+    path.write_text(report.to_html(), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        widths = page.evaluate(
+            """() => ({page: document.documentElement.scrollWidth, window: window.innerWidth,
+                       table: document.querySelector('table').getBoundingClientRect().width,
+                       body: document.body.getBoundingClientRect().width})"""
+        )
+        print(f"sweep report widths: {widths}")
+        assert widths["page"] <= widths["window"]
+        assert widths["table"] <= widths["body"] + 1
+        assert page.locator("tr.knee").count() == 3
+    finally:
+        context.close()
+
+
+def _load_helper_test(stem: str):
+    """``tests/STEM.py`` as a module (for its table builders)."""
+    name = f"lockerplan_browser_test_{stem}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE / f"{stem}.py")
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+# --------------------------------------------------------------------------- README pictures
+
+DOCS = HERE.parent / "docs"
+#: README pictures are written only on request (they are committed, not test output).
+SCREENSHOTS = os.environ.get("LOCKERPLAN_SCREENSHOTS") == "1"
+#: Largest README picture, bytes.
+MAX_PICTURE_BYTES = 300_000
+
+
+def _picture(browser, html_path: Path, graph, out: Path) -> int:
+    """Open the map with the plan's streets as tiles, screenshot it into ``out`` (PNG,
+    256 colours) and return its size in bytes."""
+    from PIL import Image
+
+    streets = assets.StreetTiles(graph)
+    page = LoadedMap(browser, html_path, viewport=(1280, 800), streets=streets)
+    try:
+        page.page.wait_for_timeout(800)  # tiles and marker fade-in
+        page.page.mouse.move(1275, 500)  # away from features: no tooltip in the picture
+        page.page.wait_for_timeout(300)
+        png = page.page.screenshot()
+        assert page.console_errors() == []
+    finally:
+        page.close()
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+    return out.stat().st_size
+
+
+@pytest.mark.skipif(not SCREENSHOTS, reason="set LOCKERPLAN_SCREENSHOTS=1 to write docs/*.png")
+def test_readme_picture_of_helsinki(browser, map_html, helsinki_plan):
+    size = _picture(browser, map_html, helsinki_plan.walk_graph, DOCS / "helsinki.png")
+    print(f"docs/helsinki.png: {size:,} bytes")
+    assert size < MAX_PICTURE_BYTES
+
+
+@pytest.mark.skipif(not SCREENSHOTS, reason="set LOCKERPLAN_SCREENSHOTS=1 to write docs/*.png")
+def test_readme_picture_of_porto_alegre(browser, bench_dir, tmp_path_factory):
+    plan, html_path = porto_alegre.porto_alegre_map(bench_dir, tmp_path_factory)
+    size = _picture(browser, html_path, plan.drive_graph, DOCS / "porto_alegre.png")
+    print(f"docs/porto_alegre.png: {size:,} bytes")
+    assert size < MAX_PICTURE_BYTES

@@ -450,3 +450,19 @@ def test_porto_alegre_map_size_is_bounded(bench_dir, tmp_path_factory):
     html = path.read_text(encoding="utf-8")
     assert html.count("L.popup(") == len(plan.sites)
     assert "L.markerClusterGroup" in html
+
+
+def test_demand_heat_maps_have_a_legend(helsinki_plan):
+    """``lockerplan demand``'s heat map and the plan map's heat layer name their ramp."""
+    from lockerplan.demand.outputs import demand_heatmap
+    from lockerplan.maps.style import HEAT_GRADIENT
+
+    fmap = demand_heatmap(helsinki_plan.demand_points, helsinki_plan.demand.assign(spread_m=0.0))
+    page = fmap.get_root().render()
+    assert "lp-demand-legend" in page and "Demand: parcels per day" in page
+    assert "fewer" in page and "more" in page and "99th percentile" in page
+    assert "demand cluster" in page
+    assert all(colour in page for colour in HEAT_GRADIENT.values())
+    heat = next(layer for layer in LAYER_TABLE if layer.key == "heat")
+    assert heat.legend and heat.legend[0].ends == ("fewer", "more")
+    assert "demand heat" in kpi_panel_html(_tiny_plan(["A"])["kpis"])

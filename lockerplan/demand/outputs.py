@@ -55,6 +55,8 @@ def demand_heatmap(
     import folium
     from folium.plugins import HeatMap
 
+    from ..maps.html import PAGE_CSS, _PanelControl
+    from ..maps.style import HEAT_GRADIENT
     from ..settings import OSM_ATTRIBUTION
 
     if len(points) == 0:
@@ -69,7 +71,12 @@ def demand_heatmap(
     top = float(np.quantile(weights, 0.99)) or 1.0
     data = np.column_stack([pts.geometry.y, pts.geometry.x, np.minimum(weights / top, 1.0)])
     HeatMap(
-        data.tolist(), name="parcels per day", radius=radius, blur=radius, min_opacity=0.3
+        data.tolist(),
+        name="parcels per day",
+        radius=radius,
+        blur=radius,
+        min_opacity=0.3,
+        gradient=HEAT_GRADIENT,
     ).add_to(fmap)
     if clusters is not None and len(clusters):
         layer = folium.FeatureGroup(name="clusters", show=False)
@@ -91,8 +98,42 @@ def demand_heatmap(
             ).add_to(layer)
         layer.add_to(fmap)
     folium.LayerControl().add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(PAGE_CSS))
+    _PanelControl(
+        _heat_legend(top, clusters is not None and len(clusters) > 0), element_id="lp-demand-legend"
+    ).add_to(fmap)
     fmap.fit_bounds([[s, w], [n, e]])
     return fmap
+
+
+def _heat_legend(top: float, clusters: bool) -> str:
+    """The demand map's legend: the heat ramp, what it scales to, the cluster circles.
+
+    Examples
+    --------
+    >>> "0.85 parcels/day" in _heat_legend(0.85, clusters=False)
+    True
+    """
+    from ..maps.html import OSM_ATTRIBUTION_HTML
+    from ..maps.style import HEAT_GRADIENT
+
+    ramp = f"linear-gradient(90deg,{', '.join(HEAT_GRADIENT.values())})"
+    rows = [
+        "<span class='lp-end'>fewer</span><span class='lp-sw lp-ramp' "
+        f"style='background:{ramp}'></span><span class='lp-end'>more</span> parcels/day nearby",
+        f"<span class='lp-note'>Each demand point weighs its parcels/day, full colour from "
+        f"{top:,.2f} parcels/day (99th percentile); nearby points add up.</span>",
+    ]
+    if clusters:
+        rows.append(
+            "<span class='lp-sw lp-dot' style='background:#3388ff'></span>demand cluster "
+            "(layer <i>clusters</i>; size: parcels/day)"
+        )
+    body = "".join(f"<div>{r}</div>" for r in rows)
+    return (
+        f"<details open><summary><b>Demand: parcels per day</b></summary>{body}"
+        f"<div class='lp-note'>Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
+    )
 
 
 def write_demand(

@@ -29,6 +29,8 @@ The modules: :mod:`~lockerplan.maps.layers` draws the overlays (one
 :data:`HIDDEN_LAYERS` and the legend are read; :mod:`~lockerplan.maps.panel` writes
 the KPI panel from a :class:`~lockerplan.pipeline.kpis.Kpis` record;
 :mod:`~lockerplan.maps.names` names unnamed places by their nearest street;
+:mod:`~lockerplan.maps.whatif` embeds the coverage data and the script that open and
+close sites in the page (the figures of :meth:`lockerplan.Plan.evaluate`);
 :mod:`~lockerplan.maps.html` holds the text helpers and
 :mod:`~lockerplan.maps.style` the colours.
 """
@@ -80,6 +82,7 @@ from .style import (
     UNCOVERED_COLOUR,
     UNDERSERVED_COLOUR,
 )
+from .whatif import WhatIf, whatif_data, whatif_html
 
 __all__ = [
     "CANDIDATE_COLOUR",
@@ -173,6 +176,7 @@ def coverage_map(
     van_capacity: float | None = None,
     minimap: bool = True,
     walk_graph: Any = None,
+    whatif: dict[str, Any] | None = None,
 ) -> folium.Map:
     """Draw a plan as an interactive folium map.
 
@@ -204,6 +208,10 @@ def coverage_map(
     walk_graph : networkx.MultiDiGraph, optional
         The walk network: sites and candidates without a name are shown by their
         category and nearest named street (:func:`~lockerplan.maps.names.with_labels`).
+    whatif : dict, optional
+        The coverage data of :func:`~lockerplan.maps.whatif.whatif_data`: site and
+        candidate popups then open and close sites and the panel's "What if"
+        section shows the figures (:mod:`lockerplan.maps.whatif`).
 
     Returns
     -------
@@ -229,9 +237,9 @@ def coverage_map(
     draw_heat(groups["heat"], cell_layer if at_scale or len(points) > DETAIL_LIMIT else points)
     draw_catchments(groups["catchments"], catchments, sites, walk_m=kpis.walk_m or None)
     draw_demand(groups["demand"], cell_layer if at_scale else demand, sites)
-    draw_candidates(groups["candidates"], candidates)
+    draw_candidates(groups["candidates"], candidates, toggles=whatif is not None)
     draw_routes(groups["routes"], routes, van_capacity)
-    draw_sites(groups["sites"], sites)
+    draw_sites(groups["sites"], sites, toggles=whatif is not None)
     draw_hubs(groups["hubs"], hubs)
     for group in groups.values():
         group.add_to(fmap)
@@ -240,10 +248,14 @@ def coverage_map(
     root.title = f"{escape(kpis.name or 'lockerplan')} \u2013 locker coverage plan"
     root.header.add_child(folium.Element(PAGE_CSS))
     _PanelControl(
-        kpi_panel_html(kpis, sites=sites, equity=equity),
+        kpi_panel_html(
+            kpis, sites=sites, equity=equity, extra=whatif_html(whatif) if whatif else ""
+        ),
         position="bottomleft",
         element_id="lockerplan-kpis",
     ).add_to(fmap)
+    if whatif:
+        WhatIf(whatif, CANDIDATE_COLOUR).add_to(fmap)
     if bounds:
         fmap.fit_bounds(bounds)
     log.debug("coverage map: %d sites, %d routes, %s", len(sites), len(routes), OSM_ATTRIBUTION)
@@ -282,6 +294,8 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
     options.setdefault("demand_points", getattr(plan, "demand_points", None))
     options.setdefault("walk_graph", getattr(plan, "walk_graph", None))
     options.setdefault("van_capacity", getattr(scenario, "van_capacity", None))
+    if "whatif" not in options and hasattr(plan, "reach"):
+        options["whatif"] = whatif_data(plan)
     return coverage_map(
         plan.demand,
         plan.candidates,

@@ -165,6 +165,9 @@ PAGE_CSS = """
   display:flex;align-items:center;justify-content:center;font-size:11px}
 .lp-hub-icon {background:none;border:none}
 .lp-popup {font:13px/1.35 sans-serif}
+.lp-toggle-site, .lp-reset {margin-top:5px;padding:2px 8px;font:12px sans-serif;cursor:pointer;
+  border:1px solid #888;border-radius:4px;background:#f4f4f4}
+.lockerplan-panel .lp-whatif td {font-variant-numeric:tabular-nums}
 .lp-popup .lp-table th {text-align:left;padding-right:8px;vertical-align:top;white-space:nowrap}
 </style>
 """

@@ -45,6 +45,7 @@ from .js import DIGITS, JsLayer, lat_lon_rings, page_json, simplified
 from .style import (
     CANDIDATE_COLOUR,
     COVERED_COLOUR,
+    HEAT_GRADIENT,
     HUB_COLOUR,
     KIND_COLOURS,
     KIND_CSS,
@@ -92,7 +93,7 @@ class Layer:
     shown : bool
         Whether the overlay is ticked when the page opens.
     legend : tuple of Swatch
-        Its entries in the panel's legend (none for the heat map).
+        Its entries in the panel's legend.
     """
 
     key: str
@@ -122,7 +123,19 @@ LAYER_TABLE: tuple[Layer, ...] = (
         shown=False,
         legend=(Swatch("underserved area", "rgba(230,85,13,.5)", "box"),),
     ),
-    Layer("heat", "Demand heat map", shown=False),
+    Layer(
+        "heat",
+        "Demand heat map",
+        shown=False,
+        legend=(
+            Swatch(
+                "demand heat (parcels/day nearby)",
+                f"linear-gradient(90deg,{', '.join(HEAT_GRADIENT.values())})",
+                "ramp",
+                ends=("fewer", "more"),
+            ),
+        ),
+    ),
     Layer(
         "catchments",
         "Walking catchments",
@@ -338,6 +351,7 @@ def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame | JsLayer) ->
             blur=18,
             min_opacity=0.25,
             max_zoom=17,
+            gradient=HEAT_GRADIENT,
         ).add_to(group)
 
 
@@ -485,7 +499,17 @@ def draw_demand(
     JsLayer(_demand_rows(demand, sites), build).add_to(group)
 
 
-def draw_candidates(group: folium.FeatureGroup, candidates: gpd.GeoDataFrame) -> None:
+def _toggle_button(candidate_id: Any, label: str) -> str:
+    """The what-if button of a popup (see :mod:`lockerplan.maps.whatif`)."""
+    return (
+        f"<button type='button' class='lp-toggle-site' data-site-id='{escape(candidate_id)}'>"
+        f"{escape(label)}</button>"
+    )
+
+
+def draw_candidates(
+    group: folium.FeatureGroup, candidates: gpd.GeoDataFrame, toggles: bool = False
+) -> None:
     """Every candidate site as a small grey dot.
 
     Parameters
@@ -494,6 +518,8 @@ def draw_candidates(group: folium.FeatureGroup, candidates: gpd.GeoDataFrame) ->
         The overlay to draw on.
     candidates : geopandas.GeoDataFrame
         With ``name`` (or a shown ``label``), ``kind``, ``category`` and ``source_id``.
+    toggles : bool, default False
+        Give each dot a popup with the what-if's "Open this site" button.
     """
     rows = []
     for _, row in candidates.iterrows():
@@ -505,10 +531,15 @@ def draw_candidates(group: folium.FeatureGroup, candidates: gpd.GeoDataFrame) ->
             f"Candidate {_label(candidates, row)} ({escape(KIND_LABELS.get(kind, kind))}, "
             f"{escape(row.get('category'))}, {escape(row.get('source_id'))})"
         )
-        rows.append({"c": [round(v, DIGITS) for v in ll], "t": tip})
+        row_js = {"c": [round(v, DIGITS) for v in ll], "t": tip}
+        if toggles:
+            row_js["b"] = _toggle_button(row.get("candidate_id"), "Open this site")
+        rows.append(row_js)
     build = f"""function (r) {{
-        return L.circleMarker(r.c, {{radius: 3, color: {page_json(CANDIDATE_COLOUR)},
+        var m = L.circleMarker(r.c, {{radius: 3, color: {page_json(CANDIDATE_COLOUR)},
                 fill: true, fillOpacity: 0.8, weight: 1}}).bindTooltip(r.t);
+        if (r.b) {{ m.bindPopup("<div class='lp-popup'>" + r.t + "<br>" + r.b + "</div>"); }}
+        return m;
     }}"""
     JsLayer(rows, build).add_to(group)
 
@@ -562,8 +593,9 @@ def draw_routes(
             ).add_to(group)
 
 
-def _site_popup(sites: gpd.GeoDataFrame, row: Any) -> str:
-    """The popup of an open site: ids, kind, capacity and utilisation when known, walk."""
+def _site_popup(sites: gpd.GeoDataFrame, row: Any, toggles: bool = False) -> str:
+    """The popup of an open site: ids, kind, capacity and utilisation when known, walk;
+    with ``toggles`` the what-if's "Close this site" button."""
     name = _label(sites, row)
     source = str(_col(sites, row, "source", "") or "")
     source_id = _col(sites, row, "source_id")
@@ -599,10 +631,11 @@ def _site_popup(sites: gpd.GeoDataFrame, row: Any) -> str:
     if not _missing(_col(sites, row, "clusters")):
         rows.append(("Demand clusters", _num(row["clusters"], "{:,.0f}")))
     rows.append(("Mean walk", _num(_col(sites, row, "mean_walk_m"), "{:,.0f}", "m")))
-    return f"<div class='lp-popup'>{_table([(escape(k), v) for k, v in rows])}</div>"
+    button = _toggle_button(row["candidate_id"], "Close this site") if toggles else ""
+    return f"<div class='lp-popup'>{_table([(escape(k), v) for k, v in rows])}{button}</div>"
 
 
-def draw_sites(group: folium.FeatureGroup, sites: gpd.GeoDataFrame) -> None:
+def draw_sites(group: folium.FeatureGroup, sites: gpd.GeoDataFrame, toggles: bool = False) -> None:
     """Open sites as markers by kind, each with a popup (see ``_site_popup``).
 
     Site markers are drawn above the hubs' (a hub often stands where demand is
@@ -618,8 +651,12 @@ def draw_sites(group: folium.FeatureGroup, sites: gpd.GeoDataFrame) -> None:
         optional columns (``source``, ``source_id``, ``category``, ``existing``,
         ``parcels_per_day``, ``capacity``, ``utilisation``, ``clusters``,
         ``mean_walk_m``).
+    toggles : bool, default False
+        Put the what-if's "Close this site" button in each popup (needs
+        ``candidate_id``).
     """
     target: Any = group
+    toggles = toggles and "candidate_id" in sites.columns
     if len(sites) > CLUSTER_SITES:
         target = plugins.MarkerCluster(
             control=False,
@@ -632,7 +669,7 @@ def draw_sites(group: folium.FeatureGroup, sites: gpd.GeoDataFrame) -> None:
         kind = row.get("kind")
         folium.Marker(
             [round(v, DIGITS) for v in ll],
-            popup=folium.Popup(_site_popup(sites, row), max_width=340),
+            popup=folium.Popup(_site_popup(sites, row, toggles), max_width=340),
             tooltip=(
                 f"{escape(row['site_id'])}: {_label(sites, row)} "
                 f"({escape(KIND_LABELS.get(kind, kind))})"

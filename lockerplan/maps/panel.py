@@ -155,6 +155,7 @@ def kpi_panel_html(
     kpis: Kpis | Mapping[str, Any],
     sites: gpd.GeoDataFrame | None = None,
     equity: dict[str, Any] | None = None,
+    extra: str = "",
 ) -> str:
     """The KPI panel and legend shown in the map's lower-left corner.
 
@@ -171,6 +172,9 @@ def kpi_panel_html(
         Open sites, to count them by kind.
     equity : dict, optional
         From :func:`lockerplan.equity.equity_summary`; ``kpis.equity`` when omitted.
+    extra : str, optional
+        HTML inserted before the legend (the what-if section,
+        :func:`lockerplan.maps.whatif.whatif_html`), as given.
 
     Returns
     -------
@@ -221,7 +225,7 @@ def kpi_panel_html(
         )
     return (
         f"<details open><summary><b>{escape(kpis.name or 'lockerplan')}</b> \u2013 coverage "
-        f"plan</summary>{_table([(escape(k), v) for k, v in rows])}{_comparison_html(kpis)}"
-        f"{legend_html()}<div class='lp-note'>Walking distances along the street network. "
+        f"plan</summary>{_table([(escape(k), v) for k, v in rows])}{extra}"
+        f"{_comparison_html(kpis)}{legend_html()}<div class='lp-note'>Walking distances along the street network. "
         f"Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
     )

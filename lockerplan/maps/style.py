@@ -28,3 +28,6 @@ UNDERSERVED_COLOUR = "#e6550d"
 HUB_COLOUR = "#303030"
 #: Coverage-share ramp of the grid cells, from 0 to 1.
 SHARE_COLOURS = ["#d73027", "#fee08b", "#1a9850"]
+#: Colour ramp of the demand heat maps (Leaflet.heat ``gradient``; ColorBrewer YlOrRd,
+#: colour-blind safe), from the faintest to the densest demand.
+HEAT_GRADIENT = {0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.85: "#f03b20", 1.0: "#bd0026"}

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
+from scipy import sparse
 
+from ..errors import InputError
 from ..export import GIS_LAYERS, write_plan
 from ..settings import OSM_ATTRIBUTION
 from .kpis import Kpis
@@ -21,6 +25,44 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..routing import RoutingResult
     from ..scenario import Scenario
     from ..siting import SitingResult
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The key figures of one set of open sites (:meth:`Plan.evaluate`).
+
+    Attributes
+    ----------
+    site_ids : tuple of str
+        The open sites' candidate ids, in candidate order.
+    sites_by_kind : dict
+        Open sites per kind (``cabinet``, ``pickup_point``).
+    covered_parcels_per_day : float
+        Parcels of the demand clusters within the walk of at least one open site
+        (the kind's cutoff), whole clusters, capacity not counted; 2 decimals.
+    demand_parcels_per_day : float
+        The plan's demand (``kpis.demand_parcels_per_day``).
+    coverage_share : float
+        Covered / demand, 4 decimals.
+    fixed_cost_per_day : float
+        The sites' fixed cost: a cabinet ``cabinet_per_day`` per module (the plan's
+        modules for a site it opened, one module for any other), a pickup point
+        ``pickup_point_per_day``; 2 decimals.
+    currency : str
+    """
+
+    site_ids: tuple[str, ...]
+    sites_by_kind: dict[str, int]
+    covered_parcels_per_day: float
+    demand_parcels_per_day: float
+    coverage_share: float
+    fixed_cost_per_day: float
+    currency: str = "EUR"
+
+    @property
+    def sites_open(self) -> int:
+        """Number of open sites."""
+        return len(self.site_ids)
 
 
 @dataclass
@@ -64,6 +106,10 @@ class Plan:
         The routing outcome.
     walk_graph, drive_graph : networkx.MultiDiGraph
         The street networks used.
+    distances : scipy.sparse.csr_matrix or None
+        Candidate x demand-cluster walking distances within the plan's walk (rows
+        as ``candidates``, columns as ``demand``): what the siting model was given,
+        and what :meth:`evaluate` and the map's what-if read.
 
     Examples
     --------
@@ -91,6 +137,7 @@ class Plan:
     routing: RoutingResult = field(repr=False)
     walk_graph: nx.MultiDiGraph = field(repr=False)
     drive_graph: nx.MultiDiGraph = field(repr=False)
+    distances: sparse.csr_matrix | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         k = self.kpis
@@ -128,6 +175,109 @@ class Plan:
         from ..maps import plan_map
 
         return plan_map(self, **options)
+
+    def reach(self) -> sparse.csr_matrix:
+        """Which demand clusters each candidate reaches: candidate x cluster, boolean.
+
+        A candidate reaches a cluster within the scenario's ``walk_m``; a pickup
+        point within ``pickup_walk_m`` when that is set (the siting model's
+        per-kind cutoffs). Exclusions do not apply: any candidate may be tried.
+        """
+        if self.distances is None:
+            raise InputError(
+                "this plan has no walking distances (Plan.distances); make it with "
+                "lockerplan.plan() or plan_study_area()."
+            )
+        D = self.distances.tocoo()
+        keep = np.isfinite(D.data)
+        pickup_m = getattr(self.scenario, "pickup_walk_m", None)
+        if pickup_m:
+            kind = self.candidates["kind"].to_numpy(dtype=object)
+            keep &= ~((kind[D.row] == "pickup_point") & (D.data > float(pickup_m)))
+        return sparse.csr_matrix(
+            (np.ones(int(keep.sum()), dtype=bool), (D.row[keep], D.col[keep])), shape=D.shape
+        )
+
+    def fixed_costs(self) -> np.ndarray:
+        """Each candidate's fixed cost per day if open (see :class:`Evaluation`)."""
+        kind = self.candidates["kind"].astype(str).to_numpy()
+        modules = np.ones(len(kind))
+        if "modules" in self.sites and "candidate_index" in self.sites:
+            idx = self.sites["candidate_index"].to_numpy(dtype=int)
+            modules[idx] = self.sites["modules"].to_numpy(dtype=float)
+        sc = self.scenario
+        return np.where(
+            kind == "pickup_point", sc.pickup_point_per_day, modules * sc.cabinet_per_day
+        )
+
+    def candidate_positions(self, site_ids: Iterable[str]) -> np.ndarray:
+        """Row positions in ``candidates`` of candidate ids or the plan's site ids
+        (``site3``), sorted and unique; an unknown id raises :class:`InputError`."""
+        by_cand = {str(c): i for i, c in enumerate(self.candidates["candidate_id"])}
+        by_site = dict(
+            zip(
+                self.sites["site_id"].astype(str),
+                self.sites["candidate_id"].astype(str).map(by_cand),
+                strict=True,
+            )
+        )
+        ids = [site_ids] if isinstance(site_ids, str) else list(site_ids)
+        unknown = [str(s) for s in ids if str(s) not in by_cand and str(s) not in by_site]
+        if unknown:
+            raise InputError(
+                f"evaluate: unknown site id(s) {', '.join(unknown[:5])}; give candidate ids "
+                "(candidates['candidate_id']) or the plan's site ids (sites['site_id'])."
+            )
+        return np.unique([by_cand.get(str(s), by_site.get(str(s))) for s in ids]).astype(int)
+
+    def evaluate(self, site_ids: Iterable[str]) -> Evaluation:
+        """The key figures of any set of open sites: what the map's what-if shows.
+
+        Coverage here is *coverage within the walk*: a demand cluster counts, with all
+        its parcels, when at least one open site reaches it within the walk (the
+        kind's cutoff, see :meth:`reach`). Capacity is not counted: an open site
+        covers every cluster in its catchment however many parcels that is.
+
+        For the plan's own sites this equals the plan's coverage under ``mclp`` (and
+        every uncapacitated coverage model). Under ``cmclp`` it is at least the
+        plan's covered parcels: the plan counts what the modules can hand out, so
+        the two are equal when no open site turns covered demand away (as in the
+        default central Helsinki plan) and differ by the parcels capacity turns away.
+
+        Parameters
+        ----------
+        site_ids : iterable of str
+            Candidate ids (``candidates['candidate_id']``) or the plan's site ids
+            (``sites['site_id']``); order and repeats do not matter.
+
+        Returns
+        -------
+        Evaluation
+
+        Examples
+        --------
+        >>> p = lockerplan.plan()  # doctest: +SKIP
+        >>> p.evaluate(p.sites["candidate_id"]).coverage_share  # doctest: +SKIP
+        0.8381
+        """
+        rows = self.candidate_positions(site_ids)
+        reach = self.reach()
+        reached = np.zeros(reach.shape[1], dtype=bool)
+        if len(rows):
+            reached = np.asarray(reach[rows].sum(axis=0)).ravel() > 0
+        w = self.demand["parcels_per_day"].to_numpy(dtype=float)
+        covered = float(w[reached].sum())
+        total = float(self.kpis.demand_parcels_per_day or w.sum())
+        kinds = self.candidates["kind"].astype(str).to_numpy()[rows]
+        return Evaluation(
+            site_ids=tuple(self.candidates["candidate_id"].astype(str).to_numpy()[rows]),
+            sites_by_kind={k: int((kinds == k).sum()) for k in sorted(set(kinds))},
+            covered_parcels_per_day=round(covered, 2),
+            demand_parcels_per_day=round(total, 2),
+            coverage_share=round(covered / total, 4) if total else 0.0,
+            fixed_cost_per_day=round(float(self.fixed_costs()[rows].sum()), 2),
+            currency=str(getattr(self.scenario, "currency", "EUR")),
+        )
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The plan's layers under their GIS names (facilities, demand_points,

@@ -85,31 +85,125 @@ def parse_values(text: str, option: str, integer: bool) -> list[float] | list[in
 
 
 def knee(x: Sequence[float], y: Sequence[float]) -> float | None:
-    """The knee of an increasing curve (Kneedle: farthest point below the chord).
+    """The knee of an increasing, saturating curve: where it visibly bends.
 
-    Both axes are scaled to 0..1; the knee is the point with the largest vertical
-    distance above the straight line from the first to the last point.
+    Method (Kneedle, Satopää et al. 2011, on the rising part): the flat tail is
+    cut off first (points after the curve first reaches its top: more sites add
+    nothing there, and a long tail would pull the knee towards it); both axes are
+    then scaled to 0..1 and the knee is the point farthest above the chord from
+    the first point to the top (the largest vertical gap ``y - x`` in scaled units,
+    which is also the largest perpendicular distance to the chord).
 
     Returns
     -------
     float or None
-        The ``x`` of the knee; None with fewer than three points or a flat curve.
+        The ``x`` of the knee; None with fewer than three rising points or a flat
+        or straight curve.
 
     Examples
     --------
     >>> knee([1, 2, 3, 4, 5], [0.3, 0.6, 0.7, 0.72, 0.73])
     2
+    >>> knee([1, 2, 3, 4, 5, 6, 7, 8], [0.3, 0.6, 0.7, 0.72, 0.73, 0.73, 0.73, 0.73])
+    2
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(x) < 3 or np.ptp(y) == 0 or np.ptp(x) == 0:
         return None
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    top = int(np.argmax(y >= y.max() - 1e-9 * max(1.0, abs(y.max()))))
+    x, y = x[: top + 1], y[: top + 1]
+    if len(x) < 3 or np.ptp(y) == 0:
+        return None
     xs, ys = (x - x.min()) / np.ptp(x), (y - y.min()) / np.ptp(y)
     gain = ys - xs
     k = int(np.argmax(gain))
-    if gain[k] <= 0:
+    if gain[k] <= 1e-9:
         return None
     value = x[k]
     return int(value) if float(value).is_integer() else float(value)
+
+
+#: The report's columns: table column, heading (``{cur}``: the currency), number format.
+#: ``coverage_share`` is shown in %; a column the same in every row moves to the
+#: report's header line instead (e.g. the demand, or the solver status).
+REPORT_COLUMNS = (
+    ("sites", "Sites (at most)", "{:,.0f}"),
+    ("walk_m", "Walk (m)", "{:,.0f}"),
+    ("sites_open", "Sites open", "{:,.0f}"),
+    ("coverage_share", "Coverage", "{:.1%}"),
+    ("covered_parcels_per_day", "Covered parcels/day", "{:,.1f}"),
+    ("demand_parcels_per_day", "Demand parcels/day", "{:,.1f}"),
+    ("mean_walk_m", "Mean walk (m)", "{:,.0f}"),
+    ("route_km", "Van km/day", "{:,.1f}"),
+    ("route_hours", "Van hours/day", "{:,.1f}"),
+    ("vans_used", "Vans", "{:,.0f}"),
+    ("cost_per_day", "Cost/day ({cur})", "{:,.0f}"),
+    ("cost_per_parcel", "Cost/parcel ({cur})", "{:,.2f}"),
+    ("solver_status", "Solver", "{}"),
+    ("solver_gap", "Solver gap", "{:.2%}"),
+)
+
+
+def _cell(value: Any, fmt: str) -> str:
+    """A table value formatted, or "" when missing.
+
+    Examples
+    --------
+    >>> _cell(400.0, "{:,.0f}"), _cell(0.8382, "{:.1%}"), _cell(None, "{:,.1f}")
+    ('400', '83.8 %', '')
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    try:
+        text = fmt.format(value)
+    except (TypeError, ValueError):
+        text = str(value)
+    return html.escape(text.replace("%", " %"))
+
+
+def report_table(table: pd.DataFrame, currency: str = "EUR") -> tuple[str, list[str]]:
+    """The sweep table as HTML for people: headings in words, numbers formatted, the
+    knee row marked; and the columns that are the same in every row, as sentences.
+
+    Returns
+    -------
+    (str, list of str)
+        The ``<table>`` and the constant columns (``"Demand parcels/day: 1,696.6"``).
+    """
+    cols, constant = [], []
+    for key, heading, fmt in REPORT_COLUMNS:
+        if key not in table.columns or table[key].isna().all():
+            continue
+        heading = heading.format(cur=currency)
+        if len(table) > 1 and table[key].nunique(dropna=False) == 1 and key != "sites":
+            constant.append(f"{heading}: {_cell(table[key].iloc[0], fmt)}")
+        else:
+            cols.append((key, heading, fmt))
+    head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in cols)
+    rows = []
+    knees = table["knee"] if "knee" in table.columns else pd.Series(False, index=table.index)
+    for (_, row), is_knee in zip(table.iterrows(), knees, strict=True):
+        cells = "".join(f"<td>{_cell(row[k], fmt)}</td>" for k, _, fmt in cols)
+        mark = "<td class='knee'>knee</td>" if is_knee else "<td></td>"
+        rows.append(f"<tr{' class=knee' if is_knee else ''}>{cells}{mark}</tr>")
+    return (
+        f"<table><thead><tr>{head}<th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>",
+        constant,
+    )
+
+
+#: Styles of the sweep report: the page and its table fit a laptop screen.
+REPORT_CSS = (
+    "body{font:14px/1.4 sans-serif;margin:1.5em auto;max-width:980px;padding:0 1em;color:#222}"
+    "img{max-width:100%;height:auto}"
+    "table{border-collapse:collapse;font-size:13px;width:100%;table-layout:auto}"
+    "th,td{border:1px solid #ccc;padding:2px 5px;text-align:right}"
+    "th{background:#f3f3f3;font-weight:600;vertical-align:bottom}"
+    "td{white-space:nowrap;font-variant-numeric:tabular-nums}"
+    "tr.knee td{background:#fff3c4;font-weight:700}"
+)
 
 
 @dataclass
@@ -172,7 +266,12 @@ class SweepResult:
         return figs
 
     def to_html(self) -> str:
-        """A one-page HTML report: the curves and the comparison table."""
+        """A one-page HTML report: the curves and the comparison table.
+
+        The table reads like the map's panel (see :func:`report_table`): headings in
+        words, coverage in %, numbers with their own decimals, the knee row marked;
+        it is as wide as the page at most (960 px).
+        """
         images = []
         for key, fig in self.figures().items():
             buf = io.BytesIO()
@@ -184,15 +283,19 @@ class SweepResult:
             ", ".join(f"{k} sites at {w:g} m" for w, k in self.knees.items() if k is not None)
             or "none"
         )
-        table = self.table.to_html(index=False, float_format=lambda v: f"{v:,.3f}", na_rep="")
+        table, constant = report_table(self.table, self.currency)
+        same = f"<p>In every scenario: {'; '.join(constant)}.</p>" if constant else ""
         return (
             "<!doctype html><html><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>lockerplan sweep: {html.escape(self.name)}</title>"
-            "<style>body{font:14px sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>"
+            f"<style>{REPORT_CSS}</style></head><body>"
             f"<h1>Scenario sweep: {html.escape(self.name)}</h1>"
-            f"<p>Knee of the coverage curve: {html.escape(knees)}.</p>{''.join(images)}{table}"
-            "<p><small>Map data © OpenStreetMap contributors</small></p></body></html>"
+            f"<p>Knee of the coverage curve (where each further site adds clearly less "
+            f"coverage): {html.escape(knees)}.</p>{''.join(images)}{same}{table}"
+            "<p><small>The knee: the point farthest above the straight line from the first "
+            "plan to the first plan with the highest coverage, both axes scaled to 0..1 "
+            "(Kneedle). Map data © OpenStreetMap contributors</small></p></body></html>"
         )
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:

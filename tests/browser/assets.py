@@ -219,6 +219,65 @@ def tile_png() -> bytes:
     return buf.getvalue()
 
 
+class StreetTiles:
+    """Stand-in map tiles drawn from a plan's street network (for the README pictures).
+
+    The generated plain tile shows no streets; a screenshot for people draws the
+    plan's own streets (OpenStreetMap data, EPSG:4326 graph) on an OSM-like
+    background instead, still offline.
+    """
+
+    def __init__(self, graph) -> None:
+        import numpy as np
+
+        lines = []
+        for u, v, data in graph.edges(data=True):
+            geom = data.get("geometry")
+            if geom is not None:
+                lines.append(np.asarray(geom.coords)[:, :2])
+            else:
+                a, b = graph.nodes[u], graph.nodes[v]
+                lines.append(np.array([[a["x"], a["y"]], [b["x"], b["y"]]]))
+        self.lines = lines
+        self.boxes = np.array([[*line.min(axis=0), *line.max(axis=0)] for line in lines])
+
+    def png(self, z: int, x: int, y: int) -> bytes:
+        """Tile ``z/x/y`` (Web Mercator, 256 px) with the streets inside it."""
+        import numpy as np
+        from PIL import Image, ImageDraw
+
+        n = 2**z
+
+        def lat(row: float) -> float:
+            return float(np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * row / n)))))
+
+        west, east = x / n * 360 - 180, (x + 1) / n * 360 - 180
+        north, south = lat(y), lat(y + 1)
+        pad = (east - west) * 0.05
+        b = self.boxes
+        inside = np.flatnonzero(
+            (b[:, 2] >= west - pad)
+            & (b[:, 0] <= east + pad)
+            & (b[:, 3] >= south - pad)
+            & (b[:, 1] <= north + pad)
+        )
+        img = Image.new("RGB", (256, 256), (242, 239, 233))
+        draw = ImageDraw.Draw(img)
+        width = 1 if z < 14 else 3 if z < 16 else 5
+        pixel_lines = []
+        for k in inside:
+            lon, la = self.lines[k][:, 0], np.radians(self.lines[k][:, 1])
+            px = ((lon + 180) / 360 * n - x) * 256
+            py = ((1 - np.log(np.tan(la) + 1 / np.cos(la)) / np.pi) / 2 * n - y) * 256
+            pixel_lines.append(list(zip(px.tolist(), py.tolist(), strict=True)))
+        for colour, extra in (((200, 196, 188), 2), ((255, 255, 255), 0)):
+            for line in pixel_lines:
+                draw.line(line, fill=colour, width=width + extra)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        return buf.getvalue()
+
+
 @dataclass
 class OfflineRouter:
     """A Playwright route handler serving CDN assets and tiles from local files.
@@ -239,6 +298,7 @@ class OfflineRouter:
     tiles: int = 0
     blocked: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    streets: StreetTiles | None = None
     _tile: bytes = field(default_factory=tile_png, repr=False)
 
     def install(self, page_or_context) -> None:
@@ -253,7 +313,11 @@ class OfflineRouter:
             return
         if _TILE.match(url):
             self.tiles += 1
-            route.fulfill(status=200, body=self._tile, content_type="image/png")
+            body = self._tile
+            if self.streets is not None:
+                z, x, y = (int(v) for v in url.rsplit(".", 1)[0].split("/")[-3:])
+                body = self.streets.png(z, x, y)
+            route.fulfill(status=200, body=body, content_type="image/png")
             return
         if any(p.match(url) for p in _EMPTY_CSS):
             self.served.append(url)

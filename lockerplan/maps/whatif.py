@@ -1,0 +1,271 @@
+"""What-if in the page: open or close sites and read the key figures at once, offline.
+
+A site's popup has a "Close this site" button, a candidate's (the "Candidate sites"
+overlay) an "Open this site" button (class ``lp-toggle-site``, ``data-site-id`` the
+candidate id). The panel's "What if" section then shows, for the sites open now,
+what :meth:`lockerplan.Plan.evaluate` returns for the same set: coverage within
+the walk (whole clusters within the walk of an open site, capacity not counted;
+share in ``#lp-kpi-coverage``), covered parcels, sites by kind and fixed cost per
+day, and, when as many sites are open as in the plan, the gap to the plan's
+optimum; "Reset to the optimal plan" reopens the plan's sites.
+
+What the page embeds (:func:`whatif_data`), bounded at any scale:
+
+* demand clusters that the same candidates reach are one *group* (exact: they are
+  covered together or not at all), with the sum of their parcels (4 decimals);
+  clusters no candidate reaches are left out (never covered);
+* per candidate the indices of the groups it reaches, sorted and delta-encoded
+  (groups are numbered in the order candidates first reach them, so neighbours
+  give small steps);
+* per candidate its kind and fixed cost, and the plan's open candidates.
+
+Toggling a site adds or removes its groups from a count per group, and the page
+sums the parcels of the groups with a count above zero (the same sum as Python's).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from branca.element import MacroElement
+from folium.template import Template
+
+from .html import _num, escape
+from .js import page_json
+from .style import KIND_CSS, KIND_LABELS
+
+#: Above this many bytes of embedded coverage data the page has no what-if (the
+#: map stays within its size bound; :meth:`lockerplan.Plan.evaluate` still works).
+WHATIF_MAX_BYTES = 4_000_000
+
+
+def _groups(reach: Any) -> tuple[np.ndarray, int]:
+    """Group of each column of a boolean candidate x cluster matrix (-1 if unreached).
+
+    Columns reached by the same candidates share a group; groups are numbered in
+    the order the candidates (row by row) first reach them.
+    """
+    csc = reach.tocsc()
+    csc.sort_indices()
+    keys: dict[bytes, int] = {}
+    col_key = np.full(csc.shape[1], -1)
+    for j in range(csc.shape[1]):
+        rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
+        if len(rows):
+            col_key[j] = keys.setdefault(rows.tobytes(), len(keys))
+    csr = reach.tocsr()
+    csr.sort_indices()
+    first_keys = col_key[csr.indices]
+    order = np.full(len(keys), -1)
+    uniq, first = np.unique(first_keys, return_index=True)
+    order[uniq] = np.argsort(np.argsort(first))
+    return np.where(col_key >= 0, order[np.maximum(col_key, 0)], -1), len(keys)
+
+
+def whatif_data(plan: Any) -> dict[str, Any] | None:
+    """The coverage data the page's what-if reads, or None when the plan has no
+    distances or the data would exceed :data:`WHATIF_MAX_BYTES`.
+
+    Keys: ``id`` candidate ids, ``k`` kind index (into ``kinds``), ``f`` fixed cost
+    per day, ``r`` delta-encoded group indices per candidate, ``w`` parcels per
+    group, ``o`` positions of the plan's open candidates, ``t`` demand parcels/day,
+    ``cur`` currency; ``plan`` the plan's own :class:`~lockerplan.pipeline.result.Evaluation`
+    (for the panel's first figures; not embedded).
+    """
+    if getattr(plan, "distances", None) is None:
+        return None
+    reach = plan.reach().tocsr()
+    reach.sort_indices()
+    group, n_groups = _groups(reach)
+    w = np.zeros(n_groups)
+    parcels = plan.demand["parcels_per_day"].to_numpy(dtype=float)
+    np.add.at(w, group[group >= 0], parcels[group >= 0])
+    rows = []
+    for j in range(reach.shape[0]):
+        g = np.unique(group[reach.indices[reach.indptr[j] : reach.indptr[j + 1]]])
+        rows.append(np.diff(g, prepend=0).tolist())
+    kinds = list(KIND_CSS)
+    kind = plan.candidates["kind"].astype(str)
+    opened = plan.candidate_positions(plan.sites["candidate_id"].astype(str))
+    data = {
+        "id": plan.candidates["candidate_id"].astype(str).tolist(),
+        "k": [kinds.index(k) if k in kinds else 0 for k in kind],
+        "f": np.round(plan.fixed_costs(), 2).tolist(),
+        "r": rows,
+        "w": np.round(w, 4).tolist(),
+        "o": opened.tolist(),
+        "t": float(plan.kpis.demand_parcels_per_day or parcels.sum()),
+        "cur": str(getattr(plan.scenario, "currency", "EUR")),
+    }
+    if len(page_json(data)) > WHATIF_MAX_BYTES:
+        return None
+    data["plan"] = plan.evaluate(plan.candidates["candidate_id"].to_numpy()[opened])
+    return data
+
+
+def _kinds_text(by_kind: dict[str, int]) -> str:
+    """``"5 cabinets, 1 pickup point"``."""
+    return ", ".join(
+        f"{n} {KIND_LABELS.get(k, k)}{'s' if n != 1 else ''}" for k, n in by_kind.items() if n
+    )
+
+
+def whatif_html(data: dict[str, Any]) -> str:
+    """The panel's "What if" section, filled with the plan's own figures."""
+    ev = data["plan"]
+    cur = escape(ev.currency)
+    rows = [
+        (
+            "Coverage",
+            f"<b><span id='lp-kpi-coverage' data-value='{ev.coverage_share}'>"
+            f"{_num(100 * ev.coverage_share, '{:.1f}', '%')}</span></b> within the walk",
+        ),
+        (
+            "Covered",
+            f"<span id='lp-kpi-covered'>{_num(ev.covered_parcels_per_day, '{:,.1f}')}</span> "
+            "parcels/day",
+        ),
+        (
+            "Sites",
+            f"<span id='lp-kpi-sites'>{ev.sites_open} ({escape(_kinds_text(ev.sites_by_kind))})"
+            "</span>",
+        ),
+        (
+            "Fixed cost",
+            f"<span id='lp-kpi-fixed'>{_num(ev.fixed_cost_per_day, '{:,.0f}', cur)}</span>/day",
+        ),
+        (
+            "Vs the plan",
+            f"<span id='lp-kpi-gap' data-value='0'>this is the plan "
+            f"({_num(100 * ev.coverage_share, '{:.1f}', '%')})</span>",
+        ),
+    ]
+    table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return (
+        "<div class='lp-section'>What if: click a site to close it, a candidate to open it"
+        f"</div><table class='lp-table lp-whatif'>{table}</table>"
+        "<button type='button' id='lp-reset' class='lp-reset'>Reset to the optimal plan</button>"
+        "<div class='lp-note'>Coverage within the walk: demand within the walk of an open "
+        "site, capacity not counted (as <code>Plan.evaluate</code>).</div>"
+    )
+
+
+class WhatIf(MacroElement):
+    """The what-if script: toggles sites from their popups and updates the panel.
+
+    Add it to the map after the panel (its elements must exist).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (D, map) {
+            var n = D.id.length, G = D.w.length, reach = [], index = {};
+            var open = new Uint8Array(n), count = new Int32Array(G), layers = {};
+            var K = {{ this.kind_css }}, L_ = {{ this.kind_labels }};
+            for (var j = 0; j < n; j++) {
+                var d = D.r[j], a = new Int32Array(d.length), x = 0;
+                for (var i = 0; i < d.length; i++) { x += d[i]; a[i] = x; }
+                reach.push(a); index[D.id[j]] = j;
+            }
+            var fmt = function (v, p) { return v.toLocaleString("en-US",
+                {minimumFractionDigits: p, maximumFractionDigits: p}); };
+            function set(j, on) {
+                if (open[j] === on) { return; }
+                open[j] = on;
+                var a = reach[j], step = on ? 1 : -1;
+                for (var i = 0; i < a.length; i++) { count[a[i]] += step; }
+            }
+            function figures() {
+                var covered = 0, cost = 0, sites = 0, kinds = {};
+                for (var g = 0; g < G; g++) { if (count[g] > 0) { covered += D.w[g]; } }
+                for (var j = 0; j < n; j++) {
+                    if (!open[j]) { continue; }
+                    sites += 1; cost += D.f[j]; kinds[D.k[j]] = (kinds[D.k[j]] || 0) + 1;
+                }
+                return {covered: covered, share: D.t ? covered / D.t : 0, cost: cost,
+                        sites: sites, kinds: kinds};
+            }
+            for (var o = 0; o < D.o.length; o++) { set(D.o[o], 1); }
+            var optimum = figures();
+            function text(id, t) { var el = document.getElementById(id); if (el) { el.textContent = t; } return el; }
+            function show() {
+                var f = figures(), parts = [];
+                Object.keys(f.kinds).sort().forEach(function (k) {
+                    var c = f.kinds[k]; parts.push(c + " " + L_[k] + (c === 1 ? "" : "s"));
+                });
+                var el = text("lp-kpi-coverage", fmt(100 * f.share, 1) + " %");
+                if (el) { el.dataset.value = String(f.share); }
+                text("lp-kpi-covered", fmt(f.covered, 1));
+                text("lp-kpi-sites", f.sites + (parts.length ? " (" + parts.join(", ") + ")" : ""));
+                text("lp-kpi-fixed", fmt(f.cost, 0) + " " + D.cur);
+                var diff = f.covered - optimum.covered, gap = text("lp-kpi-gap", "");
+                if (!gap) { return; }
+                if (f.sites !== optimum.sites) {
+                    gap.textContent = "open " + optimum.sites + " sites to compare (now " + f.sites + ")";
+                } else if (same()) {
+                    gap.textContent = "this is the plan (" + fmt(100 * optimum.share, 1) + " %)";
+                } else {
+                    gap.textContent = (diff >= 0 ? "+" : "\u2212") + fmt(Math.abs(100 * diff / D.t), 1) +
+                        " points: " + fmt(Math.abs(diff), 1) + " parcels/day " +
+                        (diff >= 0 ? "more" : "fewer") + " than the plan (" +
+                        fmt(100 * optimum.share, 1) + " %)";
+                }
+                gap.dataset.value = String(diff);
+            }
+            function same() {
+                var s = new Uint8Array(n);
+                for (var o = 0; o < D.o.length; o++) { s[D.o[o]] = 1; }
+                for (var j = 0; j < n; j++) { if (s[j] !== open[j]) { return false; } }
+                return true;
+            }
+            function look(id) {
+                var j = index[id], on = open[j];
+                (layers[id] || []).forEach(function (l) {
+                    if (l instanceof L.CircleMarker) {
+                        l.setStyle(on ? {color: K[D.k[j]], fillColor: K[D.k[j]], weight: 2}
+                                      : {color: {{ this.candidate_css }}, fillColor: {{ this.candidate_css }}, weight: 1});
+                        l.setRadius(on ? 6 : 3);
+                    } else if (l.setOpacity) { l.setOpacity(on ? 1 : 0.4); }
+                });
+            }
+            function label(root) {
+                root.querySelectorAll(".lp-toggle-site").forEach(function (b) {
+                    var j = index[b.dataset.siteId];
+                    if (j !== undefined) { b.textContent = open[j] ? "Close this site" : "Open this site"; }
+                });
+            }
+            map.on("popupopen", function (e) {
+                var el = e.popup.getElement(), b = el && el.querySelector(".lp-toggle-site");
+                if (!b) { return; }
+                var id = b.dataset.siteId, src = e.popup._source;
+                layers[id] = layers[id] || [];
+                if (src && layers[id].indexOf(src) < 0) { layers[id].push(src); }
+                label(el);
+            });
+            document.addEventListener("click", function (e) {
+                var b = e.target.closest && e.target.closest(".lp-toggle-site");
+                if (b && index[b.dataset.siteId] !== undefined) {
+                    var j = index[b.dataset.siteId];
+                    set(j, open[j] ? 0 : 1); look(b.dataset.siteId); label(document); show();
+                } else if (e.target.id === "lp-reset") {
+                    for (var j = 0; j < n; j++) { if (open[j]) { set(j, 0); look(D.id[j]); } }
+                    for (var o = 0; o < D.o.length; o++) { set(D.o[o], 1); look(D.id[D.o[o]]); }
+                    label(document); show();
+                }
+            });
+            window.lockerplanWhatIf = {open: open, ids: D.id, figures: figures, show: show};
+            show();
+        })({{ this.data_js }}, {{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], candidate_css: str) -> None:
+        super().__init__()
+        self._name = "WhatIf"
+        self.data_js = page_json({k: v for k, v in data.items() if k != "plan"})
+        self.kind_css = page_json(list(KIND_CSS.values()))
+        self.kind_labels = page_json([KIND_LABELS[k] for k in KIND_CSS])
+        self.candidate_css = page_json(candidate_css)
