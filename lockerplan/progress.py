@@ -12,6 +12,7 @@ import contextlib
 import time
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -23,6 +24,9 @@ __all__ = ["StageClock", "tqdm"]
 class StageClock(dict):
     """Wall seconds per named stage, as a plain dict (``summary.json``'s ``stage_seconds``).
 
+    With a ``bar`` (a tqdm bar over the stages) each stage shows its name on the
+    bar while it runs and advances the bar when it ends.
+
     Examples
     --------
     >>> clock = StageClock()
@@ -32,11 +36,19 @@ class StageClock(dict):
     (['siting'], True)
     """
 
+    def __init__(self, *args: Any, bar: Any = None) -> None:
+        super().__init__(*args)
+        self.bar = bar
+
     @contextlib.contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        """Time the block and add its seconds to ``stage``."""
+    def __call__(self, stage: str, step: bool = True) -> Iterator[None]:
+        """Time the block and add its seconds to ``stage``; ``step``: advance the bar."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(stage)
         t0 = time.perf_counter()
         try:
             yield
         finally:
             self[stage] = round(self.get(stage, 0.0) + time.perf_counter() - t0, 3)
+        if self.bar is not None and step:
+            self.bar.update(1)

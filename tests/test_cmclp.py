@@ -76,3 +76,27 @@ def test_huge_capacity_is_the_mclp():
     assert solve_cmclp(D, w, 5, candidates=big).objective == pytest.approx(
         solve_mclp(D, w, 5).objective, rel=1e-9
     )
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_sites_that_cannot_fill_their_modules_need_no_shares(seed, monkeypatch):
+    """The reduced first solve (roomy sites without shares) has the full model's optimum."""
+    from lockerplan.siting import modular
+
+    rng = np.random.default_rng(seed)
+    n_cand, n_dem = 14, 70
+    dist = rng.uniform(0, 900, size=(n_cand, n_dem))
+    r, c = np.nonzero(dist < 350)
+    D = sparse.csr_matrix((dist[r, c], (r, c)), shape=dist.shape)
+    w = rng.uniform(1, 12, size=n_dem)
+    # some sites hold everything they reach with their modules, some do not
+    cap = np.where(np.arange(n_cand) % 2 == 0, 8.0, 80.0)
+    cands = Candidates.default(n_cand, capacity=cap, fixed_cost=np.full(n_cand, 5.0))
+    options = SolverOptions(solver="highs", via="highspy")
+    reduced = solve_cmclp(D, w, 4, max_modules=3, candidates=cands, options=options)
+    assert 0 < reduced.stats["capacity_bound_sites"] < n_cand
+    monkeypatch.setattr(modular._Roomy, "of", classmethod(lambda cls, model: None))
+    full = solve_cmclp(D, w, 4, max_modules=3, candidates=cands, options=options)
+    assert reduced.status == full.status == "optimal"
+    assert reduced.objective == pytest.approx(full.objective, rel=1e-9)
+    assert (reduced.load <= cap[reduced.open_sites] * reduced.modules + 1e-6).all()

@@ -253,17 +253,14 @@ def prepare_study_area(
         candidate_sites = cand_mod.read_candidates(sc.candidates)
     if hub_points is None and sc.hubs and hub_number(sc.hubs) is None:
         hub_points = read_hubs(sc.hubs)
-    clock = StageClock()
     with progress_bar(4, progress) as bar:
+        clock = StageClock(bar=bar)
         with clock("networks"):
             walk, drive, walk_arr, drive_arr = _networks(src)
-        bar.update(1)
         with clock("demand"):
             demand, points, clusters = _demand(sc, src, walk_arr)
-        bar.update(1)
         with clock("candidates"):
             cands, cand_source = _candidates(src, candidate_sites)
-        bar.update(1)
         dropped: list[Drop] = list(
             demand.dropped[["layer", "id", "parcels_per_day", "reason"]].itertuples(
                 index=False, name=None
@@ -282,7 +279,6 @@ def prepare_study_area(
             )
         with clock("distances"):
             D = walking_distance_matrix(walk_arr, c_snap, d_snap, max_walk_m)
-        bar.update(1)
     return StudyArea(
         scenario=sc,
         name=sc.name or src.name,

@@ -474,24 +474,21 @@ def plan_study_area(
         )
     sc = resolve_scenario(area.scenario, settings)
     D = area.distances_within(sc.walk_m)
-    clock = StageClock(area.stage_seconds)
-    with progress_bar(3, progress) as bar:
+    with progress_bar(4, progress) as bar:
+        clock = StageClock(area.stage_seconds, bar=bar)
         attrs = candidate_attributes(sc, area.candidates)
         with clock("siting"):
             siting = solve_siting(sc, area, D, attrs)
-        bar.update(1)
         with clock("allocation"):
             adopt = (sc.adoption_share, sc.adoption_scale_m)
             alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
             catchment = catchment_layer(area, alloc.sites, sc.walk_m, catchments)
-        bar.update(1)
         with clock("routing"):
             delivered = route_plan(sc, area, alloc)
-        bar.update(1)
-    with clock("results"):
-        cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
-        uncoverable = not_coverable(area, D)
-        dropped = dropped_table(area, alloc, delivered, uncoverable, sc.walk_m)
+        with clock("results"):
+            cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
+            uncoverable = not_coverable(area, D)
+            dropped = dropped_table(area, alloc, delivered, uncoverable, sc.walk_m)
     kpis = plan_kpis(
         sc,
         area,
@@ -523,6 +520,7 @@ def plan_study_area(
         routing=delivered.routing,
         walk_graph=area.walk_graph,
         drive_graph=area.drive_graph,
+        distances=D,
     )
 
 
