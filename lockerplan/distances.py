@@ -691,6 +691,10 @@ def nearest_site(
     )
 
 
+#: Sources per Dijkstra block in :func:`network_matrices`.
+MATRIX_BLOCK = 128
+
+
 def network_matrices(
     arrays: GraphArrays, node_index: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -712,14 +716,23 @@ def network_matrices(
     predecessors : numpy.ndarray
         Predecessor matrix of the shortest-distance trees (for path geometries).
     """
-    dist, pred = csgraph.dijkstra(
-        arrays.length, directed=True, indices=node_index, return_predecessors=True
-    )
-    dur = csgraph.dijkstra(arrays.travel_time, directed=True, indices=node_index)
-    d = dist[:, node_index]
-    t = dur[:, node_index]
-    distance_m = np.where(np.isfinite(d), np.rint(d), -1).astype(np.int64)
-    duration_s = np.where(np.isfinite(t), np.rint(t), -1).astype(np.int64)
+    node_index = np.asarray(node_index)
+    n = len(node_index)
+    distance_m = np.empty((n, n), dtype=np.int64)
+    duration_s = np.empty((n, n), dtype=np.int64)
+    pred = np.empty((n, arrays.length.shape[0]), dtype=np.int32)
+    # a block of sources at a time: the full rows (all network nodes) of one block
+    # only, so a metro area's 1,500 stops x 50,000 nodes never sit in memory whole
+    for lo in range(0, n, MATRIX_BLOCK):
+        rows = node_index[lo : lo + MATRIX_BLOCK]
+        dist, pred[lo : lo + len(rows)] = csgraph.dijkstra(
+            arrays.length, directed=True, indices=rows, return_predecessors=True
+        )
+        d = dist[:, node_index]
+        del dist
+        t = csgraph.dijkstra(arrays.travel_time, directed=True, indices=rows)[:, node_index]
+        distance_m[lo : lo + len(rows)] = np.where(np.isfinite(d), np.rint(d), -1)
+        duration_s[lo : lo + len(rows)] = np.where(np.isfinite(t), np.rint(t), -1)
     return distance_m, duration_s, pred
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from ..costs import CostModel
-from ..distances import GraphArrays
+from ..distances import GraphArrays, snap_points
 from ..errors import InputError
 from .decode import StreetPaths, _unplanned, read_routes, routing_result
 from .fleet import Fleet, shift_times
@@ -27,12 +27,14 @@ from .sizing import Solved, solve_fleet
 from .visits import (
     Located,
     _check_inputs,
+    _far_sites,
     drop_impossible,
     locate,
     service_times,
     split_visits,
     warn_over_capacity,
 )
+from .zones import DOOR_VISIT_PARCELS, MAX_DOOR_STOPS, Zones, add_zone_km, door_zones
 
 
 def default_hub(arrays: GraphArrays, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -85,6 +87,7 @@ def route_vans(
     costs: CostModel | None = None,
     returns_share: float = 0.0,
     min_visits: int = 1,
+    visit_parcels: int | None = None,
 ) -> RoutingResult:
     """Route vans from the hubs to every open site.
 
@@ -116,6 +119,10 @@ def route_vans(
         Returns per delivered parcel, used when ``sites`` has no ``returns_per_day``.
     min_visits : int, default 1
         Visits per site with zero parcels (1: still visited; 0: skipped).
+    visit_parcels : int, optional
+        Most parcels one visit takes (default a van load): a site with more is
+        visited several times, by one van or several (door-to-door delivery zones,
+        whose parcels take hours to hand over).
 
     Returns
     -------
@@ -148,16 +155,21 @@ def route_vans(
     }
     if len(located.sites) == 0:
         return _empty_result(unserved_frame(unserved), t0, stats)
-    visits = split_visits(
-        located.sites, located.n_hubs, fleet.van_capacity, returns_share, min_visits
-    )
+    per_visit = min(fleet.van_capacity, visit_parcels or fleet.van_capacity)
+    visits = split_visits(located.sites, located.n_hubs, per_visit, returns_share, min_visits)
     if not visits:
         return _empty_result(unserved_frame(unserved), t0, stats)
     stats["visits"] = len(visits)
     warn_over_capacity(visits, located.vans, fleet)
     matrices = integer_matrices(located.dist, located.dur)
+    extra = (
+        located.sites["extra_s_per_parcel"].to_numpy(dtype=float)
+        if "extra_s_per_parcel" in located.sites
+        else None
+    )
+    service = service_times(visits, fleet, extra, located.n_hubs)
     visits, service, impossible = drop_impossible(
-        visits, service_times(visits, fleet), matrices[1], located.vans, fleet, shift_times(fleet)
+        visits, service, matrices[1], located.vans, fleet, shift_times(fleet)
     )
     unserved += impossible
     if not visits:
@@ -303,13 +315,20 @@ def route_door_to_door(
         )
     if not (isinstance(handover_s, int | float) and handover_s >= 0):
         raise InputError(f"handover_s must be >= 0 seconds, got {handover_s!r}.")
-    stops = _door_stops(demand, failure_rate)
+    stops = gpd.GeoDataFrame(_door_stops(demand, failure_rate), geometry="geometry", crs=demand.crs)
     d2d_fleet = _door_fleet(fleet, handover_s, stop_service_s, start_h)
     hubs_plain = hubs.drop(columns=["vans"]) if "vans" in hubs else hubs
+    zones, far = None, []
+    if len(stops) > MAX_DOOR_STOPS:  # zones of the stops on the drive network
+        on = snap_points(arrays, stops.geometry, max_snap_m)["snapped"].to_numpy()
+        far = _far_sites(stops.reset_index(drop=True), on, max_snap_m)
+        zones = door_zones(
+            stops[on], MAX_DOOR_STOPS, d2d_fleet.stop_service_s, d2d_fleet.parcel_service_s, seed
+        )
     result = route_vans(
         arrays,
         hubs_plain,
-        gpd.GeoDataFrame(stops, geometry="geometry", crs=demand.crs),
+        stops if zones is None else zones.stops,
         d2d_fleet,
         max_snap_m=max_snap_m,
         seed=seed,
@@ -317,7 +336,27 @@ def route_door_to_door(
         time_limit_s=time_limit_s,
         costs=costs,
         min_visits=0,
+        visit_parcels=None if zones is None else DOOR_VISIT_PARCELS,
     )
+    if zones is not None:
+        result = _from_zones(result, zones, stops, far)
     result.stats["failure_rate"] = failure_rate
     result.stats["attempts"] = round(float(stops["parcels_per_day"].sum()), 2)
     return result
+
+
+def _from_zones(
+    result: RoutingResult, zones: Zones, stops: gpd.GeoDataFrame, far: list
+) -> RoutingResult:
+    """A zone routing as the stops': inner-zone km on the routes, unserved zones as
+    their stops, plus the stops ``far`` from the drive network (left out of the zones)."""
+    members = zones.members
+    lost = result.unserved.set_index("site_id")["reason"]
+    left = members[members.isin(lost.index)]
+    parcels = stops.set_index(stops["site_id"].astype(str))["parcels_per_day"]
+    unserved = unserved_frame(
+        far + [(sid, lost[zone], float(parcels[sid])) for sid, zone in left.items()]
+    )
+    stats = {**result.stats, "zones": len(zones.stops)}
+    routes = add_zone_km(result.routes, result.stops, zones)
+    return dataclasses.replace(result, routes=routes, unserved=unserved, stats=stats)

@@ -373,15 +373,30 @@ def warn_over_capacity(visits: list[Visit], vans: np.ndarray, fleet: Fleet) -> N
         )
 
 
-def service_times(visits: list[Visit], fleet: Fleet) -> list[int]:
+def service_times(
+    visits: list[Visit],
+    fleet: Fleet,
+    extra_per_parcel: np.ndarray | None = None,
+    first_loc: int = 0,
+) -> list[int]:
     """Seconds at each visit: the stop time plus the time per parcel and return.
+
+    ``extra_per_parcel`` (per site, in location order from ``first_loc``) adds
+    seconds per parcel delivered, e.g. a delivery zone's inner tour
+    (:mod:`~lockerplan.routing.zones`).
 
     Examples
     --------
     >>> service_times([Visit(1, "s1", 100, 10)], Fleet(stop_service_s=300, parcel_service_s=6))
     [960]
     """
-    return [int(fleet.stop_service_s + fleet.parcel_service_s * (d + p)) for _, _, d, p in visits]
+    base = [fleet.stop_service_s + fleet.parcel_service_s * (d + p) for _, _, d, p in visits]
+    if extra_per_parcel is not None:
+        base = [
+            t + extra_per_parcel[v.loc - first_loc] * v.delivery
+            for t, v in zip(base, visits, strict=True)
+        ]
+    return [int(t) for t in base]
 
 
 def _solo_ok(

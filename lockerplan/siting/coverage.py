@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import numpy as np
 from scipy import sparse
 
 from ..errors import InputError
 from ._common import check_count, infeasible, make_result, setup
+from .greedy import Greedy
 from .milp import MilpBuilder, solve_milp
 from .options import SolverOptions
 from .result import SitingResult, failed
-from .sites import Candidates, SiteRules, add_site_rows, fmt, y_bounds
+from .sites import Candidates, SiteRules, add_site_rows, demand_groups, fmt, y_bounds
+
+#: HiGHS solves the MCLP's LPs by the interior point method: on Greater Porto
+#: (9,674 demand groups x 5,000 candidates, 300 sites) the dual simplex spent 8 s
+#: re-solving a root whose bound was already the optimum, the IPM 0.9 s.
+HIGHS_OPTIONS = {"mip_lp_solver": "ipm"}
 
 
 def solve_mclp(
@@ -71,34 +78,38 @@ def solve_mclp(
     t0 = time.perf_counter()
     n_cand, n_dem = D.shape
     cover = D.tocsc()
-    coverable = np.flatnonzero((np.diff(cover.indptr) > 0) & (w > 0))
+    group, first = demand_groups(D, w)
+    weight = np.bincount(group[group >= 0], weights=w[group >= 0], minlength=len(first))
     b = MilpBuilder()
     lb, ub = y_bounds(cands)
     y = b.add_columns("y", np.zeros(n_cand), lb, ub, integer=True)
-    z = b.add_columns("z", -w[coverable], 0.0, 1.0)
-    counts = np.diff(cover.indptr)[coverable]
+    z = b.add_columns("z", -weight, 0.0, 1.0)
+    counts = np.diff(cover.indptr)[first]
     site_rows = (
-        np.concatenate([cover.indices[cover.indptr[i] : cover.indptr[i + 1]] for i in coverable])
-        if len(coverable)
+        np.concatenate([cover.indices[cover.indptr[i] : cover.indptr[i + 1]] for i in first])
+        if len(first)
         else np.zeros(0, int)
     )
-    local = np.arange(len(coverable))
+    local = np.arange(len(first))
     b.add_rows(
         "cover",
         np.r_[local, np.repeat(local, counts)],
         np.r_[z, y[site_rows]],
-        np.r_[np.ones(len(coverable)), -np.ones(len(site_rows))],
-        hi=np.zeros(len(coverable)),
+        np.r_[np.ones(len(first)), -np.ones(len(site_rows))],
+        hi=np.zeros(len(first)),
     )
     add_site_rows(b, y, cands, rules)
     milp = b.build()
+    start = _greedy_start(site_rows, np.repeat(local, counts), weight, cands, rules, y, z)
     t_build = time.perf_counter() - t0
     stats = {
         "variables": milp.shape[1],
         "constraints": milp.shape[0],
-        "coverable_demand": len(coverable),
+        "coverable_demand": int((group >= 0).sum()),
+        "demand_groups": len(first),
+        "greedy_covered": round(float(-milp.c @ start), 6),
     }
-    out = solve_milp(milp, opts)
+    out = solve_milp(milp, opts, start=start, highs_options=HIGHS_OPTIONS)
     if out.x is None:
         msg = "the site rules admit no plan" if out.status == "infeasible" else out.detail
         return failed(
@@ -134,6 +145,35 @@ def solve_mclp(
         stats,
         unserved=float(w[~covered].sum()),
     )
+
+
+def _greedy_start(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    weight: np.ndarray,
+    cands: Candidates,
+    rules: SiteRules,
+    y: np.ndarray,
+    z: np.ndarray,
+) -> np.ndarray:
+    """The greedy plan (:class:`~lockerplan.siting.greedy.Greedy`, site ``rows`` reaching
+    demand groups ``cols`` of ``weight``) as a start vector over the columns ``y``, ``z``."""
+    n_cand = len(cands.kind)
+    reach = np.bincount(rows, weights=weight[cols], minlength=n_cand)
+    model = SimpleNamespace(
+        rows=rows,
+        cols=cols,
+        demand=weight,
+        room=np.maximum(reach, 1e-9),
+        most=np.ones(n_cand),
+        cands=cands,
+        rules=rules,
+    )
+    opened = Greedy(model).run() > 0
+    start = np.zeros(len(y) + len(z))
+    start[y] = opened
+    start[z] = np.minimum(np.bincount(cols, opened[rows], len(weight)), 1.0)
+    return start
 
 
 def check_max_sites(max_sites) -> None:

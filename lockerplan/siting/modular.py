@@ -25,10 +25,11 @@ from scipy import sparse
 from ..errors import InputError
 from ._common import check_count, infeasible, make_result, nearest_open, setup
 from .coverage import check_max_sites, require_a_limit
+from .greedy import Greedy
 from .milp import PROVEN_GAP, Milp, MilpBuilder, MilpOutcome, solve_milp
 from .options import SolverOptions
 from .result import SitingResult, failed
-from .sites import Candidates, SiteRules, add_site_rows, fmt, spacing_pairs, y_bounds
+from .sites import Candidates, SiteRules, add_site_rows, demand_groups, fmt, y_bounds
 
 #: Seconds the module step needs at least; with less left it is skipped (each
 #: site still gets the fewest modules for its load, see :meth:`_Cmclp.fewest`).
@@ -158,7 +159,7 @@ def solve_cmclp(
     deadline = t0 + opts.time_limit_s
     model = _Cmclp.of(D, w, cands, rules, int(max_modules))
     milp = model.build(pair_rows)
-    start = _Greedy(model).run(milp.shape[1])
+    start = model.start(Greedy(model), milp.shape[1])
     roomy = _Roomy.of(model) if rules.budget is None else None
     first = milp if roomy is None else roomy.milp
     t_build = time.perf_counter() - t0
@@ -300,7 +301,7 @@ class _Cmclp:
         so its limit is ``min(most, ceil(reach / cap))`` (at least 1): the same
         optimum, a tighter LP. A site without capacity holds what it reaches.
         """
-        group, first = _groups(D, w)
+        group, first = demand_groups(D, w)
         demand = np.bincount(group[group >= 0], weights=w[group >= 0], minlength=len(first))
         coo = D.tocoo()
         lead = np.zeros(D.shape[1], dtype=bool)
@@ -315,6 +316,15 @@ class _Cmclp:
         need[sized] = np.ceil(reach[sized] / room[sized] - 1e-9)
         limit = np.where(cands.excluded, 0.0, np.clip(np.minimum(limit, need), 1.0, None))
         return cls(w, cands, rules, group, demand, rows, cols, room, limit)
+
+    def start(self, greedy: Greedy, n_cols: int) -> np.ndarray:
+        """The greedy plan as a start vector over the MILP's ``n_cols`` columns."""
+        modules = greedy.run()
+        start = np.zeros(n_cols)
+        start[self.y] = modules > 0
+        start[self.m] = modules
+        start[self.x] = greedy.share
+        return start
 
     def upper_bound(self) -> float:
         """Parcels/day no plan can exceed: all reachable demand, or the N largest sites."""
@@ -585,100 +595,6 @@ class _Roomy:
         full[m.y] = np.round(xr[self.y])
         full[m.m] = m.most * full[m.y]
         return full
-
-
-class _Greedy:
-    """A feasible plan built site by site, as the first solve's start.
-
-    Forced sites open first (one module each); then, while the rules allow, the
-    site that adds the most parcels opens with the modules the budget allows and
-    takes the same share of every group it reaches, as much as fits.
-    """
-
-    def __init__(self, model: _Cmclp):
-        self.model = model
-        n_cand = len(model.most)
-        pair = np.arange(len(model.rows)) + 1  # stored as data: 0 would be dropped
-        self.B = sparse.csr_matrix((pair, (model.rows, model.cols)), (n_cand, len(model.demand)))
-        self.reach = self.B.astype(bool).astype(float)
-        self.left = model.demand.copy()
-        self.share = np.zeros(len(model.rows))
-        self.modules = np.zeros(n_cand)
-        self.shut = model.cands.excluded.copy()
-        rules = model.rules
-        self.budget = np.inf if rules.budget is None else float(rules.budget)
-        self.count = np.inf if rules.max_sites is None else int(rules.max_sites)
-        self.per_kind = dict(rules.max_per_kind)
-        for kind, limit in self.per_kind.items():
-            if limit <= 0:
-                self.shut |= model.cands.kind == kind
-        pairs = spacing_pairs(rules)
-        a, c = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
-        self.close = sparse.csr_matrix((np.ones(len(a)), (a, c)), (n_cand, n_cand))
-
-    def affordable(self) -> np.ndarray:
-        """Modules each site could still take (0: it may not open)."""
-        cost, most = self.model.cands.fixed_cost, self.model.most
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fits = np.where(cost > 0, np.floor(self.budget / cost + 1e-9), most)
-        return np.where(self.shut, 0.0, np.minimum(most, fits))
-
-    def open(self, j: int, modules: float) -> None:
-        """Open site ``j`` with up to ``modules`` modules; serve what fits."""
-        cands, room = self.model.cands, self.model.room[j]
-        s, e = self.B.indptr[j], self.B.indptr[j + 1]
-        g, k = self.B.indices[s:e], self.B.data[s:e] - 1
-        total = float(self.left[g].sum())
-        fraction = min(1.0, room * modules / total) if total > 0 else 0.0
-        taken = fraction * self.left[g]
-        self.share[k] = taken / self.model.demand[g]
-        self.left[g] -= taken
-        need = np.ceil(taken.sum() / room - 1e-12) if room > 0 else 1.0
-        self.modules[j] = min(max(need, 1.0), modules)
-        self.budget -= cands.fixed_cost[j] * self.modules[j]
-        self.count -= 1
-        self.shut[j] = True
-        self.shut[self.close.indices[self.close.indptr[j] : self.close.indptr[j + 1]]] = True
-        kind = cands.kind[j]
-        if kind in self.per_kind:
-            self.per_kind[kind] -= 1
-            if self.per_kind[kind] <= 0:
-                self.shut |= cands.kind == kind
-
-    def run(self, n_cols: int) -> np.ndarray:
-        """The plan as a start vector over the MILP's ``n_cols`` columns."""
-        model = self.model
-        for j in np.flatnonzero(model.cands.forced_open):
-            self.open(int(j), 1.0)
-        while self.count > 0:
-            modules = self.affordable()
-            gain = np.minimum(model.room * modules, self.reach @ self.left)
-            gain[modules < 1] = -1.0
-            j = int(np.argmax(gain)) if len(gain) else 0
-            if not len(gain) or gain[j] <= 1e-9:
-                break
-            self.open(j, modules[j])
-        start = np.zeros(n_cols)
-        start[model.y] = self.modules > 0
-        start[model.m] = self.modules
-        start[model.x] = self.share
-        return start
-
-
-def _groups(D: sparse.csr_matrix, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per demand column its group (same reaching sites; -1: no parcels or no site),
-    and the first column of each group."""
-    C = D.tocsc()
-    C.sort_indices()
-    active = np.flatnonzero((np.diff(C.indptr) > 0) & (w > 0))
-    ids: dict[bytes, int] = {}
-    groups = [
-        ids.setdefault(C.indices[C.indptr[i] : C.indptr[i + 1]].tobytes(), len(ids)) for i in active
-    ]
-    group = np.full(D.shape[1], -1, dtype=np.int64)
-    group[active] = groups
-    _, first = np.unique(group[active], return_index=True)
-    return group, active[first]
 
 
 def _hand_out(

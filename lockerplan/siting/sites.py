@@ -259,6 +259,22 @@ def dominated_sites(D: sparse.csr_matrix, cands: Candidates, rules: SiteRules) -
     return out
 
 
+def demand_groups(D: sparse.csr_matrix, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per demand column its group (same reaching sites; -1: no parcels or no site),
+    and the first column of each group."""
+    C = D.tocsc()
+    C.sort_indices()
+    active = np.flatnonzero((np.diff(C.indptr) > 0) & (w > 0))
+    ids: dict[bytes, int] = {}
+    groups = [
+        ids.setdefault(C.indices[C.indptr[i] : C.indptr[i + 1]].tobytes(), len(ids)) for i in active
+    ]
+    group = np.full(D.shape[1], -1, dtype=np.int64)
+    group[active] = groups
+    _, first = np.unique(group[active], return_index=True)
+    return group, active[first]
+
+
 def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
 

@@ -1,0 +1,55 @@
+"""Door-to-door routing of many stops through delivery zones (metro scale).
+
+Above ``MAX_DOOR_STOPS`` stops the demand clusters are grouped into zones, each
+one routed stop; the tour inside a zone is estimated (Beardwood-Halton-Hammersley).
+Checked on central Helsinki's 214 clusters by forcing zones: the estimate stays
+close to routing every cluster, and every parcel and unserved cluster is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lockerplan.routing import route_door_to_door, vans
+from lockerplan.routing.fleet import Fleet
+
+FAST = {"iterations": 300, "time_limit_s": 5.0}
+
+
+def test_zones_estimate_the_day_close_to_routing_every_stop(helsinki_plan, monkeypatch):
+    from lockerplan.distances import graph_arrays
+
+    p = helsinki_plan
+    arrays = graph_arrays(p.drive_graph)
+    demand = p.demand[p.demand["on_network"]]
+    full = route_door_to_door(arrays, p.hubs, demand, Fleet(), **FAST)
+    monkeypatch.setattr(vans, "MAX_DOOR_STOPS", 40)
+    zoned = route_door_to_door(arrays, p.hubs, demand, Fleet(), **FAST)
+    # 40 zones, some split so that a van serves each within its shift
+    assert zoned.stats["zones"] >= 40 and "zones" not in full.stats
+    # the same parcels are delivered (zones carry their clusters' parcels; each
+    # stop's load is rounded up to whole parcels)
+    attempts = float(demand["parcels_per_day"].sum()) * 1.1
+    for day, stops in ((zoned, zoned.stats["zones"]), (full, len(demand))):
+        handled = day.parcels + day.unserved["parcels"].sum()
+        assert attempts - 1e-6 <= handled <= attempts + stops, day.unserved
+    # the inner tours are estimated, not dropped: km and hours stay near the full routing
+    assert 0.6 < zoned.km / full.km < 1.6
+    assert 0.7 < zoned.hours / full.hours < 1.4
+    # unserved zones are reported as their clusters
+    assert set(zoned.unserved["site_id"]) <= set(demand["cluster_id"].astype(str))
+
+
+def test_an_unserved_zone_lists_its_clusters(helsinki_plan, monkeypatch):
+    from lockerplan.distances import graph_arrays
+
+    p = helsinki_plan
+    arrays = graph_arrays(p.drive_graph)
+    demand = p.demand[p.demand["on_network"]].copy()
+    monkeypatch.setattr(vans, "MAX_DOOR_STOPS", 20)
+    # one van of a 1-hour shift cannot serve the whole day: some zones stay unserved
+    day = route_door_to_door(arrays, p.hubs, demand, Fleet(shift_h=1.0, vans_per_hub=1), **FAST)
+    lost = day.unserved
+    assert len(lost) and lost["site_id"].isin(demand["cluster_id"].astype(str)).all()
+    parcels = demand.set_index("cluster_id")["parcels_per_day"] * 1.1
+    assert np.allclose(lost["parcels"], parcels.loc[lost["site_id"]].to_numpy())
