@@ -479,8 +479,10 @@ class _Cmclp:
         near = _nearest_allocation(D, open_sites, self.weights, room, opts)
         if near is None:  # the LP found nothing (time): the groups' shares, handed out
             served, assignment = self.per_column(share, D, open_sites)
-        else:
+        else:  # the nearest sites may leave one with nothing to serve: it closes
             served, assignment, load[open_sites] = near
+            is_open &= (load > 0) | self.cands.forced_open
+            open_sites = np.flatnonzero(is_open)
             modules = self.fewest(load, modules, is_open)
         message = _message(D, open_sites, self.weights, served)
         return _Plan(open_sites, modules[open_sites], load[open_sites], served, assignment, message)
