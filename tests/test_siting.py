@@ -295,6 +295,47 @@ def test_lscp_infeasible_in_words():
     assert res.status == "infeasible" and "max_sites=2" in res.message
 
 
+def test_lscp_greedy_start_covers_everything_a_site_reaches():
+    """The start CBC keeps when stopped at its time limit is a complete cover."""
+    from lockerplan.siting.coverage import greedy_cover
+
+    rng = np.random.default_rng(5)
+    dense = (rng.random((40, 300)) < 0.03) * 100.0
+    dense[7] = dense[8]  # the excluded site reaches nothing another cannot
+    D = sparse.csr_matrix(dense)
+    cands = Candidates.default(40, forced_open=np.eye(40, dtype=bool)[3])
+    cands = Candidates.default(
+        40, forced_open=cands.forced_open, excluded=np.eye(40, dtype=bool)[7]
+    )
+    y = greedy_cover(D, cands, SiteRules())
+    reach = (D != 0).astype(int)
+    coverable = np.asarray(reach[~cands.excluded].sum(axis=0)).ravel() > 0
+    covered = np.asarray(reach[y > 0].sum(axis=0)).ravel() > 0
+    assert (covered >= coverable).all() and y[3] == 1 and y[7] == 0
+    best = solve_lscp(D, candidates=cands, options=SolverOptions(solver="cbc", via="pulp"))
+    assert best.status == "optimal" and best.objective <= y.sum()
+    # a rule the greedy may break: no start
+    assert greedy_cover(D, cands, SiteRules(max_sites=5)) is None
+
+
+def test_a_start_highs_hands_back_is_solved_again(monkeypatch, caplog):
+    """highspy 1.16 may return the MIP start although it reports a better optimum
+    (seen on a metro LSCP); the solve is then repeated without the start."""
+    from lockerplan.siting import milp
+    from lockerplan.siting.coverage import greedy_cover
+
+    rng = np.random.default_rng(3)
+    D = sparse.csr_matrix((rng.random((40, 300)) < 0.03) * 100.0)
+    start = greedy_cover(D, Candidates.default(40), SiteRules())
+    seen = []
+    monkeypatch.setattr(milp, "_kept_the_start", lambda h, m: seen.append(1) or len(seen) == 1)
+    with caplog.at_level("INFO", logger="lockerplan.siting.milp"):
+        res = solve_lscp(D, options=HIGHSPY)
+    assert len(seen) == 1 and "solving without it" in caplog.text
+    # the optimum, one site fewer than the greedy start, and figures that agree
+    assert res.status == "optimal" and res.objective == len(res.open_sites) == start.sum() - 1
+
+
 # ------------------------------------------------------------------------------ CMCLP
 
 

@@ -284,7 +284,8 @@ def solve_lscp(
     if len(lost):
         shown = ", ".join(str(i) for i in lost[:10]) + (" ..." if len(lost) > 10 else "")
         note = f"{len(lost)} demand point(s) are out of reach of every candidate: {shown}."
-    out = solve_milp(milp, opts)
+    # a greedy cover to start from: CBC stopped at its time limit still has a plan
+    out = solve_milp(milp, opts, start=greedy_cover(D, cands, rules))
     if out.x is None:
         msg = note
         if out.status == "infeasible":
@@ -333,3 +334,37 @@ def _lscp_diagnosis(rules: SiteRules) -> str:
         + (", ".join(limits) or "the site rules")
         + "; relax these limits or use solve_mclp."
     )
+
+
+def greedy_cover(D: sparse.csr_matrix, cands: Candidates, rules: SiteRules) -> np.ndarray | None:
+    """Sites covering every reachable demand point, picked greedily (an LSCP start).
+
+    From the forced sites, the candidate reaching the most points not yet covered
+    is opened until none is left (Chvatal's greedy, within ``1 + ln n`` of the
+    fewest sites). None under a site limit, budget or spacing rule (the greedy
+    may break them).
+
+    Examples
+    --------
+    >>> D = sparse.csr_matrix(([1.0, 1.0, 1.0, 1.0], ([0, 1, 1, 2], [0, 0, 1, 2])), shape=(3, 4))
+    >>> greedy_cover(D, Candidates.default(3), SiteRules()).tolist()
+    [0.0, 1.0, 1.0]
+    """
+    if rules.max_sites or rules.max_per_kind or rules.budget is not None or rules.min_spacing_m:
+        return None
+    reach = (D != 0).astype(np.int32).tocsr()
+    by_point = reach.T.tocsr()  # demand point -> candidates reaching it
+    covered = np.asarray(reach[cands.forced_open].sum(axis=0)).ravel() > 0
+    covered |= np.diff(by_point.indptr) == 0  # no candidate reaches it: not counted
+    gain = np.asarray(reach[:, ~covered].sum(axis=1)).ravel().astype(float)
+    gain[cands.excluded | cands.forced_open] = -1
+    y = cands.forced_open.astype(float)
+    while not covered.all() and gain.max() > 0:
+        j = int(np.argmax(gain))
+        y[j], gain[j] = 1.0, -1
+        new = reach.indices[reach.indptr[j] : reach.indptr[j + 1]]
+        new = new[~covered[new]]
+        covered[new] = True
+        for i in new:  # those points no longer count for the other candidates
+            gain[by_point.indices[by_point.indptr[i] : by_point.indptr[i + 1]]] -= 1
+    return y if covered.all() else None  # only excluded sites reach some point
