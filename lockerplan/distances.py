@@ -696,8 +696,8 @@ MATRIX_BLOCK = 128
 
 
 def network_matrices(
-    arrays: GraphArrays, node_index: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    arrays: GraphArrays, node_index: np.ndarray, *, predecessors: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Full distance and duration matrices between network nodes (for routing).
 
     Parameters
@@ -706,6 +706,10 @@ def network_matrices(
         The drive network.
     node_index : numpy.ndarray
         Matrix indices of the locations (hubs first, then sites).
+    predecessors : bool, default True
+        Keep the shortest-path trees (one int32 row over the whole network per
+        location: 1,600 locations on a 50,000-node network are 320 MB) for path
+        geometries; ``False`` when only the matrices are needed.
 
     Returns
     -------
@@ -713,21 +717,26 @@ def network_matrices(
         Shortest road distance, metres; ``-1`` where unreachable.
     duration_s : numpy.ndarray of int64
         Fastest travel time, seconds; ``-1`` where unreachable.
-    predecessors : numpy.ndarray
-        Predecessor matrix of the shortest-distance trees (for path geometries).
+    predecessors : numpy.ndarray or None
+        Predecessor matrix of the shortest-distance trees (for path geometries);
+        None unless ``predecessors``.
     """
     node_index = np.asarray(node_index)
     n = len(node_index)
     distance_m = np.empty((n, n), dtype=np.int64)
     duration_s = np.empty((n, n), dtype=np.int64)
-    pred = np.empty((n, arrays.length.shape[0]), dtype=np.int32)
+    pred = np.empty((n, arrays.length.shape[0]), dtype=np.int32) if predecessors else None
     # a block of sources at a time: the full rows (all network nodes) of one block
     # only, so a metro area's 1,500 stops x 50,000 nodes never sit in memory whole
     for lo in range(0, n, MATRIX_BLOCK):
         rows = node_index[lo : lo + MATRIX_BLOCK]
-        dist, pred[lo : lo + len(rows)] = csgraph.dijkstra(
-            arrays.length, directed=True, indices=rows, return_predecessors=True
+        found = csgraph.dijkstra(
+            arrays.length, directed=True, indices=rows, return_predecessors=predecessors
         )
+        if predecessors:
+            dist, pred[lo : lo + len(rows)] = found
+        else:
+            dist = found
         d = dist[:, node_index]
         del dist
         t = csgraph.dijkstra(arrays.travel_time, directed=True, indices=rows)[:, node_index]

@@ -53,3 +53,37 @@ def test_an_unserved_zone_lists_its_clusters(helsinki_plan, monkeypatch):
     assert len(lost) and lost["site_id"].isin(demand["cluster_id"].astype(str)).all()
     parcels = demand.set_index("cluster_id")["parcels_per_day"] * 1.1
     assert np.allclose(lost["parcels"], parcels.loc[lost["site_id"]].to_numpy())
+
+
+def test_two_days_over_the_same_zones_share_their_matrices(helsinki_plan, monkeypatch):
+    """Home delivery of the rest and every parcel to the door: zoned and matrices once."""
+    from lockerplan import distances
+    from lockerplan.distances import graph_arrays
+    from lockerplan.routing import delivery_zones
+
+    p = helsinki_plan
+    arrays = graph_arrays(p.drive_graph)
+    demand = p.demand[p.demand["on_network"]]
+    monkeypatch.setattr(vans, "MAX_DOOR_STOPS", 40)
+    calls = []
+    real = distances.network_matrices
+    monkeypatch.setattr(
+        "lockerplan.routing.visits.network_matrices",
+        lambda *a, **k: calls.append(k) or real(*a, **k),
+    )
+    zones = delivery_zones(arrays, demand)
+    half = demand.assign(parcels_per_day=demand["parcels_per_day"] / 2)
+    kw = {"zones": zones, "street_paths": False, **FAST}
+    home = route_door_to_door(arrays, p.hubs, half, Fleet(), **kw)
+    door = route_door_to_door(arrays, p.hubs, demand, Fleet(), **kw)
+    assert len(calls) == 1 and calls[0]["predecessors"] is False
+    assert home.stats["zones"] == door.stats["zones"] == len(zones.stops)
+    # each day carries its own parcels through the shared zones
+    for day, frame in ((home, half), (door, demand)):
+        attempts = float(frame["parcels_per_day"].sum()) * 1.1
+        handled = day.parcels + day.unserved["parcels"].sum()
+        assert attempts - 1e-6 <= handled <= attempts + len(zones.stops)
+    # half the parcels need fewer vans and the inner tours are still driven
+    assert home.km > 0 and len(home.routes) < len(door.routes)
+    # without the path trees the routes are drawn straight from stop to stop
+    assert all(g.is_valid and not g.is_empty for g in door.routes.geometry)

@@ -35,7 +35,7 @@ vans and their day), :mod:`~lockerplan.routing.visits` (what must be visited),
 from .fleet import Fleet, parse_window
 from .hubs import hub_count, place_hubs
 from .result import ROUTE_COLUMNS, STOP_COLUMNS, RoutingResult
-from .vans import default_hub, route_door_to_door, route_vans
+from .vans import default_hub, delivery_zones, route_door_to_door, route_vans
 
 __all__ = [
     "ROUTE_COLUMNS",
@@ -43,6 +43,7 @@ __all__ = [
     "Fleet",
     "RoutingResult",
     "default_hub",
+    "delivery_zones",
     "hub_count",
     "parse_window",
     "place_hubs",

@@ -40,8 +40,9 @@ class StreetPaths:
     ----------
     arrays : GraphArrays
         The drive network.
-    pred : numpy.ndarray
-        Predecessor matrix of the shortest-distance trees.
+    pred : numpy.ndarray or None
+        Predecessor matrix of the shortest-distance trees; None: straight lines
+        between the locations.
     keep : numpy.ndarray
         Row of each location in ``pred``.
     nodes : numpy.ndarray
@@ -49,7 +50,7 @@ class StreetPaths:
     """
 
     arrays: GraphArrays
-    pred: np.ndarray
+    pred: np.ndarray | None
     keep: np.ndarray
     nodes: np.ndarray
     to_wgs: Transformer = field(init=False, repr=False)
@@ -73,6 +74,9 @@ class StreetPaths:
         coords = []
         for a, b in zip(sequence[:-1], sequence[1:], strict=True):
             if a == b:
+                continue
+            if self.pred is None:  # straight from stop to stop
+                coords.extend(self.arrays.xy[[int(self.nodes[a]), int(self.nodes[b])]].tolist())
                 continue
             path = path_nodes(self.pred, int(self.keep[a]), int(self.nodes[b]))
             coords.extend(self.arrays.path_coords(path).tolist())

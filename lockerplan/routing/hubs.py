@@ -140,7 +140,7 @@ class _Matrix:
 def _round_trips(arrays: GraphArrays, site_nodes: np.ndarray, extra: np.ndarray) -> _Matrix:
     """Round-trip km from every candidate (the site nodes and ``extra``) to every site."""
     cand = np.unique(np.concatenate([site_nodes, extra]))
-    dist, _, _ = network_matrices(arrays, cand)
+    dist, _, _ = network_matrices(arrays, cand, predecessors=False)
     col = np.searchsorted(cand, site_nodes)
     out, back = dist[:, col], dist[col, :].T
     ok = (out >= 0) & (back >= 0)

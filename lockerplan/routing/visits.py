@@ -111,8 +111,9 @@ class Located:
     dist, dur : numpy.ndarray
         Road distance (m) and travel time (s) between the locations; ``-1`` where
         unreachable.
-    pred : numpy.ndarray
-        Predecessor matrix of the shortest-distance trees (street paths).
+    pred : numpy.ndarray or None
+        Predecessor matrix of the shortest-distance trees (street paths); None
+        when the routes are drawn as straight lines between their stops.
     unserved : list of tuple
         ``(site_id, reason, parcels)`` of the sites left out.
     """
@@ -124,7 +125,7 @@ class Located:
     keep: np.ndarray
     dist: np.ndarray
     dur: np.ndarray
-    pred: np.ndarray
+    pred: np.ndarray | None
     unserved: list
 
     @property
@@ -224,6 +225,8 @@ def locate(
     sites: gpd.GeoDataFrame,
     fleet: Fleet,
     max_snap_m: float,
+    street_paths: bool = True,
+    matrices: dict | None = None,
 ) -> Located:
     """Snap hubs and sites to the drive network and keep the reachable sites.
 
@@ -239,6 +242,12 @@ def locate(
         The fleet (vans per hub).
     max_snap_m : float
         Largest distance from a hub or site to the drive network.
+    street_paths : bool, default True
+        Keep the shortest-path trees for the routes' street lines.
+    matrices : dict, optional
+        Road matrices already computed, by locations (filled here): calls over
+        the same hubs and sites (several days to the same delivery zones) compute
+        them once.
 
     Returns
     -------
@@ -261,7 +270,12 @@ def locate(
     nodes = np.concatenate(
         [hub_snap["node_index"].to_numpy(), site_snap.loc[routable.index, "node_index"].to_numpy()]
     ).astype(int)
-    dist, dur, pred = network_matrices(arrays, nodes)
+    matrices = {} if matrices is None else matrices
+    key = (nodes.tobytes(), street_paths)
+    if key not in matrices:  # only the last locations' matrices are kept
+        matrices.clear()
+        matrices[key] = network_matrices(arrays, nodes, predecessors=street_paths)
+    dist, dur, pred = matrices[key]
     n_hubs = len(hubs)
     vans = hub_vans(hubs, fleet)
     reach_ok = _reachable(dist, n_hubs, vans)

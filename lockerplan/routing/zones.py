@@ -15,8 +15,9 @@ parking stop per cluster; its km are added to the route that serves it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -53,11 +54,44 @@ class Zones:
         Inner-tour km per parcel, by zone ``site_id``.
     members : pandas.Series
         The zone ``site_id`` of every original stop, by its ``site_id``.
+    tour_s, tour_km : pandas.Series
+        The zone's inner tour and parking, seconds, and its inner tour, km, by zone
+        ``site_id`` (whatever the parcels).
+    matrices : dict
+        The road matrices between the hubs and the zones, once computed (shared by
+        the days routed over these zones; see :func:`~lockerplan.routing.visits.locate`).
     """
 
     stops: gpd.GeoDataFrame
     km_per_parcel: pd.Series
     members: pd.Series
+    tour_s: pd.Series
+    tour_km: pd.Series
+    matrices: dict = field(default_factory=dict, repr=False)
+
+    def carrying(self, stops: pd.DataFrame) -> Zones:
+        """The same zones carrying the parcels of ``stops`` (another day's, say).
+
+        Stops that are no zone's member are left out (the caller reports them);
+        a zone with no parcels keeps its stop with zero parcels, so the zones'
+        locations, and their road matrices, stay the same.
+        """
+        ids = stops["site_id"].astype(str)
+        inside = ids.isin(self.members.index).to_numpy()
+        zone = self.members.reindex(ids[inside]).to_numpy()
+        parcels = (
+            pd.Series(stops["parcels_per_day"].to_numpy(dtype=float)[inside])
+            .groupby(zone)
+            .sum()
+            .reindex(self.tour_s.index, fill_value=0.0)
+        )
+        per = parcels.where(parcels > 0)
+        zone_stops = self.stops.assign(
+            parcels_per_day=parcels.to_numpy(),
+            extra_s_per_parcel=(self.tour_s / per).fillna(0.0).to_numpy(),
+        )
+        km = (self.tour_km / per).fillna(0.0)
+        return dataclasses.replace(self, stops=zone_stops, km_per_parcel=km)
 
 
 def door_zones(
@@ -88,39 +122,41 @@ def door_zones(
     label = KMeans(n_clusters=n_zones, n_init=1, random_state=seed).fit_predict(xy)
     parcels = stops["parcels_per_day"].to_numpy(dtype=float)
     todo = [np.flatnonzero(label == k) for k in range(n_zones)]
-    rows, km, extra, zone_of = [], [], [], np.zeros(len(stops), dtype=int)
+    rows, km, tour_s, zone_of = [], [], [], np.zeros(len(stops), dtype=int)
     while todo:
         idx = todo.pop()
         if not len(idx):
             continue
         area = shapely.MultiPoint(xy[idx]).convex_hull.area if len(idx) > 2 else 0.0
         tour_km = BHH * np.sqrt(len(idx) * area) * CIRCUITY / 1000
-        total = float(parcels[idx].sum())
         seconds = tour_km / LOCAL_SPEED_KMH * 3600 + (len(idx) - 1) * stop_service_s
-        if len(idx) > 1 and seconds + total * parcel_s > MAX_ZONE_S:
+        if len(idx) > 1 and seconds + float(parcels[idx].sum()) * parcel_s > MAX_ZONE_S:
             half = KMeans(n_clusters=2, n_init=1, random_state=seed).fit_predict(xy[idx])
             todo += [idx[half == 0], idx[half == 1]]
             continue
         centre = xy[idx].mean(axis=0)
         lead = idx[np.argmin(np.hypot(*(xy[idx] - centre).T))]
         zone_of[idx] = len(rows)
-        rows.append((f"zone{len(rows)}", total, stops.geometry.iloc[lead]))
-        km.append(tour_km / max(total, 1e-9))
-        extra.append(seconds / max(total, 1e-9))
+        rows.append((f"zone{len(rows)}", stops.geometry.iloc[lead]))
+        km.append(tour_km)
+        tour_s.append(seconds)
     zone_stops = gpd.GeoDataFrame(
-        rows, columns=["site_id", "parcels_per_day", "geometry"], geometry="geometry", crs=stops.crs
+        rows, columns=["site_id", "geometry"], geometry="geometry", crs=stops.crs
     )
-    zone_stops["extra_s_per_parcel"] = extra
     log.info(
         "door to door: %d stops grouped into %d zones (inner tours estimated)",
         len(stops),
         len(zone_stops),
     )
-    return Zones(
+    ids = zone_stops["site_id"].to_numpy()
+    zones = Zones(
         zone_stops,
-        pd.Series(km, index=zone_stops["site_id"]),
-        pd.Series([f"zone{k}" for k in zone_of], index=stops["site_id"].astype(str).to_numpy()),
+        pd.Series(dtype=float),
+        pd.Series(ids[zone_of], index=stops["site_id"].astype(str).to_numpy()),
+        pd.Series(tour_s, index=ids),
+        pd.Series(km, index=ids),
     )
+    return zones.carrying(stops)
 
 
 def add_zone_km(routes: pd.DataFrame, stops: pd.DataFrame, zones: Zones) -> pd.DataFrame:
