@@ -9,35 +9,37 @@ benchmark data (``../shared/bench/osm`` or ``$LOCKERPLAN_BENCH_DIR``).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
-from lockerplan.cli import main
 
 #: layers of dropped.csv that hold parcels no one delivers (sites not routed are
 #: delivered home instead, and listed under "sites")
 UNDELIVERED = ("demand_points", "demand_clusters", "home_delivery")
 
 
+def _shared():
+    """``tests/browser/porto_alegre.py``: the session's one run of the command."""
+    name = "lockerplan_browser_test_porto_alegre"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent / "browser" / "porto_alegre.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
 @pytest.fixture(scope="module")
 def porto_alegre(bench_dir, tmp_path_factory):
-    osm = bench_dir / "osm" / "porto_alegre_2020.osm.pbf"
-    grid = bench_dir / "osm" / "porto_alegre_hexgrid_population.csv"
-    if not (osm.is_file() and grid.is_file()):
-        pytest.skip(f"Porto Alegre data not found in {bench_dir / 'osm'}")
-    out = tmp_path_factory.mktemp("poa")
-    args = ["plan", "--osm", str(osm), "--population", str(grid), "--sites", "100"]
-    result = CliRunner().invoke(
-        main, [*args, "--walk-m", "500", "--out", str(out), "--formats", "gpkg,csv"]
-    )
-    assert result.exit_code == 0, result.output
-    folder = out / "porto_alegre_2020"
+    run = _shared().porto_alegre_run(bench_dir, tmp_path_factory)
+    folder = run["folder"]
     return {
-        "stdout": result.stdout,
+        "stdout": run["stdout"],
         "summary": json.loads((folder / "summary.json").read_text()),
         "dropped": pd.read_csv(folder / "dropped.csv"),
         "facilities": pd.read_csv(folder / "facilities.csv"),

@@ -413,7 +413,7 @@ def test_phone_screen_starts_with_the_layer_control_and_panel_closed(browser, ma
 
 @pytest.fixture(scope="module")
 def porto_alegre_html(bench_dir, tmp_path_factory) -> Path:
-    return porto_alegre.porto_alegre_map(bench_dir, tmp_path_factory)[1]
+    return porto_alegre.porto_alegre_map(bench_dir, tmp_path_factory)
 
 
 def test_porto_alegre_map_is_interactive_within_5_s(browser, porto_alegre_html):
@@ -608,7 +608,10 @@ def test_readme_picture_of_helsinki(browser, map_html, helsinki_plan):
 
 @pytest.mark.skipif(not SCREENSHOTS, reason="set LOCKERPLAN_SCREENSHOTS=1 to write docs/*.png")
 def test_readme_picture_of_porto_alegre(browser, bench_dir, tmp_path_factory):
-    plan, html_path = porto_alegre.porto_alegre_map(bench_dir, tmp_path_factory)
-    size = _picture(browser, html_path, plan.drive_graph, DOCS / "porto_alegre.png")
+    from lockerplan.network import graph_from_osm
+
+    html_path = porto_alegre.porto_alegre_map(bench_dir, tmp_path_factory)
+    drive = graph_from_osm(porto_alegre.osm_path(bench_dir), network_type="drive")
+    size = _picture(browser, html_path, drive, DOCS / "porto_alegre.png")
     print(f"docs/porto_alegre.png: {size:,} bytes")
     assert size < MAX_PICTURE_BYTES

@@ -443,12 +443,13 @@ def test_many_sites_cluster_and_their_catchments_merge_per_kind():
 
 def test_porto_alegre_map_size_is_bounded(bench_dir, tmp_path_factory):
     """City scale (1,115 demand points, 100 sites): 9.8 MB before issue 14, now < 2.5 MB."""
-    plan, path = _porto_alegre().porto_alegre_map(bench_dir, tmp_path_factory)
-    size = path.stat().st_size
+    run = _porto_alegre().porto_alegre_run(bench_dir, tmp_path_factory)
+    size = run["html"].stat().st_size
     print(f"Porto Alegre map: {size:,} bytes")
     assert size < 2_500_000
-    html = path.read_text(encoding="utf-8")
-    assert html.count("L.popup(") == len(plan.sites)
+    html = run["html"].read_text(encoding="utf-8")
+    sites = pd.read_csv(run["folder"] / "facilities.csv")
+    assert html.count("L.popup(") == len(sites)
     assert "L.markerClusterGroup" in html
 
 
