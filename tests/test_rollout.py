@@ -1,0 +1,99 @@
+"""Roll-out phases: nested phases, the phase column, the price of nesting, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pyogrio
+import pytest
+from click.testing import CliRunner
+
+import lockerplan
+from lockerplan.cli import main
+from lockerplan.errors import InputError
+from lockerplan.pipeline.rollout import check_phases
+
+PHASES = (2, 4, 6)
+
+
+@pytest.fixture(scope="module")
+def forward():
+    """Central Helsinki in three phases (routed, with the door-to-door baseline)."""
+    return lockerplan.rollout(phases=PHASES)
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_every_site_of_a_phase_stays_open_in_the_next(forward):
+    opened = [set(p.sites["candidate_id"]) for p in forward.plans]
+    assert [p.kpis.sites_open for p in forward.plans] == list(PHASES)
+    for earlier, later in zip(opened, opened[1:], strict=False):
+        assert earlier <= later
+    # the phase column is the first phase each site is open in
+    phase = dict(zip(forward.plan.sites["candidate_id"], forward.plan.sites["phase"], strict=True))
+    for cid, k in phase.items():
+        assert cid in opened[k - 1] and (k == 1 or cid not in opened[k - 2])
+    assert sorted(forward.plan.sites["phase"].value_counts().sort_index()) == [2, 2, 2]
+    assert forward.phases["new_sites"].tolist() == [2, 2, 2]
+
+
+def test_no_phase_covers_more_than_its_optimum(forward):
+    t = forward.phases
+    gap = t["solver_gap"].max() * 100
+    assert (t["price_of_nesting_pct"] >= -gap - 1e-9).all()
+    assert (t["coverage_share"] <= t["optimal_coverage_share"] + 1e-4).all()
+    # forward: the first phase is the optimum itself; coverage grows with the phases
+    assert t["price_of_nesting_pct"].iloc[0] == 0
+    assert t["coverage_share"].is_monotonic_increasing
+    # each phase's business case: with lockers cheaper per parcel than door to door
+    assert (t["cost_per_parcel_with_lockers"] < t["cost_per_parcel_door_to_door"]).all()
+
+
+def test_backward_keeps_the_last_phase_optimal():
+    back = lockerplan.rollout(phases=(2, 4), order="backward", door_to_door=False)
+    first, last = (set(p.sites["candidate_id"]) for p in back.plans)
+    assert first <= last
+    assert back.phases["price_of_nesting_pct"].iloc[-1] == 0
+
+
+@pytest.mark.parametrize("phases", ["4,2", "2,2", "0,3", "2,x", "", [1.5, 3]])
+def test_phases_must_increase(phases):
+    with pytest.raises(InputError, match="--phases"):
+        check_phases(phases)
+
+
+def test_cli_writes_phases_and_refuses_bad_input(tmp_path):
+    out = tmp_path / "out"
+    for args, expected in (
+        (["--phases", "6,4"], "--phases"),
+        (["--phases", "2,4", "--open", "osm99999"], "--open: unknown candidate id(s) osm99999"),
+        (["--phases", "2,4", "--model", "pmedian"], "--model pmedian"),
+    ):
+        code, stdout, err = run("rollout", *args, "--out", str(out))
+        assert code == 2 and err.startswith("error: ") and expected in err, (args, err)
+        assert not out.exists(), args
+    code, stdout, err = run("rollout", "--phases", "2,4", "--no-door-to-door", "--out", str(out))
+    assert code == 0, err
+    summary = json.loads((out / "helsinki" / "summary.json").read_text())
+    phases = summary["phases"]
+    assert [p["sites"] for p in phases] == [2, 4]
+    for p in phases:  # the printed table says what summary.json says
+        assert f"{100 * p['coverage_share']:.1f}%" in stdout
+        assert f"{100 * p['optimal_coverage_share']:.1f}%" in stdout
+        assert f"{p['price_of_nesting_pct']:.2f}%" in stdout
+    facilities = pyogrio.read_dataframe(out / "helsinki" / "helsinki.gpkg", layer="facilities")
+    assert sorted(facilities["phase"]) == [1, 1, 2, 2]
+    assert summary["sites_open"] == 4
+    page = (out / "helsinki.html").read_text()
+    assert "phase 1 (opens first)" in page and "Opens in phase" in page
+
+
+def test_open_sites_stay_open():
+    area_ids = ["osm48", "osm96"]
+    p = lockerplan.plan(sites=3, open_sites=",".join(area_ids), door_to_door=False)
+    assert set(area_ids) <= set(p.sites["candidate_id"])
+    with pytest.raises(InputError, match="--open: unknown candidate id"):
+        lockerplan.plan(open_sites=("nope",), door_to_door=False)
