@@ -1,0 +1,917 @@
+"""Country scale: the coverage models solved region by region, exactly, on Dask.
+
+With a walking cutoff, coverage falls apart into *regions* that share no demand:
+the connected components of the bipartite graph in which candidate ``j`` and
+demand column ``i`` are joined when ``j`` reaches ``i`` (a stored entry of the
+distance matrix after the per-kind and per-demand cutoffs and the exclusions),
+and two candidates closer than ``min_spacing_m`` are joined too, so that no
+spacing row crosses two regions. Demand no candidate reaches belongs to no
+region; so do candidates that reach nothing (those forced open stay open).
+
+When the total number of sites is the only rule coupling the regions, the one
+model ::
+
+    maximise  sum_r f_r(k_r)   subject to   sum_r k_r <= sites
+
+is separable: ``f_r(k)`` is region ``r``'s optimum with at most ``k`` sites (the
+model's own objective: parcels covered for ``mclp``, parcels served within the
+capacities for ``cmclp``). Each region's curve ``f_r(1), f_r(2), ...`` is solved
+by the model's own function (:data:`lockerplan.siting.MODELS`) on the region's
+rows and columns, and a knapsack over the curves (:func:`allocate_sites`,
+dynamic programming, exact) shares the sites out. The result is the single
+model's optimum -- the same parcels covered or served, not always the same sites
+where several plans tie -- and it is reported ``"optimal"`` only when every
+regional solve it rests on was proven optimal.
+
+Exact for (:func:`why_not_decomposed` says why not otherwise):
+
+* ``mclp`` and ``cmclp`` with ``--sites`` and no ``--budget``, no
+  ``--max-cabinets`` / ``--max-pickup-points`` (a budget or a per-kind limit
+  couples the regions through a second resource; spacing, forced and excluded
+  sites and the per-kind walking cutoffs are fine);
+* ``lscp`` (no coupling at all: the sum of the regional minima) under the same
+  rules.
+
+``pmedian``, ``cflp`` and ``attendance`` are solved in one process.
+
+A curve stops at the region's most (every parcel it reaches covered), at
+``sites``, or, without a spacing rule, at the first ``k`` that adds nothing: a
+plan that cannot gain from one more site is at the region's most (for ``mclp``
+any uncovered parcel a site reaches would be gained; for ``cmclp`` an augmenting
+path of the allocation's flow network ends at the first closed site it meets,
+so one more site suffices). The curves are not concave, so no earlier stop is
+safe. The largest region needs only ``k`` from ``sites`` minus the other
+regions' needs up to ``sites`` (giving it more never hurts), and of those only
+the ``k`` that can still win: the other regions' curves are solved first, then
+the largest region at ``sites`` and, round by round (one ``k`` per worker), at
+the ``k`` whose upper bound -- the bound of the next ``k`` solved above it, or of
+the last below plus the largest single sites' reach (:func:`site_ceiling`) --
+plus the other regions' best with the remaining sites could beat the best plan
+found (:func:`next_sites`). On Greater Porto (100 sites) that is 38 solves of the
+largest region instead of 100.
+
+What runs where (``scheduler``): ``None``, every regional solve in this process
+one after another; ``"local"``, a :class:`distributed.LocalCluster` with one
+single-threaded worker process per core, made and closed here;
+``"tcp://HOST:PORT"``, the Dask scheduler at that address (``dask scheduler``
+and ``dask worker tcp://HOST:PORT`` on the machines; lockerplan installed on
+each worker). Each region's rows of the distance matrix, its demand and its
+candidate arrays are sent to a worker as one task (small regions in batches of
+about :data:`BATCH_PAIRS` pairs); workers send back curves.
+The street networks and the distance matrix are still built in the client
+process in this version: a country's preparation per region (networks and
+distances as Dask tasks too) is the next step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import logging
+import os
+import re
+import resource
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from .errors import InputError
+from .progress import tqdm
+from .siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
+from .siting.milp import PROVEN_GAP
+from .siting.options import silence_highs_banner
+from .siting.sites import check_distances, diagnose_rules, fmt, prepare, spacing_pairs
+
+log = logging.getLogger(__name__)
+
+#: Models whose regional decomposition is exact (see the module docstring).
+DECOMPOSABLE = ("mclp", "cmclp", "lscp")
+#: ``--scheduler`` values: ``"local"`` or a Dask scheduler's address.
+SCHEDULER_PATTERN = re.compile(r"^(local|tcp://[^\s:/]+:\d{1,5})$")
+#: Stored pairs of small regions sent to a worker as one task (fewer, larger tasks:
+#: a Dask task costs about a millisecond of scheduling, a tiny region's solve a few).
+BATCH_PAIRS = 20_000
+#: Seconds to wait for a Dask scheduler to answer at ``tcp://HOST:PORT``.
+CONNECT_TIMEOUT_S = 10
+#: What to install when Dask is missing.
+DASK_INSTALL = "pip install 'lockerplan[dask]'"
+
+
+def check_scheduler(scheduler: Any) -> str | None:
+    """Validate a ``--scheduler`` value (``None``, ``"local"`` or ``"tcp://HOST:PORT"``).
+
+    Raises :class:`InputError` naming ``--scheduler`` for any other text, and
+    when Dask's distributed scheduler is not installed.
+
+    Examples
+    --------
+    >>> check_scheduler(None) is None
+    True
+    >>> check_scheduler("tcp://10.0.0.5:8786")  # doctest: +SKIP
+    'tcp://10.0.0.5:8786'
+    >>> check_scheduler("cluster")
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: --scheduler must be 'local' or a Dask scheduler address tcp://HOST:PORT, got 'cluster'.
+    """
+    if scheduler is None:
+        return None
+    if not (isinstance(scheduler, str) and SCHEDULER_PATTERN.match(scheduler)):
+        raise InputError(
+            "--scheduler must be 'local' or a Dask scheduler address tcp://HOST:PORT, "
+            f"got {scheduler!r}."
+        )
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError(
+            f"--scheduler {scheduler} needs Dask's distributed scheduler: {DASK_INSTALL}."
+        ) from None
+    return scheduler
+
+
+def why_not_decomposed(model: str, rules: SiteRules | None) -> str:
+    """Why the regions of ``model`` under ``rules`` are not independent ("" when they are).
+
+    Examples
+    --------
+    >>> why_not_decomposed("cmclp", SiteRules())
+    ''
+    >>> why_not_decomposed("mclp", SiteRules(budget=100.0))
+    'a budget couples the regions'
+    """
+    rules = rules or SiteRules()
+    if model not in DECOMPOSABLE:
+        return f"{model} is solved in one process (regions are exact for {', '.join(DECOMPOSABLE)})"
+    if rules.budget is not None:
+        return "a budget couples the regions"
+    if rules.max_per_kind:
+        return "limits per site kind couple the regions"
+    return ""
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Which region each candidate row and demand column belongs to.
+
+    Attributes
+    ----------
+    candidate : numpy.ndarray
+        Region of each candidate (-1: it reaches no demand within the cutoffs).
+    demand : numpy.ndarray
+        Region of each demand column (-1: no candidate reaches it).
+    n : int
+        Number of regions, numbered by size (stored pairs), largest first.
+    """
+
+    candidate: np.ndarray
+    demand: np.ndarray
+    n: int
+
+    def sites(self, region: int) -> np.ndarray:
+        """Candidate rows of ``region``."""
+        return np.flatnonzero(self.candidate == region)
+
+    def columns(self, region: int) -> np.ndarray:
+        """Demand columns of ``region``."""
+        return np.flatnonzero(self.demand == region)
+
+
+def split_regions(
+    distances: sparse.spmatrix, candidates: Candidates | None = None, rules: SiteRules | None = None
+) -> Regions:
+    """The regions of a coverage problem: connected components of who reaches whom.
+
+    Parameters
+    ----------
+    distances : scipy.sparse matrix
+        Candidate x demand walking distances; stored entries are reachable pairs.
+    candidates : Candidates, optional
+        Kinds (for the per-kind cutoffs) and exclusions.
+    rules : SiteRules, optional
+        Cutoffs per kind and per demand column; with ``min_spacing_m``, candidates
+        closer than it are in one region.
+
+    Returns
+    -------
+    Regions
+
+    Examples
+    --------
+    >>> D = sparse.csr_matrix(([1.0, 1.0, 1.0], ([0, 1, 2], [0, 0, 1])), shape=(3, 3))
+    >>> r = split_regions(D)
+    >>> r.n, r.candidate.tolist(), r.demand.tolist()
+    (2, [0, 0, 1], [0, 1, -1])
+    """
+    D, _ = check_distances(distances)
+    n_cand, n_dem = D.shape
+    cands = candidates if candidates is not None else Candidates.default(n_cand)
+    rules = rules or SiteRules()
+    D, _ = prepare(D, cands, rules)
+    coo = D.tocoo()
+    pairs = spacing_pairs(rules)
+    rows = np.r_[coo.row, pairs[:, 0]].astype(np.int64)
+    cols = np.r_[n_cand + coo.col, pairs[:, 1]].astype(np.int64)
+    graph = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_cand + n_dem,) * 2)
+    _, label = connected_components(graph, directed=False)
+    size = np.bincount(label[coo.row], minlength=label.max() + 1 if len(label) else 0)
+    order = np.argsort(-size, kind="stable")
+    number = np.full(len(size), -1)
+    number[order[size[order] > 0]] = np.arange(int((size > 0).sum()))
+    region = number[label] if len(label) else label
+    return Regions(region[:n_cand], region[n_cand:], int((size > 0).sum()))
+
+
+@dataclass(frozen=True)
+class RegionProblem:
+    """One region's model: its rows of the matrix, its demand and candidate arrays.
+
+    Small enough to send to a worker; :meth:`solve` runs the model on it with at
+    most ``k`` sites (``k`` is ignored by ``lscp``).
+    """
+
+    region: int
+    sites: np.ndarray
+    columns: np.ndarray
+    distances: sparse.csr_matrix
+    weights: np.ndarray
+    candidates: Candidates
+    rules: SiteRules
+    options: SolverOptions
+    model: str
+    arguments: dict
+    forced: int
+    available: int
+
+    @functools.cached_property
+    def most(self) -> float:
+        """Parcels/day the region's sites reach within the cutoffs: no plan covers more."""
+        prepared, _ = prepare(self.distances, self.candidates, self.rules)
+        reached = np.diff(prepared.tocsc().indptr) > 0
+        return float(self.weights[reached].sum())
+
+    def solve(self, k: int | None) -> SitingResult:
+        """The model on this region with at most ``k`` sites."""
+        spec = MODELS[self.model]
+        extra = {} if self.model == "lscp" else {"max_sites": int(k)}
+        return spec.solve(
+            self.distances,
+            self.weights,
+            candidates=self.candidates,
+            rules=self.rules,
+            options=self.options,
+            **self.arguments,
+            **extra,
+        )
+
+
+def region_problems(
+    D: sparse.csr_matrix,
+    weights: np.ndarray,
+    regions: Regions,
+    candidates: Candidates,
+    rules: SiteRules,
+    options: SolverOptions,
+    model: str,
+    arguments: dict,
+) -> list[RegionProblem]:
+    """Each region's rows, columns and arrays, sliced from the whole problem."""
+    out = []
+    for r in range(regions.n):
+        j, i = regions.sites(r), regions.columns(r)
+        sub = dataclasses.replace(
+            rules,
+            max_sites=None,
+            site_distances=None
+            if rules.site_distances is None
+            else sparse.csr_matrix(rules.site_distances)[j][:, j],
+            demand_cutoff=None if rules.demand_cutoff is None else rules.demand_cutoff[i],
+        )
+        cands = Candidates(
+            *(getattr(candidates, f.name)[j] for f in dataclasses.fields(Candidates))
+        )
+        out.append(
+            RegionProblem(
+                r,
+                j,
+                i,
+                D[j][:, i],
+                weights[i],
+                cands,
+                sub,
+                options,
+                model,
+                arguments,
+                int(cands.forced_open.sum()),
+                int((~cands.excluded).sum()),
+            )
+        )
+    return out
+
+
+@dataclass
+class Curve:
+    """A region's optima by number of sites, as a worker sends them back.
+
+    Attributes
+    ----------
+    region : int
+        The region.
+    points : dict
+        ``k -> SitingResult`` (region-local rows and columns) for the ``k`` solved.
+    seconds : float
+        Wall seconds of the solves.
+    peak_mb : dict
+        Peak resident memory (MB) of each worker process that solved them, by
+        process id.
+    lo : int
+        The fewest sites the knapsack may give the region (0: none at all, when
+        none is forced open there).
+    """
+
+    region: int
+    points: dict[int, SitingResult] = field(default_factory=dict)
+    seconds: float = 0.0
+    peak_mb: dict[int, float] = field(default_factory=dict)
+    lo: int = 1
+
+    def add(self, other: Curve) -> None:
+        """Take in the points, seconds and worker peaks of another curve of the region."""
+        self.points.update(other.points)
+        self.seconds += other.seconds
+        for pid, mb in other.peak_mb.items():
+            self.peak_mb[pid] = max(self.peak_mb.get(pid, 0.0), mb)
+
+    def values(self, key: str = "objective") -> dict[int, float]:
+        """``k -> objective`` (or ``"best_bound"``, made nondecreasing), with ``0 -> 0``
+        when the region may get no site: what the knapsack reads."""
+        ks = sorted(self.points)
+        vals = [getattr(self.points[k], key) for k in ks]
+        if key == "best_bound" and ks:
+            vals = np.maximum.accumulate(vals)
+        out = dict(zip(ks, map(float, vals), strict=True))
+        if self.lo == 0:
+            out[0] = 0.0
+        return out
+
+    def at_most(self, problem: RegionProblem) -> int | None:
+        """The least ``k`` solved at which the region is at its most (None: not reached)."""
+        tol = PROVEN_GAP * max(problem.most, 1.0)
+        for k in sorted(self.points):
+            res, nxt = self.points[k], self.points.get(k + 1)
+            if res.objective >= problem.most - tol or k >= problem.available:
+                return k
+            if (
+                problem.rules.min_spacing_m is None
+                and nxt is not None
+                and res.is_optimal
+                and nxt.is_optimal
+                and nxt.objective <= res.objective + tol
+            ):
+                return k
+        return None
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, MB.
+
+    Linux's ``VmHWM`` (``/proc/self/status``): unlike ``getrusage``'s
+    ``ru_maxrss``, which a worker process keeps from the large client process it
+    was forked from across ``exec``, it is this process's own. Elsewhere
+    ``ru_maxrss`` (kB on Linux, bytes on macOS: read it as an upper bound).
+    """
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def solve_point(problem: RegionProblem, k: int | None) -> Curve:
+    """One regional solve with at most ``k`` sites, as a one-point :class:`Curve`."""
+    if problem.options.solver == "highs":  # a worker process: no banner on its stdout
+        silence_highs_banner()
+    t0 = time.perf_counter()
+    res = problem.solve(k)
+    return Curve(problem.region, {k or 0: res}, time.perf_counter() - t0, {os.getpid(): peak_mb()})
+
+
+def region_curve(problem: RegionProblem, lo: int, hi: int) -> Curve:
+    """Region optima for ``k = lo, lo + 1, ...`` up to ``hi`` or until at the region's most.
+
+    A task of its own on a worker; stops early at a failed solve.
+    """
+    curve = Curve(problem.region, lo=max(lo, problem.forced))
+    for k in range(max(lo, problem.forced, 1), hi + 1):
+        point = solve_point(problem, k)
+        curve.add(point)
+        if not np.isfinite(point.points[k].objective) or curve.at_most(problem) is not None:
+            break
+    return curve
+
+
+def allocate_sites(curves: Sequence[dict[int, float]], sites: int) -> list[int]:
+    """Share ``sites`` among regions for the most total value (an exact knapsack).
+
+    Parameters
+    ----------
+    curves : sequence of dict
+        Per region, ``k -> value`` of its best plan with at most ``k`` sites for the
+        ``k`` it may get (nondecreasing in ``k``; not concave). A region without
+        ``0`` in its curve must get one of its ``k``.
+    sites : int
+        Sites to share out, at most.
+
+    Returns
+    -------
+    list of int
+        Sites per region; of allocations worth the same, the one found with the
+        fewest sites per region in turn. When every region can have the least
+        ``k`` at its best value within ``sites``, that is the answer without the
+        dynamic programme (``O(regions x sites x k)``).
+
+    Examples
+    --------
+    >>> allocate_sites([{0: 0, 1: 5, 2: 6}, {0: 0, 1: 1, 2: 9}], 2)
+    [0, 2]
+    >>> allocate_sites([{0: 0, 1: 5, 2: 6}, {0: 0, 1: 1, 2: 9}], 3)
+    [1, 2]
+    """
+    best = [min(k for k, v in c.items() if v >= max(c.values())) for c in curves]
+    if sum(best) <= sites:
+        return best
+    dp, choices = knapsack(curves, sites)
+    if not np.isfinite(dp[sites]):
+        raise InputError(
+            f"the regions' forced-open sites need more than --sites {sites}; raise --sites."
+        )
+    out, left = [], sites
+    for choice in reversed(choices):
+        out.append(int(choice[left]))
+        left -= out[-1]
+    return out[::-1]
+
+
+def run_batch(
+    task: Callable[..., Curve], problems: Sequence[RegionProblem], args: Sequence[tuple]
+) -> list[Curve]:
+    """``task(problem, *args)`` for each problem of a batch (one Dask task)."""
+    return [task(p, *a) for p, a in zip(problems, args, strict=True)]
+
+
+def _batches(problems: Sequence[RegionProblem], args: Sequence[tuple]) -> list[tuple]:
+    """Consecutive problems in batches of about ``BATCH_PAIRS`` stored pairs."""
+    out, start, pairs = [], 0, 0
+    for n, p in enumerate(problems):
+        pairs += p.distances.nnz
+        if pairs >= BATCH_PAIRS or n == len(problems) - 1:
+            out.append((problems[start : n + 1], args[start : n + 1]))
+            start, pairs = n + 1, 0
+    return out
+
+
+def knapsack(curves: Sequence[dict[int, float]], sites: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The knapsack's table: the most value with at most ``s`` sites, ``s = 0..sites``
+    (``-inf``: forced sites do not fit), and each region's ``k`` at every ``s``."""
+    dp = np.zeros(sites + 1)
+    choices = []
+    for c in curves:
+        scale = max(1.0, max(abs(v) for v in c.values()))
+        new, choice = np.full(sites + 1, -np.inf), np.full(sites + 1, -1, dtype=np.int32)
+        for k in sorted(c):
+            if k > sites:
+                break
+            gain = dp[: sites + 1 - k] + c[k]
+            better = gain > new[k:] + 1e-12 * scale
+            new[k:][better] = gain[better]
+            choice[k:][better] = k
+        dp = new
+        choices.append(choice)
+    return dp, choices
+
+
+def site_ceiling(problem: RegionProblem) -> np.ndarray:
+    """``T[m]``: no ``m`` sites of the region add more than this to any plan.
+
+    The sum of the ``m`` largest single-site contributions: the parcels a site
+    reaches, for ``cmclp`` at most its modules' capacity. Removing sites from a
+    plan loses at most what they serve, so ``f(k) <= f(a) + T[k - a]``.
+    """
+    prepared, _ = prepare(problem.distances, problem.candidates, problem.rules)
+    reach = prepared.copy()
+    reach.data = problem.weights[reach.indices]
+    alone = np.asarray(reach.sum(axis=1)).ravel()
+    if problem.model == "cmclp":
+        cands = problem.candidates
+        most = np.where(cands.kind == "cabinet", problem.arguments.get("max_modules", 4), 1)
+        alone = np.minimum(
+            alone, np.where(np.isfinite(cands.capacity), cands.capacity * most, alone)
+        )
+    return np.r_[0.0, np.cumsum(np.sort(alone)[::-1])]
+
+
+def next_sites(
+    curve: Curve, problem: RegionProblem, lo: int, hi: int, rest: np.ndarray, width: int
+) -> list[int]:
+    """The ``k`` of the largest region still worth solving, best first (at most ``width``).
+
+    ``rest[s]`` is the most the other regions give with ``s`` sites. A ``k`` not
+    solved is worth solving while its upper bound ``U(k) + rest[sites - k]`` beats
+    the best plan found; ``U(k)`` is the bound of the next ``k`` solved above it,
+    of the last below it plus :func:`site_ceiling`, and the region's most.
+    """
+    sites = len(rest) - 1
+    solved = np.array(sorted(curve.points))
+    f = np.array([curve.points[k].objective for k in solved])
+    bound = np.array([curve.points[k].best_bound for k in solved])
+    best = float(np.max(f + rest[sites - solved], initial=rest[sites] if lo == 0 else -np.inf))
+    ks = np.setdiff1d(np.arange(max(lo, 1), hi + 1), solved)
+    top = curve.at_most(problem)
+    if top is not None:
+        ks = ks[ks < top]
+    if not len(ks):
+        return []
+    ceiling = site_ceiling(problem)
+    at = np.searchsorted(solved, ks)
+    upper = np.full(len(ks), problem.most)
+    above = at < len(solved)
+    upper[above] = np.minimum(upper[above], bound[at[above]])
+    below = at > 0
+    gain = ceiling[np.minimum(ks[below] - solved[at[below] - 1], len(ceiling) - 1)]
+    upper[below] = np.minimum(upper[below], bound[at[below] - 1] + gain)
+    value = upper + rest[sites - ks]
+    keep = value > best + PROVEN_GAP * max(abs(best), 1.0)
+    order = np.argsort(-value[keep], kind="stable")
+    return [int(k) for k in ks[keep][order][:width]]
+
+
+class _Runner:
+    """Runs regional solves here (``client=None``) or as tasks on a Dask client."""
+
+    def __init__(self, client: Any, progress: bool, total: int) -> None:
+        self.client = client
+        self._sent: tuple | None = None  # the problem scattered to the workers, and its future
+        self.bar = tqdm(total=total, desc="regions", unit="region", disable=not progress)
+
+    def map(
+        self, task: Callable[..., Curve], problems: Sequence[RegionProblem], args: list[tuple]
+    ) -> list[Curve]:
+        """``task(problem, *args)`` per problem, in ``problems`` order; on Dask, small
+        regions go together, ``BATCH_PAIRS`` stored pairs or so to a task."""
+        batches = _batches(problems, args)
+        if self.client is None:
+            results: Iterator[list[Curve]] = (run_batch(task, *b) for b in batches)
+        else:
+            from distributed import as_completed
+
+            futures = [self.client.submit(run_batch, task, *b, pure=False) for b in batches]
+            results = (f.result() for f in as_completed(futures))
+        done = {}
+        for curves in results:
+            done.update((c.region, c) for c in curves)
+            self.bar.update(len(curves))
+        return [done[p.region] for p in problems]
+
+    @property
+    def width(self) -> int:
+        """How many solves of one region may run at once (the workers)."""
+        if self.client is None:
+            return 1
+        return max(len(self.client.scheduler_info().get("workers", {})), 1)
+
+    def points(self, problem: RegionProblem, ks: Sequence[int]) -> list[Curve]:
+        """One solve of ``problem`` per ``k`` (a Dask task each, the problem sent once)."""
+        if self.client is None:
+            return [solve_point(problem, k) for k in ks]
+        if self._sent is None or self._sent[0] is not problem:
+            self._sent = (problem, self.client.scatter(problem, broadcast=False))
+        futures = [self.client.submit(solve_point, self._sent[1], k, pure=False) for k in ks]
+        return self.client.gather(futures)
+
+    def window(self, problem: RegionProblem, lo: int, hi: int, rest: np.ndarray) -> Curve:
+        """The largest region's optima for the ``k`` in ``lo..hi`` that can matter:
+        first ``hi``, then, round by round, the most promising ``k`` of
+        :func:`next_sites` (one per worker), until no ``k`` left can beat the best plan."""
+        curve = Curve(problem.region, lo=lo)
+        first = max(lo, 1)
+        todo = sorted({int(k) for k in np.linspace(hi, first, min(self.width, hi - first + 1))})
+        while todo:
+            for point in self.points(problem, todo):
+                curve.add(point)
+            if any(not np.isfinite(curve.points[k].objective) for k in todo):
+                break
+            todo = next_sites(curve, problem, lo, hi, rest, self.width)
+        self.bar.update(1)
+        return curve
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def regional_curves(
+    problems: Sequence[RegionProblem], sites: int | None, client: Any = None, progress: bool = False
+) -> list[Curve]:
+    """The curves the knapsack needs: every region but the largest from ``k = 1`` to its
+    most, then the largest (``problems[0]``) only from ``sites`` minus what the others
+    need, so that the knapsack over them is exact.
+
+    ``lscp`` regions are solved once each (no curve). ``client``: a Dask client, or
+    None to solve here one after another.
+    """
+    runner = _Runner(client, progress, len(problems))
+    try:
+        if sites is None:  # lscp: one solve per region
+            return runner.map(solve_point, problems, [(None,)] * len(problems))
+        small = runner.map(
+            region_curve, problems[1:], [(0, min(sites, p.available)) for p in problems[1:]]
+        )
+        need = sum(
+            (c.at_most(p) or sites) if c.points else 0
+            for p, c in zip(problems[1:], small, strict=True)
+        )
+        big = problems[0]
+        lo = max(sites - need, big.forced, 0)
+        forced = sum(p.forced for p in problems[1:])
+        hi = max(min(sites - forced, big.available), lo)
+        rest, _ = knapsack([c.values() for c in small], sites)
+        return [runner.window(big, lo, hi, rest), *small]
+    finally:
+        runner.close()
+
+
+class _ToDebug(logging.Handler):
+    """Hands Dask's log records to lockerplan's log at DEBUG (seen with ``-vv`` only)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.debug("dask %s: %s", record.name, record.getMessage())
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None) -> Iterator[tuple[Any, str]]:
+    """A Dask client for ``scheduler`` and its label (``"Dask local, 2 workers"``).
+
+    ``None`` yields ``(None, "this process")``: no Dask at all. ``"local"`` makes
+    a :class:`distributed.LocalCluster` (one single-threaded worker process per
+    core, no dashboard) and closes it afterwards; ``"tcp://HOST:PORT"`` connects to
+    a running scheduler. Dask's own log goes to lockerplan's at DEBUG.
+    """
+    if check_scheduler(scheduler) is None:
+        yield None, "this process"
+        return
+    import distributed
+
+    quiet = logging.getLogger("distributed")
+    saved = (quiet.handlers[:], quiet.propagate, quiet.level)
+    quiet.handlers[:], quiet.propagate = [_ToDebug()], False
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = distributed.LocalCluster(
+                n_workers=os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            client = distributed.Client(cluster)
+        else:
+            try:
+                client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(
+                    f"--scheduler {scheduler}: no Dask scheduler answers there ({exc}); start "
+                    "one with `dask scheduler` and workers with `dask worker ADDRESS`."
+                ) from None
+        workers = len(client.scheduler_info().get("workers", {}))
+        where = "local" if scheduler == "local" else scheduler
+        with contextlib.closing(client):
+            yield client, f"Dask {where}, {workers} worker{'s' * (workers != 1)}"
+    finally:
+        if cluster is not None:
+            cluster.close()
+        quiet.handlers[:], quiet.propagate, _ = saved
+        quiet.setLevel(saved[2])
+
+
+def solve_regions(
+    distances: sparse.spmatrix,
+    weights: np.ndarray,
+    max_sites: int | None = None,
+    *,
+    model: str = "cmclp",
+    candidates: Candidates | None = None,
+    rules: SiteRules | None = None,
+    options: SolverOptions | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    **arguments: Any,
+) -> SitingResult:
+    """Solve a siting model region by region (exact), on Dask or in this process.
+
+    Parameters
+    ----------
+    distances, weights, candidates, rules, options
+        As for the model's own function (:data:`lockerplan.siting.MODELS`).
+    max_sites : int, optional
+        At most this many open sites (``mclp``, ``cmclp``; ``lscp`` has none).
+    model : str, default "cmclp"
+        A name of :data:`~lockerplan.siting.MODELS`; decomposed when
+        :func:`why_not_decomposed` finds no reason not to, else solved whole here.
+    scheduler : {None, "local", "tcp://HOST:PORT"}
+        Where the regional solves run (:func:`dask_client`).
+    progress : bool, default False
+        A progress bar over the regions.
+    **arguments
+        The model's other keyword arguments (``max_modules``, ``minimise``): called
+        as the model's own function is, ``MODELS[model].solve`` can be swapped for it.
+
+    Returns
+    -------
+    SitingResult
+        Shaped as the single model's (rows and columns of ``distances``), with
+        ``stats["regions"]`` (1 when not decomposed), ``stats["regions_note"]`` (where
+        it ran, or why it was not decomposed), the regional solves, their seconds and
+        the workers' peak memory (``worker_peak_mb``).
+
+    Examples
+    --------
+    >>> D = sparse.csr_matrix(([1.0, 1.0, 1.0, 1.0], ([0, 1, 2, 3], [0, 1, 2, 3])), shape=(4, 4))
+    >>> r = solve_regions(D, np.array([5.0, 4.0, 3.0, 2.0]), 2, model="mclp")
+    >>> r.objective, r.open_sites.tolist(), r.status, r.stats["regions"]
+    (9.0, [0, 1], 'optimal', 4)
+    """
+    if model not in MODELS:
+        raise InputError(f"model must be one of {', '.join(MODELS)}, got {model!r}.")
+    check_scheduler(scheduler)
+    D, w = check_distances(distances, weights)
+    cands = candidates if candidates is not None else Candidates.default(D.shape[0])
+    rules = rules or SiteRules()
+    args, sites = arguments, max_sites
+    whole = functools.partial(_solve_whole, D, w, model, sites, cands, rules, options, args)
+    reason = why_not_decomposed(model, rules)
+    if not reason and model != "lscp" and sites is None:
+        reason = "no number of sites to share out"
+    if not reason and diagnose_rules(cands, dataclasses.replace(rules, max_sites=sites)):
+        reason = "the site rules admit no plan"
+    if reason:
+        return whole(reason)
+    t0 = time.perf_counter()
+    regions = split_regions(D, cands, rules)
+    if regions.n <= 1:
+        return whole("one region: the candidate sites share demand all through")
+    opts = options or SolverOptions()
+    problems = region_problems(D, w, regions, cands, rules, opts, model, args)
+    idle = np.flatnonzero(cands.forced_open & (regions.candidate < 0))
+    share = None if model == "lscp" else sites - len(idle)
+    t_split = time.perf_counter() - t0
+    log.info(
+        "regions: %d, largest %d candidates x %d demand", regions.n, *problems[0].distances.shape
+    )
+    with dask_client(scheduler) as (client, where):
+        t1 = time.perf_counter()
+        curves = regional_curves(problems, share, client, progress)
+        wall = time.perf_counter() - t1
+    out = _combine(problems, curves, share, D, w, cands, idle, model, opts, args)
+    out.build_s, out.solve_s = t_split, wall
+    out.stats.update(
+        regions=regions.n,
+        regions_note=where,
+        region_solves=sum(len(c.points) for c in curves),
+        region_seconds=round(sum(c.seconds for c in curves), 3),
+        largest_region={
+            "candidates": len(problems[0].sites),
+            "demand": len(problems[0].columns),
+            "sites_solved": [min(curves[0].points, default=0), max(curves[0].points, default=0)],
+            "solves": len(curves[0].points),
+            "seconds": round(curves[0].seconds, 3),
+        },
+        worker_peak_mb=_peaks(curves),
+    )
+    return out
+
+
+def _solve_whole(D, w, model, sites, cands, rules, options, args, reason: str) -> SitingResult:
+    """The model in one process, with ``regions`` 1 and why in its stats."""
+    log.info("regions: not decomposed (%s); solving in one process", reason)
+    extra = {} if model == "lscp" else {"max_sites": sites}
+    res = MODELS[model].solve(D, w, candidates=cands, rules=rules, options=options, **args, **extra)
+    res.stats.update(regions=1, regions_note=f"not decomposed: {reason}")
+    return res
+
+
+def _peaks(curves: Sequence[Curve]) -> dict[str, float]:
+    """Peak resident MB per worker process (by process id)."""
+    out = Curve(-1)
+    for c in curves:
+        out.add(Curve(-1, peak_mb=c.peak_mb))
+    return {str(pid): round(mb, 1) for pid, mb in sorted(out.peak_mb.items())}
+
+
+def _combine(problems, curves, share, D, w, cands, idle, model, opts, args) -> SitingResult:
+    """The regional results chosen by the knapsack, as one result over the whole matrix."""
+    failed = [
+        r for c in curves for r in c.points.values() if r.status in ("infeasible", "not solved")
+    ]
+    if failed:
+        res = failed[0]
+        return dataclasses.replace(
+            res,
+            covered=np.zeros(D.shape[1], dtype=bool),
+            assignment=np.full(D.shape[1], -1),
+            assigned_m=np.full(D.shape[1], np.nan),
+            message=f"in one of the regions: {res.message}",
+        )
+    if share is None:  # lscp: one plan per region
+        chosen = [c.points[0] for c in curves]
+        bound = sum(r.best_bound for r in chosen)
+    else:
+        picks = allocate_sites([c.values() for c in curves], share)
+        chosen = [c.points.get(k) for c, k in zip(curves, picks, strict=True)]
+        bounds = [c.values("best_bound") for c in curves]
+        bound = sum(bounds[r][k] for r, k in enumerate(allocate_sites(bounds, share)))
+    out = _assemble(problems, chosen, D, w, cands, idle, model, opts)
+    if model == "lscp":  # forced-open sites out of every region count too
+        by_cost = args.get("minimise") == "cost"
+        out.objective += float(cands.fixed_cost[idle].sum() if by_cost else len(idle))
+        bound += float(cands.fixed_cost[idle].sum() if by_cost else len(idle))
+    out.best_bound = max(bound, out.objective) if model != "lscp" else min(bound, out.objective)
+    every = all(r.is_optimal for c in curves for r in c.points.values())
+    out.gap = 0.0 if every else abs(out.best_bound - out.objective) / max(abs(out.best_bound), 1e-9)
+    out.status = "optimal" if every or out.gap <= PROVEN_GAP else "feasible"
+    return out
+
+
+def _assemble(problems, chosen, D, w, cands, idle, model, opts) -> SitingResult:
+    """Regional results (region rows and columns) put back into the whole matrix's."""
+    n_dem = D.shape[1]
+    covered, served = np.zeros(n_dem, dtype=bool), np.zeros(n_dem)
+    assignment, assigned_m = np.full(n_dem, -1), np.full(n_dem, np.nan)
+    sites, modules, load = [idle], [np.ones(len(idle), dtype=int)], [np.zeros(len(idle))]
+    in_region = np.zeros(n_dem, dtype=bool)
+    unserved, objective = 0.0, 0.0
+    for p, res in zip(problems, chosen, strict=True):
+        in_region[p.columns] = True
+        if res is None:  # no site in this region
+            unserved += float(p.weights.sum())
+            continue
+        open_sites = p.sites[res.open_sites]
+        sites.append(open_sites)
+        n = len(open_sites)
+        modules.append(res.modules if len(res.modules) == n else np.ones(n, dtype=int))
+        load.append(res.load if len(res.load) == n else np.zeros(n))
+        covered[p.columns] = res.covered
+        a = res.assignment
+        assignment[p.columns] = np.where(a >= 0, p.sites[np.maximum(a, 0)], -1)
+        assigned_m[p.columns] = res.assigned_m
+        if len(res.served):
+            served[p.columns] = res.served
+        unserved += res.unserved
+        objective += res.objective
+    unserved += float(w[~in_region].sum())
+    open_sites = np.concatenate(sites).astype(int)
+    order = np.argsort(open_sites, kind="stable")
+    out = SitingResult(
+        open_sites[order],
+        covered,
+        "optimal",
+        objective,
+        objective,
+        0.0,
+        opts.solver,
+        0.0,
+        0.0,
+        model=model,
+        assignment=assignment,
+        unserved=unserved,
+        message=_message(model, w, covered, served, in_region),
+        via=opts.via,
+        assigned_m=assigned_m,
+    )
+    if model == "cmclp":
+        out.modules = np.concatenate(modules).astype(int)[order]
+        out.load = np.concatenate(load)[order]
+        out.served = served
+    return out
+
+
+def _message(model: str, w, covered, served, in_region) -> str:
+    """The single model's note: demand out of every site's reach (lscp), parcels
+    within the walk beyond the capacities (cmclp)."""
+    if model == "lscp" and (~in_region).any():
+        lost = np.flatnonzero(~in_region)
+        shown = ", ".join(str(i) for i in lost[:10]) + (" ..." if len(lost) > 10 else "")
+        return f"{len(lost)} demand point(s) are out of reach of every candidate: {shown}."
+    lost = float((w - served)[covered].sum()) if model == "cmclp" else 0.0
+    if lost <= 1e-6:
+        return ""
+    return (
+        f"{fmt(lost)} parcels/day within the walk of an open site are beyond the "
+        "capacity of its modules."
+    )
