@@ -24,9 +24,19 @@ from .errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Plan, SweepResult, plan, sweep
+    from .pipeline.rollout import RolloutResult, rollout
     from .scenario import Scenario
 
-__all__ = ["InputError", "Plan", "Scenario", "SweepResult", "plan", "sweep"]
+__all__ = [
+    "InputError",
+    "Plan",
+    "RolloutResult",
+    "Scenario",
+    "SweepResult",
+    "plan",
+    "rollout",
+    "sweep",
+]
 __version__ = "0.1.0"
 
 #: Public names imported on first use (PEP 562), so that ``import lockerplan`` and
@@ -36,6 +46,8 @@ _LAZY = {
     "SweepResult": ".pipeline",
     "plan": ".pipeline",
     "sweep": ".pipeline",
+    "rollout": ".pipeline",
+    "RolloutResult": ".pipeline",
     "Scenario": ".scenario",
 }
 

@@ -29,6 +29,24 @@ SITE_KINDS = ("cabinet", "pickup_point")
 CANDIDATE_COLUMNS = ["candidate_id", "name", "kind", "category", "source", "source_id", "existing"]
 
 
+def is_parcel_locker(pois: pd.DataFrame) -> np.ndarray:
+    """Which OSM places are parcel lockers (``amenity=parcel_locker`` or a parcel
+    vending machine): the places :func:`candidates_from_pois` flags ``existing``.
+
+    Examples
+    --------
+    >>> is_parcel_locker(pd.DataFrame({"amenity": ["parcel_locker", "vending_machine",
+    ...     "vending_machine", "fuel"], "vending": [None, "parcel_pickup", "drinks", None]})).tolist()
+    [True, True, False, False]
+    """
+    if len(pois) == 0 or "amenity" not in pois:
+        return np.zeros(len(pois), dtype=bool)
+    amenity = pois["amenity"]
+    vending = pois["vending"] if "vending" in pois else pd.Series("", index=pois.index)
+    parcel = amenity.eq("vending_machine") & vending.fillna("").astype(str).str.contains("parcel")
+    return (amenity.eq("parcel_locker") | parcel).to_numpy()
+
+
 def _category(row: pd.Series) -> tuple[str, str]:
     """(kind, category) of an OSM place from its tags."""
     amenity, vending = row.get("amenity"), str(row.get("vending") or "")

@@ -283,6 +283,65 @@ def sweep_command(
         click.echo(f"table:   {paths['csv']}")
 
 
+@main.command("rollout")
+@click.option(
+    "--phases",
+    "phases_text",
+    type=str,
+    default="10,25,50",
+    show_default=True,
+    metavar="LIST",
+    help="Sites per phase, strictly increasing, e.g. 10,25,50: every site of a phase "
+    "stays open in the next.",
+)
+@click.option(
+    "--order",
+    type=click.Choice(["forward", "backward"]),
+    default="forward",
+    show_default=True,
+    help="forward = each phase keeps the previous phase's sites open (phase 1 optimal); "
+    "backward = each phase chooses among the next phase's sites (last phase optimal).",
+)
+@_field_options(["walk_m"])
+@_scenario_options
+def rollout_command(
+    config: str | None,
+    verbose: int,
+    quiet: bool,
+    phases_text: str,
+    order: str,
+    **options: Any,
+) -> None:
+    """Plan a network built in nested phases; report each phase against its optimum.
+
+    \b
+    Prints one line per phase: sites, coverage, the optimum (the best plan with that
+    many sites and no nesting, a proven bound), the price of nesting and the cost per
+    parcel with lockers and door-to-door. Writes the last phase like `plan` does
+    (OUT/NAME.html with the sites coloured by phase, OUT/NAME/ with a `phase` column
+    in the facilities layer, phases.csv and summary.json key `phases`).
+
+    \b
+    Examples:
+      lockerplan rollout --phases 2,4,6
+      lockerplan rollout --phases 10,25,50 --walk-m 500 --osm city.osm.pbf
+    """
+    _setup_logging(verbose, quiet)
+    try:
+        from .pipeline.rollout import check_phases, rollout
+
+        phases = check_phases(phases_text)
+        scenario = _scenario(config, options).validate()
+        result = rollout(scenario, phases=phases, order=order, progress=not quiet)
+        paths = result.save(scenario.out)
+    except InputError as exc:
+        raise _Failure(str(exc)) from None
+    if not quiet:
+        click.echo(result.summary())
+        click.echo(f"map:     {paths['map']}")
+        click.echo(f"outputs: {paths['folder']}/")
+
+
 @main.command("demand")
 @_field_options(_DEMAND)
 @click.option(
@@ -335,6 +394,54 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
         )
         for kind, path in paths.items():
             click.echo(f"{kind + ':':9s}{path}")
+
+
+@main.command("compare")
+@click.argument("plan_a", metavar="A")
+@click.argument("plan_b", metavar="B")
+@click.option(
+    "--out",
+    "out",
+    type=str,
+    default=None,
+    metavar="FILE",
+    help="The HTML page to write.  [default: <parent of A>/<A>_vs_<B>.html]",
+)
+@click.option(
+    "--labels",
+    type=str,
+    default=None,
+    metavar="TEXT",
+    help="The plans' names on the page, comma-separated (e.g. '400 m,500 m').  "
+    "[default: the folders' names]",
+)
+@_log_options
+def compare_command(
+    plan_a: str, plan_b: str, out: str | None, labels: str | None, verbose: int, quiet: bool
+) -> None:
+    """Compare two plans of one study area on one map.
+
+    \b
+    A and B are plan folders written by `lockerplan plan` (OUT/NAME). The page shows
+    the sites in both plans, only in A and only in B, each plan's coverage of demand
+    and walking catchments (toggled in the layer control), and both plans' key
+    figures side by side with their difference. Bad input exits with code 2 and
+    writes nothing.
+
+    \b
+    Examples:
+      lockerplan compare maps/w400 maps/w500 --labels "400 m,500 m"
+      lockerplan compare a/helsinki b/helsinki --out helsinki_a_vs_b.html
+    """
+    _setup_logging(verbose, quiet)
+    try:
+        from .maps.compare import write_comparison
+
+        path = write_comparison(plan_a, plan_b, out=out, labels=labels)
+    except InputError as exc:
+        raise _Failure(str(exc)) from None
+    if not quiet:
+        click.echo(f"map:     {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

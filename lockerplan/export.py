@@ -5,7 +5,8 @@ Network Analyst, QGIS plug-ins): ``facilities`` (open sites), ``candidates``
 (all candidate facilities), ``demand_points`` (demand clusters), ``allocation_lines``
 (demand point -> facility), ``catchments`` (service areas), ``depots`` (hubs) and
 ``routes``; ``coverage_cells`` holds the coverage share per grid cell (equity)
-and ``buildings`` the raw per-building demand. Every layer is in
+and ``buildings`` the raw per-building demand; ``competitors`` (a rival network's
+sites, :mod:`lockerplan.competitors`) only when a plan has them. Every layer is in
 EPSG:4326 with its CRS recorded, so QGIS opens it in place.
 
 The GeoPackage is the primary output and always written; ``LAYER.csv`` (``lon``/
@@ -52,6 +53,8 @@ GIS_LAYERS = (
     "coverage_cells",
     "buildings",
 )
+#: Layers written after :data:`GIS_LAYERS` when a plan has them.
+OPTIONAL_LAYERS = ("competitors",)
 
 
 def point_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -402,7 +402,7 @@ def read_pois(path: str | Path, cache_dir: str | Path | None = None) -> gpd.GeoD
     -------
     geopandas.GeoDataFrame
         EPSG:4326 with ``osm_id``, ``osm_type``, ``name``, ``operator`` and one column per
-        tag key of :data:`CANDIDATE_TAGS` plus ``vending``.
+        tag key of :data:`CANDIDATE_TAGS` plus ``vending`` and ``brand``.
     """
     osm = open_osm(path, cache_dir)
     try:
@@ -414,7 +414,10 @@ def read_pois(path: str | Path, cache_dir: str | Path | None = None) -> gpd.GeoD
     return _pois_table(gdf)
 
 
-_POI_COLUMNS = ["osm_id", "osm_type", "name", "operator", *CANDIDATE_TAGS, "vending", "geometry"]
+#: Tags read from pyrosm's ``tags`` column: parcel vending machines, and lockers' brands
+#: (rivals' lockers, see :mod:`lockerplan.competitors`).
+_FROM_TAGS = ("vending", "brand")
+_POI_COLUMNS = ["osm_id", "osm_type", "name", "operator", *CANDIDATE_TAGS, *_FROM_TAGS, "geometry"]
 
 
 def _tag(tags: object, key: str) -> object:
@@ -430,10 +433,9 @@ def _tag(tags: object, key: str) -> object:
 def _pois_table(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     if gdf is not None and len(gdf) and "tags" in gdf:
         # pyrosm keeps tags outside the filter (such as `vending`) only in `tags`
-        from_tags = gdf["tags"].map(lambda t: _tag(t, "vending"))
-        gdf = gdf.assign(
-            vending=gdf["vending"].fillna(from_tags) if "vending" in gdf else from_tags
-        )
+        for key in _FROM_TAGS:
+            from_tags = gdf["tags"].map(lambda t, key=key: _tag(t, key))
+            gdf = gdf.assign(**{key: gdf[key].fillna(from_tags) if key in gdf else from_tags})
     gdf = _normalise(gdf, _POI_COLUMNS)
     is_vending = gdf["amenity"].eq("vending_machine")
     gdf = gdf[~is_vending | gdf["vending"].fillna("").astype(str).str.contains("parcel")]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -331,6 +332,85 @@ class Ids(Check):
 
 
 @dataclass(frozen=True)
+class Scheduler(Check):
+    """Where the regional siting solves run: ``local`` or a Dask scheduler's address
+    (:func:`lockerplan.regions.check_scheduler`; needs ``lockerplan[dask]``)."""
+
+    metavar: ClassVar[str] = "local|tcp://HOST:PORT"
+
+    def __call__(self, name: str, value: Any) -> Any:
+        from .regions import check_scheduler  # raises InputError naming --scheduler
+
+        return check_scheduler(value)
+
+
+@dataclass(frozen=True)
+class DemandFactors(Check):
+    """Demand scenarios: names and their demand factors, ``"normal=1,peak=2.5"`` or a mapping.
+
+    Names are short words (letters, digits, ``_``; they name facilities columns),
+    unique; factors are finite numbers > 0. The order given is kept.
+
+    Examples
+    --------
+    >>> DemandFactors()("demand_scenarios", "normal=1, peak=2.5")
+    {'normal': 1.0, 'peak': 2.5}
+    >>> DemandFactors()("demand_scenarios", "peak=0")
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: --demand-scenarios: the factor of 'peak' must be a number > 0, got 0.0.
+    """
+
+    metavar: ClassVar[str] = "NAME=FACTOR,..."
+
+    def parse(self, name: str, text: str) -> Any:
+        """``"a=1,b=2"`` as a list of ``(name, factor)`` pairs (repeats kept for the check)."""
+        pairs = []
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            key, eq, value = part.partition("=")
+            try:
+                pairs.append((key.strip(), float(value)))
+            except ValueError:
+                eq = ""
+            if not eq:
+                raise InputError(
+                    f"{_opt(name)} must be name=factor pairs, comma-separated, e.g. "
+                    f"normal=1,peak=2.5; got {part!r}."
+                )
+        return pairs
+
+    def __call__(self, name: str, value: Any) -> Any:
+        pairs = list(value.items()) if isinstance(value, Mapping) else value
+        if isinstance(pairs, str):
+            pairs = self.parse(name, pairs)
+        if not isinstance(pairs, list | tuple) or not pairs:
+            raise InputError(
+                f"{_opt(name)} must be name=factor pairs such as normal=1,peak=2.5, got {value!r}."
+            )
+        out: dict[str, float] = {}
+        for key, factor in pairs:
+            if not isinstance(key, str) or not _SCENARIO_NAME.fullmatch(key):
+                raise InputError(
+                    f"{_opt(name)}: {key!r} is not a scenario name; use letters, digits and _ "
+                    "(at most 20, starting with a letter), e.g. peak."
+                )
+            if key in out:
+                raise InputError(
+                    f"{_opt(name)}: scenario {key!r} is given twice; names must be unique."
+                )
+            number = isinstance(factor, int | float) and not isinstance(factor, bool)
+            if not (number and math.isfinite(factor) and factor > 0):
+                raise InputError(
+                    f"{_opt(name)}: the factor of {key!r} must be a number > 0, got {factor!r}."
+                )
+            out[key] = float(factor)
+        return out
+
+
+_SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
+
+
+@dataclass(frozen=True)
 class Cli:
     """How a field appears on the command line of ``lockerplan plan`` and ``sweep``.
 
@@ -469,6 +549,23 @@ class Scenario:
         "GeoJSON/GeoPackage; optional name, kind (cabinet|pickup_point) and capacity "
         "(parcels/day) columns",
     )
+    competitors: str | None = _f(
+        None,
+        unit="file",
+        check=ExistingFile(),
+        cli=True,
+        none="none but OSM lockers of other operators (with --operator)",
+        help="A rival network's sites: CSV with lon/lat (WGS84) or GeoJSON/GeoPackage "
+        "points, optional name and operator columns; a customer collects at the nearest "
+        "site of either network within the walk (ties to the rival)",
+    )
+    operator: str | None = _f(
+        None,
+        cli=Cli(metavar="NAME"),
+        none="OSM parcel lockers stay existing candidates",
+        help="Your own operator or brand: OSM parcel lockers tagged with another operator "
+        "or brand become competitor sites (case-insensitive)",
+    )
     hubs: str | int | None = _f(
         None,
         unit="file",
@@ -486,6 +583,15 @@ class Scenario:
         check=_POSITIVE,
         cli=True,
         help="Side of the coverage-equity grid cells",
+    )
+    demand_scenarios: dict[str, float] | None = _f(
+        None,
+        check=DemandFactors(),
+        cli=True,
+        none="one demand level",
+        help="Demand scenarios as name=factor, e.g. normal=1,peak=2.5 (a [demand_scenarios] "
+        "table in TOML): one network whose modules hold the largest factor's demand, "
+        "covering the most at the plan's demand, reported under each scenario",
     )
     formats: str = _f(
         "gpkg",
@@ -677,6 +783,15 @@ class Scenario:
         help="Build the MILP as PuLP objects, or pass arrays straight to HiGHS "
         "(with --solver highs; faster on large models)",
     )
+    scheduler: str | None = _f(
+        None,
+        "siting",
+        check=Scheduler(),
+        cli=True,
+        none="one process",
+        help="Solve the siting region by region (exact for mclp, cmclp and lscp without "
+        "budget or per-kind limits) on Dask: local (a worker per core) or tcp://HOST:PORT",
+    )
     max_cabinets: int | None = _f(
         None,
         "siting",
@@ -734,6 +849,14 @@ class Scenario:
         check=Ids(),
         cli=True,
         help="Candidate ids (candidate_id, comma-separated) that may not be opened",
+    )
+    open_sites: tuple[str, ...] = _f(
+        (),
+        "siting",
+        check=Ids(),
+        cli=Cli(name="--open"),
+        help="Candidate ids (candidate_id, comma-separated) that must stay open, e.g. "
+        "sites already built",
     )
     cabinet_compartments: int = _f(
         100,
@@ -1103,7 +1226,7 @@ def _flatten(raw: dict[str, Any], where: str) -> dict[str, Any]:
     sections = {s for s in known.values() if s}
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and known.get(key, "missing") is not None:
             if key not in sections:
                 raise InputError(
                     f"--config: {where!r} has an unknown section [{key}]; "

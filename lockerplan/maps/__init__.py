@@ -31,6 +31,8 @@ the KPI panel from a :class:`~lockerplan.pipeline.kpis.Kpis` record;
 :mod:`~lockerplan.maps.names` names unnamed places by their nearest street;
 :mod:`~lockerplan.maps.whatif` embeds the coverage data and the script that open and
 close sites in the page (the figures of :meth:`lockerplan.Plan.evaluate`);
+:mod:`~lockerplan.maps.compare` draws two plans of one study area on one page
+(:func:`comparison_map`, ``lockerplan compare``);
 :mod:`~lockerplan.maps.html` holds the text helpers and
 :mod:`~lockerplan.maps.style` the colours.
 """
@@ -49,9 +51,11 @@ from ..equity import coverage_by_cell, equity_summary
 from ..errors import InputError
 from ..pipeline.kpis import Kpis
 from ..settings import OSM_ATTRIBUTION
+from .compare import comparison_map
 from .html import OSM_ATTRIBUTION_HTML, PAGE_CSS, _bounds, _PanelControl, _SmallScreen, escape
 from .layers import (
     CLUSTER_SITES,
+    COMPETITOR_LAYERS,
     DETAIL_LIMIT,
     HIDDEN_LAYERS,
     LAYER_TABLE,
@@ -61,6 +65,8 @@ from .layers import (
     draw_candidates,
     draw_catchments,
     draw_cells,
+    draw_competitors,
+    draw_contested,
     draw_demand,
     draw_heat,
     draw_hubs,
@@ -104,6 +110,7 @@ __all__ = [
     "UNDERSERVED_COLOUR",
     "Layer",
     "Swatch",
+    "comparison_map",
     "coverage_map",
     "escape",
     "kpi_panel_html",
@@ -177,6 +184,7 @@ def coverage_map(
     minimap: bool = True,
     walk_graph: Any = None,
     whatif: dict[str, Any] | None = None,
+    competitors: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Draw a plan as an interactive folium map.
 
@@ -212,6 +220,10 @@ def coverage_map(
         The coverage data of :func:`~lockerplan.maps.whatif.whatif_data`: site and
         candidate popups then open and close sites and the panel's "What if"
         section shows the figures (:mod:`lockerplan.maps.whatif`).
+    competitors : geopandas.GeoDataFrame, optional
+        A rival network's sites (:mod:`lockerplan.competitors`): drawn with the
+        demand's contested clusters (``contested`` column) as the overlays of
+        :data:`~lockerplan.maps.layers.COMPETITOR_LAYERS`.
 
     Returns
     -------
@@ -241,6 +253,10 @@ def coverage_map(
     draw_routes(groups["routes"], routes, van_capacity)
     draw_sites(groups["sites"], sites, toggles=whatif is not None)
     draw_hubs(groups["hubs"], hubs)
+    if competitors is not None and len(competitors):
+        groups |= {layer.key: folium.FeatureGroup(name=layer.name) for layer in COMPETITOR_LAYERS}
+        draw_contested(groups["contested"], demand, sites)
+        draw_competitors(groups["competitors"], competitors)
     for group in groups.values():
         group.add_to(fmap)
     _add_controls(fmap, minimap)
@@ -294,6 +310,7 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
     options.setdefault("demand_points", getattr(plan, "demand_points", None))
     options.setdefault("walk_graph", getattr(plan, "walk_graph", None))
     options.setdefault("van_capacity", getattr(scenario, "van_capacity", None))
+    options.setdefault("competitors", getattr(plan, "competitors", None))
     if "whatif" not in options and hasattr(plan, "reach"):
         options["whatif"] = whatif_data(plan)
     return coverage_map(

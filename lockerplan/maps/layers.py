@@ -44,6 +44,8 @@ from .html import _lat_lon, _missing, _num, _plain_id, _table, escape
 from .js import DIGITS, JsLayer, lat_lon_rings, page_json, simplified
 from .style import (
     CANDIDATE_COLOUR,
+    COMPETITOR_COLOUR,
+    CONTESTED_COLOUR,
     COVERED_COLOUR,
     HEAT_GRADIENT,
     HUB_COLOUR,
@@ -170,6 +172,55 @@ LAYER_TABLE: tuple[Layer, ...] = (
     ),
     Layer("hubs", "Hubs", legend=(Swatch("hub (van depot)", HUB_COLOUR, "box"),)),
 )
+#: Sequential, colour-blind-safe ramp (viridis) of the roll-out phases, first to last.
+PHASE_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+
+
+def phase_colour(phase: int, phases: int) -> tuple[str, str]:
+    """The marker colour of a roll-out phase (1-based, of ``phases``) and its glyph colour.
+
+    Examples
+    --------
+    >>> phase_colour(1, 3), phase_colour(3, 3)
+    (('#440154', '#ffffff'), ('#fde725', '#222222'))
+    """
+    t = (phase - 1) / (phases - 1) if phases > 1 else 0.0
+    colour = cm.LinearColormap(list(PHASE_COLOURS))(min(max(t, 0.0), 1.0))[:7]
+    return colour, "#ffffff" if t < 0.6 else "#222222"
+
+
+def layer_table(sites: gpd.GeoDataFrame | None = None) -> tuple[Layer, ...]:
+    """:data:`LAYER_TABLE`, with the open sites' legend by roll-out phase when the
+    sites have a ``phase`` column (see :func:`draw_sites`)."""
+    if sites is None or "phase" not in sites.columns or not len(sites):
+        return LAYER_TABLE
+    n = int(sites["phase"].max())
+    legend = tuple(
+        Swatch(f"phase {k}" + (" (opens first)" if k == 1 else ""), phase_colour(k, n)[0], "pin")
+        for k in range(1, n + 1)
+    )
+    return tuple(
+        Layer(layer.key, layer.name, layer.shown, legend) if layer.key == "sites" else layer
+        for layer in LAYER_TABLE
+    )
+
+
+#: Overlays of a plan with competitors (:mod:`lockerplan.competitors`), drawn above
+#: :data:`LAYER_TABLE`'s and listed in the legend only when a plan has competitors.
+COMPETITOR_LAYERS: tuple[Layer, ...] = (
+    Layer(
+        "contested",
+        "Contested areas (a competitor and one of our sites within the walk)",
+        legend=(Swatch("contested demand", "transparent;border:2px dashed #000", "dot"),),
+    ),
+    Layer(
+        "competitors",
+        "Competitor sites",
+        legend=(Swatch("competitor site", COMPETITOR_COLOUR, "box"),),
+    ),
+)
+
+
 #: Above this many demand points (or clusters) demand is drawn per coverage cell.
 DETAIL_LIMIT = 3000
 #: Above this many open sites their markers cluster and catchments merge per kind.
@@ -445,6 +496,8 @@ def _demand_rows(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> list[dict
             tip += f"{_num(row.get('walk_m'), '{:,.0f}', 'm')} walk to {escape(row.get('site_id'))}"
             if names.get(str(row.get("site_id"))):
                 tip += f" ({names[str(row['site_id'])]})"
+        elif not _missing(row.get("nearest_competitor_m")):
+            tip += f"walks to a rival first ({_num(row['nearest_competitor_m'], '{:,.0f}', 'm')})"
         else:
             tip += "not covered (beyond the walking cutoff)"
         radius = 3 + 9 * math.sqrt(max(float(row["parcels_per_day"]), 0.0) / top)
@@ -454,6 +507,7 @@ def _demand_rows(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> list[dict
                 "r": round(radius, 1),
                 "v": int(covered),
                 "t": tip,
+                **({"x": 1} if bool(row.get("contested", False)) else {}),
             }
         )
     return rows
@@ -497,6 +551,66 @@ def draw_demand(
                     fillOpacity: 0.6, weight: 1}}).bindTooltip(r.t);
         }}; }})()"""
     JsLayer(_demand_rows(demand, sites), build).add_to(group)
+
+
+def draw_contested(
+    group: folium.FeatureGroup, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+) -> None:
+    """Contested demand clusters (``contested``: within the walk of a competitor and of
+    one of our open sites) ringed in black, over the demand overlay's circles.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    demand : geopandas.GeoDataFrame
+        Clusters as for :func:`draw_demand`, with ``contested`` and
+        ``nearest_competitor_m`` (:func:`lockerplan.competitors.competition_columns`).
+    sites : geopandas.GeoDataFrame
+        Open sites, to name the site a cluster walks to.
+    """
+    if "contested" not in demand.columns:
+        return
+    rows = [r for r in _demand_rows(demand, sites) if r.pop("x", 0)]
+    build = f"""function (r) {{
+        return L.circleMarker(r.c, {{radius: r.r + 3, color: {page_json(CONTESTED_COLOUR)},
+                weight: 2, dashArray: "4 3", fill: false}}).bindTooltip("Contested: " + r.t);
+    }}"""
+    JsLayer(rows, build).add_to(group)
+
+
+def draw_competitors(group: folium.FeatureGroup, competitors: gpd.GeoDataFrame) -> None:
+    """A rival network's sites as yellow squares with a black edge.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    competitors : geopandas.GeoDataFrame
+        With ``competitor_id``, ``name``, ``operator`` and ``source_id``
+        (:mod:`lockerplan.competitors`).
+    """
+    rows = []
+    for _, row in competitors.iterrows():
+        ll = _lat_lon(row.geometry)
+        if ll is None:
+            continue
+        operator = _col(competitors, row, "operator")
+        tip = (
+            f"Competitor {_label(competitors, row)} "
+            f"({escape(operator) if not _missing(operator) and str(operator) else 'operator unknown'}, "
+            f"{escape(_col(competitors, row, 'source_id'))})"
+        )
+        rows.append({"c": [round(v, DIGITS) for v in ll], "t": tip})
+    icon = (
+        f"<div style='width:10px;height:10px;background:{COMPETITOR_COLOUR};"
+        "border:2px solid #000'></div>"
+    )
+    build = f"""function (r) {{
+        return L.marker(r.c, {{icon: L.divIcon({{html: {page_json(icon)}, className: "",
+                iconSize: [14, 14], iconAnchor: [7, 7]}})}}).bindTooltip(r.t);
+    }}"""
+    JsLayer(rows, build).add_to(group)
 
 
 def _toggle_button(candidate_id: Any, label: str) -> str:
@@ -616,6 +730,8 @@ def _site_popup(sites: gpd.GeoDataFrame, row: Any, toggles: bool = False) -> str
     ]
     if not _missing(_col(sites, row, "category")):
         rows.append(("Category", escape(row["category"])))
+    if not _missing(_col(sites, row, "phase")):
+        rows.append(("Opens in phase", _num(row["phase"], "{:,.0f}")))
     if bool(_col(sites, row, "existing", False)):
         rows.append(("Existing locker", "yes"))
     assigned = _col(sites, row, "parcels_per_day")
@@ -635,7 +751,29 @@ def _site_popup(sites: gpd.GeoDataFrame, row: Any, toggles: bool = False) -> str
     return f"<div class='lp-popup'>{_table([(escape(k), v) for k, v in rows])}{button}</div>"
 
 
-def draw_sites(group: folium.FeatureGroup, sites: gpd.GeoDataFrame, toggles: bool = False) -> None:
+def _site_icon(row: Any, colour_by: str | None, top: int) -> Any:
+    """A site's marker icon: coloured by kind, or by ``colour_by`` (a phase, 1..top)."""
+    kind = row.get("kind")
+    glyph = KIND_ICONS.get(kind, "inbox")
+    if colour_by is None:
+        return folium.Icon(color=KIND_COLOURS.get(kind, "blue"), icon=glyph, prefix="fa")
+    colour, text = phase_colour(int(row[colour_by]), top)
+    return plugins.BeautifyIcon(
+        icon=glyph,
+        prefix="fa",
+        icon_shape="marker",
+        background_color=colour,
+        border_color=colour,
+        text_color=text,
+    )
+
+
+def draw_sites(
+    group: folium.FeatureGroup,
+    sites: gpd.GeoDataFrame,
+    toggles: bool = False,
+    colour_by: str | None = "phase",
+) -> None:
     """Open sites as markers by kind, each with a popup (see ``_site_popup``).
 
     Site markers are drawn above the hubs' (a hub often stands where demand is
@@ -654,9 +792,15 @@ def draw_sites(group: folium.FeatureGroup, sites: gpd.GeoDataFrame, toggles: boo
     toggles : bool, default False
         Put the what-if's "Close this site" button in each popup (needs
         ``candidate_id``).
+    colour_by : str or None, default "phase"
+        A column of 1-based whole numbers (a roll-out's ``phase``) that colours the
+        markers on a sequential ramp (:func:`phase_colour`; the legend reads
+        :func:`layer_table`); by kind when the sites have no such column.
     """
     target: Any = group
     toggles = toggles and "candidate_id" in sites.columns
+    colour_by = colour_by if colour_by in sites.columns and len(sites) else None
+    top = int(sites[colour_by].max()) if colour_by else 0
     if len(sites) > CLUSTER_SITES:
         target = plugins.MarkerCluster(
             control=False,
@@ -674,11 +818,7 @@ def draw_sites(group: folium.FeatureGroup, sites: gpd.GeoDataFrame, toggles: boo
                 f"{escape(row['site_id'])}: {_label(sites, row)} "
                 f"({escape(KIND_LABELS.get(kind, kind))})"
             ),
-            icon=folium.Icon(
-                color=KIND_COLOURS.get(kind, "blue"),
-                icon=KIND_ICONS.get(kind, "inbox"),
-                prefix="fa",
-            ),
+            icon=_site_icon(row, colour_by, top),
             title=f"Open site {_plain_id(row['site_id'])}",
             z_index_offset=1000,
         ).add_to(target)

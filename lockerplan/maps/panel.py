@@ -14,7 +14,7 @@ import geopandas as gpd
 
 from ..pipeline.kpis import Kpis
 from .html import OSM_ATTRIBUTION_HTML, _missing, _num, _table, escape
-from .layers import LAYER_TABLE, Layer, Swatch
+from .layers import COMPETITOR_LAYERS, LAYER_TABLE, Layer, Swatch, layer_table
 from .style import KIND_LABELS
 
 #: Door-to-door comparison rows of the KPI panel: :class:`Delivery` field, label,
@@ -194,6 +194,16 @@ def kpi_panel_html(
         ("Sites open", _sites_text(kpis, sites)),
         ("Mean walk", _num(kpis.mean_walk_m, "{:,.0f}", "m")),
     ]
+    if kpis.competitor_sites:
+        rows.insert(1, ("Competitors", escape(kpis.competitors_text)))
+    for sc in kpis.scenarios or ():  # demand scenarios: the same network at each demand
+        rows.append(
+            (
+                f"Demand {sc['name']} \u00d7{sc['factor']:g}",
+                f"{_num(100 * sc['coverage_share'], '{:.1f}', '%')} served, overflow "
+                f"{_num(sc['overflow_parcels_per_day'], '{:,.0f}')} parcels/day",
+            )
+        )
     cpp = kpis.cost_per_parcel
     if _missing(cpp) and kpis.lockers is not None:
         cpp = kpis.lockers.cost_per_parcel
@@ -226,6 +236,6 @@ def kpi_panel_html(
     return (
         f"<details open><summary><b>{escape(kpis.name or 'lockerplan')}</b> \u2013 coverage "
         f"plan</summary>{_table([(escape(k), v) for k, v in rows])}{extra}"
-        f"{_comparison_html(kpis)}{legend_html()}<div class='lp-note'>Walking distances along the street network. "
+        f"{_comparison_html(kpis)}{legend_html(layer_table(sites) + (COMPETITOR_LAYERS if kpis.competitor_sites else ()))}<div class='lp-note'>Walking distances along the street network. "
         f"Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
     )

@@ -31,3 +31,7 @@ SHARE_COLOURS = ["#d73027", "#fee08b", "#1a9850"]
 #: Colour ramp of the demand heat maps (Leaflet.heat ``gradient``; ColorBrewer YlOrRd,
 #: colour-blind safe), from the faintest to the densest demand.
 HEAT_GRADIENT = {0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.85: "#f03b20", 1.0: "#bd0026"}
+#: A rival network's sites: Okabe-Ito yellow squares with a black edge (colour-blind
+#: safe, unlike any other marker); contested areas are ringed in black.
+COMPETITOR_COLOUR = "#f0e442"
+CONTESTED_COLOUR = "#000000"

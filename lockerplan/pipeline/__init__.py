@@ -6,7 +6,10 @@
 ``kpis``        the plan's key figures, one typed record (:class:`Kpis`)
 ``result``      the :class:`Plan` and its outputs
 ``sweep``       many scenarios on one study area (:func:`sweep`)
+``rollout``     nested roll-out phases on one study area (:func:`rollout`)
 ==============  ==========================================================
+
+``demand_scenarios`` evaluates one network under several demand levels.
 
 Data flows one way: each stage receives what it needs and returns a result;
 nothing downstream recomputes what upstream already knows.
@@ -15,6 +18,7 @@ nothing downstream recomputes what upstream already knows.
 from .kpis import Delivery, Kpis
 from .prepare import StudyArea, prepare_study_area
 from .result import Plan
+from .rollout import RolloutResult, rollout
 from .solve import SOLVE_FIELDS, plan, plan_study_area
 from .sweep import SweepResult, sweep
 
@@ -23,10 +27,12 @@ __all__ = [
     "Delivery",
     "Kpis",
     "Plan",
+    "RolloutResult",
     "StudyArea",
     "SweepResult",
     "plan",
     "plan_study_area",
     "prepare_study_area",
+    "rollout",
     "sweep",
 ]

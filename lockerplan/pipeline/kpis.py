@@ -499,6 +499,10 @@ class Kpis(_Record):
         the day needs.
     model, solver, solver_status, solver_gap, solver_objective, solver_bound, solver_s
         The siting model and how it was solved.
+    regions, regions_note : int, str
+        Regions the siting was solved in (``--scheduler``; 1 when not decomposed)
+        and where they ran (``"Dask local, 2 workers"``) or why the siting was
+        not decomposed ("" without ``--scheduler``).
     demand_read_parcels_per_day, demand_points, demand_source, demand_clusters,
     aggregation_error_m
         What the demand stage read and how it was clustered.
@@ -509,6 +513,17 @@ class Kpis(_Record):
     not_coverable_clusters, not_coverable_parcels_per_day
         Demand no candidate site reaches within the walk (listed in ``dropped.csv``
         as ``not_coverable``; delivered home).
+    captured_parcels_per_day : float
+        Parcels of the clusters our network captures: their nearest open site within
+        the walk is ours (:mod:`lockerplan.competitors`); without competitors equal
+        to ``covered_parcels_per_day``.
+    competitor_sites, competitor_operators : int, list of str
+        A rival network's sites on the walk network, and their operators.
+    rival_parcels_per_day : float
+        Parcels whose customers have a competitor within the walk and are not
+        captured by us: they walk to a rival first (clusters that a competitor is
+        nearer to than every candidate are in ``dropped.csv`` as
+        ``competitor_nearer``).
     equity : dict
         :func:`lockerplan.equity.equity_summary` of the plan's coverage cells.
     runtime_s : float
@@ -526,9 +541,14 @@ class Kpis(_Record):
         routed); ``door_to_door_savings`` door-to-door minus replenishment.
     business_case : BusinessCase
         Lockers plus home delivery vs door to door, for the same parcels.
+    scenarios : list of dict, optional
+        With ``--demand-scenarios``: per scenario ``name``, ``factor``,
+        ``demand_parcels_per_day``, ``coverage_share``, ``served_parcels_per_day``,
+        ``overflow_parcels_per_day`` and ``sites_over_capacity``
+        (:mod:`lockerplan.pipeline.demand_scenarios`).
     """
 
-    _optional = ("lockers", "door_to_door", "door_to_door_savings", "business_case")
+    _optional = ("lockers", "door_to_door", "door_to_door_savings", "business_case", "scenarios")
     _nested = {"lockers": Delivery, "door_to_door": Delivery, "business_case": BusinessCase}
 
     name: str = "plan"
@@ -554,6 +574,8 @@ class Kpis(_Record):
     solver_objective: float = 0.0
     solver_bound: float = 0.0
     solver_s: float = 0.0
+    regions: int = 1
+    regions_note: str = ""
     demand_read_parcels_per_day: float = 0.0
     demand_points: int = 0
     demand_source: str = ""
@@ -566,6 +588,10 @@ class Kpis(_Record):
     dropped_parcels_per_day: float = 0.0
     not_coverable_clusters: int = 0
     not_coverable_parcels_per_day: float = 0.0
+    captured_parcels_per_day: float = 0.0
+    competitor_sites: int = 0
+    competitor_operators: list = field(default_factory=list)
+    rival_parcels_per_day: float = 0.0
     unserved_sites: int = 0
     equity: dict = field(default_factory=dict)
     runtime_s: float = 0.0
@@ -578,6 +604,7 @@ class Kpis(_Record):
     door_to_door: Delivery | None = None
     door_to_door_savings: dict | None = None
     business_case: BusinessCase | None = None
+    scenarios: list | None = None
 
     @property
     def sites_text(self) -> str:
@@ -585,6 +612,34 @@ class Kpis(_Record):
         if self.sites_limit is None:
             return f"{self.sites_open} (the {self.model} model chooses how many; --sites does not apply)"
         return f"{self.sites_open} of at most {self.sites_limit}"
+
+    @property
+    def competitors_text(self) -> str:
+        """``"3 sites (RivalBox), captured 41.2 parcels/day; 12.0 parcels/day walk to a
+        rival first"``, or "" without competitors."""
+        if not self.competitor_sites:
+            return ""
+        operators = ", ".join(self.competitor_operators) or "operator unknown"
+        return (
+            f"{self.competitor_sites} sites ({operators}), captured "
+            f"{self.captured_parcels_per_day:,.1f} parcels/day; "
+            f"{self.rival_parcels_per_day:,.1f} parcels/day walk to a rival first"
+        )
+
+    def _competitor_rows(self) -> list[tuple[str, str]]:
+        return [("competitors", self.competitors_text)] if self.competitor_sites else []
+
+    @property
+    def solver_text(self) -> str:
+        """``"optimal (cmclp, gap 0.00 %, 0.36 s, highs)"``, and with ``--scheduler``
+        ``"; 12 regions (Dask local, 2 workers)"`` (or why not decomposed)."""
+        text = (
+            f"{self.solver_status} ({self.model}, gap {100 * self.solver_gap:.2f} %, "
+            f"{self.solver_s:.2f} s, {self.solver})"
+        )
+        if self.regions_note:
+            text += f"; {self.regions} region{'s' * (self.regions != 1)} ({self.regions_note})"
+        return text
 
     def summary_lines(self) -> list[tuple[str, str]]:
         """The figures a reader sees, as ``(label, text)`` rows.
@@ -608,12 +663,9 @@ class Kpis(_Record):
                 f"parcels/day = {100 * self.coverage_share:.1f} % within {self.walk_m:.0f} m walk"
                 + (" and capacity" if self.model in CAPACITATED else ""),
             ),
+            *self._competitor_rows(),
             ("mean walk", f"{self.mean_walk_m:.0f} m (covered parcels, network distance)"),
-            (
-                "solver",
-                f"{self.solver_status} ({self.model}, gap {100 * self.solver_gap:.2f} %, "
-                f"{self.solver_s:.2f} s, {self.solver})",
-            ),
+            ("solver", self.solver_text),
             (
                 "routes",
                 f"{self.vans_used} vans, {self.route_km:,.1f} km, {self.route_hours:.1f} h "
@@ -662,6 +714,7 @@ class Kpis(_Record):
                     f"({100 * (d.failure_rate or 0):.0f} % failed first attempts re-delivered)",
                 )
             )
+        rows += [("demand " + s["name"], scenario_text(s)) for s in self.scenarios or ()]
         if self.dropped:
             rows.append(
                 (
@@ -689,8 +742,7 @@ class Kpis(_Record):
                     f"{self.vans_used} (raise --vans-per-hub or remove it)",
                 )
             )
-        rows.append(("runtime", f"{self.runtime_s:.1f} s"))
-        return rows
+        return [*rows, ("runtime", f"{self.runtime_s:.1f} s")]
 
     def summary(self) -> str:
         """The one-screen text the command line prints."""
@@ -701,6 +753,22 @@ class Kpis(_Record):
             f"  {'candidates':14s} {self.candidates} sites ({self.candidates_source})",
         ]
         return "\n".join(head + [f"  {label:14s} {text}" for label, text in self.summary_lines()])
+
+
+def scenario_text(s: Mapping[str, Any]) -> str:
+    """One demand scenario of :attr:`Kpis.scenarios` as a line of the summary.
+
+    Examples
+    --------
+    >>> scenario_text({"factor": 2.5, "coverage_share": 0.8, "served_parcels_per_day": 3000.0,
+    ...                "overflow_parcels_per_day": 0.0, "demand_parcels_per_day": 3750.0})
+    'x2.5: 80.0 % of 3,750.0 parcels/day served within walk and capacity (3,000.0), overflow 0.0'
+    """
+    return (
+        f"x{s['factor']:g}: {100 * s['coverage_share']:.1f} % of "
+        f"{s['demand_parcels_per_day']:,.1f} parcels/day served within walk and capacity "
+        f"({s['served_parcels_per_day']:,.1f}), overflow {s['overflow_parcels_per_day']:,.1f}"
+    )
 
 
 def plan_kpis(
@@ -738,7 +806,12 @@ def plan_kpis(
     routes = delivered.routing.routes
     lockers, cmp, bc = delivered.lockers, delivered.comparison, delivered.business
     over = sites["over_capacity_parcels_per_day"].to_numpy(dtype=float)
-    lost = (dropped["layer"] != "not_coverable").to_numpy()
+    layer = dropped["layer"]
+    lost = (~layer.isin(["not_coverable", "competitor_nearer"])).to_numpy()
+    uncoverable = (layer == "not_coverable").to_numpy()
+    near = clusters.get("nearest_competitor_m")  # within the walk of a competitor
+    rival = ~cov & (near.notna().to_numpy() if near is not None else False)
+    rivals = getattr(area, "competitors", None)
     return Kpis(
         name=sc.name or area.name,
         osm=area.source,
@@ -763,6 +836,8 @@ def plan_kpis(
         solver_objective=round(float(siting.objective), 4),
         solver_bound=round(float(siting.best_bound), 4),
         solver_s=round(siting.solve_s, 3),
+        regions=int(siting.stats.get("regions", 1)),
+        regions_note=str(siting.stats.get("regions_note", "")),
         demand_read_parcels_per_day=round(area.demand_parcels_in, 2),
         demand_points=len(area.demand_points),
         demand_source=area.demand_source,
@@ -773,8 +848,16 @@ def plan_kpis(
         hubs=len(delivered.hubs),
         dropped=int(lost.sum()),
         dropped_parcels_per_day=round(float(dropped.loc[lost, "parcels_per_day"].sum()), 2),
-        not_coverable_clusters=int((~lost).sum()),
-        not_coverable_parcels_per_day=round(float(dropped.loc[~lost, "parcels_per_day"].sum()), 2),
+        not_coverable_clusters=int(uncoverable.sum()),
+        not_coverable_parcels_per_day=round(
+            float(dropped.loc[uncoverable, "parcels_per_day"].sum()), 2
+        ),
+        captured_parcels_per_day=round(covered, 2),
+        competitor_sites=0 if rivals is None else int(rivals["on_network"].sum()),
+        competitor_operators=[]
+        if rivals is None
+        else sorted({str(o) for o in rivals["operator"] if str(o).strip()}),
+        rival_parcels_per_day=round(float(clusters["parcels_per_day"].to_numpy()[rival].sum()), 2),
         unserved_sites=len(delivered.routing.unserved),
         equity=equity_summary(cells),
         runtime_s=round(runtime_s, 2),

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 
 from .. import candidates as cand_mod
+from .. import competitors as comp_mod
 from ..demand import cluster_demand, study_area_around
 from ..demand.load import load_demand
 from ..distances import (
@@ -64,6 +65,11 @@ class StudyArea:
     prepare_s : float
         Wall seconds of the preparation, of which ``stage_seconds`` per stage
         (``networks``, ``demand``, ``candidates``, ``distances``; snapping the rest).
+    competitors : geopandas.GeoDataFrame or None
+        A rival network's sites (:mod:`lockerplan.competitors`), snapped like the
+        candidates; None without competitors.
+    competitor_distances : scipy.sparse.csr_matrix or None
+        Competitor x demand-cluster walking distances within ``max_walk_m``.
     """
 
     scenario: Scenario
@@ -86,7 +92,10 @@ class StudyArea:
     dropped: list[Drop] = field(repr=False)
     prepare_s: float
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    competitor_distances: sparse.csr_matrix | None = field(default=None, repr=False)
     _spacing: dict[float, sparse.csr_matrix] = field(default_factory=dict, repr=False)
+    _rival_walk: dict[float, np.ndarray] = field(default_factory=dict, repr=False)
 
     def distances_within(self, walk_m: float) -> sparse.csr_matrix:
         """Candidate x demand distances within ``walk_m`` (at most :attr:`max_walk_m`)."""
@@ -98,6 +107,23 @@ class StudyArea:
         return (
             self.distances if walk_m == self.max_walk_m else within_cutoff(self.distances, walk_m)
         )
+
+    def competitor_walk(self, walk_m: float) -> np.ndarray:
+        """Per demand cluster, the walk to its nearest competitor within ``walk_m`` (inf:
+        none; all inf without competitors). Computed once per cutoff."""
+        if walk_m not in self._rival_walk:
+            self._rival_walk[walk_m] = comp_mod.nearest_competitor(
+                self.competitor_distances, walk_m, len(self.clusters)
+            )
+        return self._rival_walk[walk_m]
+
+    def siting_distances(self, walk_m: float) -> sparse.csr_matrix:
+        """What a siting model is given: :meth:`distances_within` less the walks a
+        competitor is at least as near for (:func:`lockerplan.competitors.contestable`)."""
+        D = self.distances_within(walk_m)
+        if self.competitors is None:
+            return D
+        return comp_mod.contestable(D, self.competitor_walk(walk_m))
 
     def site_distances(self, min_spacing_m: float) -> sparse.csr_matrix:
         """Candidate x candidate walking distances below ``min_spacing_m`` (computed once).
@@ -182,18 +208,36 @@ def _demand(sc: Scenario, src: OsmFile | Place, walk_arr: GraphArrays) -> tuple[
 
 
 def _candidates(
-    src: OsmFile | Place, user: gpd.GeoDataFrame | None
-) -> tuple[gpd.GeoDataFrame, str]:
+    src: OsmFile | Place, user: gpd.GeoDataFrame | None, operator: str | None = None
+) -> tuple[gpd.GeoDataFrame, str, gpd.GeoDataFrame | None]:
+    """Candidates, their source, and (with ``operator``) OSM lockers of other operators."""
+    pois, rivals = src.pois() if user is None or operator else None, None
+    if operator:
+        pois, rivals = comp_mod.split_osm_lockers(pois, operator)
     if user is not None:
         cands, label = user.copy(), "user file"
     else:
-        cands, label = cand_mod.candidates_from_pois(src.pois()), "OSM places"
+        cands, label = cand_mod.candidates_from_pois(pois), "OSM places"
     if len(cands) == 0:
         raise InputError(
             "no candidate sites: the extract has no shops, post offices, stops or parking; "
             "give your own with --candidates FILE."
         )
-    return cands, label
+    return cands, label, rivals
+
+
+def _competitor_walks(
+    arrays: GraphArrays,
+    rivals: gpd.GeoDataFrame,
+    d_snap: pd.DataFrame,
+    max_snap_m: float,
+    max_walk_m: float,
+) -> tuple[gpd.GeoDataFrame | None, sparse.csr_matrix | None, list[Drop]]:
+    """Competitor sites snapped to the walk network and their walks to the clusters."""
+    if len(rivals) == 0:
+        return None, None, []
+    rivals, snap, drops = _snap(arrays, rivals, max_snap_m, "competitors", "competitor_id")
+    return rivals, walking_distance_matrix(arrays, snap, d_snap, max_walk_m), drops
 
 
 def _snap(
@@ -214,6 +258,7 @@ def prepare_study_area(
     *,
     candidate_sites: gpd.GeoDataFrame | None = None,
     hub_points: gpd.GeoDataFrame | None = None,
+    competitor_sites: gpd.GeoDataFrame | None = None,
     max_walk_m: float | None = None,
     progress: bool = False,
     **settings: Any,
@@ -226,6 +271,11 @@ def prepare_study_area(
         The default scenario (central Helsinki) if omitted.
     candidate_sites, hub_points : geopandas.GeoDataFrame, optional
         Your own candidates / hubs instead of the scenario's.
+    competitor_sites : geopandas.GeoDataFrame, optional
+        A rival network's sites (as from
+        :func:`lockerplan.competitors.read_competitors`) instead of the scenario's
+        ``competitors`` file; OSM lockers of other operators are added with
+        ``operator``.
     max_walk_m : float, optional
         Compute walking distances up to this cutoff (default: the scenario's
         ``walk_m``); use the largest cutoff of a sweep.
@@ -253,6 +303,8 @@ def prepare_study_area(
         candidate_sites = cand_mod.read_candidates(sc.candidates)
     if hub_points is None and sc.hubs and hub_number(sc.hubs) is None:
         hub_points = read_hubs(sc.hubs)
+    if competitor_sites is None and sc.competitors:
+        competitor_sites = comp_mod.read_competitors(sc.competitors, sc.operator)
     with progress_bar(4, progress) as bar:
         clock = StageClock(bar=bar)
         with clock("networks"):
@@ -260,7 +312,7 @@ def prepare_study_area(
         with clock("demand"):
             demand, points, clusters = _demand(sc, src, walk_arr)
         with clock("candidates"):
-            cands, cand_source = _candidates(src, candidate_sites)
+            cands, cand_source, osm_rivals = _candidates(src, candidate_sites, sc.operator)
         dropped: list[Drop] = list(
             demand.dropped[["layer", "id", "parcels_per_day", "reason"]].itertuples(
                 index=False, name=None
@@ -279,6 +331,13 @@ def prepare_study_area(
             )
         with clock("distances"):
             D = walking_distance_matrix(walk_arr, c_snap, d_snap, max_walk_m)
+            rivals, C, r_drops = _competitor_walks(
+                walk_arr,
+                comp_mod.combine(competitor_sites, osm_rivals),
+                d_snap,
+                sc.max_snap_m,
+                max_walk_m,
+            )
     return StudyArea(
         scenario=sc,
         name=sc.name or src.name,
@@ -297,7 +356,9 @@ def prepare_study_area(
         distances=D,
         max_walk_m=max_walk_m,
         hubs=hub_points,
-        dropped=dropped + d_drops + c_drops,
+        dropped=dropped + d_drops + c_drops + r_drops,
         prepare_s=time.perf_counter() - t0,
         stage_seconds=clock,
+        competitors=rivals,
+        competitor_distances=C,
     )

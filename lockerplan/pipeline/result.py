@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import sparse
 
 from ..errors import InputError
-from ..export import GIS_LAYERS, write_plan
+from ..export import GIS_LAYERS, OPTIONAL_LAYERS, write_plan
 from ..settings import OSM_ATTRIBUTION
 from .kpis import Kpis
 
@@ -109,7 +109,10 @@ class Plan:
     distances : scipy.sparse.csr_matrix or None
         Candidate x demand-cluster walking distances within the plan's walk (rows
         as ``candidates``, columns as ``demand``): what the siting model was given,
-        and what :meth:`evaluate` and the map's what-if read.
+        and what :meth:`evaluate` and the map's what-if read. With competitors, the
+        walks a competitor is at least as near for are not stored.
+    competitors : geopandas.GeoDataFrame or None
+        A rival network's sites (:mod:`lockerplan.competitors`); None without.
 
     Examples
     --------
@@ -138,6 +141,7 @@ class Plan:
     walk_graph: nx.MultiDiGraph = field(repr=False)
     drive_graph: nx.MultiDiGraph = field(repr=False)
     distances: sparse.csr_matrix | None = field(default=None, repr=False)
+    competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         k = self.kpis
@@ -175,6 +179,22 @@ class Plan:
         from ..maps import plan_map
 
         return plan_map(self, **options)
+
+    def compare(
+        self, other: Plan, labels: tuple[str, str] = ("A", "B"), **options: Any
+    ) -> folium.Map:
+        """This plan and ``other`` (of the same study area) on one map, to toggle between.
+
+        See :func:`lockerplan.maps.compare.comparison_map`; ``options`` go to it
+        (e.g. ``minimap=False``).
+
+        Examples
+        --------
+        >>> p400.compare(p500, labels=("400 m", "500 m")).save("compare.html")  # doctest: +SKIP
+        """
+        from ..maps import comparison_map
+
+        return comparison_map(self, other, labels=labels, **options)
 
     def reach(self) -> sparse.csr_matrix:
         """Which demand clusters each candidate reaches: candidate x cluster, boolean.
@@ -293,7 +313,9 @@ class Plan:
             "coverage_cells": self.cells,
             "buildings": self.demand_points,
         }
-        return {name: layers[name] for name in GIS_LAYERS}
+        if self.competitors is not None:
+            layers["competitors"] = self.competitors
+        return {name: layers[name] for name in GIS_LAYERS + OPTIONAL_LAYERS if name in layers}
 
     def summary_dict(self) -> dict[str, Any]:
         """What ``summary.json`` holds: the KPIs, the scenario and the attribution."""

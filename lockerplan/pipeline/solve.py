@@ -9,6 +9,7 @@ reports the figures (:func:`lockerplan.pipeline.kpis.plan_kpis`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,13 +20,23 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
+from ..competitors import competition_columns, with_taken
 from ..distances import catchment_polygons
 from ..equity import coverage_by_cell
 from ..errors import InputError
 from ..progress import StageClock
-from ..routing import RoutingResult, hub_count, place_hubs, route_door_to_door, route_vans
+from ..regions import solve_regions
+from ..routing import (
+    RoutingResult,
+    delivery_zones,
+    hub_count,
+    place_hubs,
+    route_door_to_door,
+    route_vans,
+)
 from ..scenario import Scenario, hub_number
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
+from .demand_scenarios import peak_factor, scenario_kpis, with_scenarios
 from .kpis import Delivered, business_case, compare_deliveries, delivery_kpis, plan_kpis
 from .prepare import StudyArea, prepare_study_area, progress_bar, resolve_scenario
 from .result import Plan
@@ -38,7 +49,7 @@ SOLVE_FIELDS = frozenset(
         for f in dataclasses.fields(Scenario)
         if f.metadata.get("section") in ("siting", "routing", "costs")
     }
-    | {"sites", "walk_m", "seed", "out", "name", "cell_m"}
+    | {"sites", "walk_m", "seed", "out", "name", "cell_m", "demand_scenarios"}
 )
 
 
@@ -75,18 +86,20 @@ def candidate_attributes(sc: Scenario, cands: gpd.GeoDataFrame) -> Candidates:
     if "capacity" in cands:
         own = pd.to_numeric(cands["capacity"], errors="coerce").to_numpy(dtype=float)
         capacity = np.where(np.isfinite(own), own, capacity)
-    unknown = sorted(set(sc.exclude) - set(cands["candidate_id"]))
-    if unknown:
-        raise InputError(
-            f"--exclude: unknown candidate id(s) {', '.join(unknown[:5])}; "
-            "the ids are in the candidates layer (candidate_id)."
-        )
+    for option, ids in (("--exclude", sc.exclude), ("--open", sc.open_sites)):
+        unknown = sorted(set(ids) - set(cands["candidate_id"]))
+        if unknown:
+            raise InputError(
+                f"{option}: unknown candidate id(s) {', '.join(unknown[:5])}; "
+                "the ids are in the candidates layer (candidate_id)."
+            )
     return Candidates.default(
         len(cands),
         kind=kind,
         capacity=capacity,
         fixed_cost=np.where(is_cabinet, sc.cabinet_per_day, sc.pickup_point_per_day),
-        forced_open=cands["existing"].fillna(False).to_numpy(dtype=bool) & sc.keep_existing,
+        forced_open=(cands["existing"].fillna(False).to_numpy(dtype=bool) & sc.keep_existing)
+        | cands["candidate_id"].isin(sc.open_sites).to_numpy(),
         excluded=cands["candidate_id"].isin(sc.exclude).to_numpy(),
     )
 
@@ -123,16 +136,33 @@ def _check_spacing(min_spacing_m: float, area: StudyArea) -> None:
 
 
 def solve_siting(
-    sc: Scenario, area: StudyArea, D: sparse.csr_matrix, attrs: Candidates
+    sc: Scenario,
+    area: StudyArea,
+    D: sparse.csr_matrix,
+    attrs: Candidates,
+    progress: bool = False,
 ) -> SitingResult:
-    """Run the scenario's siting model (``sc.model``, a row of ``MODELS``) on ``D``."""
+    """Run the scenario's siting model (``sc.model``, a row of ``MODELS``) on ``D``.
+
+    With ``sc.scheduler`` the model is solved region by region on Dask
+    (:func:`lockerplan.regions.solve_regions`: the same optimum, or one process
+    and the reason in ``stats["regions_note"]``).
+    """
     spec = MODELS[sc.model]
-    siting = spec.solve(
+    solve = spec.solve
+    if sc.scheduler is not None:
+        solve = functools.partial(
+            solve_regions, model=sc.model, scheduler=sc.scheduler, progress=progress
+        )
+    siting = solve(
         D,
         area.clusters["parcels_per_day"].to_numpy(dtype=float),
         # a site's parcels are its covered customers' parcels, of which at most the
-        # adoption share reach the locker: capacity counted in covered parcels
-        candidates=dataclasses.replace(attrs, capacity=attrs.capacity / sc.adoption_share),
+        # adoption share reach the locker: capacity counted in covered parcels; with
+        # demand scenarios, what it holds at the largest factor (see demand_scenarios)
+        candidates=dataclasses.replace(
+            attrs, capacity=attrs.capacity / sc.adoption_share / peak_factor(sc)
+        ),
         rules=site_rules(sc, area),
         options=SolverOptions(
             solver=sc.solver,
@@ -359,10 +389,19 @@ def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
         0.0,
     )
     home_parcels = on["parcels_per_day"].to_numpy() - at_lockers
-    door_kw = {"failure_rate": sc.failure_rate, "handover_s": sc.handover_s, **common}
+    # the door-to-door days are costed, not drawn: no street lines, no path trees
+    door_kw = {
+        "failure_rate": sc.failure_rate,
+        "handover_s": sc.handover_s,
+        "street_paths": False,
+        **common,
+    }
     home_stops = on.assign(parcels_per_day=home_parcels)[home_parcels > 1e-9]
-    home = route_door_to_door(area.drive_arrays, hubs, home_stops, fleet, **door_kw)
-    door = route_door_to_door(area.drive_arrays, hubs, on, fleet, **door_kw)
+    # both days over the same delivery zones (metro scale): zoned and matrices once
+    zone_kw = {k: door_kw[k] for k in ("failure_rate", "handover_s", "max_snap_m", "seed")}
+    zones = delivery_zones(area.drive_arrays, on, fleet, **zone_kw)
+    home = route_door_to_door(area.drive_arrays, hubs, home_stops, fleet, zones=zones, **door_kw)
+    door = route_door_to_door(area.drive_arrays, hubs, on, fleet, zones=zones, **door_kw)
     comparison = compare_deliveries(routing, door, alloc.sites, costs)
     home_kpis = delivery_kpis(home, costs, parcels=_delivered(home_stops, home))
     pickup_km = 2 * at_lockers * on["walk_m"].fillna(0.0).to_numpy() / 1000
@@ -473,22 +512,31 @@ def plan_study_area(
             "with prepare_study_area()."
         )
     sc = resolve_scenario(area.scenario, settings)
-    D = area.distances_within(sc.walk_m)
+    D, ours = area.distances_within(sc.walk_m), area.siting_distances(sc.walk_m)
     with progress_bar(4, progress) as bar:
         clock = StageClock(area.stage_seconds, bar=bar)
         attrs = candidate_attributes(sc, area.candidates)
         with clock("siting"):
-            siting = solve_siting(sc, area, D, attrs)
+            siting = solve_siting(sc, area, ours, attrs, progress)
         with clock("allocation"):
             adopt = (sc.adoption_share, sc.adoption_scale_m)
             alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
+            alloc = dataclasses.replace(
+                alloc, sites=with_scenarios(alloc.sites, sc, attrs.capacity)
+            )
             catchment = catchment_layer(area, alloc.sites, sc.walk_m, catchments)
+            if area.competitors is not None:
+                rival_m = area.competitor_walk(sc.walk_m)
+                clusters = competition_columns(alloc.clusters, D, siting.open_sites, rival_m)
+                alloc = dataclasses.replace(alloc, clusters=clusters)
         with clock("routing"):
             delivered = route_plan(sc, area, alloc)
         with clock("results"):
             cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
             uncoverable = not_coverable(area, D)
             dropped = dropped_table(area, alloc, delivered, uncoverable, sc.walk_m)
+            if area.competitors is not None:
+                dropped = with_taken(dropped, alloc.clusters, D, ours)
     kpis = plan_kpis(
         sc,
         area,
@@ -502,6 +550,8 @@ def plan_study_area(
         runtime_s=area.prepare_s + time.perf_counter() - t0,
         stage_seconds=clock,
     )
+    if sc.demand_scenarios:
+        kpis = scenario_kpis(kpis, sc, alloc.sites)
     return Plan(
         scenario=sc,
         demand_points=area.demand_points,
@@ -520,7 +570,8 @@ def plan_study_area(
         routing=delivered.routing,
         walk_graph=area.walk_graph,
         drive_graph=area.drive_graph,
-        distances=D,
+        distances=ours,
+        competitors=area.competitors,
     )
 
 
@@ -529,6 +580,7 @@ def plan(
     *,
     candidate_sites: gpd.GeoDataFrame | None = None,
     hub_points: gpd.GeoDataFrame | None = None,
+    competitor_sites: gpd.GeoDataFrame | None = None,
     progress: bool = False,
     **settings: Any,
 ) -> Plan:
@@ -543,6 +595,11 @@ def plan(
         instead of OSM places.
     hub_points : geopandas.GeoDataFrame, optional
         Your own hubs (points with ``hub_id``) instead of the scenario's.
+    competitor_sites : geopandas.GeoDataFrame, optional
+        A rival network's sites (as from
+        :func:`lockerplan.competitors.read_competitors`) instead of the scenario's
+        ``competitors`` file: customers nearer to a rival are not captured (see
+        :mod:`lockerplan.competitors`).
     progress : bool, default False
         Show a progress bar over the stages.
     **settings
@@ -567,6 +624,7 @@ def plan(
         scenario,
         candidate_sites=candidate_sites,
         hub_points=hub_points,
+        competitor_sites=competitor_sites,
         progress=progress,
         **settings,
     )
