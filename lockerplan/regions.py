@@ -450,7 +450,7 @@ def allocate_sites(curves: Sequence[dict[int, float]], sites: int) -> list[int]:
     dp, choices = knapsack(curves, sites)
     if not np.isfinite(dp[sites]):
         raise InputError(
-            f"the regions' forced-open sites need more than --sites {sites}; raise --sites."
+            "the regions' forced-open sites need more sites than --sites allows; raise --sites."
         )
     out, left = [], sites
     for choice in reversed(choices):

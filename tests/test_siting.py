@@ -316,6 +316,10 @@ def test_lscp_greedy_start_covers_everything_a_site_reaches():
     assert best.status == "optimal" and best.objective <= y.sum()
     # a rule the greedy may break: no start
     assert greedy_cover(D, cands, SiteRules(max_sites=5)) is None
+    # a cluster 0 m from a candidate (both snapped to one node) is reached by it
+    zero = sparse.csr_matrix(([0.0, 5.0, 5.0], ([0, 1, 1], [0, 1, 2])), shape=(2, 3))
+    assert zero.nnz == 3
+    assert greedy_cover(zero, Candidates.default(2), SiteRules()).tolist() == [1.0, 1.0]
 
 
 def test_a_start_highs_hands_back_is_solved_again(monkeypatch, caplog):

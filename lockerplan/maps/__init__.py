@@ -253,9 +253,12 @@ def coverage_map(
     draw_routes(groups["routes"], routes, van_capacity)
     draw_sites(groups["sites"], sites, toggles=whatif is not None)
     draw_hubs(groups["hubs"], hubs)
+    if competitors is not None and "on_network" in competitors:
+        competitors = competitors[competitors["on_network"].to_numpy(dtype=bool)]  # as the KPIs
     if competitors is not None and len(competitors):
         groups |= {layer.key: folium.FeatureGroup(name=layer.name) for layer in COMPETITOR_LAYERS}
-        draw_contested(groups["contested"], demand, sites)
+        # per cluster only while demand is drawn per cluster (the GeoPackage has them all)
+        draw_contested(groups["contested"], demand if not at_scale else demand.iloc[:0], sites)
         draw_competitors(groups["competitors"], competitors)
     for group in groups.values():
         group.add_to(fmap)

@@ -571,6 +571,7 @@ def draw_contested(
     """
     if "contested" not in demand.columns:
         return
+    demand = demand[demand["contested"].to_numpy(dtype=bool)]
     rows = [r for r in _demand_rows(demand, sites) if r.pop("x", 0)]
     build = f"""function (r) {{
         return L.circleMarker(r.c, {{radius: r.r + 3, color: {page_json(CONTESTED_COLOUR)},

@@ -66,7 +66,8 @@ def peak_factor(sc: Scenario) -> float:
     1.0
     """
     factors = sc.demand_scenarios or {}
-    return float(max(factors.values(), default=1.0))
+    # capacity is never raised above the plan's own demand (factors below 1: quiet weeks)
+    return float(max([1.0, *factors.values()]))
 
 
 def scenario_columns(name: str) -> tuple[str, str]:

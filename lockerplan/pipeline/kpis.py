@@ -856,7 +856,9 @@ def plan_kpis(
         competitor_sites=0 if rivals is None else int(rivals["on_network"].sum()),
         competitor_operators=[]
         if rivals is None
-        else sorted({str(o) for o in rivals["operator"] if str(o).strip()}),
+        else sorted(
+            {str(o) for o in rivals.loc[rivals["on_network"], "operator"] if str(o).strip()}
+        ),
         rival_parcels_per_day=round(float(clusters["parcels_per_day"].to_numpy()[rival].sum()), 2),
         unserved_sites=len(delivered.routing.unserved),
         equity=equity_summary(cells),

@@ -409,8 +409,9 @@ def _from_zones(
     their stops, plus the stops ``far`` from the drive network (left out of the zones)."""
     members = zones.members
     lost = result.unserved.set_index("site_id")["reason"]
-    left = members[members.isin(lost.index)]
     parcels = stops.set_index(stops["site_id"].astype(str))["parcels_per_day"]
+    # the zones may be shared with another day: only this day's stops are listed
+    left = members[members.isin(lost.index) & members.index.isin(parcels.index)]
     unserved = unserved_frame(
         far + [(sid, lost[zone], float(parcels[sid])) for sid, zone in left.items()]
     )

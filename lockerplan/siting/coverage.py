@@ -352,7 +352,8 @@ def greedy_cover(D: sparse.csr_matrix, cands: Candidates, rules: SiteRules) -> n
     """
     if rules.max_sites or rules.max_per_kind or rules.budget is not None or rules.min_spacing_m:
         return None
-    reach = (D != 0).astype(np.int32).tocsr()
+    reach = sparse.csr_matrix(D, dtype=np.int32, copy=True)  # stored 0 m walks reach too
+    reach.data[:] = 1
     by_point = reach.T.tocsr()  # demand point -> candidates reaching it
     covered = np.asarray(reach[cands.forced_open].sum(axis=0)).ravel() > 0
     covered |= np.diff(by_point.indptr) == 0  # no candidate reaches it: not counted

@@ -432,13 +432,16 @@ def _solve_highspy(
     t1 = time.perf_counter()
     h.run()
     solve_s = time.perf_counter() - t1
-    if start is not None and _kept_the_start(h, milp):
-        log.info("HiGHS returned the MIP start, not its better solution; solving without it")
-        left = max(time_limit_s - solve_s, 1.0)
-        return _solve_highspy(milp, left, gap_rel, seed, None, threads, False, extra)
     out = _highs_outcome(h, milp, build_s, solve_s, A.shape[1])
     if not milp.integer.any() and out.status == "optimal":
         out.col_dual = np.array(h.getSolution().col_dual)  # reduced costs of the LP
+    if start is not None and _kept_the_start(h, milp):
+        log.info("HiGHS returned the MIP start, not its better solution; solving without it")
+        left = max(time_limit_s - solve_s, 1.0)
+        again = _solve_highspy(milp, left, gap_rel, seed, None, threads, False, extra)
+        if again.x is not None and again.objective <= out.objective:
+            again.solve_s += solve_s
+            return again
     return out
 
 
