@@ -394,9 +394,10 @@ class DemandFactors(Check):
                     f"{_opt(name)}: {key!r} is not a scenario name; use letters, digits and _ "
                     "(at most 20, starting with a letter), e.g. peak."
                 )
-            if key in out:
+            if key.lower() in {k.lower() for k in out}:  # GeoPackage columns ignore case
                 raise InputError(
-                    f"{_opt(name)}: scenario {key!r} is given twice; names must be unique."
+                    f"{_opt(name)}: scenario {key!r} is given twice (names are compared "
+                    "ignoring case); names must be unique."
                 )
             number = isinstance(factor, int | float) and not isinstance(factor, bool)
             if not (number and math.isfinite(factor) and factor > 0):

@@ -414,14 +414,6 @@ def _draw_sites(
                 marker.add_to(target)
 
 
-def _cost_per_parcel(kpis: Kpis) -> float | None:
-    """The plan's cost per parcel with lockers (the business case's, else the routes')."""
-    cpp = kpis.cost_per_parcel
-    if _missing(cpp) and kpis.lockers is not None:
-        cpp = kpis.lockers.cost_per_parcel
-    return None if _missing(cpp) else float(cpp)
-
-
 def _figure_rows(a: Kpis, b: Kpis) -> list[tuple[str, str, Any, Any, str, str, float]]:
     """Panel rows: key, label, value in A, in B, format, unit, scale of the shown number."""
     rows = [
@@ -432,7 +424,7 @@ def _figure_rows(a: Kpis, b: Kpis) -> list[tuple[str, str, Any, Any, str, str, f
         ("mean_walk", "Mean walk", a.mean_walk_m, b.mean_walk_m, "{:,.0f}", "m", 1.0),
         ("walk", "Walking cutoff", a.walk_m, b.walk_m, "{:,.0f}", "m", 1.0),
     ]  # fmt: skip
-    cpp = _cost_per_parcel(a), _cost_per_parcel(b)
+    cpp = a.locker_cost_per_parcel, b.locker_cost_per_parcel
     if any(v is not None for v in cpp):
         currency = a.currency if a.currency == b.currency else "money"
         label = f"Cost per parcel ({currency}, with lockers)"

@@ -204,10 +204,8 @@ def kpi_panel_html(
                 f"{_num(sc['overflow_parcels_per_day'], '{:,.0f}')} parcels/day",
             )
         )
-    cpp = kpis.cost_per_parcel
-    if _missing(cpp) and kpis.lockers is not None:
-        cpp = kpis.lockers.cost_per_parcel
-    if not _missing(cpp):
+    cpp = kpis.locker_cost_per_parcel
+    if cpp is not None:
         rows.append(("Cost per parcel", _num(cpp, "{:,.2f}", escape(kpis.currency))))
     rows.append(
         (

@@ -607,6 +607,14 @@ class Kpis(_Record):
     scenarios: list | None = None
 
     @property
+    def locker_cost_per_parcel(self) -> float | None:
+        """Cost per parcel with lockers: the business case's, else the routes' (or None)."""
+        for value in (self.cost_per_parcel, self.lockers and self.lockers.cost_per_parcel):
+            if value is not None and value == value:  # not None, not NaN
+                return float(value)
+        return None
+
+    @property
     def sites_text(self) -> str:
         """``"6 of at most 6"``, or ``"21 (the lscp model chooses how many; ...)"``."""
         if self.sites_limit is None:

@@ -293,7 +293,7 @@ def phase_table(
                 "solver_status": k_.solver_status,
                 "solver_gap": k_.solver_gap,
                 "cost_per_day": k_.cost_per_day,
-                "cost_per_parcel_with_lockers": k_.cost_per_parcel,
+                "cost_per_parcel_with_lockers": k_.locker_cost_per_parcel,
                 "cost_per_parcel_door_to_door": bc.door_to_door.cost_per_parcel if bc else None,
             }
         )
