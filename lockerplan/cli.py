@@ -213,9 +213,14 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:
-        click.echo(result.summary())
-        click.echo(f"map:     {paths['map']}")
-        click.echo(f"outputs: {paths['folder']}/")
+        _echo_written(result.summary(), paths)
+
+
+def _echo_written(summary: str, paths: dict) -> None:
+    """The summary, then where the map and the outputs were written."""
+    click.echo(summary)
+    click.echo(f"map:     {paths['map']}")
+    click.echo(f"outputs: {paths['folder']}/")
 
 
 @main.command("sweep")
@@ -337,9 +342,7 @@ def rollout_command(
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:
-        click.echo(result.summary())
-        click.echo(f"map:     {paths['map']}")
-        click.echo(f"outputs: {paths['folder']}/")
+        _echo_written(result.summary(), paths)
 
 
 @main.command("demand")
