@@ -85,6 +85,25 @@ def build_instance(osm: Path, n_orders: int, n_sites: int, seed: int, folder: Pa
     return paths
 
 
+def prepare_instance(args, folder: Path | None = None, **settings) -> StudyArea:
+    """The seeded instance of ``args`` (orders, candidates, seed, walk), prepared.
+
+    The orders and candidate files go to ``folder`` (kept), else to a temporary one.
+    """
+    with tempfile.TemporaryDirectory(prefix="lockerplan-metro-") as tmp:
+        where = folder or Path(tmp)
+        where.mkdir(parents=True, exist_ok=True)
+        files = build_instance(args.osm, args.orders, args.candidates, args.seed, where)
+        return prepare_study_area(
+            osm=str(args.osm),
+            demand=str(files["demand"]),
+            candidates=str(files["candidates"]),
+            walk_m=args.walk_m,
+            hubs="1",
+            **settings,
+        )
+
+
 def direct_milp(area: StudyArea, model: str, sites: int, time_limit: float) -> dict:
     """The textbook MILP of ``model`` on every cluster x candidate pair, straight into HiGHS."""
     sc = area.scenario
@@ -188,19 +207,8 @@ def main(argv=None) -> int:
     if not args.osm.exists():
         print(f"no extract at {args.osm}; give --osm", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="lockerplan-metro-") as tmp:
-        t0 = time.perf_counter()
-        folder = args.instance_dir or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        files = build_instance(args.osm, args.orders, args.candidates, args.seed, folder)
-        area = prepare_study_area(
-            osm=str(args.osm),
-            demand=str(files["demand"]),
-            demand_days=args.days,
-            candidates=str(files["candidates"]),
-            walk_m=args.walk_m,
-            hubs="1",
-        )
+    t0 = time.perf_counter()
+    area = prepare_instance(args, args.instance_dir, demand_days=args.days)
     prep = time.perf_counter() - t0
     print(
         f"instance: {args.orders:,} orders -> {len(area.clusters):,} clusters, "

@@ -29,31 +29,20 @@ import argparse
 import json
 import logging
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.metro import OSM, build_instance, peak_mb  # noqa: E402
-from lockerplan.pipeline.prepare import StudyArea, prepare_study_area  # noqa: E402
+from benchmarks.metro import OSM, peak_mb, prepare_instance  # noqa: E402
+from lockerplan.pipeline.prepare import StudyArea  # noqa: E402
 from lockerplan.pipeline.solve import candidate_attributes, solve_siting  # noqa: E402
 
 
 def prepare(args) -> StudyArea:
-    """The metro instance (``benchmarks/metro.py``'s builder), prepared once."""
-    with tempfile.TemporaryDirectory(prefix="lockerplan-regions-") as tmp:
-        files = build_instance(args.osm, args.orders, args.candidates, args.seed, Path(tmp))
-        return prepare_study_area(
-            osm=str(args.osm),
-            demand=str(files["demand"]),
-            candidates=str(files["candidates"]),
-            walk_m=args.walk_m,
-            hubs="1",
-            model=args.model,
-            time_limit_s=args.time_limit,
-        )
+    """The metro instance (``benchmarks/metro.py``'s), prepared once."""
+    return prepare_instance(args, model=args.model, time_limit_s=args.time_limit)
 
 
 def run(area: StudyArea, sites: int, scheduler: str | None) -> dict:
