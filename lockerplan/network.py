@@ -15,7 +15,6 @@ internet.
 
 from __future__ import annotations
 
-import gc
 import logging
 import re
 import warnings
@@ -32,6 +31,7 @@ from scipy.sparse import csgraph
 from . import cache, settings
 from .errors import InputError
 from .osm import check_osm_file, open_osm
+from .streets import ARC_KEYS, Streets
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,36 @@ def graph_from_osm(
 ) -> nx.MultiDiGraph:
     """Build a walk or drive graph from an OSM extract (PBF, XML, .bz2 or .gz).
 
+    The graph of :func:`streets_from_osm` (same parameters), built at once.
+
+    Examples
+    --------
+    >>> from lockerplan.osm import default_osm_path
+    >>> G = graph_from_osm(default_osm_path(), "walk", use_cache=False)
+    >>> G.graph["crs"]
+    'EPSG:4326'
+    """
+    return streets_from_osm(
+        path,
+        network_type,
+        walk_speed_kmh=walk_speed_kmh,
+        simplify=simplify,
+        use_cache=use_cache,
+        cache_dir=cache_dir,
+    ).graph
+
+
+def streets_from_osm(
+    path: str | Path,
+    network_type: str = "walk",
+    *,
+    walk_speed_kmh: float = settings.WALK_SPEED_KMH,
+    simplify: bool = True,
+    use_cache: bool = True,
+    cache_dir: str | Path | None = None,
+) -> Streets:
+    """Read a walk or drive street network from an OSM extract (PBF, XML, .bz2 or .gz).
+
     The walk graph has an edge in both directions for every walkable street
     segment; the drive graph respects one-way streets (``oneway=yes|-1`` and
     roundabouts). Only the largest connected component is kept (strongly connected
@@ -133,10 +163,11 @@ def graph_from_osm(
 
     Returns
     -------
-    networkx.MultiDiGraph
-        Nodes keyed by OSM node id with ``x``/``y`` (lon/lat); edges with ``osmid``
-        (way id), ``length`` (m), ``travel_time`` (s), ``highway``, ``name`` and, when
-        simplified, ``geometry``.
+    Streets
+        The network as compact arrays; its :attr:`Streets.graph` (built on first use)
+        has nodes keyed by OSM node id with ``x``/``y`` (lon/lat) and edges with
+        ``osmid`` (way id), ``length`` (m), ``travel_time`` (s), ``highway``, ``name``
+        and, when simplified, ``geometry``.
 
     Raises
     ------
@@ -146,9 +177,9 @@ def graph_from_osm(
     Examples
     --------
     >>> from lockerplan.osm import default_osm_path
-    >>> G = graph_from_osm(default_osm_path(), "walk", use_cache=False)
-    >>> G.graph["crs"]
-    'EPSG:4326'
+    >>> streets = streets_from_osm(default_osm_path(), "walk", use_cache=False)
+    >>> streets.n_nodes == len(streets.arrays().node_ids)
+    True
     """
     _check_network_type(network_type)
     if not (isinstance(walk_speed_kmh, int | float) and walk_speed_kmh > 0):
@@ -166,9 +197,9 @@ def graph_from_osm(
             pyrosm.__version__,
             settings.DRIVE_SPEEDS_KMH if network_type == "drive" else None,
         )
-        G = _graph_from_cache(key, cache_dir, path, network_type, simplify)
-        if G is not None:
-            return G
+        streets = _streets_from_cache(key, cache_dir, path, network_type, simplify)
+        if streets is not None:
+            return streets
     osm = open_osm(path, cache_dir)
     pyrosm_type = "walking" if network_type == "walk" else "driving"
     try:
@@ -197,13 +228,11 @@ def graph_from_osm(
         arcs = _contract(arcs)
     if key is not None:
         cache.store(key, {"arcs": arcs, "dropped": dropped, "total": total}, cache_dir)
-    G = _graph_from_arcs(arcs, network_type, simplified=simplify)
-    _describe(G, path, dropped, total, from_cache=False)
-    return G
+    return _described(Streets(network_type, arcs, simplify), path, dropped, total, False)
 
 
-def _graph_from_cache(key, cache_dir, path, network_type, simplify) -> nx.MultiDiGraph | None:
-    """The graph from a cache entry, or None; an entry that does not build is discarded.
+def _streets_from_cache(key, cache_dir, path, network_type, simplify) -> Streets | None:
+    """The network of a cache entry, or None; an entry that does not hold one is discarded.
 
     A valid pickle of the wrong shape (another version, a damaged write) is a
     cache miss with a warning, never an error: the entry is removed and rebuilt.
@@ -212,38 +241,40 @@ def _graph_from_cache(key, cache_dir, path, network_type, simplify) -> nx.MultiD
     if cached is None:
         return None
     try:
-        G = _graph_from_arcs(cached["arcs"], network_type, simplified=simplify)
-        _describe(G, path, cached["dropped"], cached["total"], from_cache=True)
+        arcs = cached["arcs"]
+        if not all(k in arcs for k in ARC_KEYS) or len(arcs["src"]) != len(arcs["dst"]):
+            raise ValueError("missing or uneven arc arrays")
+        streets = Streets(network_type, arcs, simplify)
+        return _described(streets, path, cached["dropped"], cached["total"], True)
     except Exception as exc:  # noqa: BLE001 - any broken entry is rebuilt
         log.warning("discarding a cache entry that does not hold a street network (%s)", exc)
         cache.discard(key, cache_dir)
         return None
-    return G
 
 
-def _describe(G: nx.MultiDiGraph, path: Path, dropped: int, total: int, from_cache: bool) -> None:
-    """Store the name, the dropped share and the cache origin in ``G.graph``; log them."""
-    network_type = G.graph["network_type"]
-    G.graph["name"] = path.name
-    G.graph["dropped_nodes"] = dropped
-    G.graph["dropped_share"] = dropped / total if total else 0.0
+def _described(streets: Streets, path: Path, dropped: int, total: int, from_cache: bool) -> Streets:
+    """Record the name, the dropped share and the cache origin in ``streets.attrs``; log them."""
+    share = dropped / total if total else 0.0
+    streets.attrs.update(
+        name=path.name, dropped_nodes=dropped, dropped_share=share, from_cache=from_cache
+    )
     if dropped:
         log.info(
             "%s graph: kept the largest connected component, dropped %d of %d OSM nodes (%.1f %%)",
-            network_type,
+            streets.network_type,
             dropped,
             total,
-            100 * G.graph["dropped_share"],
+            100 * share,
         )
     log.info(
         "%s graph of %s: %d nodes, %d edges%s",
-        network_type,
+        streets.network_type,
         path.name,
-        len(G),
-        G.number_of_edges(),
+        streets.n_nodes,
+        streets.n_edges,
         " (from cache)" if from_cache else "",
     )
-    G.graph["from_cache"] = from_cache
+    return streets
 
 
 def _arcs_from_segments(
@@ -419,62 +450,6 @@ def _contract(arcs: dict) -> dict:
     out["ids"] = arcs["ids"][keep_node]
     out["lonlat"] = arcs["lonlat"][keep_node]
     return out
-
-
-def _graph_from_arcs(arcs: dict, network_type: str, simplified: bool) -> nx.MultiDiGraph:
-    """Build the osmnx-style MultiDiGraph from arc arrays."""
-    G = nx.MultiDiGraph(crs="EPSG:4326", network_type=network_type, simplified=simplified)
-    ids = arcs["ids"].tolist()
-    lonlat = arcs["lonlat"]
-    G.add_nodes_from(
-        (i, {"x": x, "y": y})
-        for i, x, y in zip(ids, lonlat[:, 0].tolist(), lonlat[:, 1].tolist(), strict=True)
-    )
-    u = arcs["ids"][arcs["src"]].tolist()
-    v = arcs["ids"][arcs["dst"]].tolist()
-    cols = {
-        "osmid": arcs["osmid"].tolist(),
-        "length": arcs["length"].tolist(),
-        "travel_time": arcs["travel_time"].tolist(),
-        "highway": arcs["highway"].tolist(),
-        "name": arcs["name"].tolist(),
-    }
-    if "chain_lonlat" in arcs:
-        # like osmnx, only edges with a bend get a geometry (straight ones run u -> v)
-        ptr = arcs["chain_ptr"]
-        bent = np.diff(ptr) > 2
-        geoms = np.full(len(bent), None, dtype=object)
-        if bent.any():
-            starts, stops = ptr[:-1][bent], ptr[1:][bent]
-            sizes = stops - starts
-            offsets = np.r_[0, np.cumsum(sizes)]
-            take = np.repeat(starts - offsets[:-1], sizes) + np.arange(offsets[-1])
-            geoms[bent] = shapely.from_ragged_array(
-                shapely.GeometryType.LINESTRING, arcs["chain_lonlat"][take], (offsets,)
-            )
-        geometry = geoms.tolist()
-    else:
-        geometry = [None] * len(u)
-    # Fill networkx's adjacency dicts directly: add_edges_from costs ~25 us per edge,
-    # which is seconds on a city graph. The structure is networkx's own
-    # (G._succ[u][v][key] is G._pred[v][u][key], the edge attribute dict).
-    succ, pred = G._succ, G._pred
-    keys = list(cols)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # hundreds of thousands of new dicts would trigger many useless GC passes
-    try:
-        for a, b, geom, *vals in zip(u, v, geometry, *cols.values(), strict=True):
-            keydict = succ[a].get(b)
-            if keydict is None:
-                keydict = succ[a][b] = pred[b][a] = {}
-            attrs = dict(zip(keys, vals, strict=True))
-            if geom is not None:
-                attrs["geometry"] = geom
-            keydict[len(keydict)] = attrs
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return G
 
 
 def _check_network_type(network_type: str) -> None:

@@ -1,7 +1,7 @@
 """The study area's source: an OSM extract on disk or a place name (osmnx, online).
 
 :func:`open_source` turns the scenario's ``osm`` / ``place`` into one object with
-the same three methods either way — :meth:`~OsmFile.graph`,
+the same three methods either way — :meth:`~OsmFile.streets`,
 :meth:`~OsmFile.buildings` and :meth:`~OsmFile.pois` — so that no stage branches
 on "file or place" (as osmnx's ``graph_from_place`` hands over to
 ``graph_from_polygon``).
@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 
-from .network import graph_from_osm, graph_from_place
+from .network import graph_from_place, streets_from_osm
 from .osm import (
     buildings_from_place,
     check_osm_file,
@@ -25,6 +24,7 @@ from .osm import (
     read_buildings,
     read_pois,
 )
+from .streets import Streets
 
 
 def plan_name(text: str) -> str:
@@ -70,10 +70,10 @@ class OsmFile:
         """Default plan name (the file name without its suffixes)."""
         return plan_name(self.path.name.split(".")[0])
 
-    def graph(self, kind: str) -> nx.MultiDiGraph:
-        """The ``"walk"`` or ``"drive"`` street graph."""
+    def streets(self, kind: str) -> Streets:
+        """The ``"walk"`` or ``"drive"`` street network."""
         extra: dict[str, Any] = {"walk_speed_kmh": self.walk_speed_kmh} if kind == "walk" else {}
-        return graph_from_osm(
+        return streets_from_osm(
             self.path, kind, use_cache=self.use_cache, cache_dir=self.cache_dir, **extra
         )
 
@@ -102,9 +102,9 @@ class Place:
         """Default plan name, from the place name."""
         return plan_name(self.place)
 
-    def graph(self, kind: str) -> nx.MultiDiGraph:
-        """The ``"walk"`` or ``"drive"`` street graph, downloaded."""
-        return graph_from_place(self.place, kind)
+    def streets(self, kind: str) -> Streets:
+        """The ``"walk"`` or ``"drive"`` street network, downloaded."""
+        return Streets.from_graph(graph_from_place(self.place, kind))
 
     def buildings(self) -> gpd.GeoDataFrame:
         """The place's buildings, downloaded."""

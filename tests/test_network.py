@@ -267,3 +267,40 @@ def test_pbf_data_under_an_osm_name_is_read(tmp_path):
     shutil.copy(HELSINKI, renamed)
     G = graph_from_osm(renamed, "walk", cache_dir=tmp_path / "c")
     assert len(G) > 100
+
+
+@pytest.mark.parametrize("kind", ["walk", "drive"])
+def test_arrays_from_the_arcs_equal_the_arrays_of_the_graph(kind):
+    """A plan works on arrays built straight from the arcs: the very same arrays (edge
+    order, shapes, matrices, names) as those of the osmnx-style graph."""
+    from lockerplan.distances import graph_arrays
+    from lockerplan.network import streets_from_osm
+
+    streets = streets_from_osm(HELSINKI, kind, use_cache=False)
+    direct = streets.arrays()
+    assert streets._graph is None  # no graph was built for them
+    via_graph = graph_arrays(streets.graph, crs=direct.crs)
+    for name in ("node_ids", "xy", "edge_u", "edge_v", "edge_length", "geom_ptr", "geom_xy"):
+        assert np.array_equal(getattr(direct, name), getattr(via_graph, name)), name
+    for name in ("length", "travel_time", "best_edge"):
+        assert (getattr(direct, name) != getattr(via_graph, name)).nnz == 0, name
+    assert list(map(str, direct.edge_name)) == list(map(str, via_graph.edge_name))
+    assert streets.graph.number_of_edges() == streets.n_edges == len(direct.edge_u)
+
+
+def test_street_labels_are_the_same_from_arrays_and_graph():
+    """Map labels ("parking near <street>") come from the arrays without a graph, and
+    name the same streets as the graph does."""
+    import geopandas as gpd
+
+    from lockerplan.maps.names import nearest_streets
+    from lockerplan.network import streets_from_osm
+
+    streets = streets_from_osm(HELSINKI, "walk", use_cache=False)
+    arrays = streets.arrays()
+    xy = arrays.xy[:: max(1, len(arrays.xy) // 200)] + 7.0
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=arrays.crs)
+    from_arrays = nearest_streets(points, streets)
+    assert streets._graph is None
+    assert from_arrays == nearest_streets(points, streets.graph)
+    assert sum(bool(s) for s in from_arrays) > len(points) / 2

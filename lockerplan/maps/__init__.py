@@ -74,7 +74,7 @@ from .layers import (
     draw_sites,
     draw_underserved,
 )
-from .names import with_labels
+from .names import street_network, with_labels
 from .panel import COMPARISON_ROWS, kpi_panel_html, legend_html
 from .style import (
     CANDIDATE_COLOUR,
@@ -213,7 +213,7 @@ def coverage_map(
         Parcels per van, to show each route's load as a share of the van.
     minimap : bool, default True
         Add the overview mini map.
-    walk_graph : networkx.MultiDiGraph, optional
+    walk_graph : Streets, GraphArrays or networkx.MultiDiGraph, optional
         The walk network: sites and candidates without a name are shown by their
         category and nearest named street (:func:`~lockerplan.maps.names.with_labels`).
     whatif : dict, optional
@@ -311,7 +311,7 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
         options.pop("cell_m", None)
         options["cells"] = cells
     options.setdefault("demand_points", getattr(plan, "demand_points", None))
-    options.setdefault("walk_graph", getattr(plan, "walk_graph", None))
+    options.setdefault("walk_graph", street_network(plan))
     options.setdefault("van_capacity", getattr(scenario, "van_capacity", None))
     options.setdefault("competitors", getattr(plan, "competitors", None))
     if "whatif" not in options and hasattr(plan, "reach"):

@@ -70,7 +70,7 @@ from .layers import (
     draw_cells,
     draw_demand,
 )
-from .names import with_labels
+from .names import street_network, with_labels
 from .panel import legend_html
 from .style import HUB_COLOUR, KIND_ICONS, KIND_LABELS, ROUTE_COLOURS
 
@@ -333,8 +333,8 @@ class _GroupStyle(MacroElement):
 
 def _shown_sites(plan: Any) -> gpd.GeoDataFrame:
     """A plan's open sites, named by their nearest street when the plan has its walk graph."""
-    graph = getattr(plan, "walk_graph", None)
-    return with_labels(plan.sites, graph) if graph is not None else plan.sites
+    network = street_network(plan)
+    return with_labels(plan.sites, network) if network is not None else plan.sites
 
 
 def _draw_coverage(group: folium.FeatureGroup, plan: Any, sites: gpd.GeoDataFrame) -> None:

@@ -38,38 +38,68 @@ def _what(category: Any) -> str:
     return category.split("=")[-1].replace("_", " ").strip()
 
 
-def nearest_streets(points: gpd.GeoDataFrame, graph: Any, max_m: float = STREET_M) -> list[str]:
-    """The nearest named street of ``graph`` to each point ("" beyond ``max_m`` metres).
+def street_network(plan: Any) -> Any:
+    """A plan's walk network for labels: its :class:`~lockerplan.streets.Streets` (no
+    graph is built), else its ``walk_graph`` attribute, else None."""
+    streets = getattr(plan, "walk_streets", None)
+    return streets if streets is not None else getattr(plan, "walk_graph", None)
+
+
+def _named_lines(network: Any) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Every named street piece of a network and its name.
+
+    ``network`` is a :class:`~lockerplan.streets.Streets`, a
+    :class:`~lockerplan.distances.GraphArrays` (with ``edge_name``) or an osmnx-style
+    graph.
+    """
+    arrays = network.arrays() if hasattr(network, "arrays") else network
+    if hasattr(arrays, "geom_ptr"):
+        if arrays.edge_name is None or arrays.geom_xy is None:
+            return gpd.GeoSeries([], crs=arrays.crs), np.zeros(0, dtype=object)
+        names = np.array([_street(n) for n in arrays.edge_name], dtype=object)
+        named = np.flatnonzero(names != "")
+        ptr = arrays.geom_ptr
+        sizes = ptr[named + 1] - ptr[named]
+        offsets = np.r_[0, np.cumsum(sizes)]
+        take = np.repeat(ptr[named] - offsets[:-1], sizes) + np.arange(offsets[-1])
+        lines = shapely.from_ragged_array(
+            shapely.GeometryType.LINESTRING, arrays.geom_xy[take], (offsets,)
+        )
+        return gpd.GeoSeries(lines, crs=arrays.crs), names[named]
+    graph = network
+    named_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if _street(d.get("name"))]
+    nodes = graph.nodes
+    lines = [
+        d.get("geometry")
+        or LineString([(nodes[u]["x"], nodes[u]["y"]), (nodes[v]["x"], nodes[v]["y"])])
+        for u, v, d in named_edges
+    ]
+    names = np.array([_street(d["name"]) for _, _, d in named_edges], dtype=object)
+    return gpd.GeoSeries(lines, crs=graph.graph.get("crs", "EPSG:4326")), names
+
+
+def nearest_streets(points: gpd.GeoDataFrame, network: Any, max_m: float = STREET_M) -> list[str]:
+    """The nearest named street of ``network`` to each point ("" beyond ``max_m`` metres).
 
     Parameters
     ----------
     points : geopandas.GeoDataFrame
         Points in any CRS.
-    graph : networkx.MultiDiGraph
-        An osmnx walk graph (nodes with ``x``/``y``, edges with ``name``).
+    network : Streets, GraphArrays or networkx.MultiDiGraph
+        The walk network (a graph in the osmnx convention: nodes with ``x``/``y``,
+        edges with ``name``).
     max_m : float
         Search radius, metres.
     """
-    named = [(u, v, d) for u, v, d in graph.edges(data=True) if _street(d.get("name"))]
-    if not named or not len(points):
+    lines, names = _named_lines(network)
+    if not len(names) or not len(points):
         return [""] * len(points)
-    nodes = graph.nodes
-    streets = gpd.GeoDataFrame(
-        {"street": [_street(d["name"]) for _, _, d in named]},
-        geometry=[
-            d.get("geometry")
-            or LineString([(nodes[u]["x"], nodes[u]["y"]), (nodes[v]["x"], nodes[v]["y"])])
-            for u, v, d in named
-        ],
-        crs=graph.graph.get("crs", "EPSG:4326"),
-    )
     utm = points.estimate_utm_crs()
-    tree = shapely.STRtree(streets.to_crs(utm).geometry.to_numpy())
+    tree = shapely.STRtree(lines.to_crs(utm).to_numpy())
     found, _ = tree.query_nearest(
         points.to_crs(utm).geometry.to_numpy(), max_distance=max_m, return_distance=True
     )
     out = [""] * len(points)
-    names = streets["street"].to_numpy()
     for i, j in zip(*found, strict=True):
         out[int(i)] = out[int(i)] or str(names[j])
     return out
@@ -82,7 +112,7 @@ def with_labels(places: gpd.GeoDataFrame, graph: Any) -> gpd.GeoDataFrame:
     ----------
     places : geopandas.GeoDataFrame
         Sites or candidates with ``name`` and ``category``.
-    graph : networkx.MultiDiGraph or None
+    graph : Streets, GraphArrays, networkx.MultiDiGraph or None
         The walk network; without one, unnamed places are labelled by category.
 
     Returns

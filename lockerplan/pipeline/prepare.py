@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -23,7 +22,6 @@ from ..demand import cluster_demand, study_area_around
 from ..demand.load import load_demand
 from ..distances import (
     GraphArrays,
-    graph_arrays,
     snap_points,
     walking_distance_matrix,
     within_cutoff,
@@ -33,6 +31,10 @@ from ..inputs import read_hubs
 from ..progress import StageClock, tqdm
 from ..scenario import Scenario, hub_number
 from ..source import OsmFile, Place, open_source
+from ..streets import Streets
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Drop = tuple[str, str, float, str]
 """What was left out: ``(layer, id, parcels_per_day, reason)``."""
@@ -52,6 +54,10 @@ class StudyArea:
         The validated scenario it was prepared for.
     name, source : str
         Default plan name and the source's label (file name or place).
+    walk_streets, drive_streets : Streets
+        The street networks; ``walk_graph`` / ``drive_graph`` give them as osmnx-style
+        graphs (built on first use: a plan itself works on ``walk_arrays`` /
+        ``drive_arrays``).
     clusters : geopandas.GeoDataFrame
         Demand clusters, with how each reaches the walk network.
     candidates : geopandas.GeoDataFrame
@@ -75,8 +81,8 @@ class StudyArea:
     scenario: Scenario
     name: str
     source: str
-    walk_graph: nx.MultiDiGraph = field(repr=False)
-    drive_graph: nx.MultiDiGraph = field(repr=False)
+    walk_streets: Streets = field(repr=False)
+    drive_streets: Streets = field(repr=False)
     walk_arrays: GraphArrays = field(repr=False)
     drive_arrays: GraphArrays = field(repr=False)
     demand_points: gpd.GeoDataFrame = field(repr=False)
@@ -96,6 +102,16 @@ class StudyArea:
     competitor_distances: sparse.csr_matrix | None = field(default=None, repr=False)
     _spacing: dict[float, sparse.csr_matrix] = field(default_factory=dict, repr=False)
     _rival_walk: dict[float, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def walk_graph(self) -> nx.MultiDiGraph:
+        """The walk network as an osmnx-style graph (built on first use)."""
+        return self.walk_streets.graph
+
+    @property
+    def drive_graph(self) -> nx.MultiDiGraph:
+        """The drive network as an osmnx-style graph (built on first use)."""
+        return self.drive_streets.graph
 
     def distances_within(self, walk_m: float) -> sparse.csr_matrix:
         """Candidate x demand distances within ``walk_m`` (at most :attr:`max_walk_m`)."""
@@ -185,10 +201,10 @@ def attach_cluster_ids(points: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) -> 
     return points.assign(cluster_id=points["demand_id"].map(member))
 
 
-def _networks(src: OsmFile | Place) -> tuple[Any, Any, GraphArrays, GraphArrays]:
-    walk, drive = src.graph("walk"), src.graph("drive")
-    walk_arr = graph_arrays(walk)
-    return walk, drive, walk_arr, graph_arrays(drive, crs=walk_arr.crs)
+def _networks(src: OsmFile | Place) -> tuple[Streets, Streets, GraphArrays, GraphArrays]:
+    walk, drive = src.streets("walk"), src.streets("drive")
+    walk_arr = walk.arrays()
+    return walk, drive, walk_arr, drive.arrays(crs=walk_arr.crs)
 
 
 def _demand(sc: Scenario, src: OsmFile | Place, walk_arr: GraphArrays) -> tuple[Any, Any, Any]:
@@ -342,8 +358,8 @@ def prepare_study_area(
         scenario=sc,
         name=sc.name or src.name,
         source=src.label,
-        walk_graph=walk,
-        drive_graph=drive,
+        walk_streets=walk,
+        drive_streets=drive,
         walk_arrays=walk_arr,
         drive_arrays=drive_arr,
         demand_points=points,

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -21,10 +20,12 @@ from .kpis import Kpis
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
+    import networkx as nx
 
     from ..routing import RoutingResult
     from ..scenario import Scenario
     from ..siting import SitingResult
+    from ..streets import Streets
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ class Plan:
         The MILP outcome (status, objective, bound, gap, times, assignment).
     routing : RoutingResult
         The routing outcome.
-    walk_graph, drive_graph : networkx.MultiDiGraph
-        The street networks used.
+    walk_streets, drive_streets : Streets
+        The street networks used; ``walk_graph`` and ``drive_graph`` give them as
+        osmnx-style :class:`networkx.MultiDiGraph` objects (built on first use).
     distances : scipy.sparse.csr_matrix or None
         Candidate x demand-cluster walking distances within the plan's walk (rows
         as ``candidates``, columns as ``demand``): what the siting model was given,
@@ -138,10 +140,20 @@ class Plan:
     kpis: Kpis = field(repr=False)
     siting: SitingResult = field(repr=False)
     routing: RoutingResult = field(repr=False)
-    walk_graph: nx.MultiDiGraph = field(repr=False)
-    drive_graph: nx.MultiDiGraph = field(repr=False)
+    walk_streets: Streets = field(repr=False)
+    drive_streets: Streets = field(repr=False)
     distances: sparse.csr_matrix | None = field(default=None, repr=False)
     competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+    @property
+    def walk_graph(self) -> nx.MultiDiGraph:
+        """The walk network as an osmnx-style graph (built on first use)."""
+        return self.walk_streets.graph
+
+    @property
+    def drive_graph(self) -> nx.MultiDiGraph:
+        """The drive network as an osmnx-style graph (built on first use)."""
+        return self.drive_streets.graph
 
     def __repr__(self) -> str:
         k = self.kpis

@@ -568,8 +568,8 @@ def plan_study_area(
         kpis=kpis,
         siting=siting,
         routing=delivered.routing,
-        walk_graph=area.walk_graph,
-        drive_graph=area.drive_graph,
+        walk_streets=area.walk_streets,
+        drive_streets=area.drive_streets,
         distances=ours,
         competitors=area.competitors,
     )

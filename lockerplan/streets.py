@@ -1,0 +1,195 @@
+"""A street network held as compact arc arrays; graph and matrices built from them.
+
+:func:`lockerplan.network.streets_from_osm` returns a :class:`Streets`: the
+network's directed arcs as numpy arrays (about 40 MB for Greater Porto's 63k-node
+walk network). The pipeline computes on :meth:`Streets.arrays`
+(:class:`~lockerplan.distances.GraphArrays`, built straight from the arcs); the
+osmnx-style :class:`networkx.MultiDiGraph` (about 230 MB for the same network) is
+built only when something asks for :attr:`Streets.graph` — a user in a notebook,
+an osmnx function — never by a plan itself.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pyproj
+import shapely
+
+from .distances import EdgeTable, GraphArrays, arrays_from_edges, graph_arrays
+
+#: The arrays every arc table holds (see :func:`lockerplan.network.streets_from_osm`).
+ARC_KEYS = ("ids", "lonlat", "src", "dst", "osmid", "length", "travel_time", "highway", "name")
+
+
+@dataclass(eq=False)
+class Streets:
+    """A walk or drive street network.
+
+    Attributes
+    ----------
+    network_type : {"walk", "drive"}
+        Which network it is.
+    arcs : dict or None
+        The directed arcs as arrays (``ids`` and ``lonlat`` of the nodes; ``src``,
+        ``dst`` node rows, ``osmid``, ``length``, ``travel_time``, ``highway``,
+        ``name`` per arc; ``chain_ptr``/``chain_lonlat`` the shapes when
+        simplified). None for a network given as a graph.
+    simplified : bool
+        Whether degree-2 chains were contracted (arcs then keep their shapes).
+    attrs : dict
+        Graph attributes (``name``, ``dropped_nodes``, ``dropped_share``,
+        ``from_cache``), copied to :attr:`graph`.
+
+    Examples
+    --------
+    >>> from lockerplan.network import streets_from_osm
+    >>> from lockerplan.osm import default_osm_path
+    >>> walk = streets_from_osm(default_osm_path(), "walk")
+    >>> walk.graph.number_of_edges() == walk.n_edges
+    True
+    """
+
+    network_type: str
+    arcs: dict | None = field(default=None, repr=False)
+    simplified: bool = True
+    attrs: dict[str, Any] = field(default_factory=dict)
+    _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
+    _arrays: dict[str, GraphArrays] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_graph(cls, G: nx.MultiDiGraph) -> Streets:
+        """A network given as an osmnx-style graph (e.g. downloaded with osmnx)."""
+        attrs = {k: v for k, v in G.graph.items() if k not in ("crs", "network_type")}
+        return cls(G.graph.get("network_type", ""), None, True, attrs, G)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.arcs["ids"]) if self.arcs is not None else len(self._graph)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges."""
+        return len(self.arcs["src"]) if self.arcs is not None else self._graph.number_of_edges()
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The osmnx-style :class:`networkx.MultiDiGraph` (built on first use, then kept)."""
+        if self._graph is None:
+            self._graph = graph_from_arcs(self.arcs, self.network_type, self.simplified)
+            self._graph.graph.update(self.attrs)
+        return self._graph
+
+    def arrays(self, crs: pyproj.CRS | None = None) -> GraphArrays:
+        """The network as :class:`~lockerplan.distances.GraphArrays` (kept per ``crs``).
+
+        Parameters
+        ----------
+        crs : pyproj.CRS, optional
+            Projected CRS of the coordinates; the network's UTM zone by default.
+        """
+        key = crs.to_wkt() if crs is not None else ""
+        if key not in self._arrays:
+            if self.arcs is None:
+                arrays = graph_arrays(self._graph, crs)
+            else:
+                arrays = arrays_from_edges(edge_table(self.arcs), crs)
+            self._arrays[key] = self._arrays[arrays.crs.to_wkt()] = arrays
+        return self._arrays[key]
+
+
+def edge_table(arcs: dict) -> EdgeTable:
+    """The arcs as an :class:`~lockerplan.distances.EdgeTable`, in the order the graph
+    of :func:`graph_from_arcs` lists its edges (so that both give the same arrays)."""
+    src, dst = arcs["src"], arcs["dst"]
+    n = len(arcs["ids"])
+    # networkx lists a node's out-edges by the first arc to each neighbour, then by key
+    _, first, inverse = np.unique(src * n + dst, return_index=True, return_inverse=True)
+    order = np.lexsort((np.arange(len(src)), first[inverse.ravel()], src))
+    if "chain_ptr" in arcs:
+        ptr = arcs["chain_ptr"]
+        sizes = np.diff(ptr)
+        shaped = sizes > 2  # like osmnx, only edges with a bend have a shape
+        take = order[shaped[order]]
+        counts = sizes[take]
+        offsets = np.r_[0, np.cumsum(counts)]
+        pts = np.repeat(ptr[take] - offsets[:-1], counts) + np.arange(offsets[-1])
+        shape_lonlat = arcs["chain_lonlat"][pts]
+        shaped = shaped[order]
+    else:
+        shaped, counts, shape_lonlat = np.zeros(len(src), bool), np.zeros(0, int), np.empty((0, 2))
+    return EdgeTable(
+        arcs["ids"],
+        arcs["lonlat"][:, 0],
+        arcs["lonlat"][:, 1],
+        src[order],
+        dst[order],
+        arcs["length"][order],
+        arcs["travel_time"][order],
+        arcs["name"][order],
+        shaped,
+        shape_lonlat,
+        counts,
+    )
+
+
+def graph_from_arcs(arcs: dict, network_type: str, simplified: bool) -> nx.MultiDiGraph:
+    """Build the osmnx-style MultiDiGraph from arc arrays."""
+    G = nx.MultiDiGraph(crs="EPSG:4326", network_type=network_type, simplified=simplified)
+    ids = arcs["ids"].tolist()
+    lonlat = arcs["lonlat"]
+    G.add_nodes_from(
+        (i, {"x": x, "y": y})
+        for i, x, y in zip(ids, lonlat[:, 0].tolist(), lonlat[:, 1].tolist(), strict=True)
+    )
+    u = arcs["ids"][arcs["src"]].tolist()
+    v = arcs["ids"][arcs["dst"]].tolist()
+    cols = {
+        "osmid": arcs["osmid"].tolist(),
+        "length": arcs["length"].tolist(),
+        "travel_time": arcs["travel_time"].tolist(),
+        "highway": arcs["highway"].tolist(),
+        "name": arcs["name"].tolist(),
+    }
+    geometry = _shapes(arcs) if "chain_lonlat" in arcs else [None] * len(u)
+    # Fill networkx's adjacency dicts directly: add_edges_from costs ~25 us per edge,
+    # which is seconds on a city graph. The structure is networkx's own
+    # (G._succ[u][v][key] is G._pred[v][u][key], the edge attribute dict).
+    succ, pred = G._succ, G._pred
+    keys = list(cols)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of new dicts would trigger many useless GC passes
+    try:
+        for a, b, geom, *vals in zip(u, v, geometry, *cols.values(), strict=True):
+            keydict = succ[a].get(b)
+            if keydict is None:
+                keydict = succ[a][b] = pred[b][a] = {}
+            attrs = dict(zip(keys, vals, strict=True))
+            if geom is not None:
+                attrs["geometry"] = geom
+            keydict[len(keydict)] = attrs
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return G
+
+
+def _shapes(arcs: dict) -> list:
+    """Each arc's LineString (None for a straight arc: it runs from ``u`` to ``v``)."""
+    ptr = arcs["chain_ptr"]
+    bent = np.diff(ptr) > 2
+    geoms = np.full(len(bent), None, dtype=object)
+    if bent.any():
+        starts, stops = ptr[:-1][bent], ptr[1:][bent]
+        sizes = stops - starts
+        offsets = np.r_[0, np.cumsum(sizes)]
+        take = np.repeat(starts - offsets[:-1], sizes) + np.arange(offsets[-1])
+        geoms[bent] = shapely.from_ragged_array(
+            shapely.GeometryType.LINESTRING, arcs["chain_lonlat"][take], (offsets,)
+        )
+    return geoms.tolist()
