@@ -826,11 +826,11 @@ def path_nodes(predecessors: np.ndarray, source_row: int, target: int) -> list[i
     return path[::-1]
 
 
-def _edge_pieces(
-    arrays: GraphArrays, edges: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> np.ndarray:
-    """LineStrings of the parts of ``edges`` between offsets ``lo`` and ``hi`` (metres)."""
-    seg = arrays.segments()  # ordered by edge
+def _edge_pieces(seg: dict, edges: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """LineStrings of the parts of ``edges`` between offsets ``lo`` and ``hi`` (metres).
+
+    ``seg`` is :meth:`GraphArrays.segments` (ordered by edge).
+    """
     first = np.searchsorted(seg["edge"], edges, side="left")
     counts = np.searchsorted(seg["edge"], edges, side="right") - first
     which = np.repeat(np.arange(len(edges)), counts)
@@ -906,6 +906,7 @@ def catchment_polygons(
     graph, virt = _with_sources(arrays.length, site_snap, s_rows)
     virt_of = dict(zip(s_rows.tolist(), virt.tolist(), strict=True))
     eu = arrays.edge_u
+    seg = arrays.segments()
     edge_col = site_snap["edge"].to_numpy() if "edge" in site_snap else None
     for pos in range(len(site_snap)):
         row = site_snap.iloc[pos]
@@ -915,7 +916,7 @@ def catchment_polygons(
         dist = csgraph.dijkstra(graph, directed=True, indices=virt_of[pos], limit=cutoff_m)
         du = dist[eu]
         reach = np.flatnonzero(np.isfinite(du) & (du < cutoff_m))
-        pieces = [_edge_pieces(arrays, reach, np.zeros(len(reach)), cutoff_m - du[reach])]
+        pieces = [_edge_pieces(seg, reach, np.zeros(len(reach)), cutoff_m - du[reach])]
         access = float(row.get("access_m", row["snap_m"]))
         if edge_col is not None and edge_col[pos] >= 0:
             e = int(edge_col[pos])
@@ -923,7 +924,7 @@ def catchment_polygons(
             if budget > 0:
                 pieces.append(
                     _edge_pieces(
-                        arrays, np.array([e]), np.array([off - budget]), np.array([off + budget])
+                        seg, np.array([e]), np.array([off - budget]), np.array([off + budget])
                     )
                 )
         reached_nodes = np.flatnonzero(dist[: len(arrays.node_ids)] <= cutoff_m)
