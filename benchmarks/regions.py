@@ -16,6 +16,13 @@ one row per run: wall seconds of the siting, status, parcels covered (must be
 the single run's), regional solves, and the peak resident memory of each worker
 process (``resource.getrusage`` inside the tasks).
 
+Before that, the preparation itself (walk network, snapping, distances) is
+measured in two fresh processes, one after the other: in one process, and with
+``scheduler="local"`` (a 2-worker LocalCluster: the walk network is built by a
+worker and the distances are Dask tasks, :mod:`lockerplan.walking`). It prints
+the wall seconds, the client's peak resident memory and the workers' peaks
+(``--no-prepare`` skips it).
+
 Then an **estimate, not a measurement**, of a national run: a country of
 ``--country-scale`` times the instance's demand and candidates, assumed to
 split into that many times the regions, of the same sizes, with a largest
@@ -38,6 +45,70 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.metro import OSM, peak_mb, prepare_instance  # noqa: E402
 from lockerplan.pipeline.prepare import StudyArea  # noqa: E402
 from lockerplan.pipeline.solve import candidate_attributes, solve_siting  # noqa: E402
+
+
+def prepare_only(args) -> int:
+    """``--prepare-only WHERE``: prepare the instance files of ``--instance-dir`` here or
+    on a LocalCluster; print one JSON line (seconds, client and worker peaks)."""
+    import resource
+
+    from lockerplan.pipeline.prepare import prepare_study_area
+    from lockerplan.scheduler import dask_client
+
+    scheduler = None if args.prepare_only == "here" else args.prepare_only
+    t0 = time.perf_counter()
+    area = prepare_study_area(
+        osm=str(args.osm),
+        demand=str(args.instance_dir / "orders.csv"),
+        candidates=str(args.instance_dir / "sites.csv"),
+        walk_m=args.walk_m,
+        hubs="1",
+        scheduler=scheduler,
+    )
+    seconds = time.perf_counter() - t0
+    workers = {}
+    with dask_client(scheduler) as (client, _):
+        if client is not None:
+            rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            workers = {k: round(v, 1) for k, v in rss.items()}
+    row = {
+        "where": area.walk.where,
+        "seconds": round(seconds, 1),
+        "client_peak_mb": round(peak_mb(), 1),
+        "worker_peak_mb": sorted(workers.values()),
+        "pairs": int(area.distances.nnz),
+    }
+    print(json.dumps(row))
+    return 0
+
+
+def prepare_peaks(args, folder: Path) -> list[dict]:
+    """The preparation in one process and on a LocalCluster, each in a fresh process."""
+    import subprocess
+
+    from benchmarks.metro import build_instance
+
+    build_instance(args.osm, args.orders, args.candidates, args.seed, folder)  # orders, sites.csv
+    rows = []
+    for where in ("here", "local"):
+        cmd = [sys.executable, "-m", "benchmarks.regions", "--osm", str(args.osm)]
+        cmd += ["--walk-m", str(args.walk_m), "--instance-dir", str(folder)]
+        out = subprocess.run(
+            [*cmd, "--prepare-only", where], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def print_prepare(rows: list[dict]) -> None:
+    print(f"{'preparation':>24} {'seconds':>8} {'client peak MB':>15} {'worker peak MB':>16} pairs")
+    for r in rows:
+        workers = ", ".join(f"{m:.0f}" for m in r["worker_peak_mb"]) or "-"
+        print(
+            f"{r['where']:>24} {r['seconds']:>8.1f} {r['client_peak_mb']:>15,.0f} "
+            f"{workers:>16} {r['pairs']:,}"
+        )
+    print(f"        same pairs: {len({r['pairs'] for r in rows}) == 1}")
 
 
 def prepare(args) -> StudyArea:
@@ -90,9 +161,10 @@ def estimate(row: dict, scale: float, workers: int) -> str:
         f"~{scale * row['regions']:,.0f} regions, {scale * rest + largest:,.0f} CPU s of "
         f"regional solves, >= {wall:,.0f} s wall (the largest region's window, "
         f"{largest:.0f} s, is one region's work); memory per worker as measured here "
-        f"({max(row['worker_peak_mb'], default=0):,.0f} MB); the client still builds the "
-        f"networks and distances, ~{scale:g} x this process's {peak_mb():,.0f} MB, which "
-        "is why preparing per region is the next step."
+        f"({max(row['worker_peak_mb'], default=0):,.0f} MB); the walk network and the "
+        "distances are worker tasks (see the preparation table), but one worker holds the "
+        f"whole walk network (~{scale:g} x this one) and the client the drive network and "
+        "the demand: a country needs the network split by region too."
     )
 
 
@@ -115,6 +187,9 @@ def parse(argv) -> argparse.Namespace:
         "residents are ~22 x Greater Porto's 1.7 M)",
     )
     p.add_argument("--json", type=Path)
+    p.add_argument("--no-prepare", action="store_true", help="skip the preparation table")
+    p.add_argument("--prepare-only", choices=["here", "local"], help=argparse.SUPPRESS)
+    p.add_argument("--instance-dir", type=Path, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -123,6 +198,13 @@ def main(argv=None) -> int:
     if not args.osm.exists():
         print(f"no extract at {args.osm}; give --osm", file=sys.stderr)
         return 2
+    if args.prepare_only:
+        return prepare_only(args)
+    if not args.no_prepare:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="lockerplan-regions-") as tmp:
+            print_prepare(prepare_peaks(args, Path(tmp)))
     t0 = time.perf_counter()
     area = prepare(args)
     print(

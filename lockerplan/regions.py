@@ -50,17 +50,16 @@ plus the other regions' best with the remaining sites could beat the best plan
 found (:func:`next_sites`). On Greater Porto (100 sites) that is 38 solves of the
 largest region instead of 100.
 
-What runs where (``scheduler``): ``None``, every regional solve in this process
-one after another; ``"local"``, a :class:`distributed.LocalCluster` with one
-single-threaded worker process per core, made and closed here;
-``"tcp://HOST:PORT"``, the Dask scheduler at that address (``dask scheduler``
-and ``dask worker tcp://HOST:PORT`` on the machines; lockerplan installed on
-each worker). Each region's rows of the distance matrix, its demand and its
-candidate arrays are sent to a worker as one task (small regions in batches of
-about :data:`BATCH_PAIRS` pairs); workers send back curves.
-The street networks and the distance matrix are still built in the client
-process in this version: a country's preparation per region (networks and
-distances as Dask tasks too) is the next step.
+What runs where (``scheduler``, see :mod:`lockerplan.scheduler`): ``None``,
+every regional solve in this process one after another; ``"local"``, a
+:class:`distributed.LocalCluster` with one single-threaded worker process per
+core; ``"tcp://HOST:PORT"``, the Dask scheduler at that address (``dask
+scheduler`` and ``dask worker tcp://HOST:PORT`` on the machines; lockerplan
+installed on each worker). Each region's rows of the distance matrix, its demand
+and its candidate arrays are sent to a worker as one task (small regions in
+batches of about :data:`BATCH_PAIRS` pairs); workers send back curves. With a
+scheduler the walk network and the distances are Dask tasks too
+(:mod:`lockerplan.walking`).
 """
 
 from __future__ import annotations
@@ -70,7 +69,6 @@ import dataclasses
 import functools
 import logging
 import os
-import re
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -84,6 +82,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .errors import InputError
 from .progress import tqdm
+from .scheduler import check_scheduler, dask_client
 from .siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
 from .siting.milp import PROVEN_GAP
 from .siting.options import silence_highs_banner
@@ -93,48 +92,9 @@ log = logging.getLogger(__name__)
 
 #: Models whose regional decomposition is exact (see the module docstring).
 DECOMPOSABLE = ("mclp", "cmclp", "lscp")
-#: ``--scheduler`` values: ``"local"`` or a Dask scheduler's address.
-SCHEDULER_PATTERN = re.compile(r"^(local|tcp://[^\s:/]+:\d{1,5})$")
 #: Stored pairs of small regions sent to a worker as one task (fewer, larger tasks:
 #: a Dask task costs about a millisecond of scheduling, a tiny region's solve a few).
 BATCH_PAIRS = 20_000
-#: Seconds to wait for a Dask scheduler to answer at ``tcp://HOST:PORT``.
-CONNECT_TIMEOUT_S = 10
-#: What to install when Dask is missing.
-DASK_INSTALL = "pip install 'lockerplan[dask]'"
-
-
-def check_scheduler(scheduler: Any) -> str | None:
-    """Validate a ``--scheduler`` value (``None``, ``"local"`` or ``"tcp://HOST:PORT"``).
-
-    Raises :class:`InputError` naming ``--scheduler`` for any other text, and
-    when Dask's distributed scheduler is not installed.
-
-    Examples
-    --------
-    >>> check_scheduler(None) is None
-    True
-    >>> check_scheduler("tcp://10.0.0.5:8786")  # doctest: +SKIP
-    'tcp://10.0.0.5:8786'
-    >>> check_scheduler("cluster")
-    Traceback (most recent call last):
-    ...
-    lockerplan.errors.InputError: --scheduler must be 'local' or a Dask scheduler address tcp://HOST:PORT, got 'cluster'.
-    """
-    if scheduler is None:
-        return None
-    if not (isinstance(scheduler, str) and SCHEDULER_PATTERN.match(scheduler)):
-        raise InputError(
-            "--scheduler must be 'local' or a Dask scheduler address tcp://HOST:PORT, "
-            f"got {scheduler!r}."
-        )
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise InputError(
-            f"--scheduler {scheduler} needs Dask's distributed scheduler: {DASK_INSTALL}."
-        ) from None
-    return scheduler
 
 
 def why_not_decomposed(model: str, rules: SiteRules | None) -> str:
@@ -666,60 +626,6 @@ def regional_curves(
         return [runner.window(big, lo, hi, rest), *small]
     finally:
         runner.close()
-
-
-class _ToDebug(logging.Handler):
-    """Hands Dask's log records to lockerplan's log at DEBUG (seen with ``-vv`` only)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        log.debug("dask %s: %s", record.name, record.getMessage())
-
-
-@contextlib.contextmanager
-def dask_client(scheduler: str | None) -> Iterator[tuple[Any, str]]:
-    """A Dask client for ``scheduler`` and its label (``"Dask local, 2 workers"``).
-
-    ``None`` yields ``(None, "this process")``: no Dask at all. ``"local"`` makes
-    a :class:`distributed.LocalCluster` (one single-threaded worker process per
-    core, no dashboard) and closes it afterwards; ``"tcp://HOST:PORT"`` connects to
-    a running scheduler. Dask's own log goes to lockerplan's at DEBUG.
-    """
-    if check_scheduler(scheduler) is None:
-        yield None, "this process"
-        return
-    import distributed
-
-    quiet = logging.getLogger("distributed")
-    saved = (quiet.handlers[:], quiet.propagate, quiet.level)
-    quiet.handlers[:], quiet.propagate = [_ToDebug()], False
-    cluster = None
-    try:
-        if scheduler == "local":
-            cluster = distributed.LocalCluster(
-                n_workers=os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            client = distributed.Client(cluster)
-        else:
-            try:
-                client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
-            except (OSError, TimeoutError) as exc:
-                raise InputError(
-                    f"--scheduler {scheduler}: no Dask scheduler answers there ({exc}); start "
-                    "one with `dask scheduler` and workers with `dask worker ADDRESS`."
-                ) from None
-        workers = len(client.scheduler_info().get("workers", {}))
-        where = "local" if scheduler == "local" else scheduler
-        with contextlib.closing(client):
-            yield client, f"Dask {where}, {workers} worker{'s' * (workers != 1)}"
-    finally:
-        if cluster is not None:
-            cluster.close()
-        quiet.handlers[:], quiet.propagate, _ = saved
-        quiet.setLevel(saved[2])
 
 
 def solve_regions(

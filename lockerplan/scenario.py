@@ -334,12 +334,12 @@ class Ids(Check):
 @dataclass(frozen=True)
 class Scheduler(Check):
     """Where the regional siting solves run: ``local`` or a Dask scheduler's address
-    (:func:`lockerplan.regions.check_scheduler`; needs ``lockerplan[dask]``)."""
+    (:func:`lockerplan.scheduler.check_scheduler`; needs ``lockerplan[dask]``)."""
 
     metavar: ClassVar[str] = "local|tcp://HOST:PORT"
 
     def __call__(self, name: str, value: Any) -> Any:
-        from .regions import check_scheduler  # raises InputError naming --scheduler
+        from .scheduler import check_scheduler  # raises InputError naming --scheduler
 
         return check_scheduler(value)
 

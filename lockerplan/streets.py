@@ -44,6 +44,8 @@ class Streets:
     attrs : dict
         Graph attributes (``name``, ``dropped_nodes``, ``dropped_share``,
         ``from_cache``), copied to :attr:`graph`.
+    source : OsmFile or Place, optional
+        Where a deferred network is read from on first use (:meth:`deferred`).
 
     Examples
     --------
@@ -60,6 +62,20 @@ class Streets:
     attrs: dict[str, Any] = field(default_factory=dict)
     _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
     _arrays: dict[str, GraphArrays] = field(default_factory=dict, repr=False)
+    source: Any = field(default=None, repr=False)
+
+    @classmethod
+    def deferred(cls, source: Any, network_type: str) -> Streets:
+        """The network of ``source`` (an :class:`~lockerplan.source.OsmFile` or
+        :class:`~lockerplan.source.Place`), read on first use: a plan whose walking
+        ran on Dask workers never reads the walk network in this process."""
+        return cls(network_type, None, True, {}, None, {}, source)
+
+    def _load(self) -> None:
+        if self.arcs is None and self._graph is None and self.source is not None:
+            read = self.source.streets(self.network_type)
+            self.arcs, self.simplified, self._graph = read.arcs, read.simplified, read._graph
+            self.attrs.update(read.attrs)
 
     @classmethod
     def from_graph(cls, G: nx.MultiDiGraph) -> Streets:
@@ -70,16 +86,19 @@ class Streets:
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""
+        self._load()
         return len(self.arcs["ids"]) if self.arcs is not None else len(self._graph)
 
     @property
     def n_edges(self) -> int:
         """Number of directed edges."""
+        self._load()
         return len(self.arcs["src"]) if self.arcs is not None else self._graph.number_of_edges()
 
     @property
     def graph(self) -> nx.MultiDiGraph:
         """The osmnx-style :class:`networkx.MultiDiGraph` (built on first use, then kept)."""
+        self._load()
         if self._graph is None:
             self._graph = graph_from_arcs(self.arcs, self.network_type, self.simplified)
             self._graph.graph.update(self.attrs)
@@ -95,6 +114,7 @@ class Streets:
         """
         key = crs.to_wkt() if crs is not None else ""
         if key not in self._arrays:
+            self._load()
             if self.arcs is None:
                 arrays = graph_arrays(self._graph, crs)
             else:

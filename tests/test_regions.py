@@ -1,8 +1,8 @@
 """Regions on Dask: the regional decomposition gives the single model's optimum.
 
-Unit tests on small synthetic matrices (in this process, no Dask); one test
-through a 2-worker :class:`distributed.LocalCluster` on Porto Alegre's siting
-stage; one ``lockerplan plan --scheduler local`` on central Helsinki.
+Unit tests on small synthetic matrices (in this process, no Dask); Porto
+Alegre prepared and sited on a 2-worker :class:`distributed.LocalCluster` and in
+one process; ``lockerplan plan --scheduler local`` on central Helsinki.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from scipy import sparse
 
 from lockerplan.cli import main
 from lockerplan.errors import InputError
-from lockerplan.regions import allocate_sites, check_scheduler, solve_regions, split_regions
+from lockerplan.regions import allocate_sites, solve_regions, split_regions
+from lockerplan.scheduler import check_scheduler
 from lockerplan.siting import MODELS, Candidates, SiteRules, SolverOptions
 
 OPTIONS = SolverOptions(solver="highs", via="highspy", time_limit_s=30)
@@ -132,6 +133,33 @@ def porto_alegre(bench_dir):
     )
 
 
+@pytest.fixture(scope="module")
+def porto_alegre_on_dask(porto_alegre):
+    """The same study area prepared on the LocalCluster: network and distances as Dask
+    tasks."""
+    from lockerplan.pipeline.prepare import prepare_study_area
+
+    return prepare_study_area(porto_alegre.scenario, scheduler="local")
+
+
+def test_porto_alegre_prepared_on_dask_is_the_same_study_area(porto_alegre, porto_alegre_on_dask):
+    """Issue 17, point 2: with a scheduler the walk network is built by a worker and
+    the distances are Dask tasks; the client never holds the network, and the study
+    area is the one a single process prepares, pair for pair."""
+    one, dask = porto_alegre, porto_alegre_on_dask
+    assert dask.walk.on_workers and dask.walk.where == "Dask local, 2 workers"
+    assert dask.walk_streets.arcs is None and dask.walk_streets._graph is None
+    assert one.distances.shape == dask.distances.shape
+    assert one.distances.nnz == dask.distances.nnz > 1_000
+    assert abs(one.distances - dask.distances).max() < 1e-9
+    for layer in ("clusters", "candidates"):
+        a, b = getattr(one, layer), getattr(dask, layer)
+        for col in ("node", "edge", "snap_m", "on_network"):
+            assert (a[col].to_numpy() == b[col].to_numpy()).all(), (layer, col)
+    assert (one.candidates["near_street"] == dask.candidates["near_street"]).all()
+    assert [d[:2] for d in one.dropped] == [d[:2] for d in dask.dropped]
+
+
 def test_porto_alegre_on_two_workers_is_the_single_process_plan(porto_alegre):
     """Issue 17, point 3: the siting stage of Porto Alegre (population grid, 100
     sites) in one process and on a LocalCluster (one worker per core: 2 here) covers
@@ -179,8 +207,28 @@ def test_plan_on_a_local_cluster_says_its_regions(tmp_path):
     assert dask["solver_status"] == one["solver_status"] == "optimal"
 
 
+def test_a_plan_on_dask_never_reads_the_walk_network_in_the_client():
+    """``plan(scheduler="local")``: catchments, spacing and map labels are worker
+    tasks too; the walk network is read in the client only when a user asks for its
+    graph. The plan is the one-process plan."""
+    import lockerplan
+
+    dask = lockerplan.plan(walk_m=200, min_spacing_m=150, scheduler="local")
+    one = lockerplan.plan(walk_m=200, min_spacing_m=150)
+    dask.map()
+    assert dask.walk_streets.arcs is None and dask.walk_streets._graph is None
+    assert (dask.distances != one.distances).nnz == 0
+    assert dask.sites["site_id"].tolist() == one.sites["site_id"].tolist()
+    utm = one.catchments.estimate_utm_crs()
+    assert dask.catchments.to_crs(utm).area.sum() == pytest.approx(
+        one.catchments.to_crs(utm).area.sum(), rel=1e-9
+    )
+    assert dask.kpis["covered_parcels_per_day"] == one.kpis["covered_parcels_per_day"]
+    assert dask.walk_graph.number_of_edges() == one.walk_graph.number_of_edges()
+
+
 def test_a_scheduler_no_one_answers_is_named_and_nothing_is_written(tmp_path, monkeypatch):
-    monkeypatch.setattr("lockerplan.regions.CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr("lockerplan.scheduler.CONNECT_TIMEOUT_S", 1)
     args = ["plan", "--walk-m", "200", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2

@@ -111,7 +111,8 @@ def with_labels(places: gpd.GeoDataFrame, graph: Any) -> gpd.GeoDataFrame:
     Parameters
     ----------
     places : geopandas.GeoDataFrame
-        Sites or candidates with ``name`` and ``category``.
+        Sites or candidates with ``name`` and ``category``, and their nearest named
+        street (``near_street``) when the plan found it (then ``graph`` is not needed).
     graph : Streets, GraphArrays, networkx.MultiDiGraph or None
         The walk network; without one, unnamed places are labelled by category.
 
@@ -132,7 +133,10 @@ def with_labels(places: gpd.GeoDataFrame, graph: Any) -> gpd.GeoDataFrame:
     if unnamed.any():
         categories = places["category"] if "category" in places.columns else [None] * len(places)
         what = np.array([_what(c) for c in categories], dtype=object)[unnamed]
-        streets = nearest_streets(places[unnamed], graph) if graph is not None else []
+        if "near_street" in places.columns:  # found when the plan was prepared
+            streets = places["near_street"].fillna("").astype(str).to_numpy()[unnamed].tolist()
+        else:
+            streets = nearest_streets(places[unnamed], graph) if graph is not None else []
         labels[unnamed] = [
             f"{w} near {s}" if s else w
             for w, s in zip(what, streets or [""] * len(what), strict=True)

@@ -18,20 +18,20 @@ from scipy import sparse
 
 from .. import candidates as cand_mod
 from .. import competitors as comp_mod
-from ..demand import cluster_demand, study_area_around
+from ..demand import cluster_demand
 from ..demand.load import load_demand
 from ..distances import (
     GraphArrays,
-    snap_points,
-    walking_distance_matrix,
     within_cutoff,
 )
 from ..errors import InputError
 from ..inputs import read_hubs
 from ..progress import StageClock, tqdm
 from ..scenario import Scenario, hub_number
+from ..scheduler import dask_client
 from ..source import OsmFile, Place, open_source
 from ..streets import Streets
+from ..walking import WalkNetwork
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -56,12 +56,16 @@ class StudyArea:
         Default plan name and the source's label (file name or place).
     walk_streets, drive_streets : Streets
         The street networks; ``walk_graph`` / ``drive_graph`` give them as osmnx-style
-        graphs (built on first use: a plan itself works on ``walk_arrays`` /
+        graphs (built on first use: a plan itself works on ``walk`` and
         ``drive_arrays``).
+    walk : WalkNetwork
+        The walk network's work (snapping, distances, catchments, street names), in
+        this process or, with ``scheduler``, as Dask tasks on a worker that holds
+        the network (:mod:`lockerplan.walking`); ``walk_arrays`` fetches its arrays.
     clusters : geopandas.GeoDataFrame
         Demand clusters, with how each reaches the walk network.
     candidates : geopandas.GeoDataFrame
-        Candidate sites, likewise.
+        Candidate sites, likewise, and the nearest named street (``near_street``, for map labels).
     distances : scipy.sparse.csr_matrix
         Candidate x demand-cluster walking distances within ``max_walk_m``.
     max_walk_m : float
@@ -83,7 +87,7 @@ class StudyArea:
     source: str
     walk_streets: Streets = field(repr=False)
     drive_streets: Streets = field(repr=False)
-    walk_arrays: GraphArrays = field(repr=False)
+    walk: WalkNetwork = field(repr=False)
     drive_arrays: GraphArrays = field(repr=False)
     demand_points: gpd.GeoDataFrame = field(repr=False)
     demand_source: str
@@ -102,6 +106,11 @@ class StudyArea:
     competitor_distances: sparse.csr_matrix | None = field(default=None, repr=False)
     _spacing: dict[float, sparse.csr_matrix] = field(default_factory=dict, repr=False)
     _rival_walk: dict[float, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def walk_arrays(self) -> GraphArrays:
+        """The walk network's arrays (fetched from the Dask worker when it is there)."""
+        return self.walk.local_arrays()
 
     @property
     def walk_graph(self) -> nx.MultiDiGraph:
@@ -148,7 +157,7 @@ class StudyArea:
         """
         if min_spacing_m not in self._spacing:
             snap = self.candidate_snap
-            spacing = walking_distance_matrix(self.walk_arrays, snap, snap, min_spacing_m)
+            spacing = self.walk.distances(snap, snap, min_spacing_m)
             spacing.setdiag(np.inf)
             self._spacing[min_spacing_m] = within_cutoff(spacing, min_spacing_m)
         return self._spacing[min_spacing_m]
@@ -170,27 +179,6 @@ def progress_bar(total: int, progress: bool, desc: str = "lockerplan") -> Any:
     )
 
 
-def snap_columns(arrays: GraphArrays, snap: pd.DataFrame) -> dict[str, np.ndarray]:
-    """How each point reaches the walk network, as columns (traceable, checkable).
-
-    ``node``/``snap_m``: the nearer end of the nearest street and the walk to it;
-    ``access_m``: straight distance to the street; ``edge``/``offset_m``: the street
-    (edge index) and the position along it; ``u_node``/``u_m`` and ``v_node``/``v_m``:
-    both ends of the street and the walk to each.
-    """
-    return {
-        "node": snap["node"].to_numpy(),
-        "snap_m": snap["snap_m"].round(2).to_numpy(),
-        "access_m": snap["access_m"].round(2).to_numpy(),
-        "edge": snap["edge"].to_numpy(),
-        "offset_m": snap["offset_m"].round(2).to_numpy(),
-        "u_node": arrays.node_ids[snap["u_index"].to_numpy()],
-        "u_m": snap["u_m"].round(2).to_numpy(),
-        "v_node": arrays.node_ids[snap["v_index"].to_numpy()],
-        "v_m": snap["v_m"].round(2).to_numpy(),
-    }
-
-
 def attach_cluster_ids(points: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Demand points with the ``cluster_id`` of the cluster they belong to."""
     member = {
@@ -201,18 +189,25 @@ def attach_cluster_ids(points: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) -> 
     return points.assign(cluster_id=points["demand_id"].map(member))
 
 
-def _networks(src: OsmFile | Place) -> tuple[Streets, Streets, GraphArrays, GraphArrays]:
-    walk, drive = src.streets("walk"), src.streets("drive")
-    walk_arr = walk.arrays()
-    return walk, drive, walk_arr, drive.arrays(crs=walk_arr.crs)
+def _networks(
+    src: OsmFile | Place, scheduler: str | None
+) -> tuple[Streets, Streets, WalkNetwork, GraphArrays]:
+    """The street networks: the walk network here, or on a Dask worker with a scheduler
+    (then read here only if a user asks for its graph); the drive network here."""
+    with dask_client(scheduler) as (client, where):
+        if client is None:
+            walk_streets = src.streets("walk")
+            walk = WalkNetwork.here(walk_streets.arrays())
+        else:
+            walk_streets = Streets.deferred(src, "walk")
+            walk = WalkNetwork.on_dask(client, src, where)
+    drive = src.streets("drive")
+    return walk_streets, drive, walk, drive.arrays(crs=walk.crs)
 
 
-def _demand(sc: Scenario, src: OsmFile | Place, walk_arr: GraphArrays) -> tuple[Any, Any, Any]:
+def _demand(sc: Scenario, src: OsmFile | Place, walk: WalkNetwork) -> tuple[Any, Any, Any]:
     """Demand points and clusters inside the area the walk network covers."""
-    nodes = gpd.GeoSeries(
-        gpd.points_from_xy(walk_arr.xy[:, 0], walk_arr.xy[:, 1]), crs=walk_arr.crs
-    )
-    area = study_area_around(nodes, buffer_m=sc.max_snap_m)
+    area = walk.area(sc.max_snap_m)
     demand = load_demand(sc, area=area, buildings=src.buildings)
     if len(demand.points) == 0:
         raise InputError(
@@ -243,7 +238,7 @@ def _candidates(
 
 
 def _competitor_walks(
-    arrays: GraphArrays,
+    walk: WalkNetwork,
     rivals: gpd.GeoDataFrame,
     d_snap: pd.DataFrame,
     max_snap_m: float,
@@ -252,16 +247,16 @@ def _competitor_walks(
     """Competitor sites snapped to the walk network and their walks to the clusters."""
     if len(rivals) == 0:
         return None, None, []
-    rivals, snap, drops = _snap(arrays, rivals, max_snap_m, "competitors", "competitor_id")
-    return rivals, walking_distance_matrix(arrays, snap, d_snap, max_walk_m), drops
+    rivals, snap, drops = _snap(walk, rivals, max_snap_m, "competitors", "competitor_id")
+    return rivals, walk.distances(snap, d_snap, max_walk_m), drops
 
 
 def _snap(
-    arrays: GraphArrays, frame: gpd.GeoDataFrame, max_snap_m: float, layer: str, id_col: str
+    walk: WalkNetwork, frame: gpd.GeoDataFrame, max_snap_m: float, layer: str, id_col: str
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Drop]]:
     """Snap a layer to the walk network; what is too far away is listed as dropped."""
-    snap = snap_points(arrays, frame.geometry, max_snap_m)
-    frame = frame.assign(**snap_columns(arrays, snap), on_network=snap["snapped"].to_numpy())
+    snap, columns = walk.snap(frame.geometry, max_snap_m)
+    frame = frame.assign(**columns, on_network=snap["snapped"].to_numpy())
     reason = f"more than {max_snap_m:.0f} m from the walk network"
     far = frame[~snap["snapped"].to_numpy()]
     parcels = far["parcels_per_day"] if "parcels_per_day" in far else pd.Series(0.0, far.index)
@@ -324,9 +319,9 @@ def prepare_study_area(
     with progress_bar(4, progress) as bar:
         clock = StageClock(bar=bar)
         with clock("networks"):
-            walk, drive, walk_arr, drive_arr = _networks(src)
+            walk_streets, drive_streets, walk, drive_arr = _networks(src, sc.scheduler)
         with clock("demand"):
-            demand, points, clusters = _demand(sc, src, walk_arr)
+            demand, points, clusters = _demand(sc, src, walk)
         with clock("candidates"):
             cands, cand_source, osm_rivals = _candidates(src, candidate_sites, sc.operator)
         dropped: list[Drop] = list(
@@ -335,9 +330,10 @@ def prepare_study_area(
             )
         )
         clusters, d_snap, d_drops = _snap(
-            walk_arr, clusters, sc.max_snap_m, "demand_clusters", "cluster_id"
+            walk, clusters, sc.max_snap_m, "demand_clusters", "cluster_id"
         )
-        cands, c_snap, c_drops = _snap(walk_arr, cands, sc.max_snap_m, "candidates", "candidate_id")
+        cands, c_snap, c_drops = _snap(walk, cands, sc.max_snap_m, "candidates", "candidate_id")
+        cands = cands.assign(near_street=walk.streets(cands.geometry))
         if not c_snap["snapped"].any():
             where = f"--candidates {sc.candidates!r}" if sc.candidates else f"the {cand_source}"
             raise InputError(
@@ -346,9 +342,9 @@ def prepare_study_area(
                 "extract that covers them."
             )
         with clock("distances"):
-            D = walking_distance_matrix(walk_arr, c_snap, d_snap, max_walk_m)
+            D = walk.distances(c_snap, d_snap, max_walk_m)
             rivals, C, r_drops = _competitor_walks(
-                walk_arr,
+                walk,
                 comp_mod.combine(competitor_sites, osm_rivals),
                 d_snap,
                 sc.max_snap_m,
@@ -358,9 +354,9 @@ def prepare_study_area(
         scenario=sc,
         name=sc.name or src.name,
         source=src.label,
-        walk_streets=walk,
-        drive_streets=drive,
-        walk_arrays=walk_arr,
+        walk_streets=walk_streets,
+        drive_streets=drive_streets,
+        walk=walk,
         drive_arrays=drive_arr,
         demand_points=points,
         demand_source=demand.source,

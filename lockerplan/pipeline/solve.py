@@ -21,7 +21,6 @@ import shapely
 from scipy import sparse
 
 from ..competitors import competition_columns, with_taken
-from ..distances import catchment_polygons
 from ..equity import coverage_by_cell
 from ..errors import InputError
 from ..progress import StageClock
@@ -124,8 +123,8 @@ def site_rules(sc: Scenario, area: StudyArea) -> SiteRules:
 
 def _check_spacing(min_spacing_m: float, area: StudyArea) -> None:
     """A spacing wider than the candidates spread (straight line) leaves one site: say so now."""
-    snap = area.candidate_snap[area.candidate_snap["snapped"].to_numpy()]
-    xy = area.walk_arrays.xy[snap["node_index"].to_numpy(dtype=int)]
+    snapped = area.candidates[area.candidate_snap["snapped"].to_numpy()]
+    xy = shapely.get_coordinates(snapped.geometry.to_crs(area.walk.crs).to_numpy())
     span = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) if len(xy) else 0.0
     if min_spacing_m > span:
         raise InputError(
@@ -337,9 +336,7 @@ def catchment_layer(
 ) -> gpd.GeoDataFrame:
     """Walking catchment polygon of each open site (empty geometries when not built)."""
     shapes = (
-        catchment_polygons(
-            area.walk_arrays, area.candidate_snap.iloc[sites["candidate_index"]], walk_m
-        ).to_numpy()
+        area.walk.catchments(area.candidate_snap.iloc[sites["candidate_index"]], walk_m).to_numpy()
         if build
         else [None] * len(sites)
     )
