@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.metro import OSM, peak_mb, prepare_instance  # noqa: E402
 from lockerplan.pipeline.prepare import StudyArea  # noqa: E402
 from lockerplan.pipeline.solve import candidate_attributes, solve_siting  # noqa: E402
+from lockerplan.scheduler import close_clients  # noqa: E402
 
 
 def prepare_only(args) -> int:
@@ -148,7 +149,10 @@ def on_cluster(area: StudyArea, sites: int, workers: int) -> dict:
         dashboard_address=None,
         silence_logs=logging.ERROR,
     ) as cluster:
-        return run(area, sites, cluster.scheduler_address)
+        try:
+            return run(area, sites, cluster.scheduler_address)
+        finally:  # the process keeps one client per scheduler: close it with its cluster
+            close_clients(cluster.scheduler_address)
 
 
 def estimate(row: dict, scale: float, workers: int) -> str:
