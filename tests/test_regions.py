@@ -207,17 +207,21 @@ def test_plan_on_a_local_cluster_says_its_regions(tmp_path):
     assert dask["solver_status"] == one["solver_status"] == "optimal"
 
 
-def test_a_plan_on_dask_never_reads_the_walk_network_in_the_client():
+def test_a_plan_on_dask_never_reads_a_street_network_in_the_client():
     """``plan(scheduler="local")``: catchments, spacing and map labels are worker
-    tasks too; the walk network is read in the client only when a user asks for its
-    graph. The plan is the one-process plan."""
+    tasks too, and the routing runs on the worker that holds the drive network;
+    neither network is read in the client unless a user asks for its graph. The
+    plan is the one-process plan."""
     import lockerplan
 
     dask = lockerplan.plan(walk_m=200, min_spacing_m=150, scheduler="local")
     one = lockerplan.plan(walk_m=200, min_spacing_m=150)
     dask.map()
-    assert dask.walk_streets.arcs is None and dask.walk_streets._graph is None
+    for streets in (dask.walk_streets, dask.drive_streets):  # neither network came here
+        assert streets.arcs is None and streets._graph is None
     assert (dask.distances != one.distances).nnz == 0
+    assert dask.routes["km"].sum() == pytest.approx(one.routes["km"].sum())
+    assert dask.kpis["door_to_door"] == one.kpis["door_to_door"]
     assert dask.sites["site_id"].tolist() == one.sites["site_id"].tolist()
     utm = one.catchments.estimate_utm_crs()
     assert dask.catchments.to_crs(utm).area.sum() == pytest.approx(

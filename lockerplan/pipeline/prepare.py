@@ -56,8 +56,10 @@ class StudyArea:
         Default plan name and the source's label (file name or place).
     walk_streets, drive_streets : Streets
         The street networks; ``walk_graph`` / ``drive_graph`` give them as osmnx-style
-        graphs (built on first use: a plan itself works on ``walk`` and
-        ``drive_arrays``).
+        graphs (built on first use: a plan itself works on ``walk`` and ``drive``).
+    drive : GraphArrays or distributed.Future
+        The drive network's arrays; with ``scheduler``, their future on a Dask worker
+        (routing then runs there as one task); ``drive_arrays`` fetches them.
     walk : WalkNetwork
         The walk network's work (snapping, distances, catchments, street names), in
         this process or, with ``scheduler``, as Dask tasks on a worker that holds
@@ -88,7 +90,7 @@ class StudyArea:
     walk_streets: Streets = field(repr=False)
     drive_streets: Streets = field(repr=False)
     walk: WalkNetwork = field(repr=False)
-    drive_arrays: GraphArrays = field(repr=False)
+    drive: Any = field(repr=False)
     demand_points: gpd.GeoDataFrame = field(repr=False)
     demand_source: str
     demand_parcels_in: float
@@ -111,6 +113,16 @@ class StudyArea:
     def walk_arrays(self) -> GraphArrays:
         """The walk network's arrays (fetched from the Dask worker when it is there)."""
         return self.walk.local_arrays()
+
+    @property
+    def drive_on_workers(self) -> bool:
+        """Whether the drive network is on a Dask worker (routing then runs there)."""
+        return not isinstance(self.drive, GraphArrays)
+
+    @property
+    def drive_arrays(self) -> GraphArrays:
+        """The drive network's arrays (fetched from the Dask worker when it is there)."""
+        return self.drive.result() if self.drive_on_workers else self.drive
 
     @property
     def walk_graph(self) -> nx.MultiDiGraph:
@@ -189,20 +201,24 @@ def attach_cluster_ids(points: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame) -> 
     return points.assign(cluster_id=points["demand_id"].map(member))
 
 
-def _networks(
-    src: OsmFile | Place, scheduler: str | None
-) -> tuple[Streets, Streets, WalkNetwork, GraphArrays]:
-    """The street networks: the walk network here, or on a Dask worker with a scheduler
-    (then read here only if a user asks for its graph); the drive network here."""
+def _networks(src: OsmFile | Place, scheduler: str | None) -> tuple[Streets, Streets, Any, Any]:
+    """The street networks and what the plan computes on: the walk network's
+    :class:`WalkNetwork` and the drive network's arrays, here; or, with a scheduler,
+    built by Dask workers and kept there (the drive arrays as a future), the networks
+    then read here only if a user asks for their graphs."""
     with dask_client(scheduler) as (client, where):
         if client is None:
-            walk_streets = src.streets("walk")
+            walk_streets, drive_streets = src.streets("walk"), src.streets("drive")
             walk = WalkNetwork.here(walk_streets.arrays())
-        else:
-            walk_streets = Streets.deferred(src, "walk")
-            walk = WalkNetwork.on_dask(client, src, where)
-    drive = src.streets("drive")
-    return walk_streets, drive, walk, drive.arrays(crs=walk.crs)
+            return walk_streets, drive_streets, walk, drive_streets.arrays(crs=walk.crs)
+        walk = WalkNetwork.on_dask(client, src, where)
+        drive = client.submit(build_drive_arrays, src, walk.crs, pure=False)
+        return Streets.deferred(src, "walk"), Streets.deferred(src, "drive"), walk, drive
+
+
+def build_drive_arrays(source: OsmFile | Place, crs: Any) -> GraphArrays:
+    """The drive network's arrays in the walk network's CRS (run by a Dask worker)."""
+    return source.streets("drive").arrays(crs=crs)
 
 
 def _demand(sc: Scenario, src: OsmFile | Place, walk: WalkNetwork) -> tuple[Any, Any, Any]:
@@ -319,7 +335,7 @@ def prepare_study_area(
     with progress_bar(4, progress) as bar:
         clock = StageClock(bar=bar)
         with clock("networks"):
-            walk_streets, drive_streets, walk, drive_arr = _networks(src, sc.scheduler)
+            walk_streets, drive_streets, walk, drive = _networks(src, sc.scheduler)
         with clock("demand"):
             demand, points, clusters = _demand(sc, src, walk)
         with clock("candidates"):
@@ -357,7 +373,7 @@ def prepare_study_area(
         walk_streets=walk_streets,
         drive_streets=drive_streets,
         walk=walk,
-        drive_arrays=drive_arr,
+        drive=drive,
         demand_points=points,
         demand_source=demand.source,
         demand_parcels_in=float(demand.parcels_in),

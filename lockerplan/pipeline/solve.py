@@ -21,6 +21,7 @@ import shapely
 from scipy import sparse
 
 from ..competitors import competition_columns, with_taken
+from ..distances import GraphArrays
 from ..equity import coverage_by_cell
 from ..errors import InputError
 from ..progress import StageClock
@@ -34,6 +35,7 @@ from ..routing import (
     route_vans,
 )
 from ..scenario import Scenario, hub_number
+from ..scheduler import dask_client
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
 from .demand_scenarios import peak_factor, scenario_kpis, with_scenarios
 from .kpis import Delivered, business_case, compare_deliveries, delivery_kpis, plan_kpis
@@ -345,17 +347,29 @@ def catchment_layer(
     )
 
 
-def plan_hubs(sc: Scenario, area: StudyArea, alloc: Allocation) -> gpd.GeoDataFrame:
+def plan_hubs(sc: Scenario, drive: GraphArrays, alloc: Allocation) -> gpd.GeoDataFrame:
     """Hubs placed on the drive network: ``sc.hubs`` of them, or one per ``km2_per_hub``.
 
     The hubs go where the vans' round trips to the open sites, weighted by their
     parcels, are shortest (:func:`lockerplan.routing.place_hubs`).
     """
-    n_hubs = hub_number(sc.hubs) or hub_count(area.clusters, km2_per_hub=sc.km2_per_hub)
-    return place_hubs(area.drive_arrays, alloc.sites, n_hubs, seed=sc.seed)
+    n_hubs = hub_number(sc.hubs) or hub_count(alloc.clusters, km2_per_hub=sc.km2_per_hub)
+    return place_hubs(drive, alloc.sites, n_hubs, seed=sc.seed)
 
 
-def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
+def route_stage(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
+    """:func:`route_plan` here, or — when the drive network is on a Dask worker
+    (``scheduler``) — as one task on that worker: the network stays there, the open
+    sites and clusters go out and the routes come back."""
+    if not area.drive_on_workers:
+        return route_plan(sc, area.drive, area.hubs, alloc)
+    with dask_client(sc.scheduler) as (client, _):
+        return client.submit(route_plan, sc, area.drive, area.hubs, alloc, pure=False).result()
+
+
+def route_plan(
+    sc: Scenario, drive: GraphArrays, hubs: gpd.GeoDataFrame | None, alloc: Allocation
+) -> Delivered:
     """Route the vans to the open sites; with the door-to-door baseline, the business case.
 
     Three days of routes from the same hubs with the same fleet rules: the
@@ -363,7 +377,7 @@ def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
     go to a routed locker; and every parcel to the door.
     """
     clusters = alloc.clusters
-    hubs = area.hubs if area.hubs is not None else plan_hubs(sc, area, alloc)
+    hubs = hubs if hubs is not None else plan_hubs(sc, drive, alloc)
     fleet, costs = sc.fleet(), sc.cost_model()
     common = {
         "max_snap_m": sc.max_snap_m,
@@ -371,9 +385,7 @@ def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
         "iterations": sc.routing_iterations,
         "costs": costs,
     }
-    routing = route_vans(
-        area.drive_arrays, hubs, alloc.sites, fleet, returns_share=sc.returns_share, **common
-    )
+    routing = route_vans(drive, hubs, alloc.sites, fleet, returns_share=sc.returns_share, **common)
     routed = ~alloc.sites["site_id"].isin(set(routing.unserved["site_id"]))
     locker_parcels = float(alloc.sites.loc[routed, "parcels_per_day"].sum())
     lockers = delivery_kpis(routing, costs, parcels=locker_parcels, sites=alloc.sites[routed])
@@ -396,9 +408,9 @@ def route_plan(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
     home_stops = on.assign(parcels_per_day=home_parcels)[home_parcels > 1e-9]
     # both days over the same delivery zones (metro scale): zoned and matrices once
     zone_kw = {k: door_kw[k] for k in ("failure_rate", "handover_s", "max_snap_m", "seed")}
-    zones = delivery_zones(area.drive_arrays, on, fleet, **zone_kw)
-    home = route_door_to_door(area.drive_arrays, hubs, home_stops, fleet, zones=zones, **door_kw)
-    door = route_door_to_door(area.drive_arrays, hubs, on, fleet, zones=zones, **door_kw)
+    zones = delivery_zones(drive, on, fleet, **zone_kw)
+    home = route_door_to_door(drive, hubs, home_stops, fleet, zones=zones, **door_kw)
+    door = route_door_to_door(drive, hubs, on, fleet, zones=zones, **door_kw)
     comparison = compare_deliveries(routing, door, alloc.sites, costs)
     home_kpis = delivery_kpis(home, costs, parcels=_delivered(home_stops, home))
     pickup_km = 2 * at_lockers * on["walk_m"].fillna(0.0).to_numpy() / 1000
@@ -527,7 +539,7 @@ def plan_study_area(
                 clusters = competition_columns(alloc.clusters, D, siting.open_sites, rival_m)
                 alloc = dataclasses.replace(alloc, clusters=clusters)
         with clock("routing"):
-            delivered = route_plan(sc, area, alloc)
+            delivered = route_stage(sc, area, alloc)
         with clock("results"):
             cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
             uncoverable = not_coverable(area, D)
