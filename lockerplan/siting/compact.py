@@ -16,7 +16,8 @@ Radius truncation (in the spirit of Garcia, Labbe & Marin 2011)
     Only levels below a per-demand cap ``r_i`` are kept, so demand ``i`` costs
     ``min(cost_i, r_i)``: a relaxation whose optimum is a lower bound. The caps
     start at each demand's cost in a heuristic solution (greedy + best-improvement
-    vertex substitution, vectorised with numpy); after each solve the caps of the
+    vertex substitution, a fast interchange on the stored pairs only: no dense
+    candidate x demand array); after each solve the caps of the
     demand points whose true cost exceeds them are raised, until the solution's
     true cost meets the bound (proven optimal). Pairs beyond the cap never enter
     the model, which is what keeps it small.
@@ -28,6 +29,12 @@ LP first, then the MILP
     costs close the sites that cannot beat the best plan. When the LP bound
     already proves the best plan (with whole-number costs: within 1), no MILP is
     solved at all.
+
+Exact reductions
+    Demand columns without weight, or that no pair reaches below a finite ``U``
+    (their cost is ``w U`` whatever opens), are left out of the model and added
+    back to the objective and bound. The level model is built from flat, sorted
+    pair arrays (no per-demand Python loops).
 """
 
 from __future__ import annotations
@@ -79,8 +86,8 @@ def true_costs(
     site = np.full(n_dem, -1)
     Cr = sparse.csr_matrix(C)
     rows = np.flatnonzero(open_mask)
-    if len(rows):
-        sub = Cr[rows].tocoo()
+    sub = Cr[rows].tocoo()
+    if sub.nnz:
         order = np.lexsort((sub.data, sub.col))
         col, data, row = sub.col[order], sub.data[order], sub.row[order]
         first = np.r_[True, col[1:] != col[:-1]]
@@ -103,6 +110,9 @@ def heuristic(
 ) -> np.ndarray:
     """Greedy add, then best-improvement swaps (vertex substitution).
 
+    Works on the stored pairs only (never a dense candidate x demand array): see
+    :class:`_Pairs` and :func:`_best_swap`.
+
     Parameters
     ----------
     C : scipy.sparse.csr_matrix
@@ -114,6 +124,10 @@ def heuristic(
         Open at most ``p`` sites.
     forced, allowed : numpy.ndarray
         Boolean per candidate: must stay open; may be opened.
+    max_iter : int
+        At most this many swaps.
+    time_limit_s : float
+        Stop swapping after this many seconds.
 
     Returns
     -------
@@ -127,104 +141,164 @@ def heuristic(
     array([1])
     """
     t_end = time.perf_counter() + time_limit_s
-    n_cand, n_dem = C.shape
-    finite = C.data.max() if C.nnz else 1.0
-    big = np.where(np.isfinite(U), U, 1e3 * (finite + 1.0))
-    dense = np.tile(big, (n_cand, 1))
-    rows = np.repeat(np.arange(n_cand), np.diff(C.indptr))
-    dense[rows, C.indices] = np.minimum(C.data, big[C.indices])
-    wrow = w[None, :]
-
-    def nearest(open_idx):
-        if len(open_idx) == 0:
-            return big.copy(), big.copy(), np.full(n_dem, -1)
-        sub = dense[open_idx]
-        if len(open_idx) == 1:
-            return sub[0].copy(), big.copy(), np.zeros(n_dem, dtype=int)
-        part = np.argpartition(sub, 1, axis=0)[:2]
-        a, b = sub[part[0], np.arange(n_dem)], sub[part[1], np.arange(n_dem)]
-        swap = b < a
-        c1 = np.where(swap, part[1], part[0])
-        d1 = np.minimum(a, b)
-        d2 = np.minimum(np.maximum(a, b), big)
-        return d1, d2, c1
-
-    open_idx = np.flatnonzero(forced)
-    d1, d2, c1 = nearest(open_idx)
-    # greedy
-    while len(open_idx) < p:
-        cand = np.flatnonzero(allowed & ~np.isin(np.arange(n_cand), open_idx))
-        if len(cand) == 0:
-            break
-        gain = ((np.minimum(dense[cand], d1) - d1) * wrow).sum(1)
-        k = int(np.argmin(gain))
-        if gain[k] >= -1e-12 and len(open_idx):
-            break
-        open_idx = np.sort(np.r_[open_idx, cand[k]])
-        d1, d2, c1 = nearest(open_idx)
-    # swaps
-    chunk = max(1, int(4e6 // max(n_dem, 1)))
+    w = np.asarray(w, dtype=float)
+    forced = np.asarray(forced, dtype=bool)
+    allowed = np.asarray(allowed, dtype=bool)
+    pairs = _Pairs.of(C, w, U)
+    open_mask = forced.copy()
+    _greedy(pairs, p, open_mask, allowed)
     for _ in range(max_iter):
-        if time.perf_counter() > t_end:
+        removable = open_mask & ~forced
+        closed = allowed & ~open_mask
+        if time.perf_counter() > t_end or not removable.any() or not closed.any():
             break
-        removable = ~forced[open_idx]
-        if not removable.any():
+        state = pairs.nearest_two(open_mask)
+        delta, r, j = _best_swap(pairs, w, state, closed, removable)
+        if not delta < -1e-9 * max(1.0, float(w @ state[0])):
             break
-        closed = np.flatnonzero(allowed & ~np.isin(np.arange(n_cand), open_idx))
-        if len(closed) == 0:
+        open_mask[r], open_mask[j] = False, True
+    return np.flatnonzero(open_mask)
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """Candidate-demand pairs cheaper than the unserved cost, by demand, then cost, then site.
+
+    ``big`` is each demand's cost when no open site reaches it (``U``, or a large
+    number when ``U`` is infinite); ``wc`` is each pair's demand weight.
+    """
+
+    row: np.ndarray
+    col: np.ndarray
+    cost: np.ndarray
+    wc: np.ndarray
+    big: np.ndarray
+    n_cand: int
+
+    @classmethod
+    def of(cls, C: sparse.spmatrix, w: np.ndarray, U: np.ndarray) -> _Pairs:
+        """The pairs of ``C`` below each demand's unserved cost."""
+        coo = sparse.coo_matrix(C)
+        finite = coo.data.max() if coo.nnz else 1.0
+        big = np.where(np.isfinite(U), U, 1e3 * (finite + 1.0)).astype(float)
+        keep = coo.data < big[coo.col]
+        row, col, cost = coo.row[keep], coo.col[keep], coo.data[keep].astype(float)
+        order = np.lexsort((row, cost, col))
+        row, col, cost = row[order].astype(np.int64), col[order], cost[order]
+        return cls(row, col, cost, w[col], big, C.shape[0])
+
+    def nearest_two(self, open_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per demand: the cheapest open cost ``d1``, its site ``c1`` (-1: none), the second ``d2``."""
+        d1, d2 = self.big.copy(), self.big.copy()
+        c1 = np.full(len(self.big), -1)
+        idx = np.flatnonzero(open_mask[self.row])
+        if len(idx) == 0:
+            return d1, c1, d2
+        cs = self.col[idx]
+        first = np.r_[True, cs[1:] != cs[:-1]]
+        second = np.r_[False, first[:-1] & ~first[1:]]
+        d1[cs[first]] = self.cost[idx[first]]
+        c1[cs[first]] = self.row[idx[first]]
+        d2[cs[second]] = self.cost[idx[second]]
+        return d1, c1, d2
+
+    def add_gain(self, d1: np.ndarray) -> np.ndarray:
+        """Per candidate: the weighted cost it saves when opened next to the open sites."""
+        save = self.wc * np.maximum(d1[self.col] - self.cost, 0.0)
+        return np.bincount(self.row, save, minlength=self.n_cand)
+
+
+def _greedy(pairs: _Pairs, p: int, open_mask: np.ndarray, allowed: np.ndarray) -> None:
+    """Open the site saving the most, one at a time, up to ``p`` open (``open_mask`` in place)."""
+    while open_mask.sum() < p:
+        cand = allowed & ~open_mask
+        if not cand.any():
             break
-        S = sparse.csr_matrix(
-            (np.ones(n_dem), (np.arange(n_dem), c1)), shape=(n_dem, len(open_idx))
-        )
-        best = (-1e-9 * max(1.0, float((w * d1).sum())), -1, -1)
-        for s in range(0, len(closed), chunk):
-            J = closed[s : s + chunk]
-            A = np.minimum(dense[J], d1)
-            add = ((A - d1) * wrow).sum(1)
-            extra = np.asarray(S.T @ ((np.minimum(dense[J], d2) - A) * wrow).T)
-            delta = add[None, :] + extra
-            delta[~removable] = np.inf
-            r, j = np.unravel_index(int(np.argmin(delta)), delta.shape)
-            if delta[r, j] < best[0]:
-                best = (float(delta[r, j]), int(r), int(J[j]))
-        if best[1] < 0:
+        gain = np.where(cand, pairs.add_gain(pairs.nearest_two(open_mask)[0]), -np.inf)
+        k = int(np.argmax(gain))
+        if gain[k] <= 1e-12 and open_mask.any():
             break
-        open_idx = np.sort(np.r_[np.delete(open_idx, best[1]), best[2]])
-        d1, d2, c1 = nearest(open_idx)
-    return open_idx
+        open_mask[k] = True
+
+
+def _best_swap(
+    pairs: _Pairs,
+    w: np.ndarray,
+    state: tuple[np.ndarray, np.ndarray, np.ndarray],
+    closed: np.ndarray,
+    removable: np.ndarray,
+) -> tuple[float, int, int]:
+    """The best swap (close ``r``, open ``j``) as its cost change, ``r`` and ``j``.
+
+    Fast interchange (Whitaker 1983; Resende & Werneck 2007) on the stored pairs:
+    opening ``j`` saves ``gain[j]``; closing ``r`` costs ``loss[r]`` (its demand
+    moves to its second nearest); doing both gives back
+    ``extra[j, r] = sum w_i (d2_i - max(c_ji, d1_i))`` over ``r``'s demand with
+    ``c_ji < d2_i``. ``extra`` is sparse: a swap without an entry changes the cost
+    by ``loss[r] - gain[j]``, and ``min loss - max gain`` bounds all of those.
+    """
+    d1, c1, d2 = state
+    gain = np.where(closed, pairs.add_gain(d1), -np.inf)
+    served = c1 >= 0
+    loss = np.bincount(c1[served], w[served] * (d2 - d1)[served], minlength=pairs.n_cand)
+    loss = np.where(removable, loss, np.inf)
+    best = (float(loss.min() - gain.max()), int(np.argmin(loss)), int(np.argmax(gain)))
+    r = c1[pairs.col]
+    sel = (r >= 0) & closed[pairs.row] & (pairs.cost < d2[pairs.col])
+    sel[sel] = removable[r[sel]]
+    if not sel.any():
+        return best
+    col = pairs.col[sel]
+    back = pairs.wc[sel] * (d2[col] - np.maximum(pairs.cost[sel], d1[col]))
+    key, inv = np.unique(pairs.row[sel] * pairs.n_cand + r[sel], return_inverse=True)
+    jj, rr = np.divmod(key, pairs.n_cand)
+    delta = loss[rr] - gain[jj] - np.bincount(inv, back, minlength=len(key))
+    k = int(np.argmin(delta))
+    return (float(delta[k]), int(rr[k]), int(jj[k])) if delta[k] < best[0] else best
 
 
 class LevelModel:
-    """Per-demand sorted cost levels of a candidate x demand cost matrix."""
+    """Per-demand sorted cost levels of a candidate x demand cost matrix, in flat arrays.
+
+    Pairs (``pair_*``) are sorted by demand, then cost, then site; ``pair_level``
+    is the index of a pair's cost among its demand's distinct costs below ``U``.
+    Levels (``lev_*``) are each demand's distinct costs in increasing order,
+    ``lev_rank`` their index, ``lev_ptr`` where each demand's levels start.
+    """
 
     def __init__(self, C: sparse.csr_matrix, U: np.ndarray, chain: bool = True):
         self.chain = chain
-        Cc = sparse.csc_matrix(C)
-        Cc.sort_indices()
         self.n_cand, self.n_dem = C.shape
-        self.U = U
-        self.sites: list[np.ndarray] = []
-        self.costs: list[np.ndarray] = []
-        self.levels: list[np.ndarray] = []  # distinct sorted costs below U
-        self.level_of: list[np.ndarray] = []  # level index of each sorted entry
-        for i in range(self.n_dem):
-            s, e = Cc.indptr[i], Cc.indptr[i + 1]
-            c, j = Cc.data[s:e], Cc.indices[s:e]
-            keep = c < U[i]
-            c, j = c[keep], j[keep]
-            order = np.argsort(c, kind="stable")
-            c, j = c[order], j[order]
-            v, lev = np.unique(c, return_inverse=True)
-            self.sites.append(j)
-            self.costs.append(c)
-            self.levels.append(v)
-            self.level_of.append(lev)
+        self.U = np.asarray(U, dtype=float)
+        coo = sparse.coo_matrix(C)
+        keep = coo.data < self.U[coo.col]
+        site, dem, cost = coo.row[keep], coo.col[keep], coo.data[keep].astype(float)
+        order = np.lexsort((site, cost, dem))
+        self.pair_site, self.pair_dem, self.pair_cost = site[order], dem[order], cost[order]
+        new = np.ones(len(self.pair_cost), dtype=bool)  # a pair opening a new level
+        new[1:] = (np.diff(self.pair_dem) != 0) | (np.diff(self.pair_cost) != 0)
+        self.lev_val = self.pair_cost[new]
+        self.lev_dem = self.pair_dem[new]
+        self.n_lev = np.bincount(self.lev_dem, minlength=self.n_dem)
+        self.lev_ptr = np.r_[0, np.cumsum(self.n_lev)]
+        self.lev_rank = np.arange(len(self.lev_val)) - self.lev_ptr[self.lev_dem]
+        self.pair_level = (np.cumsum(new) - 1) - self.lev_ptr[self.pair_dem]
 
     def n_levels_below(self, caps: np.ndarray) -> np.ndarray:
         """Number of distinct levels strictly below each cap."""
-        return np.array(
-            [np.searchsorted(v, cap, side="left") for v, cap in zip(self.levels, caps, strict=True)]
-        )
+        below = self.lev_val < np.asarray(caps, dtype=float)[self.lev_dem]
+        return np.bincount(self.lev_dem[below], minlength=self.n_dem)
+
+    def level_at(self, k: np.ndarray) -> np.ndarray:
+        """Each demand's level number ``k`` (from 0), or ``U`` when it has no such level."""
+        k = np.asarray(k)
+        has = k < self.n_lev
+        pos = np.where(has, self.lev_ptr[:-1] + k, 0)
+        return np.where(has, self.lev_val[pos] if len(self.lev_val) else 0.0, self.U)
+
+    def kept(self, T: np.ndarray) -> np.ndarray:
+        """Positions (in ``lev_*``) of the levels below each demand's cap: the ``z`` columns."""
+        return np.flatnonzero(self.lev_rank < T[self.lev_dem])
 
     def build(
         self,
@@ -234,7 +308,7 @@ class LevelModel:
         rules: SiteRules,
         closed: np.ndarray | None = None,
     ) -> tuple:
-        """Build the truncated level MILP; return it with column maps.
+        """Build the truncated level MILP; return it, ``y``, each demand's first ``z``, ``T``.
 
         ``closed`` marks sites fixed closed (reduced-cost fixing).
         """
@@ -244,76 +318,66 @@ class LevelModel:
             ub = np.where(closed, 0.0, ub)
         y = b.add_columns("y", np.zeros(self.n_cand), lb, ub, integer=True)
         T = self.n_levels_below(caps)
-        z_cost, z_ub, rows, cols, vals, row_lo = [], [], [], [], [], []
-        offset = 0.0
-        z_start = []
-        n_z = 0
-        n_r = 0
-        z_base = self.n_cand
-        for i in range(self.n_dem):
-            v, t = self.levels[i], int(T[i])
-            cap = caps[i]
-            first = v[0] if len(v) else self.U[i]
-            offset += w[i] * min(first, cap)
-            z_start.append(n_z)
-            if t == 0:
-                continue
-            nxt = np.r_[v[1:t], cap] if np.isfinite(cap) else np.r_[v[1:t], v[t - 1]]
-            z_cost.append(w[i] * (nxt - v[:t]))
-            zub = np.ones(t)
-            if not np.isfinite(cap):
-                zub[-1] = 0.0  # must be served: some site within reach opens
-            z_ub.append(zub)
-            zi = z_base + n_z + np.arange(t)
-            r = n_r + np.arange(t)
-            sel = self.level_of[i] < t
-            lev = self.level_of[i][sel]
-            if self.chain:
-                # z_k - z_{k-1} + (sites at level k) >= 0
-                rows += [r, r[1:], n_r + lev]
-                cols += [zi, zi[:-1], y[self.sites[i][sel]]]
-                vals += [np.ones(t), -np.ones(t - 1), np.ones(len(lev))]
-                lo = np.zeros(t)
-                lo[0] = 1.0
-            else:
-                # z_k + (sites at levels <= k) >= 1
-                reps = t - lev
-                rr = np.concatenate([np.arange(a, t) for a in lev]) if len(lev) else lev
-                rows += [r, n_r + rr]
-                cols += [zi, np.repeat(y[self.sites[i][sel]], reps)]
-                vals += [np.ones(t), np.ones(int(reps.sum()))]
-                lo = np.ones(t)
-            row_lo.append(lo)
-            n_z += t
-            n_r += t
-        zc = np.concatenate(z_cost) if z_cost else np.zeros(0)
-        b.add_columns("z", zc, 0.0, np.concatenate(z_ub) if z_ub else np.zeros(0))
-        if n_r:
-            b.add_rows(
-                "level",
-                np.concatenate(rows),
-                np.concatenate(cols),
-                np.concatenate(vals),
-                lo=np.concatenate(row_lo),
-            )
+        z_start = np.r_[0, np.cumsum(T)[:-1]] if self.n_dem else np.zeros(0, dtype=int)
+        first = np.minimum(self.level_at(np.zeros(self.n_dem, dtype=int)), caps)
+        b.offset = float(np.sum(np.where(w > 0, w * first, 0.0)))
+        kept = self.kept(T)
+        cost, zub = self._z_columns(w, caps, T, kept)
+        b.add_columns("z", cost, 0.0, zub)
+        if len(kept):
+            rows, cols, vals, lo = self._level_rows(T, z_start, kept)
+            b.add_rows("level", rows, cols, vals, lo=lo)  # y is columns 0 ..
         add_site_rows(b, y, cands, rules)
-        b.offset = offset
-        return b.build(), y, np.array(z_start), T
+        return b.build(), y, z_start, T
+
+    def _z_columns(self, w, caps, T, kept) -> tuple[np.ndarray, np.ndarray]:
+        """Cost ``w_i (v_{k+1} - v_k)`` (the cap after the last kept level) and bound of each ``z``."""
+        dem = self.lev_dem[kept]
+        val = self.lev_val[kept]
+        last = self.lev_rank[kept] == T[dem] - 1
+        cap = caps[dem]
+        nxt = np.where(last, np.where(np.isfinite(cap), cap, val), 0.0)
+        inner = ~last
+        nxt[inner] = self.lev_val[kept[inner] + 1]
+        zub = np.where(last & ~np.isfinite(cap), 0.0, 1.0)  # must be served: a site opens
+        return w[dem] * (nxt - val), zub
+
+    def _level_rows(self, T, z_start, kept) -> tuple:
+        """Triplets (rows, local columns, values) and lower sides of the level rows.
+
+        Columns are numbered ``y`` first (``0 .. n_cand - 1``), then ``z``.
+        """
+        n_z = len(kept)
+        z = np.arange(n_z)
+        rank = self.lev_rank[kept]
+        sel = self.pair_level < T[self.pair_dem]
+        p_row = z_start[self.pair_dem[sel]] + self.pair_level[sel]
+        p_col = self.pair_site[sel]
+        if self.chain:
+            # z_k - z_{k-1} + (sites at level k) >= 0; the first level's row >= 1
+            later = z[rank > 0]
+            rows = np.concatenate([z, later, p_row])
+            cols = np.concatenate([self.n_cand + z, self.n_cand + later - 1, p_col])
+            vals = np.concatenate([np.ones(n_z), -np.ones(len(later)), np.ones(len(p_row))])
+            return rows, cols, vals, (rank == 0).astype(float)
+        # z_k + (sites at levels <= k) >= 1
+        reps = T[self.pair_dem[sel]] - self.pair_level[sel]
+        step = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+        rows = np.concatenate([z, np.repeat(p_row, reps) + step])
+        cols = np.concatenate([self.n_cand + z, np.repeat(p_col, reps)])
+        return rows, cols, np.ones(len(rows)), np.ones(n_z)
 
     def start_vector(self, open_mask: np.ndarray, T: np.ndarray, n_cols: int) -> np.ndarray:
         """Column values of the level MILP for a given set of open sites."""
         x = np.zeros(n_cols)
         x[: self.n_cand] = open_mask
-        pos = self.n_cand
-        for i in range(self.n_dem):
-            t = int(T[i])
-            if t == 0:
-                continue
-            lev = self.level_of[i]
-            opened = open_mask[self.sites[i]]
-            best = lev[opened].min() if opened.any() else np.iinfo(np.int64).max
-            x[pos : pos + t] = (np.arange(t) < best).astype(float)
-            pos += t
+        best = np.full(self.n_dem, np.iinfo(np.int64).max)
+        op = np.flatnonzero(open_mask[self.pair_site])  # by demand, then level
+        d = self.pair_dem[op]
+        first = np.r_[True, d[1:] != d[:-1]] if len(d) else np.zeros(0, dtype=bool)
+        best[d[first]] = self.pair_level[op[first]]
+        kept = self.kept(T)
+        x[self.n_cand : self.n_cand + len(kept)] = self.lev_rank[kept] < best[self.lev_dem[kept]]
         return x
 
 
@@ -337,12 +401,68 @@ def solve_compact(
     ``SolverOptions()``) holds the solver, ``via``, the time limit for the whole
     search, the gap and the seed.
     """
+    w = np.asarray(w, dtype=float)
+    U = np.asarray(U, dtype=float)
+    keep = _needed_columns(C, w, U)
+    sub = _columns(C, keep)
     search = _Search.from_heuristic(
-        C, w, U, cands, rules, solver_options(options), cap_slack=cap_slack, cap_grow=cap_grow
+        sub,
+        w[keep],
+        U[keep],
+        cands,
+        rules,
+        solver_options(options),
+        cap_slack=cap_slack,
+        cap_grow=cap_grow,
     )
+    search.stats["demand_columns"] = int(keep.sum())
     search.lp_phase()
     search.milp_rounds(max_rounds, cap_slack)
-    return search.outcome()
+    return _lift(search.outcome(), C, w, U, keep)
+
+
+def _needed_columns(C: sparse.spmatrix, w: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """Demand columns the optimisation needs (an exact reduction).
+
+    A column without weight costs nothing, and one that no pair reaches below its
+    finite ``U`` costs ``w U`` whatever opens: both are left out of the model.
+    """
+    coo = sparse.coo_matrix(C)
+    below = coo.data < U[coo.col]
+    reached = np.bincount(coo.col[below], minlength=C.shape[1]) > 0
+    return (w > 0) & (reached | ~np.isfinite(U))
+
+
+def _columns(C: sparse.spmatrix, keep: np.ndarray) -> sparse.csr_matrix:
+    """``C[:, keep]`` as CSR, keeping stored zeros (a site at its own demand point)."""
+    if keep.all():
+        return sparse.csr_matrix(C)
+    coo = sparse.coo_matrix(C)
+    sel = keep[coo.col]
+    new_col = np.cumsum(keep) - 1
+    shape = (C.shape[0], int(keep.sum()))
+    return sparse.csr_matrix((coo.data[sel], (coo.row[sel], new_col[coo.col[sel]])), shape=shape)
+
+
+def _lift(out: CompactOutcome, C: sparse.spmatrix, w, U, keep) -> CompactOutcome:
+    """The outcome on the reduced columns as one on all of ``C`` (costs of the rest added)."""
+    if keep.all():
+        return out
+    if out.status in ("infeasible", "not solved"):
+        return replace(out, assignment=np.full(C.shape[1], -1))
+    mask = np.zeros(C.shape[0], dtype=bool)
+    mask[out.open_sites] = True
+    cost, site = true_costs(sparse.csr_matrix(C), U, mask)
+    pos = w > 0
+    objective = float(w[pos] @ cost[pos])
+    constant = float(w[~keep & pos] @ U[~keep & pos])
+    bound = objective if out.gap == 0 else min(out.bound + constant, objective)
+    gap = relative_gap(objective, bound)
+    status = out.status if gap <= PROVEN_GAP else "feasible"
+    for key in ("heuristic_objective", "lp_bound", "lp_rounding_objective"):
+        if key in out.stats:  # on the whole instance, like the objective
+            out.stats[key] += constant
+    return replace(out, assignment=site, objective=objective, bound=bound, gap=gap, status=status)
 
 
 @dataclass
@@ -585,7 +705,7 @@ def _refine_caps_lp(lm, w, caps, cands, rules, opts, deadline, max_rounds=30):
         if out.x is None or out.status != "optimal":
             return caps, k, spent, lp
         lp = out
-        n_lev = np.array([len(v) for v in lm.levels])
+        n_lev = lm.n_lev
         has = (T > 0) & (n_lev > T)
         top = np.zeros(lm.n_dem)
         top[has] = out.x[lm.n_cand + z_start[has] + T[has] - 1]
@@ -597,9 +717,7 @@ def _refine_caps_lp(lm, w, caps, cands, rules, opts, deadline, max_rounds=30):
             return caps, k, spent, lp
         grow = 3 if milp.A.shape[1] < LP_FAST_GROW_MAX_COLS else 1
         new_T = np.minimum(T + grow * np.maximum(T, 1), n_lev)
-        for i in np.flatnonzero(hit):
-            v = lm.levels[i]
-            caps[i] = v[new_T[i]] if new_T[i] < len(v) else lm.U[i]
+        caps[hit] = lm.level_at(new_T)[hit]
     return caps, max_rounds, spent, lp
 
 
@@ -617,7 +735,6 @@ def _refine_caps_warm_lp(lm, w, caps, cands, rules, opts, deadline, max_rounds=3
     warm = WarmLp(milp, seed=opts.seed, threads=opts.threads)
     warm.set_option("solver", "simplex" if small else "ipm")
     top = np.where(T > 0, lm.n_cand + z_start + T - 1, -1)  # each demand's last z
-    n_lev = np.array([len(v) for v in lm.levels])
     lp = None
     k = 0
     for k in range(1, max_rounds + 1):  # noqa: B007
@@ -629,49 +746,46 @@ def _refine_caps_warm_lp(lm, w, caps, cands, rules, opts, deadline, max_rounds=3
             return caps, k, time.perf_counter() - t0, lp
         warm.set_option("solver", "simplex")  # warm starts from here on
         lp = MilpOutcome("optimal", x, obj, obj, 0.0, 0.0, 0.0, col_dual=warm.reduced_costs())
-        has = (T > 0) & (n_lev > T)
+        has = (T > 0) & (lm.n_lev > T)
         hit = has & (x[np.maximum(top, 0)] > 1e-7)
         log.debug("LP round %d: bound %.6g, %d demand points at their cap", k, obj, hit.sum())
         if not hit.any():
             break
         grow = 3 if len(x) < LP_FAST_GROW_MAX_COLS else 1
-        new_T = np.minimum(T + grow * np.maximum(T, 1), n_lev)
-        costs, ubs, owner, row_lo = [], [], [], []
-        local_rc, abs_rc = [], []  # (rows, cols, vals) on new columns / existing ones
-        n_new = 0
-        for i in np.flatnonzero(hit):
-            v, t, t2 = lm.levels[i], int(T[i]), int(new_T[i])
-            cap = v[t2] if t2 < len(v) else lm.U[i]
-            nxt = np.r_[v[t + 1 : t2], cap if np.isfinite(cap) else v[t2 - 1]]
-            costs.append(w[i] * (nxt - v[t:t2]))
-            ub = np.ones(t2 - t)
-            if not np.isfinite(cap):
-                ub[-1] = 0.0  # must be served: some site within reach opens
-            ubs.append(ub)
-            owner.append(np.full(t2 - t, i))
-            z = n_new + np.arange(t2 - t)  # the new levels' z; rows numbered alike
-            # z_k - z_(k-1) + (sites at level k) >= 0; the first level's row >= 1
-            local_rc.append((z, z, np.ones(t2 - t)))
-            local_rc.append((z[1:], z[:-1], -np.ones(t2 - t - 1)))
-            if t > 0:
-                abs_rc.append((z[:1], np.array([top[i]]), np.array([-1.0])))
-            sel = (lm.level_of[i] >= t) & (lm.level_of[i] < t2)
-            abs_rc.append((z[0] + lm.level_of[i][sel] - t, lm.sites[i][sel], np.ones(sel.sum())))
-            lo = np.zeros(t2 - t)
-            lo[0] = 1.0 if t == 0 else 0.0
-            row_lo.append(lo)
-            n_new += t2 - t
-            caps[i] = cap
-        new_cols = warm.add_columns(np.concatenate(costs), 0.0, np.concatenate(ubs))
-        rows = np.concatenate([r for r, _, _ in local_rc + abs_rc])
-        cols = np.concatenate([new_cols[c] for _, c, _ in local_rc] + [c for _, c, _ in abs_rc])
-        vals = np.concatenate([v for _, _, v in local_rc + abs_rc])
-        warm.add_rows(rows, cols, vals, np.concatenate(row_lo), np.full(n_new, np.inf))
-        owner = np.concatenate(owner)
-        last = np.r_[np.flatnonzero(np.diff(owner)), len(owner) - 1]
-        top[owner[last]] = new_cols[last]
-        T = np.where(hit, new_T, T)
+        new_T = np.where(hit, np.minimum(T + grow * np.maximum(T, 1), lm.n_lev), T)
+        caps[hit] = lm.level_at(new_T)[hit]
+        _add_levels(warm, lm, w, caps, T, new_T, top)
+        T = new_T
     return caps, k, time.perf_counter() - t0, lp
+
+
+def _add_levels(warm: WarmLp, lm: LevelModel, w, caps, T, new_T, top) -> None:
+    """Add the ``z`` columns and level rows of levels ``T .. new_T - 1`` (``caps`` raised).
+
+    ``top`` (each demand's last ``z`` column) is updated in place.
+    """
+    new = np.flatnonzero((lm.lev_rank >= T[lm.lev_dem]) & (lm.lev_rank < new_T[lm.lev_dem]))
+    dem, rank = lm.lev_dem[new], lm.lev_rank[new]
+    val, cap = lm.lev_val[new], caps[dem]
+    last = rank == new_T[dem] - 1
+    nxt = np.where(last, np.where(np.isfinite(cap), cap, val), 0.0)
+    nxt[~last] = lm.lev_val[new[~last] + 1]
+    ub = np.where(last & ~np.isfinite(cap), 0.0, 1.0)  # must be served: some site opens
+    cols = warm.add_columns(w[dem] * (nxt - val), 0.0, ub)
+    z = np.arange(len(new))  # the new levels' z; rows numbered alike
+    first = rank == T[dem]
+    # z_k - z_(k-1) + (sites at level k) >= 0; a demand's first level's row >= 1
+    link = first & (T[dem] > 0)
+    z_first = np.zeros(lm.n_dem, dtype=np.int64)
+    z_first[dem[first]] = z[first]
+    sel = (lm.pair_level >= T[lm.pair_dem]) & (lm.pair_level < new_T[lm.pair_dem])
+    pd = lm.pair_dem[sel]
+    rows = np.concatenate([z, z[~first], z[link], z_first[pd] + lm.pair_level[sel] - T[pd]])
+    vals = np.r_[np.ones(len(z)), -np.ones((~first).sum() + link.sum()), np.ones(len(pd))]
+    all_cols = np.concatenate([cols, cols[z[~first] - 1], top[dem[link]], lm.pair_site[sel]])
+    lo = (first & (T[dem] == 0)).astype(float)
+    warm.add_rows(rows, all_cols, vals, lo, np.full(len(z), np.inf))
+    top[dem[last]] = cols[last]
 
 
 def _proven(best_obj: float, lower: float, integral: bool, gap_rel: float) -> bool:
@@ -715,10 +829,8 @@ def out_infeasible_or_empty(best_mask, best_obj) -> bool:
 def _raise_caps(lm: LevelModel, cost, caps, slack: int, only=None, grow: float = 0.0) -> np.ndarray:
     """New caps: at least ``cost``, plus ``slack`` + ``grow`` x (its level) more levels."""
     new = np.array(caps, dtype=float, copy=True)
-    idx = range(lm.n_dem) if only is None else np.flatnonzero(only)
-    for i in idx:
-        v = lm.levels[i]
-        k = int(np.searchsorted(v, cost[i], side="left"))
-        k += slack + int(grow * k)
-        new[i] = v[k] if k < len(v) else lm.U[i]
+    k = lm.n_levels_below(cost)
+    k = k + slack + (grow * k).astype(int)
+    idx = slice(None) if only is None else np.flatnonzero(only)
+    new[idx] = lm.level_at(k)[idx]
     return new
