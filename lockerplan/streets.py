@@ -123,6 +123,25 @@ class Streets:
         return self._arrays[key]
 
 
+class StreetGraphs:
+    """``walk_graph`` and ``drive_graph`` of an object with ``walk_streets`` and
+    ``drive_streets`` (:class:`~lockerplan.pipeline.prepare.StudyArea`,
+    :class:`~lockerplan.Plan`)."""
+
+    walk_streets: Streets
+    drive_streets: Streets
+
+    @property
+    def walk_graph(self) -> nx.MultiDiGraph:
+        """The walk network as an osmnx-style graph (built on first use)."""
+        return self.walk_streets.graph
+
+    @property
+    def drive_graph(self) -> nx.MultiDiGraph:
+        """The drive network as an osmnx-style graph (built on first use)."""
+        return self.drive_streets.graph
+
+
 def edge_table(arcs: dict) -> EdgeTable:
     """The arcs as an :class:`~lockerplan.distances.EdgeTable`, in the order the graph
     of :func:`graph_from_arcs` lists its edges (so that both give the same arrays)."""

@@ -30,18 +30,18 @@ from ..progress import StageClock, tqdm
 from ..scenario import Scenario, hub_number
 from ..scheduler import dask_client
 from ..source import OsmFile, Place, open_source
-from ..streets import Streets
+from ..streets import StreetGraphs, Streets
 from ..walking import WalkNetwork
 
 if TYPE_CHECKING:
-    import networkx as nx
+    pass
 
 Drop = tuple[str, str, float, str]
 """What was left out: ``(layer, id, parcels_per_day, reason)``."""
 
 
 @dataclass
-class StudyArea:
+class StudyArea(StreetGraphs):
     """Everything a plan needs before siting: networks, demand, candidates, distances.
 
     Made by :func:`prepare_study_area`; :func:`~lockerplan.pipeline.solve.plan_study_area`
@@ -123,16 +123,6 @@ class StudyArea:
     def drive_arrays(self) -> GraphArrays:
         """The drive network's arrays (fetched from the Dask worker when it is there)."""
         return self.drive.result() if self.drive_on_workers else self.drive
-
-    @property
-    def walk_graph(self) -> nx.MultiDiGraph:
-        """The walk network as an osmnx-style graph (built on first use)."""
-        return self.walk_streets.graph
-
-    @property
-    def drive_graph(self) -> nx.MultiDiGraph:
-        """The drive network as an osmnx-style graph (built on first use)."""
-        return self.drive_streets.graph
 
     def distances_within(self, walk_m: float) -> sparse.csr_matrix:
         """Candidate x demand distances within ``walk_m`` (at most :attr:`max_walk_m`)."""

@@ -16,16 +16,15 @@ from scipy import sparse
 from ..errors import InputError
 from ..export import GIS_LAYERS, OPTIONAL_LAYERS, write_plan
 from ..settings import OSM_ATTRIBUTION
+from ..streets import StreetGraphs, Streets
 from .kpis import Kpis
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
-    import networkx as nx
 
     from ..routing import RoutingResult
     from ..scenario import Scenario
     from ..siting import SitingResult
-    from ..streets import Streets
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ class Evaluation:
 
 
 @dataclass
-class Plan:
+class Plan(StreetGraphs):
     """A locker network plan: layers, key figures and the scenario that made it.
 
     Attributes
@@ -144,16 +143,6 @@ class Plan:
     drive_streets: Streets = field(repr=False)
     distances: sparse.csr_matrix | None = field(default=None, repr=False)
     competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
-
-    @property
-    def walk_graph(self) -> nx.MultiDiGraph:
-        """The walk network as an osmnx-style graph (built on first use)."""
-        return self.walk_streets.graph
-
-    @property
-    def drive_graph(self) -> nx.MultiDiGraph:
-        """The drive network as an osmnx-style graph (built on first use)."""
-        return self.drive_streets.graph
 
     def __repr__(self) -> str:
         k = self.kpis
