@@ -189,25 +189,31 @@ def test_porto_alegre_on_two_workers_is_the_single_process_plan(porto_alegre):
     assert len(reg.open_sites) <= 100 and len(one.stats.get("regions_note", "")) == 0
 
 
-def test_plan_on_a_local_cluster_says_its_regions(tmp_path):
-    """``lockerplan plan --scheduler local`` on central Helsinki (200 m walk: the
-    candidates fall into a dozen regions) covers what the default run covers."""
-    runs = {}
-    for label, extra in (("one", []), ("dask", ["--scheduler", "local"])):
-        out = tmp_path / label
-        args = ["plan", "--walk-m", "200", "--out", str(out), "--formats", "csv", *extra]
-        result = CliRunner().invoke(main, args)
-        assert result.exit_code == 0, result.output
-        runs[label] = (json.loads((out / "helsinki" / "summary.json").read_text()), result.stdout)
-    (one, _), (dask, text) = runs["one"], runs["dask"]
+@pytest.fixture(scope="module")
+def helsinki_one():
+    """Central Helsinki at a 200 m walk (a dozen regions) with spacing, in one process."""
+    import lockerplan
+
+    return lockerplan.plan(walk_m=200, min_spacing_m=150)
+
+
+def test_plan_on_a_local_cluster_says_its_regions(tmp_path, helsinki_one):
+    """``lockerplan plan --scheduler local`` on central Helsinki covers what the
+    one-process plan covers and says its regions."""
+    out = tmp_path / "dask"
+    args = ["plan", "--walk-m", "200", "--min-spacing-m", "150", "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--formats", "csv", "--scheduler", "local"])
+    assert result.exit_code == 0, result.output
+    dask = json.loads((out / "helsinki" / "summary.json").read_text())
+    one = helsinki_one.kpis
     assert one["regions"] == 1 and one["regions_note"] == ""
     assert dask["regions"] > 1
-    assert f"{dask['regions']} regions (Dask local" in text
+    assert f"{dask['regions']} regions (Dask local" in result.stdout
     assert dask["covered_parcels_per_day"] == one["covered_parcels_per_day"]
     assert dask["solver_status"] == one["solver_status"] == "optimal"
 
 
-def test_a_plan_on_dask_never_reads_a_street_network_in_the_client():
+def test_a_plan_on_dask_never_reads_a_street_network_in_the_client(helsinki_one):
     """``plan(scheduler="local")``: catchments, spacing and map labels are worker
     tasks too, and the routing runs on the worker that holds the drive network;
     neither network is read in the client unless a user asks for its graph. The
@@ -215,7 +221,7 @@ def test_a_plan_on_dask_never_reads_a_street_network_in_the_client():
     import lockerplan
 
     dask = lockerplan.plan(walk_m=200, min_spacing_m=150, scheduler="local")
-    one = lockerplan.plan(walk_m=200, min_spacing_m=150)
+    one = helsinki_one
     dask.map()
     for streets in (dask.walk_streets, dask.drive_streets):  # neither network came here
         assert streets.arcs is None and streets._graph is None
