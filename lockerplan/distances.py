@@ -801,21 +801,61 @@ def network_matrices(
     pred = np.empty((n, arrays.length.shape[0]), dtype=np.int32) if predecessors else None
     # a block of sources at a time: the full rows (all network nodes) of one block
     # only, so a metro area's 1,500 stops x 50,000 nodes never sit in memory whole
-    for lo in range(0, n, MATRIX_BLOCK):
-        rows = node_index[lo : lo + MATRIX_BLOCK]
-        found = csgraph.dijkstra(
-            arrays.length, directed=True, indices=rows, return_predecessors=predecessors
-        )
-        if predecessors:
-            dist, pred[lo : lo + len(rows)] = found
-        else:
-            dist = found
-        d = dist[:, node_index]
-        del dist
-        t = csgraph.dijkstra(arrays.travel_time, directed=True, indices=rows)[:, node_index]
-        distance_m[lo : lo + len(rows)] = np.where(np.isfinite(d), np.rint(d), -1)
-        duration_s[lo : lo + len(rows)] = np.where(np.isfinite(t), np.rint(t), -1)
+    starts = range(0, n, MATRIX_BLOCK)
+    task = (arrays.length, arrays.travel_time, node_index, predecessors)
+    for lo, (d, t, p) in zip(starts, _blocks(task, starts), strict=True):
+        distance_m[lo : lo + len(d)], duration_s[lo : lo + len(d)] = d, t
+        if pred is not None:
+            pred[lo : lo + len(d)] = p
     return distance_m, duration_s, pred
+
+
+#: Sources from which :func:`network_matrices` runs its Dijkstras in a pool of
+#: processes, one per core (scipy's Dijkstra holds the GIL: threads would not help).
+PARALLEL_MIN_SOURCES = 256
+_TASK: tuple = ()  # the graph and locations, inherited by the pool's forked processes
+
+
+def _block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Integer distance and duration rows (and predecessor rows) of one block of sources."""
+    length, travel_time, node_index, predecessors = _TASK
+    rows = node_index[lo : lo + MATRIX_BLOCK]
+    found = csgraph.dijkstra(length, directed=True, indices=rows, return_predecessors=predecessors)
+    dist, pred = found if predecessors else (found, None)
+    d = dist[:, node_index]
+    del dist
+    t = csgraph.dijkstra(travel_time, directed=True, indices=rows)[:, node_index]
+    d = np.where(np.isfinite(d), np.rint(d), -1).astype(np.int64)
+    t = np.where(np.isfinite(t), np.rint(t), -1).astype(np.int64)
+    return d, t, None if pred is None else pred.astype(np.int32)
+
+
+def _blocks(task: tuple, starts: range):
+    """:func:`_block` of every start, in order: in this process, or in a pool of forked
+    processes when there are many sources, several cores and forking is allowed."""
+    global _TASK
+    import multiprocessing
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    parallel = (
+        len(task[2]) >= PARALLEL_MIN_SOURCES
+        and cores > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon  # e.g. a Dask worker
+    )
+    _TASK = task
+    try:
+        if not parallel:
+            yield from map(_block, starts)
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=cores, mp_context=fork) as pool:
+            yield from pool.map(_block, starts)
+    finally:
+        _TASK = ()
 
 
 def path_nodes(predecessors: np.ndarray, source_row: int, target: int) -> list[int]:

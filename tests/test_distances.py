@@ -220,3 +220,21 @@ def test_bad_parameters(arrays):
         snap_points(arrays, gpd.GeoSeries([shapely.Point(0, 0)]))
     node_snap = snap_points(arrays, _node_points(arrays, [0, 1]), to="node")
     assert (node_snap["edge"] == -1).all()
+
+
+def test_road_matrices_from_a_process_pool_equal_the_serial_ones(monkeypatch):
+    """Many sources run their Dijkstras in forked processes (one per core): the very
+    same distance, duration and predecessor rows as one process computes."""
+    import lockerplan.distances as dist
+    from lockerplan.network import streets_from_osm
+
+    arrays = streets_from_osm(default_osm_path(), "drive").arrays()
+    nodes = np.arange(arrays.length.shape[0])
+    monkeypatch.setattr(dist, "PARALLEL_MIN_SOURCES", 10**9)
+    serial = dist.network_matrices(arrays, nodes)
+    monkeypatch.setattr(dist, "PARALLEL_MIN_SOURCES", 1)
+    monkeypatch.setattr(dist, "MATRIX_BLOCK", 16)  # several blocks over the pool
+    pooled = dist.network_matrices(arrays, nodes)
+    for a, b in zip(serial, pooled, strict=True):
+        assert np.array_equal(a, b)
+    assert (serial[0] > 0).sum() > len(nodes) ** 2 / 2  # a real, mostly connected matrix
