@@ -20,6 +20,7 @@ street shape; :class:`GraphArrays` holds them, so catchments and drawn routes
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -830,14 +831,25 @@ def _block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return d, t, None if pred is None else pred.astype(np.int32)
 
 
+def _merged_buffers(geoms: np.ndarray, buffer_m: float) -> shapely.Geometry:
+    """The union of the geometries each grown by ``buffer_m``."""
+    return shapely.union_all(shapely.buffer(geoms, buffer_m))
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _blocks(task: tuple, starts: range):
     """:func:`_block` of every start, in order: in this process, or in a pool of forked
     processes when there are many sources, several cores and forking is allowed."""
     global _TASK
     import multiprocessing
-    import os
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    cores = _cores()
     parallel = (
         len(task[2]) >= PARALLEL_MIN_SOURCES
         and cores > 1
@@ -941,39 +953,43 @@ def catchment_polygons(
             np.arange(0, 2 * len(coo.data) + 1, 2),
             np.stack([arrays.xy[coo.row], arrays.xy[coo.col]], axis=1).reshape(-1, 2),
         )
-    shapes = []
+    shapes: list = []  # polygons, or futures of polygons being merged in threads
     s_rows = np.flatnonzero(site_snap["snapped"].to_numpy(dtype=bool))
     graph, virt = _with_sources(arrays.length, site_snap, s_rows)
     virt_of = dict(zip(s_rows.tolist(), virt.tolist(), strict=True))
     eu = arrays.edge_u
     seg = arrays.segments()
     edge_col = site_snap["edge"].to_numpy() if "edge" in site_snap else None
-    for pos in range(len(site_snap)):
-        row = site_snap.iloc[pos]
-        if pos not in virt_of or float(row.get("access_m", row["snap_m"])) > cutoff_m:
-            shapes.append(shapely.Polygon())
-            continue
-        dist = csgraph.dijkstra(graph, directed=True, indices=virt_of[pos], limit=cutoff_m)
-        du = dist[eu]
-        reach = np.flatnonzero(np.isfinite(du) & (du < cutoff_m))
-        pieces = [_edge_pieces(seg, reach, np.zeros(len(reach)), cutoff_m - du[reach])]
-        access = float(row.get("access_m", row["snap_m"]))
-        if edge_col is not None and edge_col[pos] >= 0:
-            e = int(edge_col[pos])
-            off, budget = float(row["offset_m"]), cutoff_m - access
-            if budget > 0:
-                pieces.append(
-                    _edge_pieces(
-                        seg, np.array([e]), np.array([off - budget]), np.array([off + budget])
+    with ThreadPoolExecutor(max_workers=_cores()) as merge:  # GEOS releases the GIL
+        for pos in range(len(site_snap)):
+            row = site_snap.iloc[pos]
+            if pos not in virt_of or float(row.get("access_m", row["snap_m"])) > cutoff_m:
+                shapes.append(shapely.Polygon())
+                continue
+            dist = csgraph.dijkstra(graph, directed=True, indices=virt_of[pos], limit=cutoff_m)
+            du = dist[eu]
+            reach = np.flatnonzero(np.isfinite(du) & (du < cutoff_m))
+            pieces = [_edge_pieces(seg, reach, np.zeros(len(reach)), cutoff_m - du[reach])]
+            access = float(row.get("access_m", row["snap_m"]))
+            if edge_col is not None and edge_col[pos] >= 0:
+                e = int(edge_col[pos])
+                off, budget = float(row["offset_m"]), cutoff_m - access
+                if budget > 0:
+                    pieces.append(
+                        _edge_pieces(
+                            seg, np.array([e]), np.array([off - budget]), np.array([off + budget])
+                        )
                     )
-                )
-        reached_nodes = np.flatnonzero(dist[: len(arrays.node_ids)] <= cutoff_m)
-        pieces.append(shapely.points(arrays.xy[reached_nodes]))
-        geoms = np.concatenate([p for p in pieces if len(p)]) if any(len(p) for p in pieces) else []
-        if len(geoms) == 0:
-            shapes.append(shapely.Polygon())
-            continue
-        shapes.append(shapely.union_all(shapely.buffer(geoms, street_buffer_m)))
+            reached_nodes = np.flatnonzero(dist[: len(arrays.node_ids)] <= cutoff_m)
+            pieces.append(shapely.points(arrays.xy[reached_nodes]))
+            geoms = (
+                np.concatenate([p for p in pieces if len(p)]) if any(len(p) for p in pieces) else []
+            )
+            if len(geoms) == 0:
+                shapes.append(shapely.Polygon())
+                continue
+            shapes.append(merge.submit(_merged_buffers, geoms, street_buffer_m))
+    shapes = [s.result() if hasattr(s, "result") else s for s in shapes]
     return gpd.GeoSeries(shapes, index=site_snap.index, crs=arrays.crs).to_crs("EPSG:4326")
 
 
