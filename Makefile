@@ -25,8 +25,10 @@ lint: $(STAMP)
 browser-deps:
 	bash tests/browser/setup.sh
 
+# the suite on every core; tests that share one expensive run (Porto Alegre, the
+# Dask LocalClusters) are kept on one worker by their xdist_group
 test: lint browser-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 clean:
 	rm -rf $(VENV) maps/*.html maps/*/ .pytest_cache

@@ -146,7 +146,7 @@ def on_cluster(area: StudyArea, sites: int, workers: int) -> dict:
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: 8787 may be taken (None still binds it)
         silence_logs=logging.ERROR,
     ) as cluster:
         try:

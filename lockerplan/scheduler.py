@@ -2,7 +2,7 @@
 
 One Dask client serves a whole process: the first plan, roll-out phase or sweep
 scenario that asks for ``"local"`` starts a :class:`distributed.LocalCluster` (one
-single-threaded worker process per core, no dashboard) and the later ones reuse
+single-threaded worker process per core, its dashboard on a free port) and the later ones reuse
 it; ``"tcp://HOST:PORT"`` connects once to a running scheduler. Clients are closed
 when the process exits, or by :func:`close_clients`. Dask's own log goes to
 lockerplan's at DEBUG.
@@ -95,7 +95,7 @@ def _open(scheduler: str) -> tuple[Any, Any, str]:
             n_workers=os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: 8787 may be taken (None still binds it)
             silence_logs=logging.ERROR,
         )
         client = distributed.Client(cluster)

@@ -22,6 +22,9 @@ import pytest
 #: delivered home instead, and listed under "sites")
 UNDELIVERED = ("demand_points", "demand_clusters", "home_delivery")
 
+#: one Porto Alegre run serves this file, test_maps and test_map_browser: one xdist worker
+pytestmark = pytest.mark.xdist_group("porto_alegre")
+
 
 def _shared():
     """``tests/browser/porto_alegre.py``: the session's one run of the command."""

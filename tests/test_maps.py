@@ -441,6 +441,7 @@ def test_many_sites_cluster_and_their_catchments_merge_per_kind():
     assert "L.markerClusterGroup" not in few and "Walking catchment of site1 (A)" in few
 
 
+@pytest.mark.xdist_group("porto_alegre")
 def test_porto_alegre_map_size_is_bounded(bench_dir, tmp_path_factory):
     """City scale (1,115 demand points, 100 sites): 9.8 MB before issue 14, now < 2.5 MB."""
     run = _porto_alegre().porto_alegre_run(bench_dir, tmp_path_factory)

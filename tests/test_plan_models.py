@@ -15,6 +15,8 @@ def area():
 
 
 def solve(area, **settings):
+    """A plan of ``area``: these tests check the siting, so the routing runs short."""
+    settings.setdefault("routing_iterations", 100)
     return plan_study_area(area, catchments=False, door_to_door=False, **settings)
 
 

@@ -7,8 +7,6 @@ one process; ``lockerplan plan --scheduler local`` on central Helsinki.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -21,6 +19,9 @@ from lockerplan.scheduler import check_scheduler
 from lockerplan.siting import MODELS, Candidates, SiteRules, SolverOptions
 
 OPTIONS = SolverOptions(solver="highs", via="highspy", time_limit_s=30)
+
+#: LocalClusters of their own: on one xdist worker
+pytestmark = pytest.mark.xdist_group("dask")
 
 
 def blocks(sizes, seed=0, density=0.35):
@@ -197,24 +198,9 @@ def helsinki_one():
     return lockerplan.plan(walk_m=200, min_spacing_m=150)
 
 
-def test_plan_on_a_local_cluster_says_its_regions(tmp_path, helsinki_one):
-    """``lockerplan plan --scheduler local`` on central Helsinki covers what the
-    one-process plan covers and says its regions."""
-    out = tmp_path / "dask"
-    args = ["plan", "--walk-m", "200", "--min-spacing-m", "150", "--out", str(out)]
-    result = CliRunner().invoke(main, [*args, "--formats", "csv", "--scheduler", "local"])
-    assert result.exit_code == 0, result.output
-    dask = json.loads((out / "helsinki" / "summary.json").read_text())
-    one = helsinki_one.kpis
-    assert one["regions"] == 1 and one["regions_note"] == ""
-    assert dask["regions"] > 1
-    assert f"{dask['regions']} regions (Dask local" in result.stdout
-    assert dask["covered_parcels_per_day"] == one["covered_parcels_per_day"]
-    assert dask["solver_status"] == one["solver_status"] == "optimal"
-
-
 def test_a_plan_on_dask_never_reads_a_street_network_in_the_client(helsinki_one):
-    """``plan(scheduler="local")``: catchments, spacing and map labels are worker
+    """``plan(scheduler="local")`` (``lockerplan plan --scheduler local``): the
+    siting is solved by regions; catchments, spacing and map labels are worker
     tasks too, and the routing runs on the worker that holds the drive network;
     neither network is read in the client unless a user asks for its graph. The
     plan is the one-process plan."""
@@ -234,6 +220,10 @@ def test_a_plan_on_dask_never_reads_a_street_network_in_the_client(helsinki_one)
         one.catchments.to_crs(utm).area.sum(), rel=1e-9
     )
     assert dask.kpis["covered_parcels_per_day"] == one.kpis["covered_parcels_per_day"]
+    assert one.kpis["regions"] == 1 and one.kpis["regions_note"] == ""
+    assert dask.kpis["regions"] > 1 and dask.kpis["solver_status"] == "optimal"
+    # what `lockerplan plan --scheduler local` prints
+    assert f"{dask.kpis['regions']} regions (Dask local" in dask.summary()
     assert dask.walk_graph.number_of_edges() == one.walk_graph.number_of_edges()
 
 
