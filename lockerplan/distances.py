@@ -338,6 +338,23 @@ def arrays_from_edges(t: EdgeTable, crs: pyproj.CRS | None = None) -> GraphArray
     )
 
 
+def ragged_rows(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the items of ``rows`` sit in a ragged array, one row after the other.
+
+    Row ``r`` holds the items ``ptr[r]:ptr[r + 1]``. Returns the item positions and
+    the offsets of each picked row in them (``offsets[k]:offsets[k + 1]``).
+
+    Examples
+    --------
+    >>> take, offsets = ragged_rows(np.array([0, 2, 5, 6]), np.array([2, 0]))
+    >>> take.tolist(), offsets.tolist()
+    ([5, 0, 1], [0, 1, 3])
+    """
+    sizes = ptr[rows + 1] - ptr[rows]
+    offsets = np.r_[0, np.cumsum(sizes)]
+    return np.repeat(ptr[rows] - offsets[:-1], sizes) + np.arange(offsets[-1]), offsets
+
+
 def _shape_points(t: EdgeTable) -> tuple[np.ndarray, np.ndarray]:
     """Every edge's street shape as points (lon/lat): the pointer array and the points."""
     m, eu, ev = len(t.edge_u), t.edge_u, t.edge_v

@@ -20,7 +20,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from .distances import EdgeTable, GraphArrays, arrays_from_edges, graph_arrays
+from .distances import EdgeTable, GraphArrays, arrays_from_edges, graph_arrays, ragged_rows
 
 #: The arrays every arc table holds (see :func:`lockerplan.network.streets_from_osm`).
 ARC_KEYS = ("ids", "lonlat", "src", "dst", "osmid", "length", "travel_time", "highway", "name")
@@ -156,8 +156,7 @@ def edge_table(arcs: dict) -> EdgeTable:
         shaped = sizes > 2  # like osmnx, only edges with a bend have a shape
         take = order[shaped[order]]
         counts = sizes[take]
-        offsets = np.r_[0, np.cumsum(counts)]
-        pts = np.repeat(ptr[take] - offsets[:-1], counts) + np.arange(offsets[-1])
+        pts, _ = ragged_rows(ptr, take)
         shape_lonlat = arcs["chain_lonlat"][pts]
         shaped = shaped[order]
     else:
@@ -224,10 +223,7 @@ def _shapes(arcs: dict) -> list:
     bent = np.diff(ptr) > 2
     geoms = np.full(len(bent), None, dtype=object)
     if bent.any():
-        starts, stops = ptr[:-1][bent], ptr[1:][bent]
-        sizes = stops - starts
-        offsets = np.r_[0, np.cumsum(sizes)]
-        take = np.repeat(starts - offsets[:-1], sizes) + np.arange(offsets[-1])
+        take, offsets = ragged_rows(ptr, np.flatnonzero(bent))
         geoms[bent] = shapely.from_ragged_array(
             shapely.GeometryType.LINESTRING, arcs["chain_lonlat"][take], (offsets,)
         )

@@ -14,6 +14,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
+from ..distances import ragged_rows
+
 #: How far a place may be from a named street for "near <street>", metres.
 STREET_M = 150.0
 
@@ -58,10 +60,7 @@ def _named_lines(network: Any) -> tuple[gpd.GeoSeries, np.ndarray]:
             return gpd.GeoSeries([], crs=arrays.crs), np.zeros(0, dtype=object)
         names = np.array([_street(n) for n in arrays.edge_name], dtype=object)
         named = np.flatnonzero(names != "")
-        ptr = arrays.geom_ptr
-        sizes = ptr[named + 1] - ptr[named]
-        offsets = np.r_[0, np.cumsum(sizes)]
-        take = np.repeat(ptr[named] - offsets[:-1], sizes) + np.arange(offsets[-1])
+        take, offsets = ragged_rows(arrays.geom_ptr, named)
         lines = shapely.from_ragged_array(
             shapely.GeometryType.LINESTRING, arrays.geom_xy[take], (offsets,)
         )
