@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import geopandas as gpd
 import networkx as nx
@@ -35,6 +36,7 @@ from scipy.spatial import cKDTree
 
 from . import settings
 from .errors import InputError
+from .parallel import cores, fork_map
 from .progress import tqdm
 
 log = logging.getLogger(__name__)
@@ -821,22 +823,22 @@ def network_matrices(
     # only, so a metro area's 1,500 stops x 50,000 nodes never sit in memory whole
     starts = range(0, n, MATRIX_BLOCK)
     task = (arrays.length, arrays.travel_time, node_index, predecessors)
-    for lo, (d, t, p) in zip(starts, _blocks(task, starts), strict=True):
+    blocks = fork_map(partial(_block, task), starts, parallel=n >= PARALLEL_MIN_SOURCES)
+    for lo, (d, t, p) in zip(starts, blocks, strict=True):
         distance_m[lo : lo + len(d)], duration_s[lo : lo + len(d)] = d, t
         if pred is not None:
             pred[lo : lo + len(d)] = p
     return distance_m, duration_s, pred
 
 
-#: Sources from which :func:`network_matrices` runs its Dijkstras in a pool of
-#: processes, one per core (scipy's Dijkstra holds the GIL: threads would not help).
+#: Sources from which :func:`network_matrices` runs its Dijkstras on every core
+#: (:func:`lockerplan.parallel.fork_map`; scipy's Dijkstra holds the GIL).
 PARALLEL_MIN_SOURCES = 256
-_TASK: tuple = ()  # the graph and locations, inherited by the pool's forked processes
 
 
-def _block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _block(task: tuple, lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Integer distance and duration rows (and predecessor rows) of one block of sources."""
-    length, travel_time, node_index, predecessors = _TASK
+    length, travel_time, node_index, predecessors = task
     rows = node_index[lo : lo + MATRIX_BLOCK]
     found = csgraph.dijkstra(length, directed=True, indices=rows, return_predecessors=predecessors)
     dist, pred = found if predecessors else (found, None)
@@ -851,40 +853,6 @@ def _block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
 def _merged_buffers(geoms: np.ndarray, buffer_m: float) -> shapely.Geometry:
     """The union of the geometries each grown by ``buffer_m``."""
     return shapely.union_all(shapely.buffer(geoms, buffer_m))
-
-
-def _cores() -> int:
-    """Cores this process may run on."""
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _blocks(task: tuple, starts: range):
-    """:func:`_block` of every start, in order: in this process, or in a pool of forked
-    processes when there are many sources, several cores and forking is allowed."""
-    global _TASK
-    import multiprocessing
-
-    cores = _cores()
-    parallel = (
-        len(task[2]) >= PARALLEL_MIN_SOURCES
-        and cores > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        and not multiprocessing.current_process().daemon  # e.g. a Dask worker
-    )
-    _TASK = task
-    try:
-        if not parallel:
-            yield from map(_block, starts)
-            return
-        from concurrent.futures import ProcessPoolExecutor
-
-        fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=cores, mp_context=fork) as pool:
-            yield from pool.map(_block, starts)
-    finally:
-        _TASK = ()
 
 
 def path_nodes(predecessors: np.ndarray, source_row: int, target: int) -> list[int]:
@@ -977,7 +945,7 @@ def catchment_polygons(
     eu = arrays.edge_u
     seg = arrays.segments()
     edge_col = site_snap["edge"].to_numpy() if "edge" in site_snap else None
-    with ThreadPoolExecutor(max_workers=_cores()) as merge:  # GEOS releases the GIL
+    with ThreadPoolExecutor(max_workers=cores()) as merge:  # GEOS releases the GIL
         for pos in range(len(site_snap)):
             row = site_snap.iloc[pos]
             if pos not in virt_of or float(row.get("access_m", row["snap_m"])) > cutoff_m:

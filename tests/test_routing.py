@@ -428,3 +428,17 @@ def test_returns_column_splits_visits(grid):
     assert res.stops["load_after"].between(0, 200).all()
     with pytest.raises(InputError, match="returns_share"):
         route_vans(grid, make_hubs(grid), make_sites(grid, [0], [5]), returns_share=2, **FAST)
+
+
+def test_a_search_stopped_by_its_time_limit_says_so(grid, caplog):
+    """The iterations are the stop; when the safety-net time limit stops a search
+    first, the routes depend on the machine's speed, and the log says so."""
+    sites = big_day(grid, n=30)
+    with caplog.at_level("WARNING", logger="lockerplan"):
+        res = route_vans(grid, make_hubs(grid), sites, iterations=10**9, time_limit_s=0.2)
+    assert res.stats["iterations"] < 10**9 and res.unserved.empty
+    assert "stopped at its 0.2 s time limit" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="lockerplan"):
+        route_vans(grid, make_hubs(grid), sites, **FAST)
+    assert "time limit" not in caplog.text

@@ -87,3 +87,45 @@ def test_two_days_over_the_same_zones_share_their_matrices(helsinki_plan, monkey
     assert home.km > 0 and len(home.routes) < len(door.routes)
     # without the path trees the routes are drawn straight from stop to stop
     assert all(g.is_valid and not g.is_empty for g in door.routes.geometry)
+
+
+def test_days_routed_side_by_side_equal_the_days_one_after_the_other(
+    helsinki_plan, monkeypatch, tmp_path
+):
+    """The door-to-door day runs in another process while the replenishment and the
+    home deliveries are routed: the same routes and figures as in one process."""
+    import dataclasses
+    import os
+
+    from lockerplan import parallel
+    from lockerplan.pipeline import solve
+    from lockerplan.pipeline.solve import Allocation, route_plan
+
+    p = helsinki_plan
+    monkeypatch.setattr(vans, "MAX_DOOR_STOPS", 40)
+    real, log = solve.route_door_to_door, tmp_path / "pids"
+
+    def logged(*a, **k):  # which process routed each door-to-door day
+        with log.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(*a, **k)
+
+    monkeypatch.setattr(solve, "route_door_to_door", logged)
+    sc = dataclasses.replace(p.scenario, routing_iterations=300)
+    alloc = Allocation(p.sites, p.demand, None)
+    drive = p.drive_streets.arrays()
+    side_by_side = route_plan(sc, drive, p.hubs, alloc)
+    pids = set(log.read_text().split())
+    monkeypatch.setattr(parallel, "_IN_WORKER", True)  # as inside a pool: one process
+    serial = route_plan(sc, drive, p.hubs, alloc)
+
+    assert len(pids) == (2 if parallel.cores() > 1 else 1)
+    assert str(os.getpid()) not in pids or parallel.cores() == 1
+    assert side_by_side.business == serial.business
+    assert side_by_side.comparison == serial.comparison
+    assert side_by_side.business.door_to_door.parcels_per_day > 0
+    a, b = side_by_side.routing, serial.routing
+    assert a.routes.drop(columns="geometry").equals(b.routes.drop(columns="geometry"))
+    assert a.routes.geometry.geom_equals_exact(b.routes.geometry, 1e-9).all()
+    assert a.stops.equals(b.stops)
+    assert side_by_side.home_unserved.equals(serial.home_unserved)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +22,11 @@ import shapely
 from scipy import sparse
 
 from ..competitors import competition_columns, with_taken
+from ..costs import CostModel
 from ..distances import GraphArrays
 from ..equity import coverage_by_cell
 from ..errors import InputError
+from ..parallel import cores, fork_map
 from ..progress import StageClock
 from ..regions import solve_regions
 from ..routing import (
@@ -33,12 +36,13 @@ from ..routing import (
     place_hubs,
     route_door_to_door,
     route_vans,
+    zone_matrices,
 )
 from ..scenario import Scenario, hub_number
 from ..scheduler import dask_client
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
 from .demand_scenarios import peak_factor, scenario_kpis, with_scenarios
-from .kpis import Delivered, business_case, compare_deliveries, delivery_kpis, plan_kpis
+from .kpis import Delivered, Delivery, business_case, compare_deliveries, delivery_kpis, plan_kpis
 from .prepare import StudyArea, prepare_study_area, progress_bar, resolve_scenario
 from .result import Plan
 
@@ -374,9 +378,11 @@ def route_plan(
 
     Three days of routes from the same hubs with the same fleet rules: the
     replenishment of the open sites; home delivery of every parcel that does not
-    go to a routed locker; and every parcel to the door.
+    go to a routed locker; and every parcel to the door. The door-to-door day
+    does not depend on the others: it is routed on another core while the first
+    two are (:func:`lockerplan.parallel.fork_map`), with the same results as one
+    after the other.
     """
-    clusters = alloc.clusters
     hubs = hubs if hubs is not None else plan_hubs(sc, drive, alloc)
     fleet, costs = sc.fleet(), sc.cost_model()
     common = {
@@ -385,19 +391,14 @@ def route_plan(
         "iterations": sc.routing_iterations,
         "costs": costs,
     }
-    routing = route_vans(drive, hubs, alloc.sites, fleet, returns_share=sc.returns_share, **common)
-    routed = ~alloc.sites["site_id"].isin(set(routing.unserved["site_id"]))
-    locker_parcels = float(alloc.sites.loc[routed, "parcels_per_day"].sum())
-    lockers = delivery_kpis(routing, costs, parcels=locker_parcels, sites=alloc.sites[routed])
+
+    def replenish() -> RoutingResult:
+        return route_vans(drive, hubs, alloc.sites, fleet, returns_share=sc.returns_share, **common)
+
     if not sc.door_to_door:
-        return Delivered(hubs, routing, lockers)
-    on = clusters[clusters["on_network"].to_numpy()]
-    at_lockers = np.where(
-        on["site_id"].isin(set(alloc.sites.loc[routed, "site_id"])),
-        on["locker_parcels_per_day"].to_numpy(),
-        0.0,
-    )
-    home_parcels = on["parcels_per_day"].to_numpy() - at_lockers
+        routing = replenish()
+        return Delivered(hubs, routing, _locker_kpis(routing, alloc, costs))
+    on = alloc.clusters[alloc.clusters["on_network"].to_numpy()]
     # the door-to-door days are costed, not drawn: no street lines, no path trees
     door_kw = {
         "failure_rate": sc.failure_rate,
@@ -405,13 +406,26 @@ def route_plan(
         "street_paths": False,
         **common,
     }
-    home_stops = on.assign(parcels_per_day=home_parcels)[home_parcels > 1e-9]
     # both days over the same delivery zones (metro scale): zoned and matrices once
     zone_kw = {k: door_kw[k] for k in ("failure_rate", "handover_s", "max_snap_m", "seed")}
     zones = delivery_zones(drive, on, fleet, **zone_kw)
-    home = route_door_to_door(drive, hubs, home_stops, fleet, zones=zones, **door_kw)
-    door = route_door_to_door(drive, hubs, on, fleet, zones=zones, **door_kw)
+    if zones is not None:
+        zone_matrices(drive, hubs, zones, max_snap_m=sc.max_snap_m)
+
+    def lockers_then_home() -> tuple[RoutingResult, RoutingResult, np.ndarray]:
+        routing = replenish()
+        at_lockers = _at_lockers(on, alloc.sites, routing)
+        home_stops = _home_stops(on, at_lockers)
+        home = route_door_to_door(drive, hubs, home_stops, fleet, zones=zones, **door_kw)
+        return routing, home, at_lockers
+
+    def every_door() -> RoutingResult:
+        return route_door_to_door(drive, hubs, on, fleet, zones=zones, **door_kw)
+
+    (routing, home, at_lockers), door = fork_map(_call, [lockers_then_home, every_door])
+    lockers = _locker_kpis(routing, alloc, costs)
     comparison = compare_deliveries(routing, door, alloc.sites, costs)
+    home_stops = _home_stops(on, at_lockers)
     home_kpis = delivery_kpis(home, costs, parcels=_delivered(home_stops, home))
     pickup_km = 2 * at_lockers * on["walk_m"].fillna(0.0).to_numpy() / 1000
     business = business_case(
@@ -426,6 +440,39 @@ def route_plan(
         parcels=lambda u: u["site_id"].map(home_stops.set_index("cluster_id")["parcels_per_day"])
     )
     return Delivered(hubs, routing, lockers, comparison, business, unserved)
+
+
+def _call(day: Callable[[], Any]) -> Any:
+    """Run one day's routing (an item of :func:`lockerplan.parallel.fork_map`)."""
+    return day()
+
+
+def _routed(sites: gpd.GeoDataFrame, routing: RoutingResult) -> np.ndarray:
+    """Whether each open site is on a route (not unserved)."""
+    return ~sites["site_id"].isin(set(routing.unserved["site_id"])).to_numpy()
+
+
+def _locker_kpis(routing: RoutingResult, alloc: Allocation, costs: CostModel) -> Delivery:
+    """The replenishment routes priced, with the routed sites' parcels and fixed costs."""
+    routed = _routed(alloc.sites, routing)
+    parcels = float(alloc.sites.loc[routed, "parcels_per_day"].sum())
+    return delivery_kpis(routing, costs, parcels=parcels, sites=alloc.sites[routed])
+
+
+def _at_lockers(
+    on: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, routing: RoutingResult
+) -> np.ndarray:
+    """Each cluster's parcels collected at a routed locker (0 where its site is unrouted)."""
+    routed = set(sites.loc[_routed(sites, routing), "site_id"])
+    return np.where(
+        on["site_id"].isin(routed).to_numpy(), on["locker_parcels_per_day"].to_numpy(), 0.0
+    )
+
+
+def _home_stops(on: gpd.GeoDataFrame, at_lockers: np.ndarray) -> gpd.GeoDataFrame:
+    """The clusters with parcels left for home delivery, carrying those parcels."""
+    home = on["parcels_per_day"].to_numpy() - at_lockers
+    return on.assign(parcels_per_day=home)[home > 1e-9]
 
 
 def _delivered(stops: gpd.GeoDataFrame, result: RoutingResult) -> float:
@@ -629,6 +676,7 @@ def plan(
     >>> p = lockerplan.plan(sites=5, walk_m=400)  # doctest: +SKIP
     >>> print(p.summary())  # doctest: +SKIP
     """
+    cores()  # $LOCKERPLAN_PROCESSES checked before anything is computed
     area = prepare_study_area(
         scenario,
         candidate_sites=candidate_sites,

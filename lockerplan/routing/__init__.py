@@ -35,7 +35,7 @@ vans and their day), :mod:`~lockerplan.routing.visits` (what must be visited),
 from .fleet import Fleet, parse_window
 from .hubs import hub_count, place_hubs
 from .result import ROUTE_COLUMNS, STOP_COLUMNS, RoutingResult
-from .vans import default_hub, delivery_zones, route_door_to_door, route_vans
+from .vans import default_hub, delivery_zones, route_door_to_door, route_vans, zone_matrices
 
 __all__ = [
     "ROUTE_COLUMNS",
@@ -49,4 +49,5 @@ __all__ = [
     "place_hubs",
     "route_door_to_door",
     "route_vans",
+    "zone_matrices",
 ]

@@ -9,12 +9,10 @@ that the fewest parcels are left out.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +22,7 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 from ..costs import CostModel
 from ..distances import GraphArrays
 from ..errors import InputError
+from ..parallel import release_memory
 from .fleet import Fleet, ShiftTimes, shift_times
 
 log = logging.getLogger(__package__)
@@ -33,6 +32,8 @@ log = logging.getLogger(__package__)
 _SOLVE_PARAMS = pyvrp.SolveParams(
     penalty=pyvrp.PenaltyParams(solutions_between_updates=50, max_penalty=1e12)
 )
+#: Default runtime cap of a routing solve, seconds (a safety net: the iterations stop first).
+ROUTING_TIME_LIMIT_S = 120.0
 #: money unit inside PyVRP: 1e-5 of the currency (PyVRP needs integer costs)
 _MONEY = 100_000
 
@@ -79,8 +80,8 @@ def integer_matrices(dist: np.ndarray, dur: np.ndarray) -> tuple[np.ndarray, np.
     ([[0, 5], [500, 0]], [[0, 2], [500, 0]])
     """
     big = int(max(dist.max(), dur.max(), 1) * 100)
-    dist_m = np.where(dist >= 0, dist, big).astype(np.int64)
-    dur_s = np.where(dur >= 0, dur, big).astype(np.int64)
+    dist_m = np.where(dist >= 0, dist, big).astype(np.int64, copy=False)
+    dur_s = np.where(dur >= 0, dur, big).astype(np.int64, copy=False)
     np.fill_diagonal(dist_m, 0)
     np.fill_diagonal(dur_s, 0)
     return dist_m, dur_s
@@ -183,17 +184,17 @@ def _vehicle_types(
 
 @dataclass
 class Problem:
-    """Everything of the PyVRP model but the clients' ``required`` flag.
+    """The PyVRP model of the visits, every visit required; the other variants derived.
+
+    The road matrices are held once, by PyVRP (``base``): the variants (optional
+    visits, other numbers of vans) share the rest of the model.
 
     Attributes
     ----------
-    locations, depots, vehicle_types : list
-        PyVRP's locations (hubs first), depots (one per hub) and vehicle types (one
-        per hub with vans).
+    base : pyvrp.ProblemData
+        The model with every visit required.
     vt_hub : list of int
-        Hub of each vehicle type.
-    dist_m, dur_s : numpy.ndarray
-        Integer distance and duration matrices.
+        Hub of each vehicle type (one per hub with vans).
     visits : sequence of tuple
         ``(location, site_id, delivery, pickup)`` of each client.
     service : list of int
@@ -204,12 +205,8 @@ class Problem:
         Prize of an optional visit.
     """
 
-    locations: list[pyvrp.Location]
-    depots: list[pyvrp.Depot]
-    vehicle_types: list[pyvrp.VehicleType]
+    base: pyvrp.ProblemData
     vt_hub: list[int]
-    dist_m: np.ndarray
-    dur_s: np.ndarray
     visits: Sequence[VisitTuple]
     service: list[int]
     times: ShiftTimes
@@ -217,24 +214,60 @@ class Problem:
 
     def data(self, required: bool) -> pyvrp.ProblemData:
         """The PyVRP problem, every visit required or optional with a prize."""
-        t = self.times
-        clients = [
-            pyvrp.Client(
-                loc,
-                delivery=[d],
-                pickup=[p],
-                service_duration=self.service[i],
-                tw_early=t.tw_early,
-                tw_late=t.tw_late,
-                required=required,
-                prize=0 if required else self.prize,
-                name=f"{site_id}#{i}",
-            )
-            for i, (loc, site_id, d, p) in enumerate(self.visits)
+        if required:
+            return self.base
+        optional = _clients(self.visits, self.service, self.times, self.prize, required=False)
+        return self.base.replace(clients=optional)
+
+    @property
+    def vans(self) -> np.ndarray:
+        """The vans at each hub (0 at hubs without vans)."""
+        vans = np.zeros(self.base.num_depots, dtype=int)
+        vans[self.vt_hub] = [vt.num_available for vt in self.base.vehicle_types()]
+        return vans
+
+    def with_vans(self, vans: np.ndarray) -> Problem:
+        """The same model with ``vans[h]`` vans at each hub that has vans (itself if so).
+
+        Raises
+        ------
+        ValueError
+            If the hubs with vans are not the model's.
+        """
+        if np.array_equal(vans, self.vans):
+            return self
+        if sorted(self.vt_hub) != np.flatnonzero(np.asarray(vans) > 0).tolist():
+            raise ValueError(f"vans {list(vans)} are not at the model's hubs {self.vt_hub}")
+        types = [
+            vt.replace(num_available=int(vans[h]))
+            for vt, h in zip(self.base.vehicle_types(), self.vt_hub, strict=True)
         ]
-        return pyvrp.ProblemData(
-            self.locations, clients, self.depots, self.vehicle_types, [self.dist_m], [self.dur_s]
+        return replace(self, base=self.base.replace(vehicle_types=types))
+
+
+def _clients(
+    visits: Sequence[VisitTuple],
+    service: Sequence[int],
+    times: ShiftTimes,
+    prize: int,
+    *,
+    required: bool,
+) -> list[pyvrp.Client]:
+    """The visits as PyVRP clients, required or optional with ``prize``."""
+    return [
+        pyvrp.Client(
+            loc,
+            delivery=[d],
+            pickup=[p],
+            service_duration=service[i],
+            tw_early=times.tw_early,
+            tw_late=times.tw_late,
+            required=required,
+            prize=0 if required else prize,
+            name=f"{site_id}#{i}",
         )
+        for i, (loc, site_id, d, p) in enumerate(visits)
+    ]
 
 
 def build_problem(
@@ -257,7 +290,7 @@ def build_problem(
     hubs : geopandas.GeoDataFrame
         Hubs with ``hub_id``; the first locations.
     vans : numpy.ndarray
-        Vans at each hub.
+        Vans at each hub (0: none; see :func:`~lockerplan.routing.sizing.sized_vans`).
     nodes : numpy.ndarray
         Drive-network matrix index of each location.
     fleet : Fleet
@@ -269,7 +302,8 @@ def build_problem(
     service : list of int
         Service seconds of each visit.
     matrices : tuple of numpy.ndarray
-        Integer distance and duration matrices (see :func:`integer_matrices`).
+        Integer distance and duration matrices (see :func:`integer_matrices`);
+        PyVRP copies them, the caller may drop them.
 
     Returns
     -------
@@ -286,9 +320,9 @@ def build_problem(
     ]
     prize = visit_prize(dist_m, dur_s, n_hubs, service, fleet, rates)
     vehicle_types, vt_hub = _vehicle_types(hubs, vans, fleet, times, rates)
-    return Problem(
-        locations, depots, vehicle_types, vt_hub, dist_m, dur_s, visits, service, times, prize
-    )
+    clients = _clients(visits, service, times, prize, required=True)
+    base = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [dist_m], [dur_s])
+    return Problem(base, vt_hub, visits, service, times, prize)
 
 
 def _log_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
@@ -300,18 +334,6 @@ def _log_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
     """
     for message in dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught):
         log.info("routing: PyVRP says %s", " ".join(message.split()))
-
-
-def release_memory() -> None:
-    """Give the memory a solve freed back to the system (glibc keeps it otherwise).
-
-    A metro-scale PyVRP solve frees a few hundred MB that glibc's allocator holds
-    on to, so the next solve's peak would come on top of it. No-op off glibc.
-    """
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
 
 
 def solve(
@@ -357,6 +379,14 @@ def solve(
             )
         _log_warnings(caught)
         release_memory()
+        if result.num_iterations < iterations:
+            log.warning(
+                "routing: the search stopped at its %g s time limit after %d of %d "
+                "iterations; the routes depend on the machine's speed",
+                time_limit_s,
+                result.num_iterations,
+                iterations,
+            )
         return result
 
     result = run(required=True)

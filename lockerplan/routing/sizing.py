@@ -12,7 +12,7 @@ the day needs, and the reason given for the sites left out names the fix.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,9 +23,6 @@ from .fleet import Fleet, vans_bound
 from .problem import Problem, VisitTuple, solve
 
 log = logging.getLogger(__package__)
-
-#: the vans a problem is built with -> the problem
-BuildProblem = Callable[[np.ndarray], Problem]
 
 
 @dataclass
@@ -103,14 +100,14 @@ def _exhausted(best: pyvrp.Solution, problem: Problem, vans: np.ndarray) -> np.n
 
 
 def _solve_growing(
-    build: BuildProblem, vans: np.ndarray, grow: np.ndarray, n_visits: int, solve_kw: dict
+    model: Problem, vans: np.ndarray, grow: np.ndarray, n_visits: int, solve_kw: dict
 ) -> tuple[pyvrp.Result, Problem, int, np.ndarray]:
     """Solve; while visits are left out and a growable hub used all its vans, double them.
 
     Parameters
     ----------
-    build : callable
-        The problem with given vans at each hub.
+    model : Problem
+        The model (its vans are replaced by ``vans``).
     vans : numpy.ndarray of int
         Vans at each hub.
     grow : numpy.ndarray of bool
@@ -126,7 +123,7 @@ def _solve_growing(
         The last solve, its model, its phases and the vans it had.
     """
     while True:
-        problem = build(vans)
+        problem = model.with_vans(vans)
         result, phases = solve(problem, **solve_kw)
         if not result.best.unplanned():
             return result, problem, phases, vans
@@ -153,29 +150,18 @@ def fleet_too_small(available: int, needed: int, fix: str) -> str:
 
 
 def solve_fleet(
-    build: BuildProblem,
-    caps: np.ndarray,
-    visits: Sequence[VisitTuple],
-    service: Sequence[int],
-    fleet: Fleet,
-    *,
-    fix: str,
-    solve_kw: dict,
+    model: Problem, caps: np.ndarray, free: np.ndarray, *, fix: str, solve_kw: dict
 ) -> Solved:
     """Solve the visits with the capped or sized fleet; if a cap is too small, say by how much.
 
     Parameters
     ----------
-    build : callable
-        The problem with given vans at each hub.
+    model : Problem
+        The model of the visits, built with the vans of :func:`sized_vans`.
     caps : numpy.ndarray
         The cap at each hub (``inf``: no cap; see :func:`~.visits.hub_vans`).
-    visits : sequence of tuple
-        ``(location, site_id, delivery, pickup)`` of each visit.
-    service : sequence of int
-        Service seconds of each visit.
-    fleet : Fleet
-        Shift, capacity and trips.
+    free : numpy.ndarray of int
+        The sized vans at every hub with vans, ignoring the caps (:func:`sized_vans`).
     fix : str
         How to raise the cap (named in the reason of the sites left out).
     solve_kw : dict
@@ -187,17 +173,17 @@ def solve_fleet(
         With ``vans_needed`` only when the cap left visits out for lack of vans (one
         more solve, without the cap).
     """
-    vans, free = sized_vans(caps, visits, service, fleet)
+    vans = model.vans
     capped = np.isfinite(caps)
-    n = len(visits)
-    result, problem, phases, vans = _solve_growing(build, vans, ~capped & (vans > 0), n, solve_kw)
+    n = len(model.visits)
+    result, problem, phases, vans = _solve_growing(model, vans, ~capped & (vans > 0), n, solve_kw)
     solved = Solved(result, problem, phases, vans)
     missing = len(result.best.unplanned())
     if not missing or not (capped & _exhausted(result.best, problem, vans)).any():
         return solved
     log.info("routing: the capped fleet leaves visits out; solving once more without the cap")
     free = np.maximum(free, vans)
-    uncapped, *_ = _solve_growing(build, free, free > 0, n, solve_kw)
+    uncapped, *_ = _solve_growing(model, free, free > 0, n, solve_kw)
     solved.vans_needed = len(uncapped.best.routes())
     if len(uncapped.best.unplanned()) < missing:
         solved.reason = fleet_too_small(int(vans.sum()), solved.vans_needed, fix)

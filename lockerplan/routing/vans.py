@@ -21,9 +21,15 @@ from ..distances import GraphArrays, snap_points
 from ..errors import InputError
 from .decode import StreetPaths, _unplanned, read_routes, routing_result
 from .fleet import Fleet, shift_times
-from .problem import Problem, _check_solve_args, build_problem, integer_matrices, objective
+from .problem import (
+    ROUTING_TIME_LIMIT_S,
+    _check_solve_args,
+    build_problem,
+    integer_matrices,
+    objective,
+)
 from .result import RoutingResult, _empty_result, unserved_frame
-from .sizing import Solved, solve_fleet
+from .sizing import Solved, sized_vans, solve_fleet
 from .visits import (
     Located,
     _check_inputs,
@@ -83,7 +89,7 @@ def route_vans(
     max_snap_m: float = 250.0,
     seed: int = 0,
     iterations: int = 3000,
-    time_limit_s: float = 30.0,
+    time_limit_s: float = ROUTING_TIME_LIMIT_S,
     costs: CostModel | None = None,
     returns_share: float = 0.0,
     min_visits: int = 1,
@@ -113,8 +119,11 @@ def route_vans(
         PyVRP seed; the same seed gives the same routes.
     iterations : int, default 3000
         PyVRP iterations (deterministic stop).
-    time_limit_s : float, default 30
-        Runtime cap in seconds (a safety net; ``iterations`` normally stops first).
+    time_limit_s : float, default 120
+        Runtime cap of each solve, seconds: a safety net, ``iterations`` stops
+        first (a metro area's door-to-door day of 2,000 zone visits takes about
+        30 s); a solve it stops is logged as a warning, its routes depend on the
+        machine's speed.
     costs : CostModel, optional
         Weights of the objective (van per day, energy per km, driver per hour).
     returns_share : float, default 0
@@ -185,14 +194,14 @@ def route_vans(
     if not visits:
         return _empty_result(unserved_frame(unserved), t0, stats)
 
-    def build(vans: np.ndarray) -> Problem:
-        return build_problem(
-            arrays, located.hubs, vans, located.nodes, fleet, costs, visits, service, matrices
-        )
-
+    vans, free = sized_vans(located.vans, visits, service, fleet)
+    model = build_problem(
+        arrays, located.hubs, vans, located.nodes, fleet, costs, visits, service, matrices
+    )
+    del matrices  # PyVRP holds its own copy
     fix = "raise the hubs' vans" if "vans" in hubs else "raise --vans-per-hub or remove the cap"
     solve_kw = {"seed": seed, "iterations": iterations, "time_limit_s": time_limit_s}
-    solved = solve_fleet(build, located.vans, visits, service, fleet, fix=fix, solve_kw=solve_kw)
+    solved = solve_fleet(model, located.vans, free, fix=fix, solve_kw=solve_kw)
     return _read_back(arrays, located, solved, visits, unserved, stats, t0)
 
 
@@ -268,7 +277,7 @@ def route_door_to_door(
     max_snap_m: float = 250.0,
     seed: int = 0,
     iterations: int = 3000,
-    time_limit_s: float = 30.0,
+    time_limit_s: float = ROUTING_TIME_LIMIT_S,
     costs: CostModel | None = None,
     street_paths: bool = True,
     zones: Zones | None = None,
@@ -332,7 +341,7 @@ def route_door_to_door(
         raise InputError(f"handover_s must be >= 0 seconds, got {handover_s!r}.")
     stops = gpd.GeoDataFrame(_door_stops(demand, failure_rate), geometry="geometry", crs=demand.crs)
     d2d_fleet = _door_fleet(fleet, handover_s, stop_service_s, start_h)
-    hubs_plain = hubs.drop(columns=["vans"]) if "vans" in hubs else hubs
+    hubs_plain = _uncapped(hubs)
     if zones is None and len(stops) > MAX_DOOR_STOPS:
         zones = _zones_of(arrays, stops, d2d_fleet, max_snap_m, seed)
     far = []
@@ -400,6 +409,36 @@ def delivery_zones(
         return None
     d2d_fleet = _door_fleet(fleet or Fleet(), handover_s, stop_service_s, 8.0)
     return _zones_of(arrays, stops, d2d_fleet, max_snap_m, seed)
+
+
+def zone_matrices(
+    arrays: GraphArrays,
+    hubs: gpd.GeoDataFrame,
+    zones: Zones,
+    *,
+    max_snap_m: float = 250.0,
+    street_paths: bool = False,
+) -> None:
+    """Compute the road matrices between ``hubs`` and ``zones`` now, into ``zones.matrices``.
+
+    The door-to-door days over these zones (same hubs, same ``max_snap_m`` and
+    ``street_paths``) start from them. Call it before routing the days in
+    separate processes (:func:`lockerplan.parallel.fork_map`): each process
+    would otherwise compute them again.
+
+    Examples
+    --------
+    >>> zones = delivery_zones(drive_arrays, clusters)  # doctest: +SKIP
+    >>> zone_matrices(drive_arrays, hubs, zones)  # doctest: +SKIP
+    >>> len(zones.matrices)  # doctest: +SKIP
+    1
+    """
+    locate(arrays, _uncapped(hubs), zones.stops, Fleet(), max_snap_m, street_paths, zones.matrices)
+
+
+def _uncapped(hubs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The hubs without their ``vans`` caps (door-to-door fleets are sized, not capped)."""
+    return hubs.drop(columns=["vans"]) if "vans" in hubs else hubs
 
 
 def _from_zones(

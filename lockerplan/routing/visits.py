@@ -288,14 +288,18 @@ def locate(
         )
     ]
     keep = np.concatenate([np.arange(n_hubs), n_hubs + np.flatnonzero(reach_ok)])
+    if reach_ok.all():  # the shared matrices themselves, not copies (read only below)
+        sub_dist, sub_dur = dist, dur
+    else:
+        sub_dist, sub_dur = dist[np.ix_(keep, keep)], dur[np.ix_(keep, keep)]
     return Located(
         hubs=hubs,
         sites=routable[reach_ok],
         vans=vans,
         nodes=nodes[keep],
         keep=keep,
-        dist=dist[np.ix_(keep, keep)],
-        dur=dur[np.ix_(keep, keep)],
+        dist=sub_dist,
+        dur=sub_dur,
         pred=pred,
         unserved=unserved,
     )
