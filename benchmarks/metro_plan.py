@@ -1,4 +1,4 @@
-"""Benchmark the whole metro command: routing days side by side vs one process.
+"""Benchmark the whole metro command: on every core vs in one process.
 
 Usage::
 
@@ -8,10 +8,10 @@ Usage::
 Runs ``lockerplan plan`` on the Greater Porto instance that
 ``benchmarks/metro.py`` writes (150,000 orders, 5,000 candidates, ``--sites 300
 --walk-m 400``; networks cached by a first run), as a user would, outputs and
-map written. Each run alternates the default (the door-to-door day routed on
-another core while the replenishment and home deliveries are) with its peer in
-the same run: everything in one process (``LOCKERPLAN_PROCESSES=1``, the
-previous release's way).
+map written. Each run alternates the default (road matrices on every core; the
+door-to-door day routed in a forked process beside the replenishment and the
+home deliveries) with its peer in the same run: everything in one process
+(``LOCKERPLAN_PROCESSES=1``).
 
 Memory is sampled every 0.2 s over the command's whole process tree: ``tree
 MB`` is the peak of the summed proportional set sizes (each shared page counted
@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OSM = ROOT.parent / "shared" / "bench" / "osm" / "porto_portugal_roads.osm.pbf"
-MODES = {"days side by side": {}, "one process": {"LOCKERPLAN_PROCESSES": "1"}}
+MODES = {"side by side": {}, "one process": {"LOCKERPLAN_PROCESSES": "1"}}
 
 
 def _tree(pid: int) -> list[int]:

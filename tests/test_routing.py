@@ -442,3 +442,23 @@ def test_a_search_stopped_by_its_time_limit_says_so(grid, caplog):
     with caplog.at_level("WARNING", logger="lockerplan"):
         route_vans(grid, make_hubs(grid), sites, **FAST)
     assert "time limit" not in caplog.text
+
+
+def test_each_hub_is_sized_for_its_nearest_visits_and_grows_when_short(grid, caplog, monkeypatch):
+    """With several hubs, a sized hub gets the vans of the visits nearest it (twice
+    over), not the whole day's; one that runs short gets more and the day is solved
+    again, so the sizing never decides the routes."""
+    from lockerplan.routing import sizing
+
+    sites = make_sites(grid, [0, 1, 6, 7, 2, 12], [190] * 6)  # all in hub0's corner
+    hubs = make_hubs(grid, nodes=(0, 35))
+    res = route_vans(grid, hubs, sites, Fleet(**BIG_FLEET), **FAST)
+    assert res.unserved.empty and len(res.routes) == 6
+    # hub0: twice its 6 visits' bound, at most the day's (7); the far hub: 1 van
+    assert res.stats["vans_available"] == 7 + 1
+    monkeypatch.setattr(sizing, "HUB_SLACK", 0)  # one van a hub to start with
+    with caplog.at_level("INFO", logger="lockerplan"):
+        grown = route_vans(grid, hubs, sites, Fleet(**BIG_FLEET), **FAST)
+    assert "the sized fleet ran out" in caplog.text
+    assert grown.unserved.empty and len(grown.routes) == 6
+    assert grown.routes["km"].sum() == pytest.approx(res.routes["km"].sum())

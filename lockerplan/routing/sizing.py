@@ -53,10 +53,26 @@ class Solved:
     reason: str = FLEET_TOO_SMALL
 
 
+#: A sized hub gets this many times the vans its nearest visits need (it may
+#: serve other hubs' visits too); one that uses them all gets twice as many.
+HUB_SLACK = 2
+
+
 def sized_vans(
-    caps: np.ndarray, visits: Sequence[VisitTuple], service: Sequence[int], fleet: Fleet
+    caps: np.ndarray,
+    visits: Sequence[VisitTuple],
+    service: Sequence[int],
+    fleet: Fleet,
+    nearest: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The vans at each hub with the caps, and without them.
+
+    Each hub with vans is sized by :func:`vans_bound` for the whole day; with
+    several hubs and ``nearest`` given, by at most :data:`HUB_SLACK` times the
+    bound of the visits nearest it (a metro area's ten hubs would otherwise each
+    get the whole day's vans: 12,000 vehicles for 1,200 routes, a fifth of the
+    search's time). A sized hub that uses all its vans gets more
+    (:func:`solve_fleet`), so the sizing never decides the routes.
 
     Parameters
     ----------
@@ -68,11 +84,13 @@ def sized_vans(
         Service seconds of each visit.
     fleet : Fleet
         Shift, capacity and trips.
+    nearest : numpy.ndarray of int, optional
+        The hub nearest each visit (:func:`nearest_hubs`; ``-1``: none).
 
     Returns
     -------
     vans : numpy.ndarray of int
-        The cap where there is one, else the sized number (:func:`vans_bound`).
+        The cap where there is one, else the sized number.
     free : numpy.ndarray of int
         The sized number at every hub with vans (no cap at all).
 
@@ -83,12 +101,44 @@ def sized_vans(
     >>> vans, free = sized_vans(np.array([np.inf, 0.0, 2.0]), visits, [1_000] * 40, fleet)
     >>> vans.tolist(), free.tolist()
     ([40, 0, 2], [40, 0, 40])
+    >>> near = np.array([0] * 36 + [2] * 4)  # 36 visits nearest hub 0, 4 nearest hub 2
+    >>> sized_vans(np.array([np.inf, 0.0, np.inf]), visits, [1_000] * 40, fleet, near)[0].tolist()
+    [40, 0, 8]
     """
-    parcels = max(sum(v[2] for v in visits), sum(v[3] for v in visits))
-    bound = vans_bound(service, parcels, len(visits), fleet)
-    free = np.where(caps > 0, bound, 0).astype(int)
+    free = np.where(caps > 0, _bound(visits, service, fleet), 0).astype(int)
+    if nearest is not None and (caps > 0).sum() > 1:
+        for h in np.flatnonzero(caps > 0):
+            mine = np.flatnonzero(nearest == h)
+            share = _bound([visits[k] for k in mine], [service[k] for k in mine], fleet)
+            free[h] = min(free[h], max(1, HUB_SLACK * share))
     vans = np.where(np.isfinite(caps), caps, free).astype(int)
     return vans, free
+
+
+def _bound(visits: Sequence[VisitTuple], service: Sequence[int], fleet: Fleet) -> int:
+    """:func:`vans_bound` of some visits."""
+    parcels = max(sum(v[2] for v in visits), sum(v[3] for v in visits))
+    return vans_bound(service, parcels, len(visits), fleet)
+
+
+def nearest_hubs(dur: np.ndarray, visits: Sequence[VisitTuple], caps: np.ndarray) -> np.ndarray:
+    """The hub with vans nearest each visit: the shortest round trip (``-1``: none).
+
+    ``dur`` is the duration matrix of the locations, hubs first, ``-1`` where
+    unreachable.
+
+    Examples
+    --------
+    >>> dur = np.array([[0, 9, 5, 2], [9, 0, 3, 8], [5, 3, 0, 4], [2, 8, 4, 0]])
+    >>> nearest_hubs(dur, [(2, "a", 1, 0), (3, "b", 1, 0)], np.array([np.inf, 3.0])).tolist()
+    [1, 0]
+    """
+    n_hubs = len(caps)
+    loc = np.array([v[0] for v in visits], dtype=int)
+    trip = (dur[:n_hubs, loc] + dur[loc, :n_hubs].T).astype(float)
+    trip[(dur[:n_hubs, loc] < 0) | (dur[loc, :n_hubs].T < 0) | ~(caps > 0)[:, None]] = np.inf
+    near = np.argmin(trip, axis=0)
+    return np.where(np.isfinite(trip.min(axis=0)), near, -1)
 
 
 def _exhausted(best: pyvrp.Solution, problem: Problem, vans: np.ndarray) -> np.ndarray:
@@ -102,7 +152,10 @@ def _exhausted(best: pyvrp.Solution, problem: Problem, vans: np.ndarray) -> np.n
 def _solve_growing(
     model: Problem, vans: np.ndarray, grow: np.ndarray, n_visits: int, solve_kw: dict
 ) -> tuple[pyvrp.Result, Problem, int, np.ndarray]:
-    """Solve; while visits are left out and a growable hub used all its vans, double them.
+    """Solve; while a growable hub used all its vans, double them.
+
+    A sized fleet should never bind: a hub that used all its vans may have left
+    visits out, or served them at a higher cost from another hub.
 
     Parameters
     ----------
@@ -125,8 +178,6 @@ def _solve_growing(
     while True:
         problem = model.with_vans(vans)
         result, phases = solve(problem, **solve_kw)
-        if not result.best.unplanned():
-            return result, problem, phases, vans
         more = grow & _exhausted(result.best, problem, vans) & (vans < n_visits)
         if not more.any():
             return result, problem, phases, vans

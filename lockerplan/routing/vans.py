@@ -29,7 +29,7 @@ from .problem import (
     objective,
 )
 from .result import RoutingResult, _empty_result, unserved_frame
-from .sizing import Solved, sized_vans, solve_fleet
+from .sizing import Solved, nearest_hubs, sized_vans, solve_fleet
 from .visits import (
     Located,
     _check_inputs,
@@ -194,7 +194,8 @@ def route_vans(
     if not visits:
         return _empty_result(unserved_frame(unserved), t0, stats)
 
-    vans, free = sized_vans(located.vans, visits, service, fleet)
+    nearest = nearest_hubs(located.dur, visits, located.vans)
+    vans, free = sized_vans(located.vans, visits, service, fleet, nearest)
     model = build_problem(
         arrays, located.hubs, vans, located.nodes, fleet, costs, visits, service, matrices
     )
