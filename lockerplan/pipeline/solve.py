@@ -412,20 +412,19 @@ def route_plan(
     if zones is not None:
         zone_matrices(drive, hubs, zones, max_snap_m=sc.max_snap_m)
 
-    def lockers_then_home() -> tuple[RoutingResult, RoutingResult, np.ndarray]:
+    def lockers_then_home() -> tuple:
         routing = replenish()
         at_lockers = _at_lockers(on, alloc.sites, routing)
         home_stops = _home_stops(on, at_lockers)
         home = route_door_to_door(drive, hubs, home_stops, fleet, zones=zones, **door_kw)
-        return routing, home, at_lockers
+        return routing, home, at_lockers, home_stops
 
     def every_door() -> RoutingResult:
         return route_door_to_door(drive, hubs, on, fleet, zones=zones, **door_kw)
 
-    (routing, home, at_lockers), door = fork_map(_call, [lockers_then_home, every_door])
+    (routing, home, at_lockers, home_stops), door = fork_map(_call, [lockers_then_home, every_door])
     lockers = _locker_kpis(routing, alloc, costs)
     comparison = compare_deliveries(routing, door, alloc.sites, costs)
-    home_stops = _home_stops(on, at_lockers)
     home_kpis = delivery_kpis(home, costs, parcels=_delivered(home_stops, home))
     pickup_km = 2 * at_lockers * on["walk_m"].fillna(0.0).to_numpy() / 1000
     business = business_case(

@@ -5,9 +5,10 @@ With no cap (``vans_per_hub=None``) every hub with vans gets
 (:data:`HUB_SLACK` times over, at most the whole day's), and PyVRP's fixed cost
 per van (with the km and driver hours) uses only as many as make the day
 cheapest; should a hub use all of them, its vans are doubled and the visits
-solved again, so the sizing never decides the routes. With a cap that leaves visits out for lack of vans, the same
-visits are solved once more without the cap: the vans that solve uses are the vans
-the day needs, and the reason given for the sites left out names the fix.
+solved again, so the sizing never decides the routes. With a cap that leaves
+visits out for lack of vans, the same visits are solved once more without the
+cap: the vans that solve uses are the vans the day needs, and the reason given
+for the sites left out names the fix.
 """
 
 from __future__ import annotations
