@@ -11,7 +11,7 @@ from scipy import sparse
 from ..errors import InputError
 from .options import SolverOptions, solver_options
 from .result import SitingResult, failed
-from .sites import Candidates, SiteRules, check_distances, dominated_sites, prepare
+from .sites import Candidates, SiteRules, check_distances, dominators, prepare
 
 log = logging.getLogger("lockerplan.siting")
 
@@ -23,7 +23,7 @@ def setup(
     rules,
     options: SolverOptions | None,
     *,
-    dominance: bool = False,
+    dominance: str | None = None,
     **rule_kw,
 ) -> tuple[sparse.csr_matrix, np.ndarray, Candidates, SiteRules, list[str], SolverOptions]:
     """Check the inputs of a model and apply the site rules' cutoffs.
@@ -31,10 +31,15 @@ def setup(
     Returns the prepared matrix, the weights, candidates, rules, pre-solve
     diagnoses and the solver options (defaults filled in). The prepared matrix
     has the per-kind and per-demand cutoffs and the exclusions applied: every
-    model solves, and reports its allocation, on it. With ``dominance`` (the
-    coverage models) the sites :func:`~lockerplan.siting.sites.dominated_sites`
-    finds are excluded too: an exact reduction.
+    model solves, and reports its allocation, on it. ``dominance`` applies the
+    sites :func:`~lockerplan.siting.sites.dominators` finds, exactly:
+    ``"drop"`` (the uncapacitated coverage models) excludes the dominated sites;
+    ``"order"`` (capacitated models, where a site and its dominator may both be
+    needed) keeps them and adds the rule "open a dominated site only with its
+    dominator" (:attr:`~lockerplan.siting.sites.SiteRules.open_with`).
     """
+    if dominance not in (None, "drop", "order"):
+        raise ValueError(f"dominance must be None, 'drop' or 'order', got {dominance!r}")
     opts = solver_options(options)
     D, w = check_distances(distances, weights)
     cands = candidates if candidates is not None else Candidates.default(D.shape[0])
@@ -46,11 +51,20 @@ def setup(
     rules = dataclasses.replace(rules or SiteRules(), **rule_kw)
     D, diag = prepare(D, cands, rules)
     if dominance and not diag:
-        drop = dominated_sites(D, cands, rules)
-        if drop.any():
+        over = dominators(D, cands, rules)
+        drop = over >= 0
+        if dominance == "drop" and drop.any():
             log.info("siting: %d of %d candidate sites dominated, left out", drop.sum(), len(drop))
             cands = dataclasses.replace(cands, excluded=cands.excluded | drop)
             D, diag = prepare(D, cands, rules)
+        elif drop.any():
+            log.info(
+                "siting: %d of %d candidate sites dominated, opened only with their dominator",
+                drop.sum(),
+                len(drop),
+            )
+            pairs = np.column_stack([np.flatnonzero(drop), over[drop]])
+            rules = dataclasses.replace(rules, open_with=pairs)
     return D, w, cands, rules, diag, opts
 
 

@@ -70,7 +70,7 @@ def solve_mclp(
     """
     check_max_sites(max_sites)
     D, w, cands, rules, diag, opts = setup(
-        distances, weights, candidates, rules, options, dominance=True, max_sites=max_sites
+        distances, weights, candidates, rules, options, dominance="drop", max_sites=max_sites
     )
     require_a_limit(rules)
     if diag:
@@ -255,7 +255,7 @@ def solve_lscp(
     if weights is None:
         weights = np.ones(distances.shape[1])
     D, w, cands, rules, diag, opts = setup(
-        distances, weights, candidates, rules, options, dominance=True
+        distances, weights, candidates, rules, options, dominance="drop"
     )
     if diag:
         return infeasible("lscp", diag, D, opts)

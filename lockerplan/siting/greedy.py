@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .sites import spacing_pairs
+from .sites import open_with_pairs, spacing_pairs
 
 __all__ = ["Greedy"]
 
@@ -18,6 +18,9 @@ class Greedy:
     Forced sites open first (one module each); then, while the rules allow, the
     site that adds the most parcels opens with the modules the budget allows and
     takes the same share of every demand group it reaches, as much as fits.
+    Finally a site opened without the site it may only open with
+    (:attr:`~lockerplan.siting.sites.SiteRules.open_with`) hands its shares to
+    that site, which reaches all it reaches, holds no less and costs no more.
 
     ``model`` holds the pairs ``rows -> cols`` (site, group), ``demand`` per
     group, ``room`` (one module's capacity) and ``most`` (modules) per site,
@@ -99,4 +102,33 @@ class Greedy:
             if not len(gain) or gain[j] <= 1e-9:
                 break
             self.open(j, modules[j])
+        self.lift()
         return self.modules
+
+    def lift(self) -> None:
+        """Move each open site whose :attr:`SiteRules.open_with` partner is closed onto it.
+
+        The partner reaches every group the site reaches, holds no less per module
+        and costs no more, so the plan serves as much within the same count, kind
+        limits and budget; the rule has no cycle, so the moves end.
+        """
+        model = self.model
+        pairs = open_with_pairs(model.rules)
+        partner = np.full(len(model.most), -1)
+        partner[pairs[:, 0]] = pairs[:, 1]
+        while True:
+            moving = np.flatnonzero((self.modules > 0) & (partner >= 0))
+            moving = moving[self.modules[partner[moving]] == 0]
+            if not len(moving):
+                return
+            j, k = int(moving[0]), int(partner[moving[0]])
+            s, e = self.B.indptr[j], self.B.indptr[j + 1]
+            g, pj = self.B.indices[s:e], self.B.data[s:e] - 1
+            pk = np.asarray(self.B[k, g].todense()).ravel().astype(int) - 1
+            self.share[pk] += self.share[pj]
+            self.share[pj] = 0.0
+            load = float(self.share[pk] @ model.demand[g])
+            room = model.room[k]
+            need = np.ceil(load / room - 1e-12) if room > 0 else 1.0
+            self.modules[k] = min(max(need, 1.0), model.most[k])
+            self.modules[j] = 0.0

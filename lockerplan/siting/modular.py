@@ -150,7 +150,7 @@ def solve_cmclp(
             f"minimise_modules must be one of {', '.join(MODULE_STEPS)}, got {minimise_modules!r}."
         )
     D, w, cands, rules, diag, opts = setup(
-        distances, weights, candidates, rules, options, dominance=True, max_sites=max_sites
+        distances, weights, candidates, rules, options, dominance="order", max_sites=max_sites
     )
     require_a_limit(rules)
     if diag:

@@ -124,6 +124,9 @@ class SiteRules:
         ``{"pickup_point": 300.0}``: drop pairs beyond the kind's walking cutoff.
     demand_cutoff : array of float, optional
         Per-demand walking cutoff, metres.
+    open_with : array of int, optional
+        Pairs ``(j, k)``, one per row: site ``j`` may open only if ``k`` is open
+        (the capacitated models' dominance rule, see :func:`dominators`).
     """
 
     max_sites: int | None = None
@@ -133,6 +136,7 @@ class SiteRules:
     site_distances: sparse.spmatrix | None = None
     cutoff_per_kind: dict = field(default_factory=dict)
     demand_cutoff: np.ndarray | None = None
+    open_with: np.ndarray | None = None
 
 
 def _rows(mask: np.ndarray, limit: int = 5) -> str:
@@ -216,32 +220,41 @@ def prepare(
     return D, diagnose_rules(cands, rules)
 
 
-def dominated_sites(D: sparse.csr_matrix, cands: Candidates, rules: SiteRules) -> np.ndarray:
-    """Candidates that a coverage model never needs: another site does all they do.
+def dominators(D: sparse.csr_matrix, cands: Candidates, rules: SiteRules) -> np.ndarray:
+    """Per candidate, a site that does all it does (-1: none).
 
     Site ``j`` is dominated by ``k`` when ``k`` reaches every demand column ``j``
     reaches (in the prepared ``D``: cutoffs and exclusions applied), is of the same
     kind, costs no more and holds no less (capacity), ``j`` is not forced open and
-    ``k`` not excluded; of sites equal in all of these the first is kept. Any plan
-    opening ``j`` can open ``k`` instead and cover (or serve) as much under the
-    same count, per-kind limits and budget, so dropping every dominated site keeps
-    the optimum of the coverage models (MCLP, CMCLP, LSCP). A spacing rule breaks
-    this (``k`` may be too close to another open site): then none is dropped.
+    ``k`` not excluded; of sites equal in all of these the first is kept. A plan
+    that opens ``j`` but not ``k`` can open ``k`` instead and cover (or serve) as
+    much under the same count, per-kind limits and budget. The relation has no
+    cycle (equal sites are ordered by row), so such swaps end, and some optimal
+    plan opens ``j`` only where ``k`` is open too: the rule ``y[j] <= y[k]``
+    (:attr:`SiteRules.open_with`) keeps the optimum of every model with or without
+    capacities. Without capacities ``j`` is never needed at all (``k`` covers all
+    it covers), so the uncovering models may drop it; with capacities both may be
+    needed. A spacing rule breaks the swap (``k`` may be too close to another open
+    site): then no site is dominated.
+
+    Of several dominators the one reaching the most columns is named (then the
+    first row).
 
     Returns
     -------
-    numpy.ndarray of bool
-        Per candidate, whether it is dominated.
+    numpy.ndarray of int
+        Per candidate, the row of a site dominating it, or -1.
 
     Examples
     --------
     >>> D = sparse.csr_matrix(np.array([[1.0, 0.0], [2.0, 3.0], [2.0, 3.0]]))
-    >>> dominated_sites(D, Candidates.default(3), SiteRules()).tolist()
-    [True, False, True]
+    >>> dominators(D, Candidates.default(3), SiteRules()).tolist()
+    [1, -1, 1]
     """
     n = D.shape[0]
+    out = np.full(n, -1, dtype=np.int64)
     if rules.min_spacing_m:
-        return np.zeros(n, dtype=bool)
+        return out
     B = sparse.csr_matrix((np.ones(D.nnz, dtype=np.int32), D.indices, D.indptr), D.shape)
     size = np.diff(B.indptr)
     pairs = (B @ B.T).tocoo()
@@ -250,13 +263,26 @@ def dominated_sites(D: sparse.csr_matrix, cands: Candidates, rules: SiteRules) -
     cost_j, cost_k = cands.fixed_cost[j], cands.fixed_cost[k]
     cap_j, cap_k = cands.capacity[j], cands.capacity[k]
     same &= (cost_k <= cost_j) & ((cap_k >= cap_j) | np.isnan(cap_j) & np.isnan(cap_k))
-    same &= ~cands.forced_open[j] & ~cands.excluded[k]
+    same &= ~cands.forced_open[j] & ~cands.excluded[k] & (size[j] > 0)
     equal = (size[k] == size[j]) & (cost_k == cost_j) & ~(cap_k > cap_j)
     same &= ~equal | (k < j)  # of equal sites the first stays
-    out = np.zeros(n, dtype=bool)
-    out[j[same]] = True
-    out[size == 0] = False  # reaching nothing: not a model's concern
+    j, k = j[same], k[same]
+    order = np.lexsort((k, -size[k], j))  # per j: the largest dominator, then the first
+    first = np.r_[True, j[order][1:] != j[order][:-1]] if len(order) else order.astype(bool)
+    out[j[order][first]] = k[order][first]
     return out
+
+
+def dominated_sites(D: sparse.csr_matrix, cands: Candidates, rules: SiteRules) -> np.ndarray:
+    """Per candidate, whether another site dominates it (see :func:`dominators`).
+
+    Examples
+    --------
+    >>> D = sparse.csr_matrix(np.array([[1.0, 0.0], [2.0, 3.0], [2.0, 3.0]]))
+    >>> dominated_sites(D, Candidates.default(3), SiteRules()).tolist()
+    [True, False, True]
+    """
+    return dominators(D, cands, rules) >= 0
 
 
 def demand_groups(D: sparse.csr_matrix, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -365,6 +391,23 @@ def add_site_rows(
             np.ones(2 * len(pairs)),
             hi=np.ones(len(pairs)),
         )
+    pairs = open_with_pairs(rules)
+    if len(pairs):
+        k = np.arange(len(pairs))
+        b.add_rows(
+            "open_with",
+            np.repeat(k, 2),
+            y[pairs.ravel()],
+            np.tile([1.0, -1.0], len(pairs)),
+            hi=np.zeros(len(pairs)),
+        )
+
+
+def open_with_pairs(rules: SiteRules) -> np.ndarray:
+    """The ``(j, k)`` pairs of :attr:`SiteRules.open_with` as an ``(n, 2)`` int array."""
+    if rules.open_with is None:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.asarray(rules.open_with, dtype=np.int64).reshape(-1, 2)
 
 
 def y_bounds(cands: Candidates) -> tuple[np.ndarray, np.ndarray]:
@@ -388,4 +431,7 @@ def feasible_sites(open_sites: np.ndarray, cands: Candidates, rules: SiteRules) 
     if rules.budget is not None and cands.fixed_cost[mask].sum() > rules.budget + 1e-9:
         return False
     pairs = spacing_pairs(rules)
-    return not (len(pairs) and np.any(mask[pairs[:, 0]] & mask[pairs[:, 1]]))
+    if len(pairs) and np.any(mask[pairs[:, 0]] & mask[pairs[:, 1]]):
+        return False
+    pairs = open_with_pairs(rules)
+    return not (len(pairs) and np.any(mask[pairs[:, 0]] & ~mask[pairs[:, 1]]))
