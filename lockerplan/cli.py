@@ -255,7 +255,9 @@ def sweep_command(
     """Compare scenarios: plan every site limit (and walking cutoff), find the knee.
 
     \b
-    Writes OUT/NAME_sweep.csv (one row per scenario), OUT/NAME_sweep.html (curves and
+    Each row holds the figures `lockerplan plan` reports with the same options
+    (--no-door-to-door makes it faster, without the business case). Writes
+    OUT/NAME_sweep.csv (one row per scenario), OUT/NAME_sweep.html (curves and
     table), and the coverage-vs-sites and cost-vs-sites curves as PNG. The knee is
     the site count after which each extra site adds clearly less coverage.
 
@@ -276,14 +278,7 @@ def sweep_command(
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:
-        shown = result.table[
-            ["sites", "walk_m", "sites_open", "coverage_share", "mean_walk_m", "route_km", "knee"]
-        ]
-        click.echo(shown.to_string(index=False))
-        for walk_m, k in result.knees.items():
-            click.echo(
-                f"knee of the coverage curve at {walk_m:g} m: {k if k is not None else 'none'} sites"
-            )
+        click.echo(result.summary())
         click.echo(f"report:  {paths['html']}")
         click.echo(f"table:   {paths['csv']}")
 
@@ -324,7 +319,8 @@ def rollout_command(
     many sites and no nesting, a proven bound), the price of nesting and the cost per
     parcel with lockers and door-to-door. Writes the last phase like `plan` does
     (OUT/NAME.html with the sites coloured by phase, OUT/NAME/ with a `phase` column
-    in the facilities layer, phases.csv and summary.json key `phases`).
+    in the facilities layer, phases.csv and summary.json key `phases`); NAME is
+    <area>_rollout unless --name is given, so `plan`'s outputs stay.
 
     \b
     Examples:
@@ -369,6 +365,7 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
 
     from . import demand as dm
     from .demand.load import demand_file_stem, load_demand
+    from .export import write_demand
     from .source import open_source
 
     try:
@@ -385,7 +382,7 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
             raise InputError(f"no demand left: {result.summary()}")
         clusters = dm.cluster_demand(result.points, scenario.cluster_m)
         stem = demand_file_stem(scenario) or source.name
-        paths = dm.write_demand(scenario.out, scenario.name or stem, result, clusters)
+        paths = write_demand(scenario.out, scenario.name or stem, result, clusters)
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:
@@ -438,7 +435,7 @@ def compare_command(
     """
     _setup_logging(verbose, quiet)
     try:
-        from .maps.compare import write_comparison
+        from .export import write_comparison
 
         path = write_comparison(plan_a, plan_b, out=out, labels=labels)
     except InputError as exc:

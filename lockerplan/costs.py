@@ -1,4 +1,4 @@
-"""Last-mile prices: what a day of deliveries costs and emits (prices only).
+"""Last-mile prices and the business case: what a day of deliveries costs and emits.
 
 A day of deliveries costs
 
@@ -7,13 +7,14 @@ A day of deliveries costs
     + driver hours x ``driver_per_hour``
     + open cabinets x ``cabinet_per_day`` + open pickup points x ``pickup_point_per_day``
 
-and emits km x ``co2_kg_per_km``. This module is a leaf: routing prices its
-objective with :class:`CostModel`, and :mod:`lockerplan.pipeline.kpis` turns
-routes into priced days (:func:`~lockerplan.pipeline.kpis.delivery_kpis`,
-:func:`~lockerplan.pipeline.kpis.compare_last_mile`).
+and emits km x ``co2_kg_per_km``. Routing prices its objective with
+:class:`CostModel`; :func:`delivery_kpis` turns a day of routes into a priced
+:class:`~lockerplan.records.Delivery`, :func:`compare_deliveries` puts the
+replenishment next to the door-to-door baseline, and :func:`business_case` puts
+the same parcels on both sides.
 
 Default figures (EUR, 2023-2024, Western/Northern Europe; change them in the
-scenario for your market):
+scenario's ``[costs]`` for your market):
 
 ======================  =======  ==========================================================
 parameter               default  source / reasoning
@@ -36,20 +37,66 @@ The door-to-door baseline's first-attempt failure rate (10 %) is in the range
 reported for European home delivery: 12 % in Edwards, McKinnon & Cullinane (2010),
 "Comparative analysis of the carbon footprints of conventional and online retailing",
 IJPDLM 40(1/2); 5-15 % in carrier and IMRG surveys.
+
+The business case
+-----------------
+Both sides deliver the same parcels. *With lockers*: a covered customer collects
+at the locker with probability ``adoption_share * exp(-walk / adoption_scale_m)``
+(:func:`adoption`); every other parcel (beyond the walk, or a customer who keeps
+home delivery) is delivered home, routed like the baseline with its failed first
+attempts; the sites' fixed costs (per cabinet module) count, and so do customers'
+pickup trips by car. *Door to door*: every parcel to the door. Defaults and their
+reasoning (assumptions, change them in the scenario's ``[costs]``):
+
+=====================  =======  ====================================================
+setting                default  reasoning
+=====================  =======  ====================================================
+adoption_share         0.7      share of covered customers who choose the locker when it
+                                stands at their door; out-of-home shares of 50-70 % are
+                                reported where locker networks are dense (Poland), far
+                                less where they are sparse: an optimistic-dense figure
+adoption_scale_m       1000     adoption falls with the walk, exp(-walk / 1000 m): 67 %
+                                of the share at 400 m, 61 % at 500 m (the form of the
+                                attendance model's exponential decay)
+pickup_by_car_share    0.05     pickups within a 400-500 m walk are mostly on foot or
+                                chained with other trips; 5 % by car
+car_co2_kg_per_km      0.17     an average petrol car, about 170 g CO2e/km
+=====================  =======  ====================================================
+
+Replenishment and home delivery are routed as two fleets from the same hubs (a
+carrier that mixes them in one van does at least as well), and door-to-door
+stops are whole demand clusters, so home delivery of the non-adopters drives
+about the baseline's km: lockers save driver time and money per parcel more than
+van km.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from .errors import InputError
+from .records import BusinessCase, Delivery, Side
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
+    import pandas as pd
+
+
+class RoutedDay(Protocol):
+    """What pricing reads of a day of routes (a :class:`lockerplan.routing.RoutingResult`)."""
+
+    routes: pd.DataFrame
+    stops: pd.DataFrame
+    unserved: pd.DataFrame
+    km: float
+    hours: float
+    parcels: float
+    stats: dict
 
 
 @dataclass(frozen=True)
@@ -126,3 +173,231 @@ def site_cost_per_day(sites: gpd.GeoDataFrame | None, costs: CostModel) -> float
     return float(
         modules[~pickup].sum() * costs.cabinet_per_day + pickup.sum() * costs.pickup_point_per_day
     )
+
+
+def adoption(walk_m: np.ndarray, share: float, scale_m: float) -> np.ndarray:
+    """Share of covered customers who collect at the locker: ``share * exp(-walk / scale)``.
+
+    Examples
+    --------
+    >>> adoption(np.array([0.0, 400.0]), 0.7, 1000.0).round(3).tolist()
+    [0.7, 0.469]
+    """
+    return share * np.exp(-np.asarray(walk_m, dtype=float) / scale_m)
+
+
+def delivery_kpis(
+    result: RoutedDay,
+    costs: CostModel | None = None,
+    *,
+    parcels: float | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+) -> Delivery:
+    """A day of deliveries from a routing result, priced.
+
+    Parameters
+    ----------
+    result : RoutingResult
+        Routes from :func:`lockerplan.routing.route_vans` or
+        :func:`~lockerplan.routing.route_door_to_door`.
+    costs : CostModel, optional
+        Prices and emission factor.
+    parcels : float, optional
+        Parcels delivered per day; the routed parcels by default.
+    sites : geopandas.GeoDataFrame, optional
+        Open sites (with ``kind``), for the fixed site costs.
+
+    Returns
+    -------
+    Delivery
+
+    Examples
+    --------
+    >>> k = delivery_kpis(route_vans(arrays, hubs, sites), sites=sites)  # doctest: +SKIP
+    >>> k.cost_per_parcel  # doctest: +SKIP
+    0.41
+    """
+    costs = costs or CostModel()
+    routes = result.routes
+    vans = len(routes)
+    n_parcels = float(result.parcels if parcels is None else parcels)
+    vehicle = vans * costs.vehicle_per_day
+    energy = result.km * costs.energy_per_km
+    driver = result.hours * costs.driver_per_hour
+    site = site_cost_per_day(sites, costs)
+    total = vehicle + energy + driver + site
+    co2 = result.km * costs.co2_kg_per_km
+    unserved = result.unserved
+    return Delivery(
+        parcels=round(n_parcels, 2),
+        km=round(result.km, 2),
+        driver_hours=round(result.hours, 2),
+        vans=vans,
+        trips=int(routes["trips"].sum()) if vans and "trips" in routes else vans,
+        stops=len(result.stops),
+        vehicle_cost=round(vehicle, 2),
+        energy_cost=round(energy, 2),
+        driver_cost=round(driver, 2),
+        site_cost=round(site, 2),
+        cost=round(total, 2),
+        cost_per_parcel=round(total / n_parcels, 3) if n_parcels > 0 else None,
+        co2_kg=round(co2, 2),
+        co2_g_per_parcel=round(1000 * co2 / n_parcels, 1) if n_parcels > 0 else None,
+        unserved_sites=int(unserved["site_id"].nunique()) if len(unserved) else 0,
+        unserved_parcels=round(float(unserved["parcels"].sum()), 2)
+        if len(unserved) and "parcels" in unserved
+        else 0.0,
+        currency=costs.currency,
+    )
+
+
+def routing_kpis(
+    result: RoutedDay,
+    costs: CostModel | None = None,
+    *,
+    parcels: float | None = None,
+    sites: gpd.GeoDataFrame | None = None,
+) -> dict[str, Any]:
+    """:func:`delivery_kpis` as a plain, JSON-ready dict."""
+    return delivery_kpis(result, costs, parcels=parcels, sites=sites).to_dict()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Lockers vs door-to-door for the same parcels (see :func:`compare_deliveries`)."""
+
+    lockers: Delivery
+    door_to_door: Delivery
+    savings: dict[str, float]
+
+
+def compare_deliveries(
+    lockers: RoutedDay,
+    door_to_door: RoutedDay,
+    sites: gpd.GeoDataFrame,
+    costs: CostModel | None = None,
+) -> Comparison:
+    """Lockers vs door-to-door for the same parcels, as records.
+
+    The locker side counts the parcels of the routed sites and their fixed costs;
+    the door-to-door side counts delivered parcels (attempts less re-deliveries),
+    not attempts. ``savings`` is door-to-door minus lockers for ``cost``, ``km``,
+    ``driver_hours``, ``co2_kg`` and ``vans``, and ``cost_per_parcel_pct``, the
+    lockers' saving in percent of the door-to-door cost per parcel.
+    """
+    costs = costs or CostModel()
+    if "site_id" not in sites or "parcels_per_day" not in sites:
+        raise InputError("sites must have 'site_id' and 'parcels_per_day' columns.")
+    unserved = set(lockers.unserved["site_id"]) if len(lockers.unserved) else set()
+    served = ~sites["site_id"].isin(unserved)
+    locker_parcels = float(sites.loc[served, "parcels_per_day"].sum())
+    rate = float(door_to_door.stats.get("failure_rate", 0.0))
+    attempts = door_to_door.stats.get("attempts")
+    missed = (
+        float(door_to_door.unserved["parcels"].sum())
+        if len(door_to_door.unserved) and "parcels" in door_to_door.unserved
+        else 0.0
+    )
+    d2d_parcels = (
+        max(float(attempts) - missed, 0.0) / (1 + rate)
+        if attempts is not None
+        else float(door_to_door.parcels)
+    )
+    a = delivery_kpis(lockers, costs, parcels=locker_parcels, sites=sites.loc[served])
+    b = dataclasses.replace(
+        delivery_kpis(door_to_door, costs, parcels=d2d_parcels),
+        failure_rate=rate,
+        attempts=attempts,
+    )
+    savings: dict[str, float] = {
+        key: round(b[key] - a[key], 2) for key in ("cost", "km", "driver_hours", "co2_kg", "vans")
+    }
+    if a.cost_per_parcel and b.cost_per_parcel:
+        savings["cost_per_parcel_pct"] = round(
+            100 * (b.cost_per_parcel - a.cost_per_parcel) / b.cost_per_parcel, 1
+        )
+    return Comparison(a, b, savings)
+
+
+def business_case(
+    lockers: Delivery,
+    home: Delivery,
+    door: Delivery,
+    *,
+    locker_parcels: float,
+    pickup_co2_kg: float,
+) -> BusinessCase:
+    """The two sides of the business case from three priced days of routes.
+
+    Parameters
+    ----------
+    lockers : Delivery
+        Replenishment of the routed sites (with their fixed costs).
+    home : Delivery
+        Home delivery of the parcels that do not go to a locker.
+    door : Delivery
+        Every parcel to the door.
+    locker_parcels : float
+        Parcels collected at routed lockers per day.
+    pickup_co2_kg : float
+        Customers' car trips to collect them, kg CO2e per day.
+    """
+    parcels = locker_parcels + home.parcels
+    cost = lockers.cost + home.cost
+    with_lockers = Side(
+        parcels_per_day=round(parcels, 2),
+        locker_parcels_per_day=round(locker_parcels, 2),
+        home_parcels_per_day=round(home.parcels, 2),
+        cost_per_day=round(cost, 2),
+        cost_per_parcel=round(cost / parcels, 3) if parcels > 0 else None,
+        co2_kg_per_day=round(lockers.co2_kg + home.co2_kg + pickup_co2_kg, 2),
+        vans=lockers.vans + home.vans,
+        km=round(lockers.km + home.km, 2),
+        driver_hours=round(lockers.driver_hours + home.driver_hours, 2),
+    )
+    door_side = Side(
+        parcels_per_day=round(door.parcels, 2),
+        cost_per_day=door.cost,
+        cost_per_parcel=door.cost_per_parcel,
+        co2_kg_per_day=door.co2_kg,
+        vans=door.vans,
+        km=door.km,
+        driver_hours=door.driver_hours,
+    )
+    saving = door.cost - cost
+    return BusinessCase(
+        with_lockers=with_lockers,
+        door_to_door=door_side,
+        savings_per_day=round(saving, 2),
+        savings_pct=round(100 * saving / door.cost, 1) if door.cost > 0 else None,
+    )
+
+
+def compare_last_mile(
+    lockers: RoutedDay,
+    door_to_door: RoutedDay,
+    sites: gpd.GeoDataFrame,
+    costs: CostModel | None = None,
+) -> dict[str, Any]:
+    """Lockers vs door-to-door for the same parcels, side by side, JSON-ready.
+
+    Returns
+    -------
+    dict
+        ``{"lockers": {...}, "door_to_door": {...}, "savings": {...}}`` (see
+        :func:`compare_deliveries`; ``door_to_door`` adds ``failure_rate`` and
+        ``attempts``).
+
+    Examples
+    --------
+    >>> d2d = route_door_to_door(arrays, hubs, covered_clusters)  # doctest: +SKIP
+    >>> cmp = compare_last_mile(plan.routing, d2d, plan.sites)  # doctest: +SKIP
+    >>> cmp["lockers"]["cost_per_parcel"] < cmp["door_to_door"]["cost_per_parcel"]  # doctest: +SKIP
+    True
+    """
+    cmp = compare_deliveries(lockers, door_to_door, sites, costs)
+    return {
+        "lockers": cmp.lockers.to_dict(),
+        "door_to_door": cmp.door_to_door.to_dict(),
+        "savings": cmp.savings,
+    }

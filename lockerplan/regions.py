@@ -59,7 +59,7 @@ installed on each worker). Each region's rows of the distance matrix, its demand
 and its candidate arrays are sent to a worker as one task (small regions in
 batches of about :data:`BATCH_PAIRS` pairs); workers send back curves. With a
 scheduler the street networks, the distances and the routing are Dask tasks too
-(:mod:`lockerplan.walking`, :func:`lockerplan.pipeline.solve.route_stage`).
+(:mod:`lockerplan.walking`, :func:`lockerplan.pipeline.route.route_stage`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ walk network). The pipeline computes on :meth:`Streets.arrays`
 osmnx-style :class:`networkx.MultiDiGraph` (about 230 MB for the same network) is
 built only when something asks for :attr:`Streets.graph` — a user in a notebook,
 an osmnx function — never by a plan itself.
+
+Two questions of places are answered here: the area a set of points (a
+network's nodes) covers (:func:`study_area_around`), and the nearest named
+street of a place (:func:`nearest_streets`, for the map's labels).
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ import gc
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry import LineString
+from shapely.geometry.base import BaseGeometry
 
 from .distances import EdgeTable, GraphArrays, arrays_from_edges, graph_arrays, ragged_rows
+from .errors import InputError
 
 #: The arrays every arc table holds (see :func:`lockerplan.network.streets_from_osm`).
 ARC_KEYS = ("ids", "lonlat", "src", "dst", "osmid", "length", "travel_time", "highway", "name")
@@ -228,3 +236,102 @@ def _shapes(arcs: dict) -> list:
             shapely.GeometryType.LINESTRING, arcs["chain_lonlat"][take], (offsets,)
         )
     return geoms.tolist()
+
+
+def study_area_around(
+    geometries: gpd.GeoSeries | gpd.GeoDataFrame, buffer_m: float = 0.0
+) -> BaseGeometry:
+    """The convex hull of ``geometries`` grown by ``buffer_m`` metres, in EPSG:4326.
+
+    The area a walk network covers is that of its nodes, buffered by the largest
+    snapping distance (:meth:`lockerplan.walking.WalkNetwork.area`): demand the
+    network cannot reach is reported as ``"outside study area"``.
+
+    Parameters
+    ----------
+    geometries : geopandas.GeoSeries or GeoDataFrame
+        E.g. ``osmnx.graph_to_gdfs(walk_graph, edges=False)``.
+    buffer_m : float, default 0
+        Margin, metres.
+
+    Examples
+    --------
+    >>> pts = gpd.GeoSeries(gpd.points_from_xy([24.93, 24.96], [60.16, 60.18]), crs=4326)
+    >>> study_area_around(pts, 100).contains(shapely.Point(24.945, 60.17))
+    True
+    """
+    geoms = geometries.geometry if isinstance(geometries, gpd.GeoDataFrame) else geometries
+    if geoms.crs is None:
+        raise InputError("study area geometries have no CRS; set it (e.g. EPSG:4326).")
+    metric_crs = geoms.estimate_utm_crs()
+    coords = shapely.get_coordinates(geoms.to_crs(metric_crs).to_numpy())
+    hull = shapely.MultiPoint(coords).convex_hull.buffer(buffer_m)
+    return gpd.GeoSeries([hull], crs=metric_crs).to_crs("EPSG:4326").iloc[0]
+
+
+#: How far a place may be from a named street for "near <street>", metres.
+STREET_M = 150.0
+
+
+def _street(name: Any) -> str:
+    """An edge's street name ("" when unnamed; the first of a merged edge's names)."""
+    if isinstance(name, list | tuple):
+        name = next((n for n in name if isinstance(n, str) and n.strip()), "")
+    return name.strip() if isinstance(name, str) else ""
+
+
+def _named_lines(network: Any) -> tuple[gpd.GeoSeries, np.ndarray]:
+    """Every named street piece of a network and its name.
+
+    ``network`` is a :class:`~lockerplan.streets.Streets`, a
+    :class:`~lockerplan.distances.GraphArrays` (with ``edge_name``) or an osmnx-style
+    graph.
+    """
+    arrays = network.arrays() if hasattr(network, "arrays") else network
+    if hasattr(arrays, "geom_ptr"):
+        if arrays.edge_name is None or arrays.geom_xy is None:
+            return gpd.GeoSeries([], crs=arrays.crs), np.zeros(0, dtype=object)
+        names = np.array([_street(n) for n in arrays.edge_name], dtype=object)
+        named = np.flatnonzero(names != "")
+        take, offsets = ragged_rows(arrays.geom_ptr, named)
+        lines = shapely.from_ragged_array(
+            shapely.GeometryType.LINESTRING, arrays.geom_xy[take], (offsets,)
+        )
+        return gpd.GeoSeries(lines, crs=arrays.crs), names[named]
+    graph = network
+    named_edges = [(u, v, d) for u, v, d in graph.edges(data=True) if _street(d.get("name"))]
+    nodes = graph.nodes
+    lines = [
+        d.get("geometry")
+        or LineString([(nodes[u]["x"], nodes[u]["y"]), (nodes[v]["x"], nodes[v]["y"])])
+        for u, v, d in named_edges
+    ]
+    names = np.array([_street(d["name"]) for _, _, d in named_edges], dtype=object)
+    return gpd.GeoSeries(lines, crs=graph.graph.get("crs", "EPSG:4326")), names
+
+
+def nearest_streets(points: gpd.GeoDataFrame, network: Any, max_m: float = STREET_M) -> list[str]:
+    """The nearest named street of ``network`` to each point ("" beyond ``max_m`` metres).
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Points in any CRS.
+    network : Streets, GraphArrays or networkx.MultiDiGraph
+        The walk network (a graph in the osmnx convention: nodes with ``x``/``y``,
+        edges with ``name``).
+    max_m : float
+        Search radius, metres.
+    """
+    lines, names = _named_lines(network)
+    if not len(names) or not len(points):
+        return [""] * len(points)
+    utm = points.estimate_utm_crs()
+    tree = shapely.STRtree(lines.to_crs(utm).to_numpy())
+    found, _ = tree.query_nearest(
+        points.to_crs(utm).geometry.to_numpy(), max_distance=max_m, return_distance=True
+    )
+    out = [""] * len(points)
+    for i, j in zip(*found, strict=True):
+        out[int(i)] = out[int(i)] or str(names[j])
+    return out

@@ -40,6 +40,7 @@ from .distances import (
     walking_distance_matrix,
 )
 from .progress import tqdm
+from .streets import nearest_streets, study_area_around
 
 #: Sources per distance task on Dask (fewer when that leaves workers idle).
 SOURCES_PER_TASK = 500
@@ -191,8 +192,6 @@ def _crs(arrays: GraphArrays) -> pyproj.CRS:
 
 
 def _area(arrays: GraphArrays, buffer_m: float) -> Any:
-    from .demand import study_area_around
-
     nodes = gpd.GeoSeries(gpd.points_from_xy(arrays.xy[:, 0], arrays.xy[:, 1]), crs=arrays.crs)
     return study_area_around(nodes, buffer_m=buffer_m)
 
@@ -203,8 +202,6 @@ def _snap(arrays: GraphArrays, points: gpd.GeoSeries, max_snap_m: float):
 
 
 def _streets(arrays: GraphArrays, points: gpd.GeoSeries) -> list[str]:
-    from .maps.names import nearest_streets
-
     return nearest_streets(gpd.GeoDataFrame(geometry=points), arrays)
 
 

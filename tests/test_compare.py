@@ -22,8 +22,9 @@ from test_map_browser import XSS, LoadedMap, artifact_dir, browser, chromium  # 
 from lockerplan.cli import main
 from lockerplan.equity import coverage_by_cell
 from lockerplan.errors import InputError
+from lockerplan.export import PlanLayers, read_plan
 from lockerplan.maps import DETAIL_LIMIT, comparison_map
-from lockerplan.maps.compare import PlanLayers, comparison_layers, read_plan
+from lockerplan.maps.compare import comparison_layers
 from lockerplan.pipeline import plan_study_area, prepare_study_area
 
 LABELS = ("300 m", "400 m")
@@ -131,14 +132,16 @@ def test_panel_shows_each_plans_summary_and_the_difference(loaded, saved_plans):
         return float(loaded.page.locator(f"#lp-cmp-{cell}").get_attribute("data-value"))
 
     for side, s in zip("ab", summaries, strict=True):
-        assert value(f"coverage-{side}") == pytest.approx(s["coverage_share"], abs=1e-6)
-        assert value(f"sites-{side}") == s["sites_open"]
-        shown = loaded.page.locator(f"#lp-cmp-coverage-{side}").inner_text()
+        assert value(f"coverage_share-{side}") == pytest.approx(s["coverage_share"], abs=1e-6)
+        assert value(f"sites_open-{side}") == s["sites_open"]
+        shown = loaded.page.locator(f"#lp-cmp-coverage_share-{side}").inner_text()
         assert shown == f"{100 * s['coverage_share']:.1f} %"
     diff = summaries[1]["coverage_share"] - summaries[0]["coverage_share"]
-    assert value("coverage-diff") == pytest.approx(diff, abs=1e-6)
-    assert loaded.page.locator("#lp-cmp-coverage-diff").inner_text() == f"{100 * diff:+.1f} pp"
-    assert value("cost-a") == pytest.approx(summaries[0]["cost_per_parcel"], abs=1e-6)
+    assert value("coverage_share-diff") == pytest.approx(diff, abs=1e-6)
+    assert (
+        loaded.page.locator("#lp-cmp-coverage_share-diff").inner_text() == f"{100 * diff:+.1f} pp"
+    )
+    assert value("cost_per_parcel-a") == pytest.approx(summaries[0]["cost_per_parcel"], abs=1e-6)
     legend = loaded.page.locator("#lockerplan-compare .lp-legend").inner_text()
     assert "site in both plans" in legend and "site only in 300 m" in legend
     shot = artifact_dir() / "compare_map.png"

@@ -24,13 +24,13 @@ from lockerplan.demand import (
     conservation,
     demand_from_buildings,
     demand_from_population_grid,
-    demand_heatmap,
     read_demand_file,
     study_area_around,
-    write_demand,
 )
 from lockerplan.errors import InputError
+from lockerplan.export import write_demand
 from lockerplan.inputs import read_points
+from lockerplan.maps.demand import demand_heatmap
 from lockerplan.osm import default_osm_path, read_buildings
 
 HEL_GRID = "osm/helsinki_population_grid_2020.gpkg"

@@ -27,7 +27,7 @@ from lockerplan.maps import (
     plan_map,
 )
 from lockerplan.maps.layers import CLUSTER_SITES, DETAIL_LIMIT
-from lockerplan.pipeline.kpis import Kpis
+from lockerplan.records import Kpis
 
 HERE = Path(__file__).resolve().parent
 
@@ -456,7 +456,7 @@ def test_porto_alegre_map_size_is_bounded(bench_dir, tmp_path_factory):
 
 def test_demand_heat_maps_have_a_legend(helsinki_plan):
     """``lockerplan demand``'s heat map and the plan map's heat layer name their ramp."""
-    from lockerplan.demand.outputs import demand_heatmap
+    from lockerplan.maps.demand import demand_heatmap
     from lockerplan.maps.style import HEAT_GRADIENT
 
     fmap = demand_heatmap(helsinki_plan.demand_points, helsinki_plan.demand.assign(spread_m=0.0))

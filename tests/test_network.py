@@ -293,8 +293,8 @@ def test_street_labels_are_the_same_from_arrays_and_graph():
     name the same streets as the graph does."""
     import geopandas as gpd
 
-    from lockerplan.maps.names import nearest_streets
     from lockerplan.network import streets_from_osm
+    from lockerplan.streets import nearest_streets
 
     streets = streets_from_osm(HELSINKI, "walk", use_cache=False)
     arrays = streets.arrays()

@@ -77,17 +77,24 @@ def test_cli_writes_phases_and_refuses_bad_input(tmp_path):
         assert not out.exists(), args
     code, stdout, err = run("rollout", "--phases", "2,4", "--no-door-to-door", "--out", str(out))
     assert code == 0, err
-    summary = json.loads((out / "helsinki" / "summary.json").read_text())
+    # its own name by default: a roll-out never overwrites the plan of `lockerplan plan`
+    shown = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert shown == ["helsinki_rollout", "helsinki_rollout.html"]
+    folder = out / "helsinki_rollout"
+    summary = json.loads((folder / "summary.json").read_text())
     phases = summary["phases"]
     assert [p["sites"] for p in phases] == [2, 4]
-    for p in phases:  # the printed table says what summary.json says
-        assert f"{100 * p['coverage_share']:.1f}%" in stdout
-        assert f"{100 * p['optimal_coverage_share']:.1f}%" in stdout
-        assert f"{p['price_of_nesting_pct']:.2f}%" in stdout
-    facilities = pyogrio.read_dataframe(out / "helsinki" / "helsinki.gpkg", layer="facilities")
+    rows = stdout.splitlines()[2:4]
+    for p, row in zip(phases, rows, strict=True):  # the printed table says what summary.json says
+        cells = row.split()
+        assert cells[:2] == [str(p["phase"]), str(p["sites"])], row
+        assert f"{100 * p['coverage_share']:.1f}" in cells
+        assert f"{100 * p['optimal_coverage_share']:.1f}" in cells
+        assert f"{p['price_of_nesting_pct']:.2f}" in cells
+    facilities = pyogrio.read_dataframe(folder / "helsinki_rollout.gpkg", layer="facilities")
     assert sorted(facilities["phase"]) == [1, 1, 2, 2]
     assert summary["sites_open"] == 4
-    page = (out / "helsinki.html").read_text()
+    page = (out / "helsinki_rollout.html").read_text()
     assert "phase 1 (opens first)" in page and "Opens in phase" in page
 
 

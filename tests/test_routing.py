@@ -21,10 +21,9 @@ import pyproj
 import pytest
 from scipy import sparse
 
-from lockerplan.costs import CostModel, site_cost_per_day
+from lockerplan.costs import CostModel, compare_last_mile, routing_kpis, site_cost_per_day
 from lockerplan.distances import GraphArrays
 from lockerplan.errors import InputError
-from lockerplan.pipeline.kpis import compare_last_mile, routing_kpis
 from lockerplan.routing import (
     Fleet,
     RoutingResult,

@@ -7,12 +7,36 @@ from click.testing import CliRunner
 
 from lockerplan.cli import main
 from lockerplan.errors import InputError
-from lockerplan.pipeline.sweep import knee, parse_values, sweep
+from lockerplan.pipeline.sweep import knee, parse_values, sweep, table_figures
 
 
 @pytest.fixture(scope="module")
 def result():
-    return sweep(sites=range(1, 9), walk_m=[300, 400])
+    # the curves need no business case: without the door-to-door day, 3x faster
+    return sweep(sites=range(1, 9), walk_m=[300, 400], door_to_door=False)
+
+
+def test_a_sweep_row_is_the_plan_with_the_same_settings(helsinki_plan):
+    """Every figure of a sweep row equals what `lockerplan plan` reports for the same
+    settings (the business case included: the cost per parcel is the whole day's)."""
+    row = sweep(sites=[6]).table.iloc[0]
+    kpis = helsinki_plan.kpis
+    bc = kpis.business_case
+    assert bc is not None and kpis.sites_limit == 6
+    for key in table_figures():
+        if key == "sites":
+            continue
+        expected = (
+            getattr(bc.door_to_door, key.removesuffix("_door_to_door"))
+            if key.endswith("_door_to_door")
+            else kpis[key]
+        )
+        assert (
+            row[key] == pytest.approx(expected)
+            if isinstance(expected, float)
+            else (row[key] == expected)
+        ), key
+    assert row["cost_per_parcel"] == bc.with_lockers.cost_per_parcel
 
 
 def test_coverage_never_falls_when_sites_or_cutoff_grow(result):
@@ -29,6 +53,7 @@ def test_coverage_never_falls_when_sites_or_cutoff_grow(result):
 
 
 def test_knee_is_marked_once_per_cutoff(result):
+    assert sorted(result.knees) == [300.0, 400.0]
     for walk_m, k in result.knees.items():
         assert k is not None and 1 < k < 8
         marked = result.table[(result.table["walk_m"] == walk_m) & result.table["knee"]]
@@ -44,7 +69,7 @@ def test_sweep_writes_table_report_and_curves(result, tmp_path):
         assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     cost_axis = result.figures()["cost_vs_sites"].axes[0].get_ylabel()
-    assert cost_axis in ("cost per day (EUR)", "van route length (km/day)")  # says its unit
+    assert cost_axis == "Cost per day, with lockers (EUR/day)"  # says its unit
 
 
 def test_knee_of_a_saturating_curve():

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from lockerplan.pipeline.sweep import TABLE_KPIS, SweepResult, knee, report_table
+from lockerplan.pipeline.sweep import SweepResult, knee, report_table, table_figures
 
 #: Coverage of the default central Helsinki plan (cmclp, 400 m) for 1..30 sites, as
 #: measured with ``lockerplan.sweep(sites=range(1, 31))``; from 16 sites nothing more
@@ -60,7 +60,10 @@ def sweep_table(cutoffs=(300.0, 400.0, 500.0), n=30) -> pd.DataFrame:
                 }
             )
     table = pd.DataFrame(rows)
-    assert set(TABLE_KPIS) <= set(table.columns)
+    assert set(table_figures()) - set(table.columns) == {
+        "cost_per_day_door_to_door",
+        "cost_per_parcel_door_to_door",
+    }
     table["knee"] = False
     knees = {}
     for w, group in table.groupby("walk_m"):
@@ -73,15 +76,16 @@ def test_report_table_speaks_words_and_formats_numbers():
     result = sweep_table()
     html_table, constant = report_table(result.table, "EUR")
     headings = re.findall(r"<th>([^<]*)</th>", html_table)
-    assert headings[:4] == ["Sites (at most)", "Walk (m)", "Sites open", "Coverage"]
-    assert "Cost/day (EUR)" in headings and "Cost/parcel (EUR)" in headings
+    assert headings[:3] == ["Sites (at most)", "Walking cutoff (m)", "Sites open"]
+    assert "Cost per day, with lockers (EUR/day)" in headings
+    assert "Cost per parcel, with lockers (EUR)" in headings and "Coverage (%)" in headings
     assert not [h for h in headings if "_" in h], headings
     # the same in every row: said once above the table, not as a column
-    assert "Demand parcels/day: 1,696.6" in constant and "Solver: optimal" in constant
-    assert "Demand parcels/day" not in headings and "Solver" not in headings
+    assert "Demand (parcels/day): 1,696.6" in constant and "Solver: optimal" in constant
+    assert "Demand (parcels/day)" not in headings and "Solver" not in headings
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", html_table)
     assert "400" in cells and "400.000" not in html_table and "0.838" not in html_table
-    assert "83.8 %" in cells  # 6 sites at 500 m
+    assert "83.8" in cells  # 6 sites at 500 m (the % is in the heading)
     assert "1,422.1" in cells and "1.12" in cells
     assert not [c for c in cells if re.fullmatch(r"\d+\.\d{3,}", c)], "raw floats left"
     # one knee row per cutoff, marked
@@ -94,5 +98,5 @@ def test_report_table_speaks_words_and_formats_numbers():
 def test_a_single_cutoff_moves_the_walk_to_the_header():
     result = sweep_table(cutoffs=(400.0,), n=12)
     html_table, constant = report_table(result.table)
-    assert "Walk (m): 400" in constant and "<th>Walk (m)</th>" not in html_table
+    assert "Walking cutoff (m): 400" in constant and "<th>Walking cutoff (m)</th>" not in html_table
     assert np.count_nonzero(result.table["knee"]) == 1

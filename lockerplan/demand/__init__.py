@@ -87,9 +87,12 @@ added later by :func:`lockerplan.plan`.
 
 Modules: :mod:`.core` (model, result, study areas), :mod:`.buildings`,
 :mod:`.sources` (files and grids), :mod:`.cluster`, :mod:`.checks` (conservation,
-calibration), :mod:`.outputs` (heat map, files).
+calibration), :mod:`.load` (the one dispatch over sources). The heat map is drawn by
+:mod:`lockerplan.maps.demand` and written with the demand layers by
+:func:`lockerplan.export.write_demand`.
 """
 
+from ..streets import study_area_around
 from .buildings import (
     DEFAULT_LEVELS,
     IGNORED_TYPES,
@@ -110,10 +113,8 @@ from .core import (
     DemandModel,
     DemandResult,
     StudyArea,
-    study_area_around,
     study_area_geometry,
 )
-from .outputs import demand_heatmap, write_demand
 from .sources import demand_from_population_grid, read_demand_file
 
 __all__ = [
@@ -139,9 +140,7 @@ __all__ = [
     "conservation",
     "demand_from_buildings",
     "demand_from_population_grid",
-    "demand_heatmap",
     "read_demand_file",
     "study_area_around",
     "study_area_geometry",
-    "write_demand",
 ]

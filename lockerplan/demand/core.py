@@ -225,37 +225,6 @@ def study_area_geometry(area: StudyArea | None) -> BaseGeometry | None:
     return shapely.box(w, s, e, n)
 
 
-def study_area_around(
-    geometries: gpd.GeoSeries | gpd.GeoDataFrame, buffer_m: float = 0.0
-) -> BaseGeometry:
-    """The convex hull of ``geometries`` grown by ``buffer_m`` metres, in EPSG:4326.
-
-    Use it to make a study area from the walk network's nodes (buffered by the
-    largest snapping distance), so that demand the network cannot reach is reported
-    as ``"outside study area"``.
-
-    Parameters
-    ----------
-    geometries : geopandas.GeoSeries or GeoDataFrame
-        E.g. ``osmnx.graph_to_gdfs(walk_graph, edges=False)``.
-    buffer_m : float, default 0
-        Margin, metres.
-
-    Examples
-    --------
-    >>> pts = gpd.GeoSeries(gpd.points_from_xy([24.93, 24.96], [60.16, 60.18]), crs=4326)
-    >>> study_area_around(pts, 100).contains(shapely.Point(24.945, 60.17))
-    True
-    """
-    geoms = geometries.geometry if isinstance(geometries, gpd.GeoDataFrame) else geometries
-    if geoms.crs is None:
-        raise InputError("study area geometries have no CRS; set it (e.g. EPSG:4326).")
-    metric_crs = geoms.estimate_utm_crs()
-    coords = shapely.get_coordinates(geoms.to_crs(metric_crs).to_numpy())
-    hull = shapely.MultiPoint(coords).convex_hull.buffer(buffer_m)
-    return gpd.GeoSeries([hull], crs=metric_crs).to_crs("EPSG:4326").iloc[0]
-
-
 def _inside(points: gpd.GeoSeries, area: BaseGeometry | None) -> np.ndarray:
     if area is None:
         return np.ones(len(points), dtype=bool)

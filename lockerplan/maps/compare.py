@@ -16,9 +16,11 @@ which only one does, and whose demand each covers. :func:`comparison_map` draws
   figures side by side and their difference, with the legend.
 
 Every overlay is drawn by the plan map's own ``draw_<layer>`` functions
-(:mod:`~lockerplan.maps.layers`), so the page stays as small as the plan maps.
-:func:`read_plan` reads a plan back from the folder ``lockerplan plan`` writes;
-the command ``lockerplan compare A B`` is the two together.
+(:mod:`~lockerplan.maps.layers`), so the page stays as small as the plan maps, and
+every figure of the panel is a figure of :data:`lockerplan.figures.FIGURES` with
+the ``"compare"`` view. :func:`lockerplan.export.read_plan` reads a plan back
+from the folder ``lockerplan plan`` writes; the command ``lockerplan compare A B``
+is the two together (:func:`lockerplan.export.write_comparison`).
 
 Examples
 --------
@@ -29,11 +31,7 @@ Examples
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import folium
@@ -45,13 +43,14 @@ from folium.template import Template
 
 from ..equity import coverage_by_cell
 from ..errors import InputError
-from ..pipeline.kpis import Kpis
+from ..figures import FIGURES, Figure, missing
+from ..records import Kpis
+from .base import add_controls, base_map
 from .html import (
     OSM_ATTRIBUTION_HTML,
     PAGE_CSS,
     _bounds,
     _lat_lon,
-    _missing,
     _num,
     _PanelControl,
     _plain_id,
@@ -76,11 +75,9 @@ from .style import HUB_COLOUR, KIND_ICONS, KIND_LABELS, ROUTE_COLOURS
 
 __all__ = [
     "CHANGE_STYLES",
-    "PlanLayers",
+    "check_labels",
     "comparison_map",
-    "read_plan",
     "site_changes",
-    "write_comparison",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,88 +107,6 @@ _CSS = """
 .lockerplan-panel .lp-cmp-table tr:first-child th {white-space:nowrap;text-align:right}
 </style>
 """
-
-
-@dataclass
-class PlanLayers:
-    """What a comparison reads of a plan: the layers of its GeoPackage and its figures.
-
-    :class:`lockerplan.Plan` has the same attributes, so either can be compared.
-
-    Attributes
-    ----------
-    name : str
-        The plan's name.
-    sites, demand, catchments, candidates : geopandas.GeoDataFrame
-        Open sites (``facilities``), demand clusters (``demand_points``), walking
-        catchments and candidate sites, in EPSG:4326.
-    cells : geopandas.GeoDataFrame or None
-        Coverage per grid cell (``coverage_cells``).
-    kpis : Kpis
-        From ``summary.json``.
-    """
-
-    name: str
-    sites: gpd.GeoDataFrame = field(repr=False)
-    demand: gpd.GeoDataFrame = field(repr=False)
-    catchments: gpd.GeoDataFrame = field(repr=False)
-    candidates: gpd.GeoDataFrame = field(repr=False)
-    cells: gpd.GeoDataFrame | None = field(default=None, repr=False)
-    kpis: Kpis = field(default_factory=Kpis, repr=False)
-
-
-def read_plan(folder: str | Path, what: str = "plan") -> PlanLayers:
-    """Read a plan folder written by ``lockerplan plan`` (``OUT/NAME``).
-
-    Parameters
-    ----------
-    folder : str or pathlib.Path
-        The folder holding ``NAME.gpkg`` and ``summary.json``.
-    what : str, default "plan"
-        How the folder is named in an error (e.g. the command's argument).
-
-    Returns
-    -------
-    PlanLayers
-
-    Raises
-    ------
-    InputError
-        When the folder is missing or is not a plan folder.
-    """
-    path = Path(folder)
-    if not path.is_dir():
-        raise InputError(f"{what}: no folder {str(path)!r}; give a plan folder (OUT/NAME).")
-    summary_path = path / "summary.json"
-    gpkgs = [path / f"{path.name}.gpkg"] if (path / f"{path.name}.gpkg").is_file() else []
-    gpkgs = gpkgs or sorted(path.glob("*.gpkg"))
-    if not summary_path.is_file() or len(gpkgs) != 1:
-        raise InputError(
-            f"{what}: {str(path)!r} is not a plan folder (it needs summary.json and one "
-            "NAME.gpkg); give a folder written by `lockerplan plan` (OUT/NAME)."
-        )
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        layers = {
-            name: gpd.read_file(gpkgs[0], layer=name)
-            for name in ("facilities", "demand_points", "catchments", "candidates")
-        }
-        cells = gpd.read_file(gpkgs[0], layer="coverage_cells")
-    except (ValueError, OSError) as exc:  # pyogrio's DataSourceError is an OSError
-        raise InputError(f"{what}: cannot read the plan in {str(path)!r}: {exc}") from None
-    cell_m = (summary.get("scenario") or {}).get("cell_m")
-    if cell_m:
-        cells.attrs["cell_m"] = float(cell_m)
-    kpis = Kpis.from_dict(summary)
-    return PlanLayers(
-        name=str(kpis.name or path.name),
-        sites=layers["facilities"],
-        demand=layers["demand_points"],
-        catchments=layers["catchments"],
-        candidates=layers["candidates"],
-        cells=cells,
-        kpis=kpis,
-    )
 
 
 def _ids(frame: gpd.GeoDataFrame | None, column: str) -> np.ndarray:
@@ -248,7 +163,8 @@ def site_changes(sites_a: gpd.GeoDataFrame, sites_b: gpd.GeoDataFrame) -> dict[s
 
 
 def _check_plan(plan: Any, name: str) -> None:
-    """A plan or :class:`PlanLayers` with open sites that carry their candidate ids."""
+    """A plan or :class:`~lockerplan.export.PlanLayers` with open sites that carry their
+    candidate ids."""
     missing = [a for a in ("sites", "demand", "catchments", "kpis") if not hasattr(plan, a)]
     if missing:
         raise InputError(
@@ -262,7 +178,7 @@ def _check_plan(plan: Any, name: str) -> None:
         )
 
 
-def _check_labels(labels: Any) -> tuple[str, str]:
+def check_labels(labels: Any) -> tuple[str, str]:
     """Two distinct, non-empty labels (stripped)."""
     if isinstance(labels, str) or len(labels) != 2:
         raise InputError(
@@ -414,29 +330,28 @@ def _draw_sites(
                 marker.add_to(target)
 
 
-def _figure_rows(a: Kpis, b: Kpis) -> list[tuple[str, str, Any, Any, str, str, float]]:
-    """Panel rows: key, label, value in A, in B, format, unit, scale of the shown number."""
-    rows = [
-        ("sites", "Sites open", a.sites_open, b.sites_open, "{:,.0f}", "", 1.0),
-        ("covered", "Covered parcels/day", a.covered_parcels_per_day,
-         b.covered_parcels_per_day, "{:,.1f}", "", 1.0),
-        ("coverage", "Coverage", a.coverage_share, b.coverage_share, "{:.1f}", "%", 100.0),
-        ("mean_walk", "Mean walk", a.mean_walk_m, b.mean_walk_m, "{:,.0f}", "m", 1.0),
-        ("walk", "Walking cutoff", a.walk_m, b.walk_m, "{:,.0f}", "m", 1.0),
-    ]  # fmt: skip
-    cpp = a.locker_cost_per_parcel, b.locker_cost_per_parcel
-    if any(v is not None for v in cpp):
-        currency = a.currency if a.currency == b.currency else "money"
-        label = f"Cost per parcel ({currency}, with lockers)"
-        rows.append(("cost", label, *cpp, "{:,.2f}", "", 1.0))
+def _figure_rows(a: Kpis, b: Kpis) -> list[tuple[Figure, Any, Any]]:
+    """Panel rows: each figure of the ``"compare"`` view with its value in A and in B.
+
+    The cost per parcel is the with-lockers one (the replenishment's when a plan
+    has no business case); a figure neither plan has is left out.
+    """
+    rows = []
+    for key, fig in FIGURES.items():
+        if "compare" not in fig.views:
+            continue
+        va, vb = (k.locker_cost_per_parcel if key == "cost_per_parcel" else k[key] for k in (a, b))
+        if not (missing(va) and missing(vb)):
+            rows.append((fig, va, vb))
     return rows
 
 
-def _value_cell(cell_id: str, value: Any, fmt: str, unit: str, scale: float, sign: bool) -> str:
+def _value_cell(cell_id: str, value: Any, fig: Figure, currency: str, sign: bool) -> str:
     """A ``<td>`` with the shown number and the raw one in ``data-value``."""
-    if _missing(value):
+    if missing(value):
         return f"<td id='{cell_id}'>\u2013</td>"
-    shown = _num(scale * float(value), ("{:+" + fmt[2:]) if sign else fmt, unit)
+    unit = fig.unit_text(currency)
+    shown = _num(fig.scale * float(value), ("{:+" + fig.fmt[2:]) if sign else fig.fmt, unit)
     if sign and unit == "%":
         shown = shown.replace("%", "pp")  # a difference of shares: percentage points
     return f"<td id='{cell_id}' data-value='{float(value):.10g}'>{shown}</td>"
@@ -450,20 +365,24 @@ def comparison_panel_html(
 ) -> str:
     """The panel: both plans' key figures, their difference, the sites that change, the legend.
 
-    Each figure's cell has the id ``lp-cmp-<key>-a`` / ``-b`` / ``-diff`` (keys: ``sites``,
-    ``covered``, ``coverage``, ``mean_walk``, ``walk``, ``cost``) and the number as in
-    ``summary.json`` in ``data-value`` (the coverage as a share); the site counts are
-    ``lp-cmp-count-both`` / ``-only_a`` / ``-only_b``.
+    Each figure's cell has the id ``lp-cmp-<key>-a`` / ``-b`` / ``-diff`` (the figure's
+    key of :data:`~lockerplan.figures.FIGURES`: ``sites_open``, ``coverage_share``,
+    ``cost_per_parcel``, ...) and the number as in ``summary.json`` in ``data-value``
+    (the coverage as a share); the site counts are ``lp-cmp-count-both`` /
+    ``-only_a`` / ``-only_b``.
     """
     a, b = (escape(x) for x in labels)
+    ka, kb = kpis
+    currency = ka.currency if ka.currency == kb.currency else "money"
     rows = []
-    for key, label, va, vb, fmt, unit, scale in _figure_rows(*kpis):
-        diff = None if _missing(va) or _missing(vb) else float(vb) - float(va)
+    for fig, va, vb in _figure_rows(ka, kb):
+        diff = None if missing(va) or missing(vb) else float(vb) - float(va)
+        key = fig.key
         rows.append(
-            f"<tr><th>{escape(label)}</th>"
-            + _value_cell(f"lp-cmp-{key}-a", va, fmt, unit, scale, False)
-            + _value_cell(f"lp-cmp-{key}-b", vb, fmt, unit, scale, False)
-            + _value_cell(f"lp-cmp-{key}-diff", diff, fmt, unit, scale, True)
+            f"<tr><th>{escape(fig.heading(currency) if fig.side else fig.label)}</th>"
+            + _value_cell(f"lp-cmp-{key}-a", va, fig, currency, False)
+            + _value_cell(f"lp-cmp-{key}-b", vb, fig, currency, False)
+            + _value_cell(f"lp-cmp-{key}-diff", diff, fig, currency, True)
             + "</tr>"
         )
     counts = ", ".join(
@@ -488,10 +407,10 @@ def comparison_map(
 
     Parameters
     ----------
-    plan_a, plan_b : lockerplan.Plan or PlanLayers
+    plan_a, plan_b : lockerplan.Plan or lockerplan.export.PlanLayers
         Read duck-typed: ``sites``, ``demand``, ``catchments``, ``candidates`` and
         ``kpis``; ``cells`` and ``walk_graph`` when present (a saved plan:
-        :func:`read_plan`). Both must be plans of one study area: the same demand
+        :func:`lockerplan.export.read_plan`). Both must be plans of one study area: the same demand
         clusters and candidate sites.
     labels : tuple of str, default ("A", "B")
         The plans' names on the page (e.g. ``("400 m", "500 m")``).
@@ -517,9 +436,7 @@ def comparison_map(
     >>> a, b = (lockerplan.pipeline.plan_study_area(area, walk_m=w) for w in (400, 500))  # doctest: +SKIP
     >>> comparison_map(a, b, labels=("400 m", "500 m")).save("400_vs_500.html")  # doctest: +SKIP
     """
-    from . import _add_controls, _base_map  # the plan map's frame (lockerplan.maps imports us)
-
-    labels = _check_labels(labels)
+    labels = check_labels(labels)
     _check_plan(plan_a, "plan_a")
     _check_plan(plan_b, "plan_b")
     difference = _study_area_difference(plan_a, plan_b)
@@ -534,7 +451,7 @@ def comparison_map(
     changes = site_changes(*sites)
     layers = comparison_layers(labels, cells=len(plan_a.demand) > DETAIL_LIMIT)
     bounds = _bounds(plan_a.demand, plan_b.demand, *sites)
-    fmap = _base_map(bounds)
+    fmap = base_map(bounds)
     groups = {layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown) for layer in layers}
     for side, plan in zip("ab", (plan_a, plan_b), strict=True):
         k = kpis["ab".index(side)]
@@ -545,7 +462,7 @@ def comparison_map(
     _draw_sites(groups, sites, changes, labels)
     for group in groups.values():
         group.add_to(fmap)
-    _add_controls(fmap, minimap)
+    add_controls(fmap, minimap)
     root = fmap.get_root()
     root.title = f"{escape(labels[0])} vs {escape(labels[1])} \u2013 locker plan comparison"
     root.header.add_child(folium.Element(PAGE_CSS + _CSS))
@@ -558,68 +475,3 @@ def comparison_map(
         fmap.fit_bounds(bounds)
     log.debug("comparison map: %s", {k: len(v) for k, v in changes.items()})
     return fmap
-
-
-def _cli_labels(labels: str | None, folders: tuple[Path, Path]) -> tuple[str, str]:
-    """``"400 m,500 m"`` as two labels; by default the folders' names (A and B when alike).
-
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> _cli_labels("400 m, 500 m", (Path("a"), Path("b")))
-    ('400 m', '500 m')
-    >>> _cli_labels(None, (Path("x/plan"), Path("y/plan")))
-    ('A', 'B')
-    """
-    if labels is None:
-        names = folders[0].name, folders[1].name
-        return names if all(names) and names[0] != names[1] else ("A", "B")
-    parts = [p.strip() for p in labels.split(",")]
-    if len(parts) != 2:
-        raise InputError(
-            f"--labels must be two names separated by a comma (e.g. '400 m,500 m'), got {labels!r}."
-        )
-    return _check_labels(parts)
-
-
-def write_comparison(
-    folder_a: str | Path,
-    folder_b: str | Path,
-    out: str | Path | None = None,
-    labels: str | None = None,
-) -> Path:
-    """Compare two saved plan folders and write the page (``lockerplan compare``).
-
-    Parameters
-    ----------
-    folder_a, folder_b : str or pathlib.Path
-        Plan folders written by ``lockerplan plan`` (``OUT/NAME``, see :func:`read_plan`).
-    out : str or pathlib.Path, optional
-        The HTML file; by default ``<parent of A>/<nameA>_vs_<nameB>.html``.
-    labels : str, optional
-        The plans' names on the page, comma-separated (``"400 m,500 m"``); the
-        folders' names by default.
-
-    Returns
-    -------
-    pathlib.Path
-        The page, written atomically (:func:`lockerplan.files.atomic_path`): nothing
-        is written when anything fails.
-    """
-    from ..files import atomic_path
-
-    folders = Path(os.path.abspath(folder_a)), Path(os.path.abspath(folder_b))
-    names = _cli_labels(labels, folders)
-    plans = read_plan(folders[0], "A"), read_plan(folders[1], "B")
-    dest = (
-        Path(out)
-        if out is not None
-        else (folders[0].parent / f"{folders[0].name}_vs_{folders[1].name}.html")
-    )
-    if dest.is_dir():
-        raise InputError(f"--out: {str(dest)!r} is a folder; give a file name (FILE.html).")
-    fmap = comparison_map(*plans, labels=names)
-    with atomic_path(dest) as tmp:
-        fmap.save(str(tmp))
-    log.info("comparison of %s and %s written to %s", *folders, dest)
-    return dest

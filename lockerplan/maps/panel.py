@@ -1,48 +1,41 @@
 """The KPI panel of the coverage map and its legend.
 
-The panel reads a :class:`~lockerplan.pipeline.kpis.Kpis` record (a dict is turned
-into one first). The legend is read from :data:`lockerplan.maps.layers.LAYER_TABLE`,
-so every overlay brings its own entries.
+The panel reads a :class:`~lockerplan.records.Kpis` record (a dict is turned into
+one first) and writes the rows of its view (:func:`lockerplan.records.line_rows`:
+the same sentences as the printed summary, each number written by its figure of
+:mod:`lockerplan.figures`), then lockers against door-to-door from the figures of
+the business case (or of the two days of routes) that have the ``"panel"`` view.
+The legend is read from :data:`lockerplan.maps.layers.LAYER_TABLE`, so every
+overlay brings its own entries.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
 
-from ..pipeline.kpis import Kpis
-from .html import OSM_ATTRIBUTION_HTML, _missing, _num, _table, escape
+from ..figures import DELIVERY_FIGURES, SIDE_FIGURES, Figure, missing
+from ..records import Kpis, line_rows
+from .html import OSM_ATTRIBUTION_HTML, _num, _table, escape
 from .layers import COMPETITOR_LAYERS, LAYER_TABLE, Layer, Swatch, layer_table
 from .style import KIND_LABELS
-
-#: Door-to-door comparison rows of the KPI panel: :class:`Delivery` field, label,
-#: number format.
-COMPARISON_ROWS = [
-    ("km", "Van km", "{:,.1f}"),
-    ("driver_hours", "Driver hours", "{:,.1f}"),
-    ("vans", "Vans", "{:,.0f}"),
-    ("stops", "Stops", "{:,.0f}"),
-    ("cost_per_parcel", "Cost per parcel", "{:,.2f}"),
-    ("cost", "Cost per day", "{:,.0f}"),
-    ("co2_kg", "CO\u2082 kg/day", "{:,.1f}"),
-    ("co2_g_per_parcel", "CO\u2082 g/parcel", "{:,.0f}"),
-]
 
 
 def _figure(value: Any) -> bool:
     """Whether a comparison value is a figure worth a row: present and not zero.
 
-    A :class:`~lockerplan.pipeline.kpis.Delivery` made from a partial dict holds
-    0.0 (or None) for the figures the dict did not have.
+    A :class:`~lockerplan.records.Delivery` made from a partial dict holds 0.0 (or
+    None) for the figures the dict did not have.
 
     Examples
     --------
     >>> _figure(1.5), _figure(0.0), _figure(None)
     (True, False, False)
     """
-    if _missing(value):
+    if missing(value):
         return False
     try:
         return float(value) != 0
@@ -50,50 +43,34 @@ def _figure(value: Any) -> bool:
         return True
 
 
-#: Business-case rows of the KPI panel (both sides deliver the same parcels).
-BUSINESS_ROWS = [
-    ("parcels_per_day", "Parcels/day", "{:,.0f}"),
-    ("locker_parcels_per_day", "at lockers", "{:,.0f}"),
-    ("home_parcels_per_day", "delivered home", "{:,.0f}"),
-    ("vans", "Vans", "{:,.0f}"),
-    ("km", "Van km", "{:,.1f}"),
-    ("driver_hours", "Driver hours", "{:,.1f}"),
-    ("cost_per_day", "Cost per day", "{:,.0f}"),
-    ("cost_per_parcel", "Cost per parcel", "{:,.2f}"),
-    ("co2_kg_per_day", "CO\u2082 kg/day", "{:,.1f}"),
-]
-
-
 def _comparison_html(kpis: Kpis) -> str:
     """The with-lockers vs door-to-door table, or "" without both sides.
 
     With a business case (lockers plus home delivery of the rest against every
     parcel to the door) its figures are shown; else the replenishment routes
-    against the door-to-door routes.
+    against the door-to-door routes. A row per figure of the ``"panel"`` view
+    that either side has.
     """
     bc = kpis.business_case
+    table: dict[str, Figure]
     if bc is not None:
-        pairs, table = (bc.with_lockers, bc.door_to_door), BUSINESS_ROWS
+        pairs, table = (bc.with_lockers, bc.door_to_door), SIDE_FIGURES
         title = "With lockers vs door-to-door (same parcels)"
     elif kpis.lockers is not None and kpis.door_to_door is not None:
-        pairs, table = (kpis.lockers, kpis.door_to_door), COMPARISON_ROWS
+        pairs, table = (kpis.lockers, kpis.door_to_door), DELIVERY_FIGURES
         title = "Lockers vs door-to-door"
     else:
         return ""
-    currency = escape(kpis.currency)
     rows = []
-    for key, label, fmt in table:
+    for key, fig in table.items():
         a, b = (getattr(side, key) for side in pairs)
-        if not (_figure(a) or _figure(b)):
+        if "panel" not in fig.views or not (_figure(a) or _figure(b)):
             continue
-        unit = currency if key.startswith("cost") else ""
         change = "\u2013"
-        if not _missing(a) and not _missing(b) and float(b) != 0:
+        if not missing(a) and not missing(b) and float(b) != 0:
             change = f"{100 * (float(a) - float(b)) / abs(float(b)):+.0f} %"
-        rows.append(
-            f"<tr><th>{escape(label)}</th><td>{_num(a, fmt, unit)}</td>"
-            f"<td>{_num(b, fmt, unit)}</td><td>{change}</td></tr>"
-        )
+        cells = "".join(f"<td>{escape(fig.text(v, kpis.currency))}</td>" for v in (a, b))
+        rows.append(f"<tr><th>{escape(fig.label)}</th>{cells}<td>{change}</td></tr>")
     if not rows:
         return ""
     return (
@@ -163,11 +140,13 @@ def kpi_panel_html(
     ----------
     kpis : Kpis or dict
         A plan's key figures (:attr:`lockerplan.Plan.kpis`); a (partial) dict
-        is read with :meth:`Kpis.from_dict`. Shown: coverage, walking cutoff, sites
-        open, mean walk, van routes; cost per parcel when ``cost_per_parcel`` (or
-        ``lockers.cost_per_parcel``) is known; the solver when ``solver_status`` is
-        set; and lockers vs door-to-door when both ``lockers`` and ``door_to_door``
-        are there (a row per figure either side has, see :data:`COMPARISON_ROWS`).
+        is read with :meth:`Kpis.from_dict`. Shown: the rows of the ``"panel"``
+        view (:data:`lockerplan.figures.LINES`: sites open, coverage, mean walk,
+        walking cutoff, the solver when ``solver_status`` is set, van routes, cost
+        per parcel when ``cost_per_parcel`` or ``lockers.cost_per_parcel`` is known,
+        demand scenarios, underserved cells), and lockers vs door-to-door when the
+        plan has a business case, or both ``lockers`` and ``door_to_door`` (a row
+        per figure either side has).
     sites : geopandas.GeoDataFrame, optional
         Open sites, to count them by kind.
     equity : dict, optional
@@ -182,58 +161,18 @@ def kpi_panel_html(
         HTML; every value is escaped.
     """
     kpis = Kpis.from_dict(kpis)
-    equity = kpis.equity if equity is None else equity
-    share = kpis.coverage_share
+    if equity is not None:
+        kpis = dataclasses.replace(kpis, equity=equity)
     rows = [
         (
-            "Coverage",
-            f"<b>{_num(None if _missing(share) else 100 * share, '{:.1f}', '%')}</b> of "
-            f"{_num(kpis.demand_parcels_per_day, '{:,.0f}')} parcels/day",
-        ),
-        ("Walking cutoff", _num(kpis.walk_m, "{:,.0f}", "m")),
-        ("Sites open", _sites_text(kpis, sites)),
-        ("Mean walk", _num(kpis.mean_walk_m, "{:,.0f}", "m")),
+            escape(label.capitalize()),
+            _sites_text(kpis, sites) if label == "sites open" else escape(text),
+        )
+        for label, text in line_rows(kpis, "panel")
     ]
-    if kpis.competitor_sites:
-        rows.insert(1, ("Competitors", escape(kpis.competitors_text)))
-    for sc in kpis.scenarios or ():  # demand scenarios: the same network at each demand
-        rows.append(
-            (
-                f"Demand {sc['name']} \u00d7{sc['factor']:g}",
-                f"{_num(100 * sc['coverage_share'], '{:.1f}', '%')} served, overflow "
-                f"{_num(sc['overflow_parcels_per_day'], '{:,.0f}')} parcels/day",
-            )
-        )
-    cpp = kpis.locker_cost_per_parcel
-    if cpp is not None:
-        rows.append(("Cost per parcel", _num(cpp, "{:,.2f}", escape(kpis.currency))))
-    rows.append(
-        (
-            "Van routes",
-            f"{_num(kpis.vans_used, '{:,.0f}')} vans, {_num(kpis.route_km, '{:,.1f}', 'km')}, "
-            f"{_num(kpis.route_hours, '{:,.1f}', 'h')}",
-        )
-    )
-    if equity and equity.get("cells"):
-        rows.append(
-            (
-                "Underserved",
-                f"{equity['underserved_cells']} of {equity['cells']} cells "
-                f"({_num(equity.get('cell_m'), '{:,.0f}', 'm')}), "
-                f"{_num(equity.get('underserved_parcels_per_day'), '{:,.0f}')} parcels/day",
-            )
-        )
-    if kpis.solver_status:
-        rows.append(
-            (
-                "Solver",
-                f"{escape(kpis.solver_status)} "
-                f"(gap {_num(100 * (kpis.solver_gap or 0), '{:.2f}', '%')})",
-            )
-        )
     return (
         f"<details open><summary><b>{escape(kpis.name or 'lockerplan')}</b> \u2013 coverage "
-        f"plan</summary>{_table([(escape(k), v) for k, v in rows])}{extra}"
+        f"plan</summary>{_table(rows)}{extra}"
         f"{_comparison_html(kpis)}{legend_html(layer_table(sites) + (COMPETITOR_LAYERS if kpis.competitor_sites else ()))}<div class='lp-note'>Walking distances along the street network. "
         f"Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
     )

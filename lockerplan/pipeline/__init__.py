@@ -3,7 +3,9 @@
 ==============  ==========================================================
 ``prepare``     networks, demand, candidates, walking distances (:class:`StudyArea`)
 ``solve``       siting, allocation, routing (:func:`plan_study_area`, :func:`plan`)
-``kpis``        the plan's key figures, one typed record (:class:`Kpis`)
+``allocate``    the siting result as layers (:class:`~lockerplan.pipeline.allocate.Allocation`)
+``route``       the routing and the business case of a plan
+``kpis``        the plan's key figures (:func:`~lockerplan.pipeline.kpis.plan_kpis`)
 ``result``      the :class:`Plan` and its outputs
 ``sweep``       many scenarios on one study area (:func:`sweep`)
 ``rollout``     nested roll-out phases on one study area (:func:`rollout`)
@@ -15,7 +17,7 @@ Data flows one way: each stage receives what it needs and returns a result;
 nothing downstream recomputes what upstream already knows.
 """
 
-from .kpis import Delivery, Kpis
+from ..records import Delivery, Kpis
 from .prepare import StudyArea, prepare_study_area
 from .result import Plan
 from .rollout import RolloutResult, rollout

@@ -46,8 +46,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
+    from ..records import Kpis
     from ..scenario import Scenario
-    from .kpis import Kpis
 
 
 #: Relative load beyond a site's capacity that is the solver's tolerance, not overflow.
@@ -112,7 +112,7 @@ def with_scenarios(sites: gpd.GeoDataFrame, sc: Scenario, capacity: np.ndarray) 
     Parameters
     ----------
     sites : geopandas.GeoDataFrame
-        Open sites from :func:`lockerplan.pipeline.solve.allocate` (``modules``,
+        Open sites from :func:`lockerplan.pipeline.allocate.allocate` (``modules``,
         ``candidate_index``, ``covered_parcels_per_day``).
     sc : Scenario
         With ``demand_scenarios`` (the sites are returned as they are without).

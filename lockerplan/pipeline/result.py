@@ -15,9 +15,10 @@ from scipy import sparse
 
 from ..errors import InputError
 from ..export import GIS_LAYERS, OPTIONAL_LAYERS, write_plan
+from ..maps import comparison_map, plan_map
+from ..records import Kpis
 from ..settings import OSM_ATTRIBUTION
 from ..streets import StreetGraphs, Streets
-from .kpis import Kpis
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -177,8 +178,6 @@ class Plan(StreetGraphs):
 
         ``options`` go to :func:`lockerplan.maps.coverage_map` (e.g. ``minimap=False``).
         """
-        from ..maps import plan_map
-
         return plan_map(self, **options)
 
     def compare(
@@ -193,8 +192,6 @@ class Plan(StreetGraphs):
         --------
         >>> p400.compare(p500, labels=("400 m", "500 m")).save("compare.html")  # doctest: +SKIP
         """
-        from ..maps import comparison_map
-
         return comparison_map(self, other, labels=labels, **options)
 
     def reach(self) -> sparse.csr_matrix:

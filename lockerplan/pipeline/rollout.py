@@ -61,19 +61,19 @@ import pandas as pd
 
 from ..errors import InputError
 from ..export import write_plan
+from ..figures import PHASE_FIGURES
 from ..progress import tqdm
 from ..scenario import Scenario
-from ..siting import SitingResult
+from ..siting import MODELS, SitingResult
+from .allocate import candidate_attributes
 from .prepare import StudyArea, prepare_study_area, resolve_scenario
 from .result import Plan
-from .solve import candidate_attributes, plan_study_area, solve_siting
+from .solve import plan_study_area, solve_siting
 
 log = logging.getLogger(__name__)
 
 #: How the phases are solved (see the module docstring).
 ORDERS = ("forward", "backward")
-#: Models whose objective is parcels covered: the price of nesting compares it.
-COVERAGE_MODELS = ("cmclp", "mclp")
 
 
 def check_phases(phases: Iterable[int] | str) -> tuple[int, ...]:
@@ -154,28 +154,25 @@ class RolloutResult:
         ]
 
     def summary(self) -> str:
-        """A short table: phase, sites, coverage, optimum, price of nesting, cost per parcel."""
+        """A short table: one row per phase, a column per figure of
+        :data:`~lockerplan.figures.PHASE_FIGURES` with the ``"summary"`` view (phase,
+        sites, coverage, optimum, price of nesting, cost per parcel both ways)."""
         cur = self.plan.kpis.currency
+        shown = [f for f in PHASE_FIGURES.values() if "summary" in f.views]
+        head = [f.heading(cur) for f in shown]
+        body = [[f.number(r[f.key]) for f in shown] for r in self.phase_records()]
+        widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(head)]
         lines = [
             f"roll-out of {self.plan.name} ({self.order}): every site of a phase stays open "
             "in the next",
-            f"  {'phase':>5} {'sites':>6} {'open':>5} {'coverage':>9} {'optimum':>9} "
-            f"{'price':>7}  cost/parcel ({cur}) lockers | door-to-door",
-        ]
-        for r in self.phase_records():
-            d2d = r["cost_per_parcel_door_to_door"]
-            lockers = r["cost_per_parcel_with_lockers"]
-            lines.append(
-                f"  {r['phase']:>5} {r['sites']:>6} {r['sites_open']:>5} "
-                f"{100 * r['coverage_share']:>8.1f}% {100 * r['optimal_coverage_share']:>8.1f}% "
-                f"{r['price_of_nesting_pct']:>6.2f}%  "
-                f"{'-' if lockers is None else f'{lockers:.2f}'} | "
-                f"{'-' if d2d is None else f'{d2d:.2f}'}"
-            )
-        lines.append(
+            "  " + "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)),
+            *(
+                "  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True))
+                for row in body
+            ),
             "  optimum: the best plan with that many sites and no nesting (the solver's "
-            "proven bound when not optimal); price = (optimum - coverage) / optimum"
-        )
+            "proven bound when not optimal); price = (optimum - coverage) / optimum",
+        ]
         return "\n".join(lines)
 
     def summary_dict(self) -> dict[str, Any]:
@@ -231,9 +228,10 @@ def covered_bound(siting: SitingResult) -> float:
 
 
 def nested_plans(
-    area: StudyArea, phases: Sequence[int], order: str, progress: bool = False
+    area: StudyArea, phases: Sequence[int], order: str, progress: bool = False, name: str = ""
 ) -> list[Plan]:
-    """One plan per phase, nested: forced open forward, restricted backward."""
+    """One plan per phase, nested: forced open forward, restricted backward; each named
+    ``name`` (the study area's plan name when empty)."""
     base = area.scenario
     ids = area.candidates["candidate_id"].astype(str)
     steps = list(enumerate(phases))
@@ -245,7 +243,7 @@ def nested_plans(
         unit="phase",
         disable=None if progress else True,
     ):
-        settings: dict[str, Any] = {"sites": n, "catchments": k == last}
+        settings: dict[str, Any] = {"sites": n, "catchments": k == last, "name": name or None}
         before = plans.get(k - 1) if order == "forward" else plans.get(k + 1)
         if before is not None:
             kept = before.sites["candidate_id"].astype(str)
@@ -362,15 +360,18 @@ def rollout(
     if "sites" in settings:
         raise InputError("rollout: give the sites of each phase with --phases, not --sites.")
     base = resolve_scenario(scenario, {**settings, "sites": phases[-1]})
-    if base.model not in COVERAGE_MODELS:
+    if not MODELS[base.model].coverage:
+        coverage = [name for name, m in MODELS.items() if m.coverage]
         raise InputError(
             f"--model {base.model}: a roll-out compares coverage with its optimum; use "
-            f"--model {' or '.join(COVERAGE_MODELS)}."
+            f"--model {' or '.join(coverage)}."
         )
     area = prepare_study_area(
         base, candidate_sites=candidate_sites, hub_points=hub_points, progress=progress
     )
-    plans = nested_plans(area, phases, order, progress)
+    # by default not the plan's name: a roll-out never overwrites `lockerplan plan`'s outputs
+    name = base.name or f"{area.name}_rollout"
+    plans = nested_plans(area, phases, order, progress, name)
     free = 0 if order == "forward" else len(phases) - 1  # that phase is its own optimum
     optima = [
         plans[k].siting if k == free else optimum(area, sites=n) for k, n in enumerate(phases)

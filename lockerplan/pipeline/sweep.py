@@ -2,9 +2,14 @@
 
 The study area (networks, demand, candidates, walking distances) is prepared once,
 with distances up to the largest cutoff of the sweep; each scenario then only
-re-solves the siting MILP and the routing. The result is a comparison table,
-coverage-vs-sites and cost-vs-sites curves and the knee of the coverage curve:
-the number of sites after which each extra site adds clearly less coverage.
+re-solves the siting MILP and the routing, as :func:`lockerplan.plan` does, so
+each row holds the figures the plan with the same settings reports (with the
+door-to-door baseline and the business case unless the scenario says
+``door_to_door=False``; only the catchment polygons, which are no figure, are
+skipped). The result is a comparison table whose columns are figures of
+:mod:`lockerplan.figures` (the ``"sweep"`` view), coverage-vs-sites and
+cost-vs-sites curves and the knee of the coverage curve: the number of sites
+after which each extra site adds clearly less coverage.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..figures import FIGURES, SIDE_FIGURES, Figure, missing, side_figure
 from ..files import staged
 from ..progress import tqdm
 from ..scenario import Scenario
@@ -32,21 +38,32 @@ from .solve import plan_study_area
 
 log = logging.getLogger(__name__)
 
-#: Columns of :attr:`SweepResult.table` taken from each plan's KPIs.
-TABLE_KPIS = (
-    "sites_open",
-    "demand_parcels_per_day",
-    "covered_parcels_per_day",
-    "coverage_share",
-    "mean_walk_m",
-    "route_km",
-    "route_hours",
-    "vans_used",
-    "cost_per_day",
-    "cost_per_parcel",
-    "solver_status",
-    "solver_gap",
-)
+#: The sweep's own columns: the site limit and the walking cutoff of each plan.
+INPUT_COLUMNS = {
+    "sites": Figure("sites", "Sites (at most)", fmt="{:,.0f}", help="The plan's site limit"),
+    "walk_m": FIGURES["walk_m"],
+}
+
+
+def table_figures() -> dict[str, Figure]:
+    """The sweep table's columns and the figures that write them: the plan's input,
+    then every figure of the ``"sweep"`` view (:data:`lockerplan.figures.FIGURES`,
+    and the door-to-door side of the business case as ``KEY_door_to_door``), in the
+    order of :meth:`lockerplan.records.Kpis.flat`.
+
+    Examples
+    --------
+    >>> list(table_figures())[:4]
+    ['sites', 'walk_m', 'sites_open', 'demand_parcels_per_day']
+    """
+    out = dict(INPUT_COLUMNS)
+    out.update((k, f) for k, f in FIGURES.items() if "sweep" in f.views and k != "walk_m")
+    out.update(
+        (f"{k}_door_to_door", side_figure(k, "door_to_door"))
+        for k, f in SIDE_FIGURES.items()
+        if "sweep" in f.views
+    )
+    return out
 
 
 def parse_values(text: str, option: str, integer: bool) -> list[float] | list[int]:
@@ -125,67 +142,46 @@ def knee(x: Sequence[float], y: Sequence[float]) -> float | None:
     return int(value) if float(value).is_integer() else float(value)
 
 
-#: The report's columns: table column, heading (``{cur}``: the currency), number format.
-#: ``coverage_share`` is shown in %; a column the same in every row moves to the
-#: report's header line instead (e.g. the demand, or the solver status).
-REPORT_COLUMNS = (
-    ("sites", "Sites (at most)", "{:,.0f}"),
-    ("walk_m", "Walk (m)", "{:,.0f}"),
-    ("sites_open", "Sites open", "{:,.0f}"),
-    ("coverage_share", "Coverage", "{:.1%}"),
-    ("covered_parcels_per_day", "Covered parcels/day", "{:,.1f}"),
-    ("demand_parcels_per_day", "Demand parcels/day", "{:,.1f}"),
-    ("mean_walk_m", "Mean walk (m)", "{:,.0f}"),
-    ("route_km", "Van km/day", "{:,.1f}"),
-    ("route_hours", "Van hours/day", "{:,.1f}"),
-    ("vans_used", "Vans", "{:,.0f}"),
-    ("cost_per_day", "Cost/day ({cur})", "{:,.0f}"),
-    ("cost_per_parcel", "Cost/parcel ({cur})", "{:,.2f}"),
-    ("solver_status", "Solver", "{}"),
-    ("solver_gap", "Solver gap", "{:.2%}"),
-)
-
-
-def _cell(value: Any, fmt: str) -> str:
-    """A table value formatted, or "" when missing.
+def _cell(value: Any, fig: Figure) -> str:
+    """A table value as its figure writes it (its unit is in the heading), or "" when
+    missing.
 
     Examples
     --------
-    >>> _cell(400.0, "{:,.0f}"), _cell(0.8382, "{:.1%}"), _cell(None, "{:,.1f}")
-    ('400', '83.8 %', '')
+    >>> _cell(400.0, FIGURES["walk_m"]), _cell(0.8382, FIGURES["coverage_share"])
+    ('400', '83.8')
+    >>> _cell(None, FIGURES["route_km"])
+    ''
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if missing(value):
         return ""
-    try:
-        text = fmt.format(value)
-    except (TypeError, ValueError):
-        text = str(value)
-    return html.escape(text.replace("%", " %"))
+    return html.escape(fig.number(value))
 
 
 def report_table(table: pd.DataFrame, currency: str = "EUR") -> tuple[str, list[str]]:
-    """The sweep table as HTML for people: headings in words, numbers formatted, the
-    knee row marked; and the columns that are the same in every row, as sentences.
+    """The sweep table as HTML for people: headings in words, numbers formatted (each
+    column by its figure, :func:`table_figures`), the knee row marked; and the columns
+    that are the same in every row, as sentences.
 
     Returns
     -------
     (str, list of str)
-        The ``<table>`` and the constant columns (``"Demand parcels/day: 1,696.6"``).
+        The ``<table>`` and the constant columns (``"Demand (parcels/day): 1,696.6"``).
     """
     cols, constant = [], []
-    for key, heading, fmt in REPORT_COLUMNS:
+    for key, fig in table_figures().items():
         if key not in table.columns or table[key].isna().all():
             continue
-        heading = heading.format(cur=currency)
+        heading = fig.heading(currency)
         if len(table) > 1 and table[key].nunique(dropna=False) == 1 and key != "sites":
-            constant.append(f"{heading}: {_cell(table[key].iloc[0], fmt)}")
+            constant.append(f"{heading}: {_cell(table[key].iloc[0], fig)}")
         else:
-            cols.append((key, heading, fmt))
+            cols.append((key, heading, fig))
     head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in cols)
     rows = []
     knees = table["knee"] if "knee" in table.columns else pd.Series(False, index=table.index)
     for (_, row), is_knee in zip(table.iterrows(), knees, strict=True):
-        cells = "".join(f"<td>{_cell(row[k], fmt)}</td>" for k, _, fmt in cols)
+        cells = "".join(f"<td>{_cell(row[k], fig)}</td>" for k, _, fig in cols)
         mark = "<td class='knee'>knee</td>" if is_knee else "<td></td>"
         rows.append(f"<tr{' class=knee' if is_knee else ''}>{cells}{mark}</tr>")
     return (
@@ -213,8 +209,9 @@ class SweepResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per scenario: ``sites`` (the limit), ``walk_m`` and the KPIs of
-        :data:`TABLE_KPIS`, plus ``knee`` (True on the knee row of each cutoff).
+        One row per scenario: ``sites`` (the limit), ``walk_m`` and the figures of
+        :func:`table_figures` (as the plan with the same settings reports them),
+        plus ``knee`` (True on the knee row of each cutoff).
     knees : dict
         Knee of the coverage curve per walking cutoff: ``{walk_m: sites}``.
     name : str
@@ -230,21 +227,22 @@ class SweepResult:
 
     def figures(self) -> dict[str, Any]:
         """Matplotlib figures ``coverage_vs_sites`` and ``cost_vs_sites``."""
-        from matplotlib.figure import Figure
+        from matplotlib.figure import Figure as Plot
 
         figs = {}
-        for key, column, label in (
-            ("coverage_vs_sites", "coverage_share", "parcels covered (%)"),
-            ("cost_vs_sites", "cost_per_day", f"cost per day ({self.currency})"),
+        for key, column in (
+            ("coverage_vs_sites", "coverage_share"),
+            ("cost_vs_sites", "cost_per_day"),
         ):
             # Figure() without pyplot: no GUI backend, nothing left open between calls
-            fig = Figure(figsize=(6.4, 4.0), dpi=100)
+            fig = Plot(figsize=(6.4, 4.0), dpi=100)
             ax = fig.subplots()
-            values = self.table[column]
-            if values.isna().all():
-                column, label = "route_km", "van route length (km/day)"
+            if self.table[column].isna().all():
+                column = "route_km"
+            shown = FIGURES[column]
+            label = shown.heading(self.currency)
             for walk_m, rows in self.table.groupby("walk_m"):
-                yv = rows[column] * (100 if column == "coverage_share" else 1)
+                yv = rows[column] * shown.scale
                 ax.plot(rows["sites"], yv, marker="o", ms=3, label=f"{walk_m:g} m walk")
                 k = self.knees.get(float(walk_m))
                 if k is not None and column == "coverage_share":
@@ -256,7 +254,7 @@ class SweepResult:
                         textcoords="offset points",
                         arrowprops={"arrowstyle": "->"},
                     )
-            ax.set_xlabel("sites (at most)")
+            ax.set_xlabel(INPUT_COLUMNS["sites"].heading())
             ax.set_ylabel(label)
             ax.set_title(f"{self.name}: {label} vs sites")
             ax.grid(alpha=0.3)
@@ -264,6 +262,38 @@ class SweepResult:
             fig.tight_layout()
             figs[key] = fig
         return figs
+
+    def summary(
+        self,
+        columns: Sequence[str] = (
+            "sites_open",
+            "coverage_share",
+            "mean_walk_m",
+            "route_km",
+            "cost_per_parcel",
+        ),
+    ) -> str:
+        """The table as text for a terminal: the inputs, ``columns`` and the knee, each
+        headed and written by its figure; then the knee of each cutoff."""
+        shown = {k: f for k, f in table_figures().items() if k in ("sites", "walk_m", *columns)}
+        shown = {k: f for k, f in shown.items() if k in self.table and self.table[k].notna().any()}
+        head = [f.heading(self.currency) for f in shown.values()]
+        body = [
+            [_cell(row[k], f) or "\u2013" for k, f in shown.items()]
+            + ["knee" if row.get("knee") else ""]
+            for _, row in self.table.iterrows()
+        ]
+        widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(head)]
+        lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=False))]
+        lines += [
+            "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1]
+            for r in body
+        ]
+        lines += [
+            f"knee of the coverage curve at {w:g} m: {k if k is not None else 'none'} sites"
+            for w, k in self.knees.items()
+        ]
+        return "\n".join(line.rstrip() for line in lines)
 
     def to_html(self) -> str:
         """A one-page HTML report: the curves and the comparison table.
@@ -341,7 +371,9 @@ def sweep(
     progress : bool, default False
         Show a progress bar over the scenarios.
     **settings
-        Other :class:`Scenario` fields.
+        Other :class:`Scenario` fields (``door_to_door=False`` skips the door-to-door
+        day and so the business case: faster, and the cost is then the replenishment
+        routes' and the sites', as a plan with that setting reports it).
 
     Returns
     -------
@@ -372,8 +404,8 @@ def sweep(
     rows = []
     grid = [(w, n) for w in cutoffs for n in sites]
     for w, n in tqdm(grid, desc="sweep", unit="plan", disable=None if progress else True):
-        p = plan_study_area(area, sites=n, walk_m=w, catchments=False, door_to_door=False)
-        rows.append({"sites": n, "walk_m": w, **{k: p.kpis[k] for k in TABLE_KPIS}})
+        p = plan_study_area(area, sites=n, walk_m=w, catchments=False)
+        rows.append({"sites": n, **p.kpis.flat("sweep")})
         log.info("sweep: %d sites, %g m: coverage %.1f %%", n, w, 100 * p.kpis["coverage_share"])
     table = pd.DataFrame(rows)
     knees = {}

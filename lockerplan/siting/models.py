@@ -63,17 +63,26 @@ class SitingModel:
         Whether the settings' ``sites`` (N) limits the open sites.
     objective : str
         What ``SitingResult.objective`` measures: ``"coverage"`` (parcels/day
-        within the walk; for cmclp, served within the capacities too), ``"sites"`` (sites or their fixed cost), ``"distance"``
-        (parcel-metres/day), ``"cost"`` (fixed + walking cost) or ``"expected"``
-        (expected parcels/day).
+        within the walk; for cmclp, served within the capacities too), ``"sites"``
+        (sites or their fixed cost), ``"distance"`` (parcel-metres/day), ``"cost"``
+        (fixed + walking cost) or ``"expected"`` (expected parcels/day).
+    capacitated : bool, default False
+        Whether the sites' capacities bind the allocation: the covered parcels are
+        within capacity (the summary says "within the walk and capacity").
+    decomposable : bool, default False
+        Whether the model splits exactly into regions that share no demand when the
+        number of sites is the only rule coupling them (:mod:`lockerplan.regions`).
+    modules : bool, default False
+        Whether the model decides cabinet modules per site (``SitingResult.modules``,
+        ``load`` and ``served``).
 
     Examples
     --------
     >>> from types import SimpleNamespace
     >>> MODELS["pmedian"].arguments(SimpleNamespace(sites=4, walk_m=500.0))
     {'n_sites': 4, 'unserved_penalty': 500.0}
-    >>> list(MODELS)
-    ['mclp', 'pmedian', 'lscp', 'cflp', 'attendance', 'cmclp']
+    >>> [name for name, m in MODELS.items() if m.coverage]
+    ['mclp', 'cmclp']
     """
 
     solve: Callable[..., SitingResult]
@@ -81,6 +90,20 @@ class SitingModel:
     arguments: Callable[[Any], dict[str, Any]]
     uses_sites: bool
     objective: str
+    capacitated: bool = False
+    decomposable: bool = False
+    modules: bool = False
+
+    @property
+    def coverage(self) -> bool:
+        """Whether the objective is parcels covered (the roll-out compares it with its
+        optimum)."""
+        return self.objective == "coverage"
+
+    @property
+    def maximises(self) -> bool:
+        """Whether the objective is maximised (coverage, expected parcels)."""
+        return self.objective in ("coverage", "expected")
 
 
 def _cflp_arguments(s: Any) -> dict[str, Any]:
@@ -94,7 +117,8 @@ def _attendance_arguments(s: Any) -> dict[str, Any]:
     return {"max_sites": s.sites, "decay": Decay(s.decay, s.decay_scale_m, s.decay_beta)}
 
 
-#: The models by the name the CLI's ``--model`` uses (the first is the default).
+#: The models by the name the CLI's ``--model`` uses, with their traits (the
+#: scenario's ``model`` field names the default).
 MODELS: dict[str, SitingModel] = {
     "mclp": SitingModel(
         solve_mclp,
@@ -102,6 +126,7 @@ MODELS: dict[str, SitingModel] = {
         lambda s: {"max_sites": s.sites},
         True,
         "coverage",
+        decomposable=True,
     ),
     "pmedian": SitingModel(
         solve_pmedian,
@@ -117,6 +142,7 @@ MODELS: dict[str, SitingModel] = {
         lambda s: {"minimise": s.lscp_minimise},
         False,
         "sites",
+        decomposable=True,
     ),
     "cflp": SitingModel(
         solve_cflp,
@@ -124,6 +150,7 @@ MODELS: dict[str, SitingModel] = {
         _cflp_arguments,
         False,
         "cost",
+        capacitated=True,
     ),
     "attendance": SitingModel(
         solve_attendance,
@@ -139,6 +166,9 @@ MODELS: dict[str, SitingModel] = {
         lambda s: {"max_sites": s.sites, "max_modules": s.max_modules},
         True,
         "coverage",
+        capacitated=True,
+        decomposable=True,
+        modules=True,
     ),
 }
 

@@ -1,23 +1,24 @@
-"""Heat map and files for inspecting demand (``lockerplan demand``)."""
+"""The demand map: a heat map of parcels per day, for inspecting demand (``lockerplan demand``).
+
+:func:`demand_heatmap` draws demand points of any source as a heat map, with the
+clusters as a layer of circles and a legend that says what full colour means;
+:func:`lockerplan.export.write_demand` writes it beside the demand layers.
+"""
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
+import html
 from typing import Any
 
+import folium
 import geopandas as gpd
 import numpy as np
+from folium.plugins import HeatMap
 
 from ..errors import InputError
-from ..files import gis_safe, staged
-from .core import (
-    DemandResult,
-)
-
-log = logging.getLogger(__name__)
-
-# --------------------------------------------------------------------------- outputs
+from ..settings import OSM_ATTRIBUTION
+from .html import OSM_ATTRIBUTION_HTML, PAGE_CSS, _PanelControl
+from .style import HEAT_GRADIENT
 
 
 def demand_heatmap(
@@ -34,7 +35,7 @@ def demand_heatmap(
     points : geopandas.GeoDataFrame
         Demand points with ``parcels_per_day`` (any source).
     clusters : geopandas.GeoDataFrame, optional
-        Output of :func:`cluster_demand`, shown as a toggleable layer of circles with
+        Output of :func:`lockerplan.demand.cluster_demand`, shown as a toggleable layer of circles with
         parcels, members and spread in the popup.
     radius : int, default 18
         Heat-map point radius, pixels.
@@ -50,15 +51,6 @@ def demand_heatmap(
     >>> m = demand_heatmap(result.points, clusters)  # doctest: +SKIP
     >>> m.save("demand.html")  # doctest: +SKIP
     """
-    import html
-
-    import folium
-    from folium.plugins import HeatMap
-
-    from ..maps.html import PAGE_CSS, _PanelControl
-    from ..maps.style import HEAT_GRADIENT
-    from ..settings import OSM_ATTRIBUTION
-
     if len(points) == 0:
         raise InputError("no demand points to map.")
     pts = points.to_crs("EPSG:4326")
@@ -114,9 +106,6 @@ def _heat_legend(top: float, clusters: bool) -> str:
     >>> "0.85 parcels/day" in _heat_legend(0.85, clusters=False)
     True
     """
-    from ..maps.html import OSM_ATTRIBUTION_HTML
-    from ..maps.style import HEAT_GRADIENT
-
     ramp = f"linear-gradient(90deg,{', '.join(HEAT_GRADIENT.values())})"
     rows = [
         "<span class='lp-end'>fewer</span><span class='lp-sw lp-ramp' "
@@ -134,52 +123,3 @@ def _heat_legend(top: float, clusters: bool) -> str:
         f"<details open><summary><b>Demand: parcels per day</b></summary>{body}"
         f"<div class='lp-note'>Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
     )
-
-
-def write_demand(
-    out_dir: str | Path,
-    name: str,
-    result: DemandResult,
-    clusters: gpd.GeoDataFrame | None = None,
-) -> dict[str, Path]:
-    """Write ``NAME_demand.gpkg`` (layers points, clusters), ``NAME_demand_dropped.csv``
-    and the heat map ``NAME_demand.html``, atomically (temporary files, then rename).
-
-    Parameters
-    ----------
-    out_dir : str or pathlib.Path
-        Output folder (created).
-    name : str
-        Base name of the files.
-    result : DemandResult
-        Points and drops.
-    clusters : geopandas.GeoDataFrame, optional
-        Output of :func:`cluster_demand`.
-
-    Returns
-    -------
-    dict
-        Paths by kind: ``gpkg``, ``map``, ``dropped``.
-
-    Examples
-    --------
-    >>> write_demand("maps", "helsinki", result, clusters)  # doctest: +SKIP
-    """
-    files = {
-        "gpkg": f"{name}_demand.gpkg",
-        "map": f"{name}_demand.html",
-        "dropped": f"{name}_demand_dropped.csv",
-    }
-    layers = {"demand_points": result.points}
-    if clusters is not None:
-        layers["demand_clusters"] = clusters
-    with staged(out_dir, f"{name}-demand") as stage:
-        for layer, gdf in layers.items():
-            gis_safe(gdf).to_file(stage.path / files["gpkg"], layer=layer, driver="GPKG")
-        result.dropped.to_csv(stage.path / files["dropped"], index=False)
-        demand_heatmap(result.points, clusters).save(str(stage.path / files["map"]))
-        published = stage.publish(*files.values())
-    paths = {kind: published[fname] for kind, fname in files.items()}
-    out = stage.out
-    log.info("demand written to %s", out)
-    return paths

@@ -1,0 +1,465 @@
+"""Every figure a plan reports, declared once: key, label, unit, format, side and help.
+
+A :class:`Figure` says what one number of a plan is: its ``summary.json`` key, the
+words people read (``label``), its ``unit``, how it is written (``fmt``, and
+``scale`` for shares shown in %), which side of the business case it belongs to
+(``side``), and a ``help`` sentence. The tables below hold every figure:
+
+* :data:`FIGURES`: the plan's key figures (:class:`Kpis`, the top level of
+  ``summary.json``);
+* :data:`DELIVERY_FIGURES`: a priced day of routes (:class:`Delivery`: the
+  replenishment ``lockers`` and the ``door_to_door`` day);
+* :data:`SIDE_FIGURES` and :data:`BUSINESS_FIGURES`: the business case, the same
+  parcels delivered with lockers and door to door (:class:`Side`,
+  :class:`BusinessCase`);
+* :data:`SCENARIO_FIGURES`: one demand scenario (``--demand-scenarios``).
+
+The records of :mod:`lockerplan.records` are made from these tables, field for
+field (their defaults, types and docstrings too), and every renderer reads them: the printed summary
+and the notebook view (:meth:`Kpis.summary_lines`), ``summary.json``
+(:meth:`Kpis.to_dict`), the map's KPI panel (:mod:`lockerplan.maps.panel`), the
+comparison page (:mod:`lockerplan.maps.compare`), the sweep table
+(:mod:`lockerplan.pipeline.sweep`) and the roll-out's phases. Where a figure
+is shown is its ``views``: ``"summary"`` (a row of its own in the summary and
+the panel), ``"compare"`` (a row of the comparison page), ``"sweep"`` (a column
+of the sweep table), ``"panel"`` (a row of the panel's lockers vs door-to-door
+table). :data:`LINES` are the summary's sentences that read several figures at
+once; each number in them is written by its own figure.
+
+Adding a figure is one :class:`Figure` here and the line of
+:func:`lockerplan.pipeline.kpis.plan_kpis` that computes it.
+
+This module is a leaf: it imports nothing of lockerplan, so the maps, the
+exports and the pipeline all read it without reading each other.
+
+Examples
+--------
+>>> FIGURES["coverage_share"].text(0.8382)
+'83.8 %'
+>>> FIGURES["mean_walk_m"].heading()
+'Mean walk (m)'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+#: The sides of the business case, as people read them.
+SIDES = {"with_lockers": "with lockers", "door_to_door": "door-to-door"}
+#: Where a figure is shown (see the module docstring).
+VIEWS = ("summary", "compare", "sweep", "panel")
+
+DASH = "\u2013"
+
+
+def missing(value: Any) -> bool:
+    """Whether a figure is absent: None or NaN.
+
+    Examples
+    --------
+    >>> missing(None), missing(float("nan")), missing(0.0)
+    (True, True, False)
+    """
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure a plan reports.
+
+    Attributes
+    ----------
+    key : str
+        Its ``summary.json`` key (and the record's field).
+    label : str
+        What people read, e.g. ``"Mean walk"``.
+    unit : str
+        ``"m"``, ``"%"``, ``"parcels/day"``...; ``{currency}`` stands for the plan's
+        currency.
+    fmt : str
+        How the number is written (``str.format``), after ``scale``.
+    help : str
+        One sentence: what it measures (the records' docstrings read it).
+    side : str
+        ``"with_lockers"`` or ``"door_to_door"`` for a figure of one side of the
+        business case; ``""`` otherwise.
+    scale : float
+        Shown = ``scale`` x value (100 for shares shown in %).
+    views : tuple of str
+        Where it is shown besides ``summary.json`` (:data:`VIEWS`).
+    kind : type
+        The record field's type.
+    default : Any
+        The record field's default (a partial record takes it).
+    """
+
+    key: str
+    label: str
+    unit: str = ""
+    fmt: str = "{:,.1f}"
+    help: str = ""
+    side: str = ""
+    scale: float = 1.0
+    views: tuple[str, ...] = ()
+    kind: Any = float
+    default: Any = 0.0
+
+    def unit_text(self, currency: str = "EUR") -> str:
+        """The unit with the plan's currency filled in."""
+        return self.unit.replace("{currency}", currency)
+
+    def number(self, value: Any) -> str:
+        """The value as written, without its unit (an en dash when missing).
+
+        Examples
+        --------
+        >>> FIGURES["covered_parcels_per_day"].number(1422.06), FIGURES["walk_m"].number(None)
+        ('1,422.1', '–')
+        """
+        if missing(value):
+            return DASH
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(value)
+        try:
+            return self.fmt.format(self.scale * value)
+        except (TypeError, ValueError):
+            return str(value)
+
+    def text(self, value: Any, currency: str = "EUR") -> str:
+        """The value as written, with its unit: ``"83.8 %"``, ``"275 m"``."""
+        number = self.number(value)
+        unit = self.unit_text(currency)
+        return f"{number} {unit}" if unit and number != DASH else number
+
+    def heading(self, currency: str = "EUR") -> str:
+        """A column heading: the label, the side and the unit (``"Cost per parcel, with
+        lockers (EUR)"``)."""
+        side = f", {SIDES[self.side]}" if self.side else ""
+        unit = self.unit_text(currency)
+        return f"{self.label}{side}" + (f" ({unit})" if unit else "")
+
+
+def _table(*figures: Figure) -> dict[str, Figure]:
+    return {f.key: f for f in figures}
+
+
+_PARCELS = "parcels/day"
+_MONEY = "{currency}/day"
+_SUMMARY, _COMPARE, _SWEEP, _PANEL = VIEWS
+
+#: A priced day of routes (:class:`Delivery`): the replenishment, or every parcel to the door.
+DELIVERY_FIGURES = _table(
+    Figure("parcels", "Parcels", "parcels", help="Parcels delivered per day (the per-parcel base)"),
+    Figure("km", "Van km", "km", views=(_PANEL,), help="Van kilometres per day"),
+    Figure("driver_hours", "Driver hours", "h", views=(_PANEL,), help="Driver hours per day"),
+    Figure("vans", "Vans", fmt="{:,.0f}", views=(_PANEL,), kind=int, default=0, help="Vans used"),
+    Figure("trips", "Trips", fmt="{:,.0f}", kind=int, default=0, help="Trips driven"),
+    Figure("stops", "Stops", fmt="{:,.0f}", views=(_PANEL,), kind=int, default=0, help="Stops made"),
+    Figure("vehicle_cost", "Vehicle cost", _MONEY, "{:,.0f}", help="Vans used x price per van"),
+    Figure("energy_cost", "Energy cost", _MONEY, "{:,.0f}", help="Km x energy per km"),
+    Figure("driver_cost", "Driver cost", _MONEY, "{:,.0f}", help="Driver hours x wage"),
+    Figure("site_cost", "Site cost", _MONEY, "{:,.0f}", help="Fixed cost of the served sites"),
+    Figure(
+        "cost_per_parcel", "Cost per parcel", "{currency}", "{:,.2f}", views=(_PANEL,),
+        kind=float | None, default=None, help="Cost over parcels (None without parcels)",
+    ),
+    Figure("cost", "Cost per day", _MONEY, "{:,.0f}", views=(_PANEL,), help="The day's total cost"),
+    Figure("co2_kg", "CO\u2082", "kg CO2/day", views=(_PANEL,), help="Van emissions, kg CO2e"),
+    Figure(
+        "co2_g_per_parcel", "CO\u2082 per parcel", "g", "{:,.0f}", views=(_PANEL,),
+        kind=float | None, default=None, help="Van emissions per parcel, g CO2e",
+    ),
+    Figure("unserved_sites", "Unserved stops", fmt="{:,.0f}", kind=int, default=0,
+           help="Stops no van could make"),
+    Figure("unserved_parcels", "Unserved parcels", _PARCELS, help="Their parcels"),
+    Figure("currency", "Currency", fmt="{}", kind=str, default="EUR", help="Money unit"),
+    Figure("failure_rate", "Failed first attempts", "%", "{:.0f}", scale=100, kind=float | None,
+           default=None, help="Door to door only: share of first attempts that fail"),
+    Figure("attempts", "Delivery attempts", "", "{:,.1f}", kind=float | None, default=None,
+           help="Door to door only: delivery attempts per day"),
+)  # fmt: skip
+
+#: One side of the business case (:class:`Side`): the same parcels with lockers or door to door.
+SIDE_FIGURES = _table(
+    Figure("parcels_per_day", "Parcels", _PARCELS, views=(_PANEL,),
+           help="Parcels delivered (the same on both sides)"),
+    Figure("locker_parcels_per_day", "at lockers", _PARCELS, side="with_lockers",
+           views=(_PANEL,), kind=float | None, default=None,
+           help="Collected at lockers (None door to door)"),
+    Figure("home_parcels_per_day", "delivered home", _PARCELS, side="with_lockers",
+           views=(_PANEL,), kind=float | None, default=None,
+           help="Delivered home: beyond the walk, or not adopting the locker"),
+    Figure("cost_per_day", "Cost per day", _MONEY, "{:,.0f}", views=(_PANEL, _SWEEP),
+           help="Vans, km, driver hours and (with lockers) the sites' fixed costs"),
+    Figure("cost_per_parcel", "Cost per parcel", "{currency}", "{:,.2f}", views=(_PANEL, _SWEEP),
+           kind=float | None, default=None, help="Cost per day over parcels"),
+    Figure("co2_kg_per_day", "CO\u2082", "kg CO2/day", views=(_PANEL,),
+           help="Vans' emissions, plus (with lockers) customers' pickup trips by car"),
+    Figure("vans", "Vans", fmt="{:,.0f}", views=(_PANEL,), kind=int, default=0,
+           help="Vans of the day (replenishment and home delivery together)"),
+    Figure("km", "Van km", "km", views=(_PANEL,), help="Van kilometres of the day"),
+    Figure("driver_hours", "Driver hours", "h", views=(_PANEL,), help="Driver hours of the day"),
+)  # fmt: skip
+
+#: One demand scenario of a plan (``--demand-scenarios``; :attr:`Kpis.scenarios`).
+SCENARIO_FIGURES = _table(
+    Figure("name", "Scenario", fmt="{}", kind=str, default="", help="Its name"),
+    Figure("factor", "Factor", fmt="{:g}", help="Demand as a factor of the plan's"),
+    Figure("demand_parcels_per_day", "Demand", _PARCELS, help="The plan's demand x factor"),
+    Figure("coverage_share", "Served", "%", "{:.1f}", scale=100,
+           help="Served within walk and capacity over demand"),
+    Figure("served_parcels_per_day", "Served parcels", _PARCELS,
+           help="Covered parcels within the sites' capacity"),
+    Figure("overflow_parcels_per_day", "Overflow", _PARCELS,
+           help="Covered parcels beyond the sites' capacity"),
+    Figure("sites_over_capacity", "Sites over capacity", fmt="{:,.0f}", kind=int, default=0,
+           help="Sites with overflow"),
+)  # fmt: skip
+
+
+#: The business case (:class:`BusinessCase`): lockers plus home delivery against door to door.
+BUSINESS_FIGURES = _table(
+    Figure("with_lockers", "With lockers", fmt="{}", kind="Side", default={},
+           help="Lockers plus home delivery of the rest (:class:`Side`)"),
+    Figure("door_to_door", "Door-to-door", fmt="{}", kind="Side", default={},
+           help="Every parcel to the door (:class:`Side`)"),
+    Figure("savings_per_day", "Savings per day", _MONEY, "{:,.0f}",
+           help="Door to door minus with lockers"),
+    Figure("savings_pct", "Savings", "%", "{:.1f}", kind=float | None, default=None,
+           help="Savings in percent of the door-to-door cost"),
+)  # fmt: skip
+
+
+#: The key figures of a plan (:class:`Kpis`): the top level of ``summary.json``.
+FIGURES = _table(
+    Figure("name", "Plan", fmt="{}", kind=str, default="plan", help="Plan name"),
+    Figure("osm", "Study area", fmt="{}", kind=str, default="",
+           help="The study area's source: file name or place"),
+    Figure("sites_open", "Sites open", fmt="{:,.0f}", views=(_COMPARE, _SWEEP), kind=int,
+           default=0, help="Open sites"),
+    Figure("sites_limit", "Site limit", fmt="{:,.0f}", kind=int | None, default=None,
+           help="The limit N where the model has one (None: the model chooses how many)"),
+    Figure("sites_over_capacity", "Sites over capacity", fmt="{:,.0f}", kind=int, default=0,
+           help="Open sites assigned more parcels than their modules hand out (models "
+           "without capacities)"),
+    Figure("over_capacity_parcels_per_day", "Over capacity", _PARCELS,
+           help="Parcels beyond what those sites' cabinets hand out"),
+    Figure("demand_parcels_per_day", "Demand", _PARCELS, views=(_SWEEP,),
+           help="Demand in the study area, after what the demand stage dropped"),
+    Figure("covered_parcels_per_day", "Covered", _PARCELS, views=(_COMPARE, _SWEEP),
+           help="The part of the demand the plan's allocation serves within the walking "
+           "cutoff (and capacity, for a capacitated model)"),
+    Figure("coverage_share", "Coverage", "%", "{:.1f}", scale=100, views=(_COMPARE, _SWEEP),
+           help="Covered over demand"),
+    Figure("mean_walk_m", "Mean walk", "m", "{:,.0f}", views=(_COMPARE, _SWEEP),
+           help="Parcel-weighted walk of covered demand, along the streets"),
+    Figure("walk_m", "Walking cutoff", "m", "{:,.0f}", views=(_COMPARE, _SWEEP),
+           help="The walking cutoff"),
+    Figure("route_km", "Van routes", "km", views=(_SWEEP,),
+           help="Kilometres of the replenishment routes per day"),
+    Figure("route_hours", "Route hours", "h", views=(_SWEEP,),
+           help="Hours of the replenishment routes per day"),
+    Figure("vans_used", "Vans", fmt="{:,.0f}", views=(_SWEEP,), kind=int, default=0,
+           help="Vans of the replenishment routes (the routing chooses how many)"),
+    Figure("vans_needed", "Vans needed", fmt="{:,.0f}", kind=int | None, default=None,
+           help="Set when a cap on the vans (vans_per_hub) left sites unrouted: the vans "
+           "the day needs"),
+    Figure("routes_feasible", "Routes feasible", fmt="{}", kind=bool, default=True,
+           help="Whether every route keeps the fleet's rules"),
+    Figure("model", "Model", fmt="{}", kind=str, default="", help="The siting model"),
+    Figure("capacitated", "Within capacity", fmt="{}", kind=bool, default=False,
+           help="Whether the model's covered parcels are also within the sites' capacity"),
+    Figure("solver", "Solver", fmt="{}", kind=str, default="", help="The MILP solver"),
+    Figure("solver_status", "Solver", fmt="{}", views=(_SWEEP,), kind=str, default="",
+           help="optimal (proven), feasible (stopped early, see the gap), infeasible"),
+    Figure("solver_gap", "Solver gap", "%", "{:.2f}", scale=100, views=(_SWEEP,),
+           help="Relative gap between the plan and the solver's bound"),
+    Figure("solver_objective", "Objective", fmt="{:,.4f}",
+           help="The model's objective in its own units"),
+    Figure("solver_bound", "Bound", fmt="{:,.4f}", help="The solver's proven bound"),
+    Figure("solver_s", "Solve time", "s", "{:.2f}", help="Seconds of the siting solve"),
+    Figure("regions", "Regions", fmt="{:,.0f}", kind=int, default=1,
+           help="Regions the siting was solved in (--scheduler; 1 when not decomposed)"),
+    Figure("regions_note", "Regions note", fmt="{}", kind=str, default="",
+           help="Where the regions ran, or why the siting was not decomposed"),
+    Figure("demand_read_parcels_per_day", "Demand read", _PARCELS,
+           help="Everything the demand stage read"),
+    Figure("demand_points", "Demand points", fmt="{:,.0f}", kind=int, default=0,
+           help="Demand points planned"),
+    Figure("demand_source", "Demand source", fmt="{}", kind=str, default="",
+           help="Where the demand comes from"),
+    Figure("aggregation_error_m", "Clustering error", "m", kind=dict, default={},
+           help="Parcel-weighted mean and largest distance of a demand point to its cluster"),
+    Figure("demand_clusters", "Demand clusters", fmt="{:,.0f}", kind=int, default=0,
+           help="Demand clusters the siting model serves"),
+    Figure("candidates", "Candidates", fmt="{:,.0f}", kind=int, default=0,
+           help="Candidate sites"),
+    Figure("candidates_source", "Candidates from", fmt="{}", kind=str, default="",
+           help="Where the candidates come from"),
+    Figure("hubs", "Hubs", fmt="{:,.0f}", kind=int, default=0, help="Van hubs"),
+    Figure("dropped", "Dropped", fmt="{:,.0f}", kind=int, default=0,
+           help="Items left out (see dropped.csv)"),
+    Figure("dropped_parcels_per_day", "Dropped parcels", _PARCELS, help="Their parcels"),
+    Figure("not_coverable_clusters", "Not coverable", fmt="{:,.0f}", kind=int, default=0,
+           help="Demand clusters no candidate reaches within the walk (delivered home)"),
+    Figure("not_coverable_parcels_per_day", "Not coverable parcels", _PARCELS,
+           help="Their parcels"),
+    Figure("captured_parcels_per_day", "Captured", _PARCELS,
+           help="Parcels of the clusters whose nearest open site within the walk is ours "
+           "(without competitors: the covered parcels)"),
+    Figure("competitor_sites", "Competitor sites", fmt="{:,.0f}", kind=int, default=0,
+           help="A rival network's sites on the walk network"),
+    Figure("competitor_operators", "Competitors", fmt="{}", kind=list, default=[],
+           help="The rivals' operators"),
+    Figure("rival_parcels_per_day", "Rival parcels", _PARCELS,
+           help="Parcels whose customers have a competitor within the walk and are not "
+           "captured by us"),
+    Figure("unserved_sites", "Unserved sites", fmt="{:,.0f}", kind=int, default=0,
+           help="Open sites no van could serve"),
+    Figure("equity", "Equity", kind=dict, default={},
+           help="lockerplan.equity.equity_summary of the plan's coverage cells"),
+    Figure("runtime_s", "Runtime", "s", views=(_SUMMARY,), help="Wall time of the plan"),
+    Figure("stage_seconds", "Stage seconds", "s", kind=dict, default={},
+           help="Wall seconds per stage"),
+    Figure("currency", "Currency", fmt="{}", kind=str, default="EUR", help="Money unit"),
+    Figure("cost_per_day", "Cost per day", _MONEY, "{:,.0f}", side="with_lockers",
+           views=(_SWEEP,), kind=float | None, default=None,
+           help="The whole day with lockers (replenishment, sites, home delivery of the "
+           "rest); without the door-to-door baseline, the replenishment routes and the sites"),
+    Figure("cost_per_parcel", "Cost per parcel", "{currency}", "{:,.2f}", side="with_lockers",
+           views=(_COMPARE, _SWEEP), kind=float | None, default=None,
+           help="Cost per day over the parcels it delivers"),
+    Figure("co2_kg_per_day", "CO2", "kg CO2/day", side="with_lockers", kind=float | None,
+           default=None, help="Vans' emissions and customers' pickup trips by car"),
+    Figure("lockers", "Replenishment", fmt="{}", kind="Delivery | None", default=None,
+           help="The replenishment routes priced, with the sites' fixed costs"),
+    Figure("door_to_door", "Door-to-door", fmt="{}", kind="Delivery | None", default=None,
+           help="Every parcel to the door (None when not routed)"),
+    Figure("door_to_door_savings", "Savings", fmt="{}", kind=dict | None, default=None,
+           help="Door to door minus replenishment"),
+    Figure("business_case", "Business case", fmt="{}", kind="BusinessCase | None", default=None,
+           help="Lockers plus home delivery vs door to door, for the same parcels"),
+    Figure("scenarios", "Demand scenarios", fmt="{}", kind=list | None, default=None,
+           help="Per demand scenario: the figures of SCENARIO_FIGURES"),
+)  # fmt: skip
+
+#: The figures of a roll-out phase (``summary.json`` ``phases``, ``phases.csv``).
+PHASE_FIGURES = _table(
+    Figure("phase", "Phase", fmt="{:,.0f}", views=(_SUMMARY,), kind=int, default=0,
+           help="The phase, from 1"),
+    Figure("sites", "Sites", fmt="{:,.0f}", views=(_SUMMARY,), kind=int, default=0,
+           help="Sites of the phase"),
+    FIGURES["sites_open"],
+    Figure("new_sites", "New sites", fmt="{:,.0f}", kind=int, default=0,
+           help="Sites opened in this phase"),
+    FIGURES["covered_parcels_per_day"],
+    dataclasses.replace(FIGURES["coverage_share"], views=(_SUMMARY,)),
+    Figure("optimal_coverage_share", "Optimum", "%", "{:.1f}", scale=100, views=(_SUMMARY,),
+           help="Coverage of the best plan with that many sites and no nesting (the solver's "
+           "proven bound when not optimal)"),
+    Figure("optimum_status", "Optimum status", fmt="{}", kind=str, default="",
+           help="How that plan was solved"),
+    Figure("price_of_nesting_pct", "Price of nesting", "%", "{:.2f}", views=(_SUMMARY,),
+           help="(optimum - coverage) / optimum"),
+    FIGURES["solver_status"],
+    FIGURES["solver_gap"],
+    FIGURES["cost_per_day"],
+    dataclasses.replace(FIGURES["cost_per_parcel"], key="cost_per_parcel_with_lockers",
+                        views=(_SUMMARY,)),
+    dataclasses.replace(FIGURES["cost_per_parcel"], key="cost_per_parcel_door_to_door",
+                        side="door_to_door", views=(_SUMMARY,)),
+)  # fmt: skip
+
+
+def side_figure(key: str, side: str) -> Figure:
+    """A figure of one side of the business case, keyed for a flat table: ``KEY_SIDE``.
+
+    Examples
+    --------
+    >>> side_figure("cost_per_parcel", "door_to_door").heading()
+    'Cost per parcel, door-to-door (EUR)'
+    """
+    return dataclasses.replace(SIDE_FIGURES[key], key=f"{key}_{side}", side=side)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A sentence of the summary that reads several figures.
+
+    Attributes
+    ----------
+    label : str
+        The row's label (a template too, for ``each``).
+    text : str
+        A template: ``{key}`` is a figure with its unit, ``{key:n}`` without, ``{a.b}``
+        a figure of a nested record (``business_case.with_lockers.cost_per_day``);
+        each is written by its own :class:`Figure`.
+    when : str
+        A key or property that must be truthy for the line to show.
+    each : str
+        A list of records (``scenarios``): one line per item, read in that item.
+    views : tuple of str
+        ``"summary"`` (the printed summary and the notebook) and/or ``"panel"``
+        (the map's panel).
+    """
+
+    label: str
+    text: str
+    when: str = ""
+    each: str = ""
+    views: tuple[str, ...] = (_SUMMARY, _PANEL)
+
+
+_WITH, _DOOR = "business_case.with_lockers", "business_case.door_to_door"
+
+#: How the summary and the map's panel read a plan, in order; a figure with the
+#: ``"summary"`` view adds a row of its own after them.
+LINES = (
+    Line("demand", "{demand_parcels_per_day} from {demand_points} points ({demand_source}) "
+         "in {demand_clusters} clusters", views=(_SUMMARY,)),
+    Line("candidates", "{candidates} sites ({candidates_source})", views=(_SUMMARY,)),
+    Line("sites open", "{sites_text}"),
+    Line("over capacity", "{sites_over_capacity} sites, {over_capacity_parcels_per_day} "
+         "beyond what their cabinets hand out", when="sites_over_capacity"),
+    Line("covered", "{covered_parcels_per_day:n} of {demand_parcels_per_day} = "
+         "{coverage_share} within {walk_m} walk{capacity_text}"),
+    Line("competitors", "{competitors_text}", when="competitor_sites"),
+    Line("mean walk", "{mean_walk_m} (covered parcels, network distance)"),
+    Line("walking cutoff", "{walk_m}", views=(_PANEL,)),
+    Line("solver", "{solver_text}", when="solver_status"),
+    Line("routes", "{vans_used} vans, {route_km}, {route_hours} from {hubs} hub(s)"),
+    Line("cost per parcel", "{locker_cost_per_parcel}", when="locker_cost_per_parcel",
+         views=(_PANEL,)),
+    Line("with lockers", f"{{{_WITH}.cost_per_day}}, {{{_WITH}.cost_per_parcel:n}} per parcel "
+         f"for {{{_WITH}.parcels_per_day:n}} parcels ({{{_WITH}.locker_parcels_per_day:n}} at "
+         f"lockers, {{{_WITH}.home_parcels_per_day:n}} home), {{{_WITH}.vans}} vans, "
+         f"{{{_WITH}.co2_kg_per_day}}", when="business_case", views=(_SUMMARY,)),
+    Line("door-to-door", f"{{{_DOOR}.cost_per_day}}, {{{_DOOR}.cost_per_parcel:n}} per parcel "
+         f"for {{{_DOOR}.parcels_per_day:n}} parcels, {{{_DOOR}.vans}} vans, "
+         f"{{{_DOOR}.co2_kg_per_day}} ({{door_to_door.failure_rate}} failed first attempts "
+         "re-delivered)", when="business_case", views=(_SUMMARY,)),
+    Line("cost", "{cost_per_day}, {cost_per_parcel:n} per parcel, {co2_kg_per_day}",
+         when="routes_only", views=(_SUMMARY,)),
+    Line("door-to-door", "{door_to_door.cost}, {door_to_door.cost_per_parcel:n} per parcel, "
+         "{door_to_door.vans} vans, {door_to_door.km}, {door_to_door.driver_hours}, "
+         "{door_to_door.co2_kg} ({door_to_door.failure_rate} failed first attempts "
+         "re-delivered)", when="door_to_door_only", views=(_SUMMARY,)),
+    Line("demand {name}", "x{factor}: {coverage_share} of {demand_parcels_per_day} served "
+         "within walk and capacity ({served_parcels_per_day:n}), overflow "
+         "{overflow_parcels_per_day:n}", each="scenarios"),
+    Line("underserved", "{equity.underserved_cells} of {equity.cells} cells "
+         "({equity.cell_m:,.0f} m), {equity.underserved_parcels_per_day:,.0f} parcels/day",
+         when="equity.cells", views=(_PANEL,)),
+    Line("dropped", "{dropped} items, {dropped_parcels_per_day} (see dropped.csv)",
+         when="dropped", views=(_SUMMARY,)),
+    Line("not coverable", "{not_coverable_clusters} clusters, {not_coverable_parcels_per_day} "
+         "no candidate reaches within the walk (see dropped.csv)",
+         when="not_coverable_clusters", views=(_SUMMARY,)),
+    Line("unserved sites", "{unserved_sites} (see dropped.csv)", when="unserved_sites",
+         views=(_SUMMARY,)),
+    Line("vans needed", "{vans_needed} to route every site; the cap allows {vans_used} (raise "
+         "--vans-per-hub or remove it)", when="vans_short", views=(_SUMMARY,)),
+)  # fmt: skip

@@ -1,0 +1,195 @@
+"""Routing a plan: the replenishment of its open sites and, with the door-to-door
+baseline, its business case.
+
+:func:`route_plan` routes three days from the same hubs with the same fleet rules
+and prices them (:mod:`lockerplan.costs`); :func:`route_stage` runs it here or, when
+the drive network is on a Dask worker, there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..costs import Comparison, CostModel, business_case, compare_deliveries, delivery_kpis
+from ..distances import GraphArrays
+from ..parallel import fork_map
+from ..records import BusinessCase, Delivery
+from ..routing import (
+    RoutingResult,
+    delivery_zones,
+    hub_count,
+    place_hubs,
+    route_door_to_door,
+    route_vans,
+    zone_matrices,
+)
+from ..scenario import Scenario, hub_number
+from ..scheduler import dask_client
+from .allocate import Allocation
+from .prepare import StudyArea
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The routing of a plan and its priced days (made by
+    :func:`route_plan`).
+
+    Attributes
+    ----------
+    hubs : geopandas.GeoDataFrame
+        The hubs the vans start from.
+    routing : RoutingResult
+        The replenishment routes to the open sites.
+    lockers : Delivery
+        Those routes priced, with the sites' fixed costs.
+    comparison : Comparison or None
+        Replenishment vs every parcel to the door (the ``lockers`` /
+        ``door_to_door`` figures); None without the door-to-door baseline.
+    business : BusinessCase or None
+        Lockers plus home delivery vs door to door.
+    home_unserved : pandas.DataFrame or None
+        Clusters whose home delivery no van can make (``site_id`` = cluster id,
+        ``reason``, ``parcels``).
+    """
+
+    hubs: gpd.GeoDataFrame
+    routing: RoutingResult
+    lockers: Delivery
+    comparison: Comparison | None = None
+    business: BusinessCase | None = None
+    home_unserved: pd.DataFrame | None = None
+
+
+def plan_hubs(sc: Scenario, drive: GraphArrays, alloc: Allocation) -> gpd.GeoDataFrame:
+    """Hubs placed on the drive network: ``sc.hubs`` of them, or one per ``km2_per_hub``.
+
+    The hubs go where the vans' round trips to the open sites, weighted by their
+    parcels, are shortest (:func:`lockerplan.routing.place_hubs`).
+    """
+    n_hubs = hub_number(sc.hubs) or hub_count(alloc.clusters, km2_per_hub=sc.km2_per_hub)
+    return place_hubs(drive, alloc.sites, n_hubs, seed=sc.seed)
+
+
+def route_stage(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
+    """:func:`route_plan` here, or — when the drive network is on a Dask worker
+    (``scheduler``) — as one task on that worker: the network stays there, the open
+    sites and clusters go out and the routes come back."""
+    if not area.drive_on_workers:
+        return route_plan(sc, area.drive, area.hubs, alloc)
+    with dask_client(sc.scheduler) as (client, _):
+        return client.submit(route_plan, sc, area.drive, area.hubs, alloc, pure=False).result()
+
+
+def route_plan(
+    sc: Scenario, drive: GraphArrays, hubs: gpd.GeoDataFrame | None, alloc: Allocation
+) -> Delivered:
+    """Route the vans to the open sites; with the door-to-door baseline, the business case.
+
+    Three days of routes from the same hubs with the same fleet rules: the
+    replenishment of the open sites; home delivery of every parcel that does not
+    go to a routed locker; and every parcel to the door. The door-to-door day
+    does not depend on the others: it is routed on another core while the first
+    two are (:func:`lockerplan.parallel.fork_map`), with the same results as one
+    after the other.
+    """
+    hubs = hubs if hubs is not None else plan_hubs(sc, drive, alloc)
+    fleet, costs = sc.fleet(), sc.cost_model()
+    common = {
+        "max_snap_m": sc.max_snap_m,
+        "seed": sc.seed,
+        "iterations": sc.routing_iterations,
+        "costs": costs,
+    }
+
+    def replenish() -> RoutingResult:
+        return route_vans(drive, hubs, alloc.sites, fleet, returns_share=sc.returns_share, **common)
+
+    if not sc.door_to_door:
+        routing = replenish()
+        return Delivered(hubs, routing, _locker_kpis(routing, alloc, costs))
+    on = alloc.clusters[alloc.clusters["on_network"].to_numpy()]
+    # the door-to-door days are costed, not drawn: no street lines, no path trees
+    door_kw = {
+        "failure_rate": sc.failure_rate,
+        "handover_s": sc.handover_s,
+        "street_paths": False,
+        **common,
+    }
+    # both days over the same delivery zones (metro scale): zoned and matrices once
+    zone_kw = {k: door_kw[k] for k in ("failure_rate", "handover_s", "max_snap_m", "seed")}
+    zones = delivery_zones(drive, on, fleet, **zone_kw)
+    if zones is not None:
+        zone_matrices(drive, hubs, zones, max_snap_m=sc.max_snap_m)
+
+    def lockers_then_home() -> tuple:
+        routing = replenish()
+        at_lockers = _at_lockers(on, alloc.sites, routing)
+        home_stops = _home_stops(on, at_lockers)
+        home = route_door_to_door(drive, hubs, home_stops, fleet, zones=zones, **door_kw)
+        return routing, home, at_lockers, home_stops
+
+    def every_door() -> RoutingResult:
+        return route_door_to_door(drive, hubs, on, fleet, zones=zones, **door_kw)
+
+    (routing, home, at_lockers, home_stops), door = fork_map(_call, [lockers_then_home, every_door])
+    lockers = _locker_kpis(routing, alloc, costs)
+    comparison = compare_deliveries(routing, door, alloc.sites, costs)
+    home_kpis = delivery_kpis(home, costs, parcels=_delivered(home_stops, home))
+    pickup_km = 2 * at_lockers * on["walk_m"].fillna(0.0).to_numpy() / 1000
+    business = business_case(
+        lockers,
+        home_kpis,
+        comparison.door_to_door,
+        # per cluster, so that locker + home is every parcel on the network exactly
+        locker_parcels=float(at_lockers.sum()),
+        pickup_co2_kg=float(pickup_km.sum() * sc.pickup_by_car_share * sc.car_co2_kg_per_km),
+    )
+    unserved = home.unserved.assign(
+        parcels=lambda u: u["site_id"].map(home_stops.set_index("cluster_id")["parcels_per_day"])
+    )
+    return Delivered(hubs, routing, lockers, comparison, business, unserved)
+
+
+def _call(day: Callable[[], Any]) -> Any:
+    """Run one day's routing (an item of :func:`lockerplan.parallel.fork_map`)."""
+    return day()
+
+
+def _routed(sites: gpd.GeoDataFrame, routing: RoutingResult) -> np.ndarray:
+    """Whether each open site is on a route (not unserved)."""
+    return ~sites["site_id"].isin(set(routing.unserved["site_id"])).to_numpy()
+
+
+def _locker_kpis(routing: RoutingResult, alloc: Allocation, costs: CostModel) -> Delivery:
+    """The replenishment routes priced, with the routed sites' parcels and fixed costs."""
+    routed = _routed(alloc.sites, routing)
+    parcels = float(alloc.sites.loc[routed, "parcels_per_day"].sum())
+    return delivery_kpis(routing, costs, parcels=parcels, sites=alloc.sites[routed])
+
+
+def _at_lockers(
+    on: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, routing: RoutingResult
+) -> np.ndarray:
+    """Each cluster's parcels collected at a routed locker (0 where its site is unrouted)."""
+    routed = set(sites.loc[_routed(sites, routing), "site_id"])
+    return np.where(
+        on["site_id"].isin(routed).to_numpy(), on["locker_parcels_per_day"].to_numpy(), 0.0
+    )
+
+
+def _home_stops(on: gpd.GeoDataFrame, at_lockers: np.ndarray) -> gpd.GeoDataFrame:
+    """The clusters with parcels left for home delivery, carrying those parcels."""
+    home = on["parcels_per_day"].to_numpy() - at_lockers
+    return on.assign(parcels_per_day=home)[home > 1e-9]
+
+
+def _delivered(stops: gpd.GeoDataFrame, result: RoutingResult) -> float:
+    """Parcels of the door-to-door stops the vans made (stops left out are not)."""
+    missed = stops["cluster_id"].astype(str).isin(set(result.unserved["site_id"].astype(str)))
+    return float(stops.loc[~missed.to_numpy(), "parcels_per_day"].sum())
