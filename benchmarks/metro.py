@@ -31,7 +31,6 @@ memory so far).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import resource
 import sys
@@ -46,8 +45,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lockerplan.network import graph_from_osm  # noqa: E402
+from lockerplan.pipeline.allocate import candidate_attributes  # noqa: E402
 from lockerplan.pipeline.prepare import StudyArea, prepare_study_area  # noqa: E402
-from lockerplan.pipeline.solve import candidate_attributes, solve_siting  # noqa: E402
+from lockerplan.pipeline.solve import solve_siting  # noqa: E402
 from lockerplan.siting import SolverOptions  # noqa: E402
 from lockerplan.siting.milp import MilpBuilder, solve_milp  # noqa: E402
 
@@ -125,9 +125,9 @@ def direct_milp(area: StudyArea, model: str, sites: int, time_limit: float) -> d
             hi=np.zeros(len(cols)),
         )
     else:  # cmclp: shares x[i, j], modules m[j]
-        attrs = candidate_attributes(sc, area.candidates)
-        cap = attrs.capacity / sc.adoption_share
-        most = np.where(attrs.kind == "cabinet", float(sc.max_modules), 1.0)
+        attrs = candidate_attributes(sc.siting, sc.costs, area.candidates)
+        cap = attrs.capacity / sc.costs.adoption_share
+        most = np.where(attrs.kind == "cabinet", float(sc.siting.max_modules), 1.0)
         m = b.add_columns("m", np.zeros(n_cand), 0.0, most, integer=True)
         x = b.add_columns("x", -w[i], 0.0, 1.0)
         k = np.arange(len(j))
@@ -161,11 +161,12 @@ def solve_row(area: StudyArea, args, sites: int) -> dict:
     """lockerplan's solve of ``args.model`` with ``sites`` sites, and the direct MILP's."""
     sc = area.scenario
     settings = {"sites": sites, "model": args.model, "time_limit_s": args.time_limit}
-    area.scenario = dataclasses.replace(sc, **settings)
-    D = area.distances_within(area.scenario.walk_m)
-    attrs = candidate_attributes(area.scenario, area.candidates)
+    area.scenario = sc.replace(**settings)
+    siting, costs = area.scenario.siting, area.scenario.costs
+    D = area.distances_within(siting.walk_m)
+    attrs = candidate_attributes(siting, costs, area.candidates)
     t0 = time.perf_counter()
-    res = solve_siting(area.scenario, area, D, attrs)
+    res = solve_siting(siting, costs, area, D, attrs)
     row = {
         "instance": f"porto-{args.orders // 1000}k-{args.candidates}",
         "model": args.model,

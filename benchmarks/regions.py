@@ -43,8 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.metro import OSM, peak_mb, prepare_instance  # noqa: E402
+from lockerplan.pipeline.allocate import candidate_attributes  # noqa: E402
 from lockerplan.pipeline.prepare import StudyArea  # noqa: E402
-from lockerplan.pipeline.solve import candidate_attributes, solve_siting  # noqa: E402
+from lockerplan.pipeline.solve import solve_siting  # noqa: E402
 from lockerplan.scheduler import close_clients  # noqa: E402
 
 
@@ -119,13 +120,14 @@ def prepare(args) -> StudyArea:
 
 def run(area: StudyArea, sites: int, scheduler: str | None) -> dict:
     """One siting solve of ``sites`` sites, in this process or on ``scheduler``."""
-    import dataclasses
-
-    sc = dataclasses.replace(area.scenario, sites=sites, scheduler=scheduler)
-    D = area.distances_within(sc.walk_m)
-    attrs = candidate_attributes(sc, area.candidates)
+    siting, costs = (
+        area.scenario.siting.replace(sites=sites, scheduler=scheduler),
+        area.scenario.costs,
+    )
+    D = area.distances_within(siting.walk_m)
+    attrs = candidate_attributes(siting, costs, area.candidates)
     t0 = time.perf_counter()
-    res = solve_siting(sc, area, D, attrs)
+    res = solve_siting(siting, costs, area, D, attrs)
     return {
         "seconds": round(time.perf_counter() - t0, 2),
         "status": res.status,

@@ -1,8 +1,8 @@
 """Command line: thin shells over :func:`lockerplan.pipeline.plan` and :func:`~lockerplan.pipeline.sweep.sweep`.
 
-The options of ``plan``, ``sweep`` and ``demand`` are generated from the fields
-of :class:`~lockerplan.scenario.Scenario` (help, unit, default, check): a new
-setting is declared once, there.
+The options of ``plan``, ``sweep`` and ``demand`` are generated from the settings
+of the scenario's sections (:func:`lockerplan.scenario.scenario_fields`: help, unit,
+default, check): a new setting is declared once, in its section.
 
 Exit codes: 0 success, 2 bad input (one ``error:`` line, no traceback, nothing
 written), 1 an unexpected failure.
@@ -10,7 +10,6 @@ written), 1 an unexpected failure.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 from collections.abc import Callable, Iterable
@@ -19,16 +18,20 @@ from typing import Any
 import click
 
 from .errors import InputError
-from .scenario import PATH_UNITS, Choice, Cli, Scenario
+from .scenario import PATH_UNITS, Choice, Cli, Scenario, option_name, scenario_fields
 
-#: Scenario fields by name.
-_FIELDS = {f.name: f for f in dataclasses.fields(Scenario)}
-#: Fields exposed on the command line, in declaration order.
-_EXPOSED = [name for name, f in _FIELDS.items() if f.metadata["cli"] is not None]
+#: Every setting by name: its section and its field.
+_SECTIONS = {name: section for name, (section, _) in scenario_fields().items()}
+_FIELDS = {name: f for name, (_, f) in scenario_fields().items()}
+#: Fields exposed on the command line: the scenario file's top-level settings first.
+_EXPOSED = sorted(
+    (name for name, f in _FIELDS.items() if f.metadata["cli"] is not None),
+    key=lambda name: not _FIELDS[name].metadata["top"],
+)
 #: `plan` and `sweep` share these; each spells --sites and --walk-m its own way.
 _SHARED = [name for name in _EXPOSED if name not in ("sites", "walk_m")]
 #: The fields of `lockerplan demand`: the study area's extract and every demand field.
-_DEMAND = ["osm"] + [name for name in _EXPOSED if _FIELDS[name].metadata["section"] == "demand"]
+_DEMAND = ["osm"] + [name for name in _EXPOSED if _SECTIONS[name] == "demand"]
 #: Value placeholders by unit (else the check's, e.g. N for whole numbers).
 _METAVARS = {
     "metres": "METRES",
@@ -166,7 +169,8 @@ def _parse(options: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         check = _FIELDS[key].metadata["check"]
-        out[key] = check.parse(key, value) if check and isinstance(value, str) else value
+        label = option_name(_FIELDS[key], _SECTIONS[key])
+        out[key] = check.parse(label, value) if check and isinstance(value, str) else value
     return out
 
 
@@ -268,13 +272,13 @@ def sweep_command(
     """
     _setup_logging(verbose, quiet)
     try:
-        scenario = _scenario(config, options).validate()
+        scenario = _scenario(config, options)
         from .pipeline.sweep import parse_values, sweep
 
         sites = parse_values(sites_range, "--sites", integer=True)
         cutoffs = parse_values(walk_range, "--walk-m", integer=False) if walk_range else None
         result = sweep(scenario, sites=sites, walk_m=cutoffs, progress=not quiet)
-        paths = result.save(scenario.out)
+        paths = result.save(scenario.outputs.out)
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:
@@ -332,9 +336,9 @@ def rollout_command(
         from .pipeline.rollout import check_phases, rollout
 
         phases = check_phases(phases_text)
-        scenario = _scenario(config, options).validate()
+        scenario = _scenario(config, options)
         result = rollout(scenario, phases=phases, order=order, progress=not quiet)
-        paths = result.save(scenario.out)
+        paths = result.save(scenario.outputs.out)
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:
@@ -367,22 +371,24 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
     from .demand.load import demand_file_stem, load_demand
     from .export import write_demand
     from .source import open_source
+    from .streets import study_area_around
 
     try:
-        scenario = _scenario(None, options).validate()
-        source = open_source(scenario)
+        scenario = _scenario(None, options)
+        params, outputs = scenario.demand, scenario.outputs
+        source = open_source(scenario.network)
         buildings = source.buildings() if clip else None  # read once, and only when needed
-        area = dm.study_area_around(buildings, buffer_m=50) if clip and len(buildings) else None
+        area = study_area_around(buildings, buffer_m=50) if clip and len(buildings) else None
         result = load_demand(
-            scenario,
+            params,
             area=area,
             buildings=source.buildings if buildings is None else lambda: buildings,
         )
         if len(result.points) == 0:
             raise InputError(f"no demand left: {result.summary()}")
-        clusters = dm.cluster_demand(result.points, scenario.cluster_m)
-        stem = demand_file_stem(scenario) or source.name
-        paths = write_demand(scenario.out, scenario.name or stem, result, clusters)
+        clusters = dm.cluster_demand(result.points, params.cluster_m)
+        stem = demand_file_stem(params) or source.name
+        paths = write_demand(outputs.out, outputs.name or stem, result, clusters)
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:

@@ -7,8 +7,9 @@ A day of deliveries costs
     + driver hours x ``driver_per_hour``
     + open cabinets x ``cabinet_per_day`` + open pickup points x ``pickup_point_per_day``
 
-and emits km x ``co2_kg_per_km``. Routing prices its objective with
-:class:`CostModel`; :func:`delivery_kpis` turns a day of routes into a priced
+and emits km x ``co2_kg_per_km``. The prices are the scenario's ``[costs]``
+(:class:`CostModel`, i.e. :class:`lockerplan.scenario.CostParams`). Routing prices
+its objective with them; :func:`delivery_kpis` turns a day of routes into a priced
 :class:`~lockerplan.records.Delivery`, :func:`compare_deliveries` puts the
 replenishment next to the door-to-door baseline, and :func:`business_case` puts
 the same parcels on both sides.
@@ -73,14 +74,14 @@ van km.
 from __future__ import annotations
 
 import dataclasses
-import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from .errors import InputError
 from .records import BusinessCase, Delivery, Side
+from .scenario import CostParams
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -99,52 +100,9 @@ class RoutedDay(Protocol):
     stats: dict
 
 
-@dataclass(frozen=True)
-class CostModel:
-    """Daily last-mile costs and emissions.
-
-    Parameters
-    ----------
-    vehicle_per_day : float, default 40
-        Cost of a van used on a day (lease, insurance), currency per day.
-    energy_per_km : float, default 0.15
-        Fuel or electricity per km driven.
-    driver_per_hour : float, default 30
-        Driver cost per hour (employer's cost).
-    cabinet_per_day : float, default 10
-        Fixed cost of an open cabinet (locker) per day.
-    pickup_point_per_day : float, default 6
-        Fixed cost of an open pickup point per day.
-    co2_kg_per_km : float, default 0.25
-        Emissions per van km, kg CO2e.
-    currency : str, default "EUR"
-        Label of the money unit.
-
-    Examples
-    --------
-    >>> CostModel(energy_per_km=0.06, co2_kg_per_km=0.05).driver_per_hour
-    30.0
-    """
-
-    vehicle_per_day: float = 40.0
-    energy_per_km: float = 0.15
-    driver_per_hour: float = 30.0
-    cabinet_per_day: float = 10.0
-    pickup_point_per_day: float = 6.0
-    co2_kg_per_km: float = 0.25
-    currency: str = "EUR"
-
-    def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            if name == "currency":
-                if not isinstance(value, str) or not value:
-                    raise InputError(f"costs.currency must be a text label, got {value!r}.")
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InputError(f"costs.{name} must be a number >= 0, got {value!r}.")
-            if not math.isfinite(value) or value < 0:
-                raise InputError(f"costs.{name} must be a finite number >= 0, got {value!r}.")
-            object.__setattr__(self, name, float(value))
+#: Daily prices and emissions, and the business case's assumptions: the scenario's
+#: costs section (its defaults and their sources are in the table above).
+CostModel = CostParams
 
 
 def site_cost_per_day(sites: gpd.GeoDataFrame | None, costs: CostModel) -> float:

@@ -11,7 +11,7 @@ EPSG:4326 with its CRS recorded, so QGIS opens it in place.
 
 The GeoPackage is the primary output and always written; ``LAYER.csv`` (``lon``/
 ``lat`` for points, ``wkt`` for other geometries) and ``LAYER.geojson`` per layer
-only on request (:data:`FORMATS`, the scenario's ``formats``): a metro plan's
+only on request (:data:`~lockerplan.scenario.FORMATS`, the scenario's ``formats``): a metro plan's
 buildings alone make a 54 MB GeoJSON.
 
 :func:`write_demand` writes the demand layers and their heat map (``lockerplan
@@ -41,6 +41,7 @@ from .files import atomic_path, gis_safe, staged
 from .maps.compare import check_labels, comparison_map
 from .maps.demand import demand_heatmap
 from .records import Kpis
+from .scenario import output_formats
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -48,9 +49,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .demand import DemandResult
 
 log = logging.getLogger(__name__)
-
-#: Output formats of the GIS layers; the GeoPackage is always written.
-FORMATS = ("gpkg", "csv", "geojson")
 
 #: Layers written for GIS, in GeoPackage order (and as NAME.csv / NAME.geojson on request).
 GIS_LAYERS = (
@@ -106,31 +104,6 @@ def json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def output_formats(formats: str | Iterable[str] = "gpkg") -> tuple[str, ...]:
-    """The formats asked for, as a tuple of :data:`FORMATS` names (``gpkg`` first).
-
-    Examples
-    --------
-    >>> output_formats("csv, geojson")
-    ('gpkg', 'csv', 'geojson')
-    >>> output_formats("shp")
-    Traceback (most recent call last):
-    ...
-    lockerplan.errors.InputError: --formats must be gpkg, csv or geojson, comma-separated (e.g. gpkg,csv), got 'shp'.
-    """
-    parts = formats.split(",") if isinstance(formats, str) else list(formats)
-    names = [str(part).strip().lower() for part in parts if str(part).strip()]
-    unknown = [n for n in names if n not in FORMATS]
-    if not names:
-        raise InputError("--formats must name at least one of gpkg, csv, geojson.")
-    if unknown:
-        raise InputError(
-            "--formats must be gpkg, csv or geojson, comma-separated (e.g. gpkg,csv), "
-            f"got {', '.join(unknown)!r}."
-        )
-    return tuple(f for f in FORMATS if f == "gpkg" or f in names)
 
 
 def write_layers(

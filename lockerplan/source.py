@@ -24,6 +24,7 @@ from .osm import (
     read_buildings,
     read_pois,
 )
+from .scenario import NetworkParams
 from .streets import Streets
 
 
@@ -115,14 +116,13 @@ class Place:
         return pois_from_place(self.place)
 
 
-def open_source(settings: Any) -> OsmFile | Place:
-    """The study area's source named by the settings.
+def open_source(network: NetworkParams) -> OsmFile | Place:
+    """The study area's source named by the scenario's network section.
 
     Parameters
     ----------
-    settings : Scenario
-        Read duck-typed: ``place``, ``osm``, ``use_cache``, ``cache_dir``,
-        ``walk_speed_kmh``.
+    network : NetworkParams
+        ``place`` or ``osm``, and the cache and walking speed.
 
     Returns
     -------
@@ -137,18 +137,17 @@ def open_source(settings: Any) -> OsmFile | Place:
 
     Examples
     --------
-    >>> from lockerplan import Scenario
-    >>> open_source(Scenario()).label
+    >>> open_source(NetworkParams()).label
     'Helsinki.osm.pbf'
-    >>> open_source(Scenario(place="Kamppi, Helsinki")).name
+    >>> open_source(NetworkParams(place="Kamppi, Helsinki")).name
     'kamppi_helsinki'
     """
-    if settings.place:
-        return Place(settings.place)
-    path = check_osm_file(settings.osm) if settings.osm else default_osm_path()
+    if network.place:
+        return Place(network.place)
+    path = check_osm_file(network.osm) if network.osm else default_osm_path()
     return OsmFile(
         path,
-        use_cache=settings.use_cache,
-        cache_dir=settings.cache_dir,
-        walk_speed_kmh=settings.walk_speed_kmh,
+        use_cache=network.use_cache,
+        cache_dir=network.cache_dir,
+        walk_speed_kmh=network.walk_speed_kmh,
     )

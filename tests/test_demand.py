@@ -95,11 +95,11 @@ def test_buildings_peak_non_residential_and_area(buildings):
 
 
 def test_demand_model_validation():
-    with pytest.raises(InputError, match="peak_factor"):
+    with pytest.raises(InputError, match="--peak-factor"):
         DemandModel(peak_factor=0)
     with pytest.raises(InputError, match="mixed_residential_share"):
         DemandModel(mixed_residential_share=1.5)
-    assert DemandModel().parcels_per_person_per_day == pytest.approx(0.15 / 1.8)
+    assert DemandModel().person_rate == pytest.approx(0.15 / 1.8)
 
 
 def test_population_grid_polygons_clipped(bench_dir, buildings):

@@ -378,7 +378,8 @@ def test_underserved_row_shows_the_records_equity_when_cells_are_passed():
 def test_plan_map_draws_the_plans_own_cells():
     plan = _tiny_plan(["A", "B"])
     cells = coverage_by_cell(plan["demand"], cell_m=1000)
-    duck = SimpleNamespace(**plan, cells=cells, scenario=SimpleNamespace(van_capacity=200))
+    fleet = SimpleNamespace(van_capacity=200)
+    duck = SimpleNamespace(**plan, cells=cells, scenario=SimpleNamespace(routing=fleet))
     html = _render(plan_map(duck))
     assert "1000 m cell" in html and "250 m cell" not in html
     assert "75 % of the van" in html

@@ -199,7 +199,7 @@ def test_gis_outputs_use_location_allocation_names_and_carry_their_crs(helsinki_
         "route_stops.csv",
         "summary.json",
     ]
-    scenario = dataclasses.replace(helsinki_plan.scenario, formats="csv,geojson")
+    scenario = helsinki_plan.scenario.replace(formats="csv,geojson")
     paths = dataclasses.replace(helsinki_plan, scenario=scenario).save(tmp_path)
     layers = dict(pyogrio.list_layers(paths["gpkg"]))
     assert set(GIS_LAYERS) <= set(layers)

@@ -77,7 +77,7 @@ def test_capacitated_plan_respects_site_capacities(area):
     p = solve(area, model="cflp", solver="highs", via="highspy")
     assert p.kpis["solver_status"] == "optimal"
     capacity = np.where(
-        p.sites["kind"] == "cabinet", p.scenario.cabinet_capacity, p.scenario.pickup_capacity
+        p.sites["kind"] == "cabinet", p.scenario.siting.cabinet_capacity, p.scenario.pickup_capacity
     )
     assert (p.sites["parcels_per_day"].to_numpy() <= capacity + 1e-6).all()
     assert p.kpis["coverage_share"] > 0.9
@@ -130,7 +130,7 @@ def test_capacitated_allocation_is_the_solvers(area, single_source):
     expected = [position[j] for j in p.siting.assignment[served]]
     assert p.demand.loc[served, "site_id"].tolist() == expected
     capacity = np.where(
-        p.sites["kind"] == "cabinet", p.scenario.cabinet_capacity, p.scenario.pickup_capacity
+        p.sites["kind"] == "cabinet", p.scenario.siting.cabinet_capacity, p.scenario.pickup_capacity
     )
     if single_source:  # split demand: a cluster's largest share decides its site
         assert (p.sites["parcels_per_day"].to_numpy() <= capacity + 1e-6).all()

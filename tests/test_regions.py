@@ -172,16 +172,15 @@ def test_porto_alegre_on_two_workers_is_the_single_process_plan(porto_alegre):
     second, which is what an identity test needs. Only the siting is compared
     (routing does not depend on how the siting was solved).
     """
-    import dataclasses
-
-    from lockerplan.pipeline.solve import candidate_attributes, solve_siting
+    from lockerplan.pipeline.allocate import candidate_attributes
+    from lockerplan.pipeline.solve import solve_siting
 
     area = porto_alegre
-    sc = area.scenario
-    D = area.distances_within(sc.walk_m)
-    attrs = candidate_attributes(sc, area.candidates)
-    one = solve_siting(sc, area, D, attrs)
-    reg = solve_siting(dataclasses.replace(sc, scheduler="local"), area, D, attrs)
+    siting, costs = area.scenario.siting, area.scenario.costs
+    D = area.distances_within(siting.walk_m)
+    attrs = candidate_attributes(siting, costs, area.candidates)
+    one = solve_siting(siting, costs, area, D, attrs)
+    reg = solve_siting(siting.replace(scheduler="local"), costs, area, D, attrs)
     w = area.clusters["parcels_per_day"].to_numpy()
     assert one.status == reg.status == "optimal"
     assert w[reg.covered].sum() == pytest.approx(w[one.covered].sum(), rel=1e-9)

@@ -96,15 +96,15 @@ FAST = {"iterations": 300, "time_limit_s": 5}
 
 
 def test_fleet_validation():
-    with pytest.raises(InputError, match="vans_per_hub.*at least one van"):
+    with pytest.raises(InputError, match="--vans-per-hub must be a whole number >= 1"):
         Fleet(vans_per_hub=0)
-    with pytest.raises(InputError, match="vans_per_hub"):
+    with pytest.raises(InputError, match="--vans-per-hub"):
         Fleet(vans_per_hub=2.5)
     assert Fleet().vans_per_hub is None  # no cap: the fleet is an output
     assert Fleet(vans_per_hub=None).vans_per_hub is None
     with pytest.raises(InputError, match="van_capacity"):
         Fleet(van_capacity=0)
-    with pytest.raises(InputError, match="max_trips"):
+    with pytest.raises(InputError, match="--max-trips"):
         Fleet(max_trips=0)
     with pytest.raises(InputError, match="shift_h"):
         Fleet(shift_h=0)
@@ -112,7 +112,8 @@ def test_fleet_validation():
         Fleet(window="6 to 10")
     with pytest.raises(InputError, match="does not overlap"):
         Fleet(start_h=6, shift_h=2, window=(12, 14))
-    assert Fleet(window="06:00-10:30").window == (6.0, 10.5)
+    assert Fleet(window="06:00-10:30").window_hours == (6.0, 10.5)
+    assert Fleet(window=(6, 10.5)).window == "06:00-10:30"  # a scenario holds the text
     assert parse_window(None) is None
     with pytest.raises(InputError, match="start before"):
         parse_window((10, 6))

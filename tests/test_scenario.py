@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from pathlib import Path
 
@@ -12,12 +11,21 @@ from click.testing import CliRunner
 
 from lockerplan.cli import default_text, main, plan_command
 from lockerplan.errors import InputError
-from lockerplan.scenario import PATH_UNITS, Number, Scenario, Whole
+from lockerplan.scenario import (
+    PATH_UNITS,
+    SECTIONS,
+    DemandParams,
+    Number,
+    RoutingParams,
+    Scenario,
+    Whole,
+    scenario_fields,
+)
+from lockerplan.scenario.toml import toml_table, write_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 FILE = ROOT / "data" / "helsinki_hubs.csv"  # any file that exists
-FIELDS = dataclasses.fields(Scenario)
-SECTIONS = {None, "demand", "network", "siting", "routing", "costs"}
+FIELDS = [f for _, f in scenario_fields().values()]
 EXPOSED = [f for f in FIELDS if f.metadata["cli"] is not None]
 
 
@@ -28,10 +36,11 @@ def _help(*args: str) -> str:
 
 
 @pytest.mark.parametrize("f", FIELDS, ids=lambda f: f.name)
-def test_every_field_has_a_section_and_help_unit_or_check(f):
+def test_every_field_has_a_section_help_and_a_check_of_its_type(f):
     meta = f.metadata
-    assert meta["section"] in SECTIONS
-    assert meta["help"] or meta["unit"] or meta["check"] is not None
+    assert scenario_fields()[f.name][0] in SECTIONS
+    assert toml_table(f.name) in {None, *SECTIONS}
+    assert meta["check"] is not None  # every value is checked, its type first
     assert meta["help"] and not meta["help"].endswith(".")  # a clause the CLI completes
 
 
@@ -83,8 +92,8 @@ NUMERIC = [  # the generated options whose value is a number
     p
     for p in plan_command.params
     if isinstance(p, click.Option)
-    and p.name in Scenario.__dataclass_fields__
-    and isinstance(Scenario.__dataclass_fields__[p.name].metadata["check"], Whole | Number)
+    and p.name in scenario_fields()
+    and isinstance(scenario_fields()[p.name][1].metadata["check"], Whole | Number)
 ]
 
 
@@ -113,13 +122,16 @@ def test_a_bad_number_is_one_error_line_naming_the_option(tmp_path, option):
         ({"decay": "x"}, "--decay must be one of linear, exponential, power, got 'x'."),
         ({"failure_rate": 1.0}, "--failure-rate must be below 1, got 1.0."),
         ({"failure_rate": -0.1}, "--failure-rate must be a number >= 0, got -0.1."),
-        ({"mixed_residential_share": 1.5}, "--mixed-residential-share must be between 0 and 1"),
+        (
+            {"mixed_residential_share": 1.5},
+            "demand.mixed_residential_share must be between 0 and 1",
+        ),
         ({"max_cabinets": -1}, "--max-cabinets must be a whole number >= 0, got -1."),
         ({"budget": 0}, "--budget must be a number > 0, got 0."),
         ({"parcels_per_person_per_day": 0}, "--parcels-per-person must be a number > 0"),
         ({"keep_existing": "yes"}, "keep_existing must be true or false, got 'yes'."),
         ({"use_cache": 1}, "use_cache must be true or false, got 1."),
-        ({"window": "6-10"}, "routing.window must look like '06:00-10:00'"),
+        ({"window": "6-10"}, "--window must look like '06:00-10:00'"),
         ({"hubs": "nohubs.csv"}, "--hubs: file 'nohubs.csv' does not exist."),
         ({"cell_m": 0}, "--cell-m must be a number > 0, got 0."),
         ({"osm": "a.osm.pbf", "place": "Kamppi"}, "give either --osm or --place, not both."),
@@ -156,3 +168,63 @@ def test_toml_round_trip_keeps_the_values():
     again = Scenario(**sc.to_dict()).validate()
     assert again == sc
     assert Scenario.from_toml(path, sites=3, walk_m=None).sites == 3
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("osm = 5", "osm must be a path (text), got 5."),
+        ('osm = ["a.pbf"]', "osm must be a path (text), got ['a.pbf']."),
+        ("out = 7", "out must be a path (text), got 7."),
+        ("out = {a = 1}", "out must be a path (text), got {'a': 1}."),
+        ("[network]\ncache_dir = 5", "[network] cache_dir must be a path (text), got 5."),
+        ("formats = 5", "formats must be text such as gpkg,csv"),
+        ("demand_scenarios = [1, 2]", "demand_scenarios must be name=factor pairs"),
+        ("demand_scenarios = [[1, 2, 3]]", "demand_scenarios must be name=factor pairs"),
+        ('name = ["x"]', "name must be a name (text), got ['x']."),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_one_error_line_before_any_work(tmp_path, toml, message):
+    """Each of these stopped with a traceback (``out = 7`` only after the whole plan
+    ran; ``name = ["x"]`` made a plan named "['x']")."""
+    path = tmp_path / "bad.toml"
+    path.write_text(toml + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["plan", "--config", str(path), "--out", str(out)])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2, result.output
+    assert lines == [f"error: --config {str(path)!r}: {message}"] or (
+        len(lines) == 1 and message in lines[0] and lines[0].startswith("error: ")
+    ), lines
+    assert not out.exists()
+    with pytest.raises(InputError, match="bad.toml"):
+        Scenario.from_toml(path)
+
+
+def test_helsinki_toml_is_the_default_scenario_written_from_the_declarations():
+    """data/helsinki.toml is every setting with its default, help and unit; it drifts
+    when a default or a help changes without it being written again
+    (``python -m lockerplan.scenario > data/helsinki.toml``)."""
+    path = ROOT / "data" / "helsinki.toml"
+    assert path.read_text(encoding="utf-8") == write_toml(Scenario().to_dict())
+    read = Scenario.from_toml(path)
+    assert read.replace(name=None) == Scenario()
+    text = path.read_text(encoding="utf-8")
+    for name in scenario_fields():  # every setting is in the file, set or commented out
+        assert f"\n{name} = " in text or f"\n# {name} = " in text, name
+
+
+def test_sections_hold_the_defaults_once_and_stages_get_them():
+    sc = Scenario(sites=8, walk_m=500, van_capacity=150)
+    assert (sc.siting.sites, sc.siting.walk_m, sc.routing.van_capacity) == (8, 500, 150)
+    assert sc.sites == 8 and sc.to_dict()["van_capacity"] == 150  # flat, as before
+    # the routing's Fleet and the demand's model are the sections: one default each
+    from lockerplan.costs import CostModel
+    from lockerplan.demand import DemandModel
+    from lockerplan.routing import Fleet
+
+    assert Fleet is RoutingParams and DemandModel is DemandParams and CostModel() == sc.costs
+    assert Fleet().max_trips == Scenario().max_trips == 3
+    assert Scenario(routing={"max_trips": 2}).max_trips == 2
+    with pytest.raises(InputError, match="unknown setting"):
+        Scenario(sitez=3)

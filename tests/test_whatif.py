@@ -72,9 +72,7 @@ def test_evaluate_reads_site_or_candidate_ids_in_any_order(helsinki_plan):
 def test_fixed_cost_of_the_plans_sites_is_the_plans_site_cost(helsinki_plan):
     p = helsinki_plan
     ev = p.evaluate(p.sites["candidate_id"])
-    assert ev.fixed_cost_per_day == pytest.approx(
-        site_cost_per_day(p.sites, p.scenario.cost_model())
-    )
+    assert ev.fixed_cost_per_day == pytest.approx(site_cost_per_day(p.sites, p.scenario.costs))
     # another candidate costs one module (a cabinet) or one pickup point
     other = p.candidates[~p.candidates["candidate_id"].isin(p.sites["candidate_id"])].iloc[0]
     more = p.evaluate([*p.sites["candidate_id"], other["candidate_id"]])

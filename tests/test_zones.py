@@ -94,30 +94,30 @@ def test_days_routed_side_by_side_equal_the_days_one_after_the_other(
 ):
     """The door-to-door day runs in another process while the replenishment and the
     home deliveries are routed: the same routes and figures as in one process."""
-    import dataclasses
     import os
 
     from lockerplan import parallel
-    from lockerplan.pipeline import solve
-    from lockerplan.pipeline.solve import Allocation, route_plan
+    from lockerplan.pipeline import route
+    from lockerplan.pipeline.allocate import Allocation
+    from lockerplan.pipeline.route import route_plan
 
     p = helsinki_plan
     monkeypatch.setattr(vans, "MAX_DOOR_STOPS", 40)
-    real, log = solve.route_door_to_door, tmp_path / "pids"
+    real, log = route.route_door_to_door, tmp_path / "pids"
 
     def logged(*a, **k):  # which process routed each door-to-door day
         with log.open("a") as f:
             f.write(f"{os.getpid()}\n")
         return real(*a, **k)
 
-    monkeypatch.setattr(solve, "route_door_to_door", logged)
-    sc = dataclasses.replace(p.scenario, routing_iterations=300)
+    monkeypatch.setattr(route, "route_door_to_door", logged)
+    fleet = p.scenario.routing.replace(routing_iterations=300)
     alloc = Allocation(p.sites, p.demand, None)
     drive = p.drive_streets.arrays()
-    side_by_side = route_plan(sc, drive, p.hubs, alloc)
+    side_by_side = route_plan(fleet, p.scenario.costs, drive, p.hubs, alloc)
     pids = set(log.read_text().split())
     monkeypatch.setattr(parallel, "_IN_WORKER", True)  # as inside a pool: one process
-    serial = route_plan(sc, drive, p.hubs, alloc)
+    serial = route_plan(fleet, p.scenario.costs, drive, p.hubs, alloc)
 
     assert len(pids) == (2 if parallel.cores() > 1 else 1)
     assert str(os.getpid()) not in pids or parallel.cores() == 1

@@ -141,7 +141,7 @@ def calibrate_to_population(
     >>> model = DemandModel(calibration=cal.factor)  # doctest: +SKIP
     """
     model = model or DemandModel()
-    base = DemandModel(**{**model.__dict__, "calibration": 1.0})
+    base = model.replace(calibration=1.0)
     area_geom = study_area_geometry(area)
     b = building_demand(buildings, base, area=area_geom).parcels
     g = demand_from_population_grid(grid, population_column, model=base, area=area_geom).parcels

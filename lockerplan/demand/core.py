@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
 from ..inputs import rows_text
+from ..scenario import DemandParams
 
 log = logging.getLogger(__name__)
 
@@ -39,70 +40,9 @@ REASON_ZERO = "zero parcels"
 StudyArea = BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries | tuple[float, float, float, float]
 
 
-@dataclass(frozen=True)
-class DemandModel:
-    """Parameters of the demand model (see the module docstring for the sources).
-
-    Parameters
-    ----------
-    parcels_per_dwelling_per_day : float, default 0.15
-        Parcels a household receives per day (about 55 a year).
-    floor_area_per_dwelling_m2 : float, default 80
-        Gross floor area per dwelling, m².
-    peak_factor : float, default 1.0
-        Multiplier for a peak season (e.g. 2.5 in November/December); applies to
-        every source.
-    mixed_residential_share : float, default 0.5
-        Share of an untyped (``building=yes``) or ``mixed_use`` building's floor
-        area taken as dwellings.
-    non_residential_parcels_per_100m2_per_day : float, default 0.0
-        Business parcels per 100 m² of non-residential floor area per day (offices,
-        shops, also the non-residential part of mixed buildings); 0 leaves them out.
-    persons_per_dwelling : float, default 1.8
-        Household size; turns the household rate into a per-person rate for
-        population grids (:attr:`parcels_per_person_per_day`).
-    calibration : float, default 1.0
-        Multiplier on building demand, e.g. from :func:`calibrate_to_population`.
-
-    Examples
-    --------
-    >>> DemandModel(peak_factor=2.5).parcels_per_person_per_day
-    0.2083...
-    """
-
-    parcels_per_dwelling_per_day: float = 0.15
-    floor_area_per_dwelling_m2: float = 80.0
-    peak_factor: float = 1.0
-    mixed_residential_share: float = 0.5
-    non_residential_parcels_per_100m2_per_day: float = 0.0
-    persons_per_dwelling: float = 1.8
-    calibration: float = 1.0
-
-    def __post_init__(self) -> None:
-        for name in (
-            "parcels_per_dwelling_per_day",
-            "floor_area_per_dwelling_m2",
-            "peak_factor",
-            "persons_per_dwelling",
-            "calibration",
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-                raise InputError(f"demand.{name} must be a number > 0, got {value!r}.")
-        for name in ("mixed_residential_share", "non_residential_parcels_per_100m2_per_day"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-                raise InputError(f"demand.{name} must be a number >= 0, got {value!r}.")
-        if self.mixed_residential_share > 1:
-            raise InputError(
-                "demand.mixed_residential_share is a share of floor area and must be "
-                f"between 0 and 1, got {self.mixed_residential_share!r}."
-            )
-
-    @property
-    def parcels_per_person_per_day(self) -> float:
-        """Parcels per resident per day, peak factor included."""
-        return self.parcels_per_dwelling_per_day / self.persons_per_dwelling * self.peak_factor
+#: Parameters of the demand model: the scenario's demand section (its defaults and
+#: their sources: :mod:`lockerplan.scenario.demand`).
+DemandModel = DemandParams
 
 
 @dataclass

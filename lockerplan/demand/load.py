@@ -8,26 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 
+from ..scenario import DemandParams
 from .buildings import building_demand
 from .core import DemandResult, StudyArea
 from .sources import demand_from_population_grid, read_demand_file
 
 
-def demand_source_kind(settings: Any) -> str:
-    """Which source the settings name: ``"orders"``, ``"population"`` or ``"buildings"``.
+def demand_source_kind(params: DemandParams) -> str:
+    """Which source the demand section names: ``"orders"``, ``"population"`` or
+    ``"buildings"``.
 
     Examples
     --------
-    >>> from lockerplan import Scenario
-    >>> demand_source_kind(Scenario())
+    >>> demand_source_kind(DemandParams())
     'buildings'
     """
     for kind, setting in FILE_SOURCES.items():
-        if getattr(settings, setting):
+        if getattr(params, setting):
             return kind
     return "buildings"
 
@@ -36,23 +36,21 @@ def demand_source_kind(settings: Any) -> str:
 FILE_SOURCES = {"orders": "demand", "population": "population"}
 
 
-def demand_file_stem(settings: Any) -> str | None:
+def demand_file_stem(params: DemandParams) -> str | None:
     """The lower-cased stem of the demand input file, or None for buildings.
 
     Examples
     --------
-    >>> from lockerplan import Scenario
-    >>> demand_file_stem(Scenario(demand="x/Orders_2024.csv")), demand_file_stem(Scenario())
-    ('orders_2024', None)
+    >>> orders = DemandParams(demand="data/helsinki_hubs.csv")
+    >>> demand_file_stem(orders), demand_file_stem(DemandParams())
+    ('helsinki_hubs', None)
     """
-    kind = demand_source_kind(settings)
-    return (
-        Path(getattr(settings, FILE_SOURCES[kind])).stem.lower() if kind in FILE_SOURCES else None
-    )
+    kind = demand_source_kind(params)
+    return Path(getattr(params, FILE_SOURCES[kind])).stem.lower() if kind in FILE_SOURCES else None
 
 
 def load_demand(
-    settings: Any,
+    params: DemandParams,
     *,
     area: StudyArea | None = None,
     buildings: Callable[[], gpd.GeoDataFrame] | None = None,
@@ -61,11 +59,10 @@ def load_demand(
 
     Parameters
     ----------
-    settings : Scenario
-        Read duck-typed: ``demand``, ``demand_weight``, ``demand_days``,
-        ``demand_crs``, ``peak_factor``, ``population``, ``population_column``,
-        ``parcels_per_person_per_day``, ``population_split_m`` and
-        :meth:`~lockerplan.scenario.Scenario.demand_model`.
+    params : DemandParams
+        The scenario's demand section: the source (``demand`` with its weight, days
+        and CRS; ``population`` with its column, rate and split; or buildings) and
+        the building model.
     area : study area, optional
         Demand outside it is dropped and reported.
     buildings : callable, optional
@@ -77,31 +74,31 @@ def load_demand(
 
     Examples
     --------
-    >>> from lockerplan import Scenario
+    >>> from lockerplan.scenario import NetworkParams
     >>> from lockerplan.source import open_source
-    >>> src = open_source(Scenario())  # doctest: +SKIP
-    >>> load_demand(Scenario(), buildings=src.buildings).summary()  # doctest: +SKIP
+    >>> src = open_source(NetworkParams())  # doctest: +SKIP
+    >>> load_demand(DemandParams(), buildings=src.buildings).summary()  # doctest: +SKIP
     """
-    kind = demand_source_kind(settings)
+    kind = demand_source_kind(params)
     if kind == "orders":
         return read_demand_file(
-            settings.demand,
-            settings.demand_weight,
-            days=settings.demand_days,
-            peak_factor=settings.peak_factor,
+            params.demand,
+            params.demand_weight,
+            days=params.demand_days,
+            peak_factor=params.peak_factor,
             area=area,
-            crs=settings.demand_crs,
+            crs=params.demand_crs,
         )
     if kind == "population":
         return demand_from_population_grid(
-            settings.population,
-            settings.population_column,
-            settings.parcels_per_person_per_day,
-            model=settings.demand_model(),
+            params.population,
+            params.population_column,
+            params.parcels_per_person_per_day,
+            model=params,
             area=area,
-            crs=settings.demand_crs,
-            split_m=settings.population_split_m,
+            crs=params.demand_crs,
+            split_m=params.population_split_m,
         )
     if buildings is None:
         raise ValueError("load_demand: buildings are needed for building demand")
-    return building_demand(buildings(), settings.demand_model(), area=area)
+    return building_demand(buildings(), params, area=area)

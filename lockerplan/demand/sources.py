@@ -346,7 +346,7 @@ def demand_from_population_grid(
     population_column : str, default "population"
         Residents per cell.
     parcels_per_person_per_day : float, optional
-        Parcels per resident per day; default ``model.parcels_per_person_per_day``
+        Parcels per resident per day; default ``model.person_rate``
         (0.15 / 1.8 = 0.083, times the peak factor).
     model : DemandModel, optional
         Gives the default rate and the peak factor.
@@ -387,7 +387,7 @@ def demand_from_population_grid(
     if split_m is not None:
         _check_positive(split_m=split_m)
     if parcels_per_person_per_day is None:
-        rate = model.parcels_per_person_per_day
+        rate = model.person_rate
     else:
         _check_positive(parcels_per_person_per_day=parcels_per_person_per_day)
         rate = parcels_per_person_per_day * model.peak_factor

@@ -183,7 +183,7 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
     plan : lockerplan.Plan
         Read duck-typed: ``demand``, ``candidates``, ``sites``, ``catchments``,
         ``hubs``, ``routes`` and ``kpis``; ``cells``, ``demand_points`` and
-        ``scenario.van_capacity`` when present. The plan's ``cells`` are drawn
+        ``scenario.routing.van_capacity`` when present. The plan's ``cells`` are drawn
         (another ``cell_m`` than the plan's is refused: the map shows the
         figures of ``summary.json``).
     **options
@@ -206,7 +206,9 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
         options["cells"] = cells
     options.setdefault("demand_points", getattr(plan, "demand_points", None))
     options.setdefault("walk_graph", street_network(plan))
-    options.setdefault("van_capacity", getattr(scenario, "van_capacity", None))
+    options.setdefault(
+        "van_capacity", getattr(getattr(scenario, "routing", None), "van_capacity", None)
+    )
     options.setdefault("competitors", getattr(plan, "competitors", None))
     if "whatif" not in options and hasattr(plan, "reach"):
         options["whatif"] = whatif_data(plan)

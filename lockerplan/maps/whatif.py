@@ -96,7 +96,7 @@ def whatif_data(plan: Any) -> dict[str, Any] | None:
         "w": np.round(w, 4).tolist(),
         "o": opened.tolist(),
         "t": float(plan.kpis.demand_parcels_per_day or parcels.sum()),
-        "cur": str(getattr(plan.scenario, "currency", "EUR")),
+        "cur": plan.scenario.costs.currency,
     }
     if len(page_json(data)) > WHATIF_MAX_BYTES:
         return None

@@ -22,7 +22,7 @@ from ..errors import InputError
 from ..siting import Candidates, SitingResult
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..scenario import Scenario
+    from ..scenario import CostParams, SitingParams
     from .prepare import StudyArea
 
 
@@ -46,20 +46,23 @@ class Allocation:
     lines: gpd.GeoDataFrame
 
 
-def candidate_attributes(sc: Scenario, cands: gpd.GeoDataFrame) -> Candidates:
+def candidate_attributes(
+    siting: SitingParams, costs: CostParams, cands: gpd.GeoDataFrame
+) -> Candidates:
     """Kind, capacity, fixed cost, forced-open and excluded flags of the candidates.
 
     Capacity: the candidate's own ``capacity`` (user files) or, by kind, compartments /
-    dwell days for a cabinet and ``pickup_capacity`` for a pickup point. Fixed cost:
-    the scenario's cost per open cabinet / pickup point and day.
+    dwell days for a cabinet and ``pickup_capacity`` for a pickup point (the siting
+    section). Fixed cost: the cost per open cabinet / pickup point and day (the
+    costs section).
     """
     kind = cands["kind"].to_numpy(dtype=object)
     is_cabinet = kind == "cabinet"
-    capacity = np.where(is_cabinet, sc.cabinet_capacity, sc.pickup_capacity).astype(float)
+    capacity = np.where(is_cabinet, siting.cabinet_capacity, siting.pickup_capacity).astype(float)
     if "capacity" in cands:
         own = pd.to_numeric(cands["capacity"], errors="coerce").to_numpy(dtype=float)
         capacity = np.where(np.isfinite(own), own, capacity)
-    for option, ids in (("--exclude", sc.exclude), ("--open", sc.open_sites)):
+    for option, ids in (("--exclude", siting.exclude), ("--open", siting.open_sites)):
         unknown = sorted(set(ids) - set(cands["candidate_id"]))
         if unknown:
             raise InputError(
@@ -70,10 +73,10 @@ def candidate_attributes(sc: Scenario, cands: gpd.GeoDataFrame) -> Candidates:
         len(cands),
         kind=kind,
         capacity=capacity,
-        fixed_cost=np.where(is_cabinet, sc.cabinet_per_day, sc.pickup_point_per_day),
-        forced_open=(cands["existing"].fillna(False).to_numpy(dtype=bool) & sc.keep_existing)
-        | cands["candidate_id"].isin(sc.open_sites).to_numpy(),
-        excluded=cands["candidate_id"].isin(sc.exclude).to_numpy(),
+        fixed_cost=np.where(is_cabinet, costs.cabinet_per_day, costs.pickup_point_per_day),
+        forced_open=(cands["existing"].fillna(False).to_numpy(dtype=bool) & siting.keep_existing)
+        | cands["candidate_id"].isin(siting.open_sites).to_numpy(),
+        excluded=cands["candidate_id"].isin(siting.exclude).to_numpy(),
     )
 
 

@@ -10,7 +10,8 @@ The objective (robust: worst-case feasible)
 The siting model maximises the parcels covered at the plan's demand with every
 site's capacity holding at the *largest* factor: the capacity rows of ``cmclp``
 become ``f_max * sum_g W[g] x[g, j] <= cap[j] m[j]``, which is the existing model
-with each module's capacity divided by ``f_max`` (exact, no new model). So the
+with each module's capacity divided by ``f_max`` (exact, no new model;
+:attr:`lockerplan.scenario.SitingParams.peak_factor`). So the
 modules are sized for the peak and no site is over capacity in any scenario: the
 network the planner builds in March still works in December. Why not the expected
 coverage, or overflow at a price? Both need probabilities of the scenarios and a
@@ -47,27 +48,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
     from ..records import Kpis
-    from ..scenario import Scenario
 
 
 #: Relative load beyond a site's capacity that is the solver's tolerance, not overflow.
 FEASIBILITY_TOL = 1e-6
-
-
-def peak_factor(sc: Scenario) -> float:
-    """The largest demand factor of the scenario's demand scenarios (1 without them).
-
-    Examples
-    --------
-    >>> from lockerplan.scenario import Scenario
-    >>> peak_factor(Scenario(demand_scenarios={"normal": 1, "peak": 2.5}))
-    2.5
-    >>> peak_factor(Scenario())
-    1.0
-    """
-    factors = sc.demand_scenarios or {}
-    # capacity is never raised above the plan's own demand (factors below 1: quiet weeks)
-    return float(max([1.0, *factors.values()]))
 
 
 def scenario_columns(name: str) -> tuple[str, str]:
@@ -99,14 +83,21 @@ def served_and_overflow(
     return load - overflow, overflow
 
 
-def site_capacity(sites: gpd.GeoDataFrame, sc: Scenario, capacity: np.ndarray) -> np.ndarray:
+def site_capacity(
+    sites: gpd.GeoDataFrame, adoption_share: float, capacity: np.ndarray
+) -> np.ndarray:
     """Each open site's capacity in covered customers' parcels per day (the siting unit):
     its modules times the per-module ``capacity`` of its candidate, over the adoption share."""
     per_module = np.asarray(capacity, dtype=float)[sites["candidate_index"].to_numpy(dtype=int)]
-    return sites["modules"].to_numpy(dtype=float) * per_module / sc.adoption_share
+    return sites["modules"].to_numpy(dtype=float) * per_module / adoption_share
 
 
-def with_scenarios(sites: gpd.GeoDataFrame, sc: Scenario, capacity: np.ndarray) -> gpd.GeoDataFrame:
+def with_scenarios(
+    sites: gpd.GeoDataFrame,
+    factors: dict[str, float] | None,
+    adoption_share: float,
+    capacity: np.ndarray,
+) -> gpd.GeoDataFrame:
     """The open sites with a served and an overflow column per demand scenario.
 
     Parameters
@@ -114,8 +105,11 @@ def with_scenarios(sites: gpd.GeoDataFrame, sc: Scenario, capacity: np.ndarray) 
     sites : geopandas.GeoDataFrame
         Open sites from :func:`lockerplan.pipeline.allocate.allocate` (``modules``,
         ``candidate_index``, ``covered_parcels_per_day``).
-    sc : Scenario
-        With ``demand_scenarios`` (the sites are returned as they are without).
+    factors : dict or None
+        The siting section's ``demand_scenarios`` (the sites are returned as they are
+        without).
+    adoption_share : float
+        The costs section's share of covered customers who collect at a locker.
     capacity : numpy.ndarray
         Parcels per day per module of every candidate (locker parcels).
 
@@ -125,12 +119,12 @@ def with_scenarios(sites: gpd.GeoDataFrame, sc: Scenario, capacity: np.ndarray) 
         ``sites`` plus ``capacity_covered_parcels_per_day`` and the columns of
         :func:`scenario_columns` for each scenario, rounded to 4 decimals.
     """
-    if not sc.demand_scenarios:
+    if not factors:
         return sites
-    cap = site_capacity(sites, sc, capacity)
+    cap = site_capacity(sites, adoption_share, capacity)
     covered = sites["covered_parcels_per_day"].to_numpy(dtype=float)
     columns: dict[str, Any] = {"capacity_covered_parcels_per_day": np.round(cap, 4)}
-    for name, factor in sc.demand_scenarios.items():
+    for name, factor in factors.items():
         served, overflow = served_and_overflow(covered, cap, factor)
         served_col, overflow_col = scenario_columns(name)
         columns[served_col] = np.round(served, 4)
@@ -138,7 +132,7 @@ def with_scenarios(sites: gpd.GeoDataFrame, sc: Scenario, capacity: np.ndarray) 
     return sites.assign(**columns)
 
 
-def scenario_kpis(kpis: Kpis, sc: Scenario, sites: gpd.GeoDataFrame) -> Kpis:
+def scenario_kpis(kpis: Kpis, factors: dict[str, float], sites: gpd.GeoDataFrame) -> Kpis:
     """``kpis`` with ``scenarios``: one entry per demand scenario, summed over ``sites``.
 
     Each entry: ``name``, ``factor``, ``demand_parcels_per_day`` (the plan's demand
@@ -148,7 +142,7 @@ def scenario_kpis(kpis: Kpis, sc: Scenario, sites: gpd.GeoDataFrame) -> Kpis:
     printed summary, the map and the GeoPackage agree.
     """
     rows = []
-    for name, factor in (sc.demand_scenarios or {}).items():
+    for name, factor in factors.items():
         served_col, overflow_col = scenario_columns(name)
         demand = factor * kpis.demand_parcels_per_day
         served = float(sites[served_col].sum())

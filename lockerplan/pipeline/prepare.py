@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,14 +27,11 @@ from ..distances import (
 from ..errors import InputError
 from ..inputs import read_hubs
 from ..progress import StageClock, tqdm
-from ..scenario import Scenario, hub_number
+from ..scenario import DemandParams, Scenario, hub_number
 from ..scheduler import dask_client
 from ..source import OsmFile, Place, open_source
 from ..streets import StreetGraphs, Streets
 from ..walking import WalkNetwork
-
-if TYPE_CHECKING:
-    pass
 
 Drop = tuple[str, str, float, str]
 """What was left out: ``(layer, id, parcels_per_day, reason)``."""
@@ -166,12 +163,10 @@ class StudyArea(StreetGraphs):
 
 
 def resolve_scenario(scenario: Scenario | None, settings: dict[str, Any]) -> Scenario:
-    """``scenario`` (default: central Helsinki) with ``settings`` applied, validated."""
+    """``scenario`` (default: central Helsinki) with ``settings`` (flat settings or
+    sections) applied, checked."""
     base = scenario or Scenario()
-    unknown = set(settings) - set(base.__dataclass_fields__)
-    if unknown:
-        raise InputError(f"plan() got unknown setting(s): {', '.join(sorted(unknown))}.")
-    return Scenario(**{**base.to_dict(), **settings}).validate()
+    return base.replace(**settings) if settings else base
 
 
 def progress_bar(total: int, progress: bool, desc: str = "lockerplan") -> Any:
@@ -211,16 +206,18 @@ def build_drive_arrays(source: OsmFile | Place, crs: Any) -> GraphArrays:
     return source.streets("drive").arrays(crs=crs)
 
 
-def _demand(sc: Scenario, src: OsmFile | Place, walk: WalkNetwork) -> tuple[Any, Any, Any]:
+def _demand(
+    params: DemandParams, src: OsmFile | Place, walk: WalkNetwork, max_snap_m: float
+) -> tuple[Any, Any, Any]:
     """Demand points and clusters inside the area the walk network covers."""
-    area = walk.area(sc.max_snap_m)
-    demand = load_demand(sc, area=area, buildings=src.buildings)
+    area = walk.area(max_snap_m)
+    demand = load_demand(params, area=area, buildings=src.buildings)
     if len(demand.points) == 0:
         raise InputError(
             f"no demand to serve in the study area ({demand.summary()}); use an extract of a "
             "built-up area or a demand file that overlaps it."
         )
-    clusters = cluster_demand(demand.points, sc.cluster_m)
+    clusters = cluster_demand(demand.points, params.cluster_m)
     return demand, attach_cluster_ids(demand.points, clusters), clusters
 
 
@@ -270,6 +267,24 @@ def _snap(
     return frame, snap, drops
 
 
+def _given_sites(
+    sc: Scenario,
+    candidate_sites: gpd.GeoDataFrame | None,
+    hub_points: gpd.GeoDataFrame | None,
+    competitor_sites: gpd.GeoDataFrame | None,
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The candidates, hubs and competitors given as frames, else read from the files the
+    scenario names (None where it names none)."""
+    cands, hubs = sc.candidates, sc.routing.hubs
+    if candidate_sites is None and cands.candidates:
+        candidate_sites = cand_mod.read_candidates(cands.candidates)
+    if hub_points is None and hubs and hub_number(hubs) is None:
+        hub_points = read_hubs(hubs)
+    if competitor_sites is None and cands.competitors:
+        competitor_sites = comp_mod.read_competitors(cands.competitors, cands.operator)
+    return candidate_sites, hub_points, competitor_sites
+
+
 def prepare_study_area(
     scenario: Scenario | None = None,
     *,
@@ -312,53 +327,45 @@ def prepare_study_area(
     """
     t0 = time.perf_counter()
     sc = resolve_scenario(scenario, settings)
-    max_walk_m = float(max_walk_m if max_walk_m is not None else sc.walk_m)
-    if not max_walk_m >= sc.walk_m:
-        raise InputError(f"max_walk_m ({max_walk_m}) must be >= walk_m ({sc.walk_m}).")
-    src = open_source(sc)
-    if candidate_sites is None and sc.candidates:
-        candidate_sites = cand_mod.read_candidates(sc.candidates)
-    if hub_points is None and sc.hubs and hub_number(sc.hubs) is None:
-        hub_points = read_hubs(sc.hubs)
-    if competitor_sites is None and sc.competitors:
-        competitor_sites = comp_mod.read_competitors(sc.competitors, sc.operator)
+    walk_m, snap_m = sc.siting.walk_m, sc.network.max_snap_m
+    max_walk_m = float(max_walk_m if max_walk_m is not None else walk_m)
+    if not max_walk_m >= walk_m:
+        raise InputError(f"max_walk_m ({max_walk_m}) must be >= walk_m ({walk_m}).")
+    src = open_source(sc.network)
+    given = _given_sites(sc, candidate_sites, hub_points, competitor_sites)
+    candidate_sites, hub_points, competitor_sites = given
     with progress_bar(4, progress) as bar:
         clock = StageClock(bar=bar)
         with clock("networks"):
-            walk_streets, drive_streets, walk, drive = _networks(src, sc.scheduler)
+            walk_streets, drive_streets, walk, drive = _networks(src, sc.siting.scheduler)
         with clock("demand"):
-            demand, points, clusters = _demand(sc, src, walk)
+            demand, points, clusters = _demand(sc.demand, src, walk, snap_m)
         with clock("candidates"):
-            cands, cand_source, osm_rivals = _candidates(src, candidate_sites, sc.operator)
+            operator = sc.candidates.operator
+            cands, cand_source, osm_rivals = _candidates(src, candidate_sites, operator)
         dropped: list[Drop] = list(
             demand.dropped[["layer", "id", "parcels_per_day", "reason"]].itertuples(
                 index=False, name=None
             )
         )
-        clusters, d_snap, d_drops = _snap(
-            walk, clusters, sc.max_snap_m, "demand_clusters", "cluster_id"
-        )
-        cands, c_snap, c_drops = _snap(walk, cands, sc.max_snap_m, "candidates", "candidate_id")
+        clusters, d_snap, d_drops = _snap(walk, clusters, snap_m, "demand_clusters", "cluster_id")
+        cands, c_snap, c_drops = _snap(walk, cands, snap_m, "candidates", "candidate_id")
         cands = cands.assign(near_street=walk.streets(cands.geometry))
         if not c_snap["snapped"].any():
-            where = f"--candidates {sc.candidates!r}" if sc.candidates else f"the {cand_source}"
+            file = sc.candidates.candidates
+            where = f"--candidates {file!r}" if file else f"the {cand_source}"
             raise InputError(
-                f"{where}: none of its {len(cands)} sites is within {sc.max_snap_m:g} m of the "
+                f"{where}: none of its {len(cands)} sites is within {snap_m:g} m of the "
                 f"study area's walk network ({src.label}); give sites inside the area, or the "
                 "extract that covers them."
             )
         with clock("distances"):
             D = walk.distances(c_snap, d_snap, max_walk_m)
-            rivals, C, r_drops = _competitor_walks(
-                walk,
-                comp_mod.combine(competitor_sites, osm_rivals),
-                d_snap,
-                sc.max_snap_m,
-                max_walk_m,
-            )
+            rivals = comp_mod.combine(competitor_sites, osm_rivals)
+            rivals, C, r_drops = _competitor_walks(walk, rivals, d_snap, snap_m, max_walk_m)
     return StudyArea(
         scenario=sc,
-        name=sc.name or src.name,
+        name=sc.outputs.name or src.name,
         source=src.label,
         walk_streets=walk_streets,
         drive_streets=drive_streets,

@@ -208,7 +208,7 @@ class Plan(StreetGraphs):
             )
         D = self.distances.tocoo()
         keep = np.isfinite(D.data)
-        pickup_m = getattr(self.scenario, "pickup_walk_m", None)
+        pickup_m = self.scenario.siting.pickup_walk_m
         if pickup_m:
             kind = self.candidates["kind"].to_numpy(dtype=object)
             keep &= ~((kind[D.row] == "pickup_point") & (D.data > float(pickup_m)))
@@ -223,9 +223,9 @@ class Plan(StreetGraphs):
         if "modules" in self.sites and "candidate_index" in self.sites:
             idx = self.sites["candidate_index"].to_numpy(dtype=int)
             modules[idx] = self.sites["modules"].to_numpy(dtype=float)
-        sc = self.scenario
+        costs = self.scenario.costs
         return np.where(
-            kind == "pickup_point", sc.pickup_point_per_day, modules * sc.cabinet_per_day
+            kind == "pickup_point", costs.pickup_point_per_day, modules * costs.cabinet_per_day
         )
 
     def candidate_positions(self, site_ids: Iterable[str]) -> np.ndarray:
@@ -294,7 +294,7 @@ class Plan(StreetGraphs):
             demand_parcels_per_day=round(total, 2),
             coverage_share=round(covered / total, 4) if total else 0.0,
             fixed_cost_per_day=round(float(self.fixed_costs()[rows].sum()), 2),
-            currency=str(getattr(self.scenario, "currency", "EUR")),
+            currency=self.scenario.costs.currency,
         )
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
@@ -342,10 +342,10 @@ class Plan(StreetGraphs):
         """
         return write_plan(
             self.name,
-            out_dir if out_dir is not None else self.scenario.out,
+            out_dir if out_dir is not None else self.scenario.outputs.out,
             layers=self.layers(),
             tables={"route_stops": self.route_stops, "dropped": self.dropped},
             summary=self.summary_dict(),
             page=self.map(),
-            formats=getattr(self.scenario, "formats", "gpkg"),
+            formats=self.scenario.outputs.formats,
         )

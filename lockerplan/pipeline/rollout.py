@@ -195,7 +195,7 @@ class RolloutResult:
         plan = self.plan
         return write_plan(
             plan.name,
-            out_dir if out_dir is not None else plan.scenario.out,
+            out_dir if out_dir is not None else plan.scenario.outputs.out,
             layers=plan.layers(),
             tables={
                 "route_stops": plan.route_stops,
@@ -204,7 +204,7 @@ class RolloutResult:
             },
             summary=self.summary_dict(),
             page=plan.map(),
-            formats=getattr(plan.scenario, "formats", "gpkg"),
+            formats=plan.scenario.outputs.formats,
         )
 
 
@@ -216,8 +216,9 @@ def optimum(area: StudyArea, **settings: Any) -> SitingResult:
     answer the same question.
     """
     sc = resolve_scenario(area.scenario, settings)
-    D = area.siting_distances(sc.walk_m)
-    return solve_siting(sc, area, D, candidate_attributes(sc, area.candidates))
+    D = area.siting_distances(sc.siting.walk_m)
+    attrs = candidate_attributes(sc.siting, sc.costs, area.candidates)
+    return solve_siting(sc.siting, sc.costs, area, D, attrs)
 
 
 def covered_bound(siting: SitingResult) -> float:
@@ -248,10 +249,10 @@ def nested_plans(
         if before is not None:
             kept = before.sites["candidate_id"].astype(str)
             if order == "forward":
-                settings["open_sites"] = tuple(dict.fromkeys([*base.open_sites, *kept]))
+                settings["open_sites"] = tuple(dict.fromkeys([*base.siting.open_sites, *kept]))
             else:
                 outside = ids[~ids.isin(set(kept))]
-                settings["exclude"] = tuple(dict.fromkeys([*base.exclude, *outside]))
+                settings["exclude"] = tuple(dict.fromkeys([*base.siting.exclude, *outside]))
         plans[k] = plan_study_area(area, **settings)
         log.info(
             "roll-out phase %d: %d sites, coverage %.1f %%",
@@ -360,17 +361,17 @@ def rollout(
     if "sites" in settings:
         raise InputError("rollout: give the sites of each phase with --phases, not --sites.")
     base = resolve_scenario(scenario, {**settings, "sites": phases[-1]})
-    if not MODELS[base.model].coverage:
+    if not MODELS[base.siting.model].coverage:
         coverage = [name for name, m in MODELS.items() if m.coverage]
         raise InputError(
-            f"--model {base.model}: a roll-out compares coverage with its optimum; use "
+            f"--model {base.siting.model}: a roll-out compares coverage with its optimum; use "
             f"--model {' or '.join(coverage)}."
         )
     area = prepare_study_area(
         base, candidate_sites=candidate_sites, hub_points=hub_points, progress=progress
     )
     # by default not the plan's name: a roll-out never overwrites `lockerplan plan`'s outputs
-    name = base.name or f"{area.name}_rollout"
+    name = base.outputs.name or f"{area.name}_rollout"
     plans = nested_plans(area, phases, order, progress, name)
     free = 0 if order == "forward" else len(phases) - 1  # that phase is its own optimum
     optima = [

@@ -29,7 +29,7 @@ from ..routing import (
     route_vans,
     zone_matrices,
 )
-from ..scenario import Scenario, hub_number
+from ..scenario import CostParams, RoutingParams, hub_number
 from ..scheduler import dask_client
 from .allocate import Allocation
 from .prepare import StudyArea
@@ -66,58 +66,82 @@ class Delivered:
     home_unserved: pd.DataFrame | None = None
 
 
-def plan_hubs(sc: Scenario, drive: GraphArrays, alloc: Allocation) -> gpd.GeoDataFrame:
-    """Hubs placed on the drive network: ``sc.hubs`` of them, or one per ``km2_per_hub``.
+def plan_hubs(
+    routing: RoutingParams, drive: GraphArrays, alloc: Allocation, seed: int = 0
+) -> gpd.GeoDataFrame:
+    """Hubs placed on the drive network: ``routing.hubs`` of them, or one per
+    ``km2_per_hub``.
 
     The hubs go where the vans' round trips to the open sites, weighted by their
     parcels, are shortest (:func:`lockerplan.routing.place_hubs`).
     """
-    n_hubs = hub_number(sc.hubs) or hub_count(alloc.clusters, km2_per_hub=sc.km2_per_hub)
-    return place_hubs(drive, alloc.sites, n_hubs, seed=sc.seed)
+    n_hubs = hub_number(routing.hubs) or hub_count(alloc.clusters, km2_per_hub=routing.km2_per_hub)
+    return place_hubs(drive, alloc.sites, n_hubs, seed=seed)
 
 
-def route_stage(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
+def route_stage(
+    routing: RoutingParams,
+    costs: CostParams,
+    area: StudyArea,
+    alloc: Allocation,
+    *,
+    seed: int = 0,
+    max_snap_m: float = 250.0,
+    scheduler: str | None = None,
+) -> Delivered:
     """:func:`route_plan` here, or — when the drive network is on a Dask worker
     (``scheduler``) — as one task on that worker: the network stays there, the open
     sites and clusters go out and the routes come back."""
+    args = (routing, costs, area.drive, area.hubs, alloc)
+    kw = {"seed": seed, "max_snap_m": max_snap_m}
     if not area.drive_on_workers:
-        return route_plan(sc, area.drive, area.hubs, alloc)
-    with dask_client(sc.scheduler) as (client, _):
-        return client.submit(route_plan, sc, area.drive, area.hubs, alloc, pure=False).result()
+        return route_plan(*args, **kw)
+    with dask_client(scheduler) as (client, _):
+        return client.submit(route_plan, *args, **kw, pure=False).result()
 
 
 def route_plan(
-    sc: Scenario, drive: GraphArrays, hubs: gpd.GeoDataFrame | None, alloc: Allocation
+    routing: RoutingParams,
+    costs: CostParams,
+    drive: GraphArrays,
+    hubs: gpd.GeoDataFrame | None,
+    alloc: Allocation,
+    *,
+    seed: int = 0,
+    max_snap_m: float = 250.0,
 ) -> Delivered:
     """Route the vans to the open sites; with the door-to-door baseline, the business case.
 
-    Three days of routes from the same hubs with the same fleet rules: the
-    replenishment of the open sites; home delivery of every parcel that does not
-    go to a routed locker; and every parcel to the door. The door-to-door day
-    does not depend on the others: it is routed on another core while the first
-    two are (:func:`lockerplan.parallel.fork_map`), with the same results as one
-    after the other.
+    Three days of routes from the same hubs with the same fleet (the routing
+    section): the replenishment of the open sites; home delivery of every parcel
+    that does not go to a routed locker; and every parcel to the door, priced with
+    the costs section. The door-to-door day does not depend on the others: it is
+    routed on another core while the first two are
+    (:func:`lockerplan.parallel.fork_map`), with the same results as one after the
+    other.
     """
-    hubs = hubs if hubs is not None else plan_hubs(sc, drive, alloc)
-    fleet, costs = sc.fleet(), sc.cost_model()
+    hubs = hubs if hubs is not None else plan_hubs(routing, drive, alloc, seed)
+    fleet = routing
     common = {
-        "max_snap_m": sc.max_snap_m,
-        "seed": sc.seed,
-        "iterations": sc.routing_iterations,
+        "max_snap_m": max_snap_m,
+        "seed": seed,
+        "iterations": routing.routing_iterations,
         "costs": costs,
     }
 
     def replenish() -> RoutingResult:
-        return route_vans(drive, hubs, alloc.sites, fleet, returns_share=sc.returns_share, **common)
+        return route_vans(
+            drive, hubs, alloc.sites, fleet, returns_share=routing.returns_share, **common
+        )
 
-    if not sc.door_to_door:
+    if not costs.door_to_door:
         routing = replenish()
         return Delivered(hubs, routing, _locker_kpis(routing, alloc, costs))
     on = alloc.clusters[alloc.clusters["on_network"].to_numpy()]
     # the door-to-door days are costed, not drawn: no street lines, no path trees
     door_kw = {
-        "failure_rate": sc.failure_rate,
-        "handover_s": sc.handover_s,
+        "failure_rate": costs.failure_rate,
+        "handover_s": costs.handover_s,
         "street_paths": False,
         **common,
     }
@@ -125,7 +149,7 @@ def route_plan(
     zone_kw = {k: door_kw[k] for k in ("failure_rate", "handover_s", "max_snap_m", "seed")}
     zones = delivery_zones(drive, on, fleet, **zone_kw)
     if zones is not None:
-        zone_matrices(drive, hubs, zones, max_snap_m=sc.max_snap_m)
+        zone_matrices(drive, hubs, zones, max_snap_m=max_snap_m)
 
     def lockers_then_home() -> tuple:
         routing = replenish()
@@ -148,7 +172,7 @@ def route_plan(
         comparison.door_to_door,
         # per cluster, so that locker + home is every parcel on the network exactly
         locker_parcels=float(at_lockers.sum()),
-        pickup_co2_kg=float(pickup_km.sum() * sc.pickup_by_car_share * sc.car_co2_kg_per_km),
+        pickup_co2_kg=float(pickup_km.sum() * costs.pickup_by_car_share * costs.car_co2_kg_per_km),
     )
     unserved = home.unserved.assign(
         parcels=lambda u: u["site_id"].map(home_stops.set_index("cluster_id")["parcels_per_day"])

@@ -26,42 +26,36 @@ from ..errors import InputError
 from ..parallel import cores
 from ..progress import StageClock
 from ..regions import solve_regions
-from ..scenario import Scenario
+from ..scenario import CostParams, Scenario, SitingParams, scenario_fields
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
 from .allocate import Allocation, allocate, candidate_attributes, catchment_layer
-from .demand_scenarios import peak_factor, scenario_kpis, with_scenarios
+from .demand_scenarios import scenario_kpis, with_scenarios
 from .kpis import plan_kpis
 from .prepare import StudyArea, prepare_study_area, progress_bar, resolve_scenario
 from .result import Plan
 from .route import Delivered, route_stage
 
-#: Scenario fields that only change the siting and routing, not the study area:
-#: the [siting], [routing] and [costs] sections and a few top-level settings.
+#: Scenario settings that only change the siting and routing, not the study area:
+#: those of the siting, routing, costs and outputs sections.
 SOLVE_FIELDS = frozenset(
-    {
-        f.name
-        for f in dataclasses.fields(Scenario)
-        if f.metadata.get("section") in ("siting", "routing", "costs")
-    }
-    | {"sites", "walk_m", "seed", "out", "name", "cell_m", "demand_scenarios"}
+    name
+    for name, (section, _) in scenario_fields().items()
+    if section in ("siting", "routing", "costs", "outputs")
 )
 
 
-def site_rules(sc: Scenario, area: StudyArea) -> SiteRules:
-    """Per-kind limits, budget, spacing and per-kind cutoffs of the scenario."""
-    if sc.min_spacing_m:
-        _check_spacing(sc.min_spacing_m, area)
-    per_kind = {
-        kind: limit
-        for kind, limit in (("cabinet", sc.max_cabinets), ("pickup_point", sc.max_pickup_points))
-        if limit is not None
-    }
+def site_rules(siting: SitingParams, area: StudyArea) -> SiteRules:
+    """Per-kind limits, budget, spacing and per-kind cutoffs of the siting section."""
+    spacing = siting.min_spacing_m
+    if spacing:
+        _check_spacing(spacing, area)
+    limits = (("cabinet", siting.max_cabinets), ("pickup_point", siting.max_pickup_points))
     return SiteRules(
-        max_per_kind=per_kind,
-        budget=sc.budget,
-        min_spacing_m=sc.min_spacing_m,
-        site_distances=area.site_distances(sc.min_spacing_m) if sc.min_spacing_m else None,
-        cutoff_per_kind={"pickup_point": sc.pickup_walk_m} if sc.pickup_walk_m else {},
+        max_per_kind={kind: limit for kind, limit in limits if limit is not None},
+        budget=siting.budget,
+        min_spacing_m=spacing,
+        site_distances=area.site_distances(spacing) if spacing else None,
+        cutoff_per_kind={"pickup_point": siting.pickup_walk_m} if siting.pickup_walk_m else {},
     )
 
 
@@ -79,23 +73,26 @@ def _check_spacing(min_spacing_m: float, area: StudyArea) -> None:
 
 
 def solve_siting(
-    sc: Scenario,
+    params: SitingParams,
+    costs: CostParams,
     area: StudyArea,
     D: sparse.csr_matrix,
     attrs: Candidates,
     progress: bool = False,
 ) -> SitingResult:
-    """Run the scenario's siting model (``sc.model``, a row of ``MODELS``) on ``D``.
+    """Run the siting section's model (``params.model``, a row of ``MODELS``) on ``D``.
 
-    With ``sc.scheduler`` the model is solved region by region on Dask
+    With ``params.scheduler`` the model is solved region by region on Dask
     (:func:`lockerplan.regions.solve_regions`: the same optimum, or one process
-    and the reason in ``stats["regions_note"]``).
+    and the reason in ``stats["regions_note"]``). The costs section gives the
+    adoption share (capacity is counted in covered parcels) and the site costs a
+    budget is held against.
     """
-    spec = MODELS[sc.model]
+    spec = MODELS[params.model]
     solve = spec.solve
-    if sc.scheduler is not None:
+    if params.scheduler is not None:
         solve = functools.partial(
-            solve_regions, model=sc.model, scheduler=sc.scheduler, progress=progress
+            solve_regions, model=params.model, scheduler=params.scheduler, progress=progress
         )
     siting = solve(
         D,
@@ -104,26 +101,26 @@ def solve_siting(
         # adoption share reach the locker: capacity counted in covered parcels; with
         # demand scenarios, what it holds at the largest factor (see demand_scenarios)
         candidates=dataclasses.replace(
-            attrs, capacity=attrs.capacity / sc.adoption_share / peak_factor(sc)
+            attrs, capacity=attrs.capacity / costs.adoption_share / params.peak_factor
         ),
-        rules=site_rules(sc, area),
+        rules=site_rules(params, area),
         options=SolverOptions(
-            solver=sc.solver,
-            via=sc.milp_via,
-            time_limit_s=sc.time_limit_s,
-            gap_rel=sc.gap_rel,
-            seed=sc.seed,
+            solver=params.solver,
+            via=params.milp_via,
+            time_limit_s=params.time_limit_s,
+            gap_rel=params.gap_rel,
+            seed=params.seed,
         ),
-        **spec.arguments(sc),
+        **spec.arguments(params),
     )
     if siting.status in ("infeasible", "not solved"):
         why = (siting.message or "check --sites and --walk-m").rstrip(".")
-        raise InputError(f"siting model {sc.model} {siting.status}: {why}.")
+        raise InputError(f"siting model {params.model} {siting.status}: {why}.")
     if len(siting.open_sites) == 0:
-        cheapest = min(sc.cabinet_per_day, sc.pickup_point_per_day)
-        if sc.budget is not None and sc.budget < cheapest:
+        cheapest = min(costs.cabinet_per_day, costs.pickup_point_per_day)
+        if params.budget is not None and params.budget < cheapest:
             raise InputError(
-                f"--budget {sc.budget:g} is below the cheapest site ({cheapest:g} {sc.currency}/day), "
+                f"--budget {params.budget:g} is below the cheapest site ({cheapest:g} {costs.currency}/day), "
                 "so no site can open; raise the budget."
             )
         raise InputError(
@@ -185,6 +182,24 @@ def dropped_table(
     return pd.DataFrame(rows, columns=["layer", "id", "parcels_per_day", "reason"])
 
 
+def _allocation(
+    sc: Scenario, area: StudyArea, siting: SitingResult, attrs: Candidates, D: sparse.csr_matrix
+) -> Allocation:
+    """The siting result as layers, with the demand scenarios' columns and, with
+    competitors, who walks to a rival first."""
+    costs = sc.costs
+    adopt = (costs.adoption_share, costs.adoption_scale_m)
+    alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
+    factors = sc.siting.demand_scenarios
+    sites = with_scenarios(alloc.sites, factors, costs.adoption_share, attrs.capacity)
+    alloc = dataclasses.replace(alloc, sites=sites)
+    if area.competitors is None:
+        return alloc
+    rival_m = area.competitor_walk(sc.siting.walk_m)
+    clusters = competition_columns(alloc.clusters, D, siting.open_sites, rival_m)
+    return dataclasses.replace(alloc, clusters=clusters)
+
+
 def plan_study_area(
     area: StudyArea, *, progress: bool = False, catchments: bool = True, **settings: Any
 ) -> Plan:
@@ -220,46 +235,46 @@ def plan_study_area(
             "with prepare_study_area()."
         )
     sc = resolve_scenario(area.scenario, settings)
-    D, ours = area.distances_within(sc.walk_m), area.siting_distances(sc.walk_m)
+    params, costs = sc.siting, sc.costs
+    D, ours = area.distances_within(params.walk_m), area.siting_distances(params.walk_m)
     with progress_bar(4, progress) as bar:
         clock = StageClock(area.stage_seconds, bar=bar)
-        attrs = candidate_attributes(sc, area.candidates)
+        attrs = candidate_attributes(params, costs, area.candidates)
         with clock("siting"):
-            siting = solve_siting(sc, area, ours, attrs, progress)
+            siting = solve_siting(params, costs, area, ours, attrs, progress)
         with clock("allocation"):
-            adopt = (sc.adoption_share, sc.adoption_scale_m)
-            alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
-            alloc = dataclasses.replace(
-                alloc, sites=with_scenarios(alloc.sites, sc, attrs.capacity)
-            )
-            catchment = catchment_layer(area, alloc.sites, sc.walk_m, catchments)
-            if area.competitors is not None:
-                rival_m = area.competitor_walk(sc.walk_m)
-                clusters = competition_columns(alloc.clusters, D, siting.open_sites, rival_m)
-                alloc = dataclasses.replace(alloc, clusters=clusters)
+            alloc = _allocation(sc, area, siting, attrs, D)
+            catchment = catchment_layer(area, alloc.sites, params.walk_m, catchments)
         with clock("routing"):
-            delivered = route_stage(sc, area, alloc)
+            delivered = route_stage(
+                sc.routing,
+                costs,
+                area,
+                alloc,
+                seed=params.seed,
+                max_snap_m=sc.network.max_snap_m,
+                scheduler=params.scheduler,
+            )
         with clock("results"):
-            cells = coverage_by_cell(alloc.clusters, cell_m=sc.cell_m)
-            uncoverable = not_coverable(area, D)
-            dropped = dropped_table(area, alloc, delivered, uncoverable, sc.walk_m)
+            cells = coverage_by_cell(alloc.clusters, cell_m=sc.outputs.cell_m)
+            dropped = dropped_table(area, alloc, delivered, not_coverable(area, D), params.walk_m)
             if area.competitors is not None:
                 dropped = with_taken(dropped, alloc.clusters, D, ours)
     kpis = plan_kpis(
-        sc.name or area.name,
+        sc.outputs.name or area.name,
         area,
         siting,
         alloc,
         delivered,
-        walk_m=sc.walk_m,
-        sites=sc.sites,
+        walk_m=params.walk_m,
+        sites=params.sites,
         cells=cells,
         dropped=dropped,
         runtime_s=area.prepare_s + time.perf_counter() - t0,
         stage_seconds=clock,
     )
-    if sc.demand_scenarios:
-        kpis = scenario_kpis(kpis, sc, alloc.sites)
+    if params.demand_scenarios:
+        kpis = scenario_kpis(kpis, params.demand_scenarios, alloc.sites)
     return Plan(
         scenario=sc,
         demand_points=area.demand_points,

@@ -33,7 +33,7 @@ from ..figures import FIGURES, SIDE_FIGURES, Figure, missing, side_figure
 from ..files import staged
 from ..progress import tqdm
 from ..scenario import Scenario
-from .prepare import prepare_study_area
+from .prepare import prepare_study_area, resolve_scenario
 from .solve import plan_study_area
 
 log = logging.getLogger(__name__)
@@ -389,8 +389,8 @@ def sweep(
     sites = sorted({int(s) for s in sites})
     if not sites or sites[0] < 1:
         raise InputError(f"--sites values must be whole numbers >= 1, got {sites!r}.")
-    base = Scenario(**{**(scenario or Scenario()).to_dict(), **settings})
-    cutoffs = sorted({float(w) for w in walk_m}) if walk_m is not None else [float(base.walk_m)]
+    base = resolve_scenario(scenario, settings)
+    cutoffs = sorted({float(w) for w in walk_m}) if walk_m is not None else [base.siting.walk_m]
     if not cutoffs or cutoffs[0] <= 0:
         raise InputError(f"--walk-m values must be > 0 metres, got {cutoffs!r}.")
     area = prepare_study_area(
@@ -415,4 +415,4 @@ def sweep(
         knees[float(w)] = k
         if k is not None:
             table.loc[(table["walk_m"] == w) & (table["sites"] == k), "knee"] = True
-    return SweepResult(table=table, knees=knees, name=area.name, currency=base.currency)
+    return SweepResult(table=table, knees=knees, name=area.name, currency=base.costs.currency)

@@ -32,7 +32,8 @@ vans and their day), :mod:`~lockerplan.routing.visits` (what must be visited),
 :mod:`~lockerplan.routing.vans` (the public routers).
 """
 
-from .fleet import Fleet, parse_window
+from ..scenario import parse_window
+from .fleet import Fleet
 from .hubs import hub_count, place_hubs
 from .result import ROUTE_COLUMNS, STOP_COLUMNS, RoutingResult
 from .vans import default_hub, delivery_zones, route_door_to_door, route_vans, zone_matrices
