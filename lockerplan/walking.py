@@ -32,13 +32,8 @@ import pandas as pd
 import pyproj
 from scipy import sparse
 
-from .distances import (
-    GraphArrays,
-    _spatial_groups,
-    catchment_polygons,
-    snap_points,
-    walking_distance_matrix,
-)
+from .distances import GraphArrays, catchment_polygons, snap_points, walking_distance_matrix
+from .distances.walk_matrix import spatial_groups
 from .progress import tqdm
 from .streets import nearest_streets, study_area_around
 
@@ -209,7 +204,7 @@ def _source_groups(arrays: GraphArrays, source_snap: pd.DataFrame, size: int) ->
     """Rows of the sources in groups of nearby ones (by their street's middle)."""
     u = source_snap["u_index"].to_numpy()
     v = source_snap["v_index"].to_numpy()
-    return _spatial_groups((arrays.xy[u] + arrays.xy[v]) / 2, size)
+    return spatial_groups((arrays.xy[u] + arrays.xy[v]) / 2, size)
 
 
 def _distance_rows(arrays, source_snap, target_snap, cutoff_m) -> sparse.csr_matrix:

@@ -10,20 +10,94 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from scipy.sparse import csgraph
 
 from lockerplan import cache
 from lockerplan.distances import (
+    GraphArrays,
     catchment_polygons,
     graph_arrays,
-    nearest_site,
     network_matrices,
     path_nodes,
     snap_points,
     walking_distance_matrix,
 )
+from lockerplan.distances.snapping import same_edge, snap_ends, with_sources
 from lockerplan.errors import InputError
 from lockerplan.network import graph_from_osm
 from lockerplan.osm import default_osm_path
+
+
+def nearest_site(
+    arrays: GraphArrays,
+    site_snap: pd.DataFrame,
+    point_snap: pd.DataFrame,
+    cutoff_m: float = np.inf,
+) -> pd.DataFrame:
+    """For each point, the nearest site along the streets and the walk to it: the
+    independent check of the matrices (one multi-source Dijkstra from all sites at
+    once, each site a virtual node linked to its street's ends).
+
+    Parameters
+    ----------
+    arrays : GraphArrays
+        The walk network.
+    site_snap, point_snap : pandas.DataFrame
+        Results of :func:`snap_points` for the sites and the points.
+    cutoff_m : float, default inf
+        Points with no site within this walk get no site.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``point_snap``: ``site`` (the site's index label, missing when
+        none), ``site_pos`` (its position in ``site_snap``, -1 when none) and
+        ``distance_m`` (inf when none).
+    """
+    if not (isinstance(cutoff_m, int | float | np.number) and cutoff_m > 0):
+        raise InputError(f"cutoff_m must be a number > 0 metres (or inf), got {cutoff_m!r}.")
+    n = arrays.length.shape[0]
+    m = len(point_snap)
+    site_pos = np.full(m, -1, dtype=np.int64)
+    best = np.full(m, np.inf)
+    s_rows = np.flatnonzero(site_snap["snapped"].to_numpy(dtype=bool))
+    p_rows = np.flatnonzero(point_snap["snapped"].to_numpy(dtype=bool))
+    if len(s_rows) and len(p_rows):
+        graph, virt = with_sources(arrays.length, site_snap, s_rows)
+        limit = float(cutoff_m)
+        dist, _, src = csgraph.dijkstra(
+            graph,
+            directed=True,
+            indices=virt,
+            limit=limit,
+            min_only=True,
+            return_predecessors=True,
+        )
+        pu, pum, pv, pvm = (x[p_rows] for x in snap_ends(point_snap))
+        du, dv = dist[pu] + pum, dist[pv] + pvm
+        use_u = du <= dv
+        d = np.where(use_u, du, dv)
+        owner = np.where(use_u, src[pu], src[pv]) - n
+        si, sj, direct = same_edge(site_snap, s_rows, point_snap, p_rows)
+        for i, j, dd in zip(si, sj, direct, strict=True):
+            if dd < d[j]:
+                d[j], owner[j] = dd, i
+        ok = np.isfinite(d) & (d <= cutoff_m) & (owner >= 0)
+        site_pos[p_rows[ok]] = s_rows[owner[ok]]
+        best[p_rows[ok]] = d[ok]
+    labels = np.array(site_snap.index, dtype=object)
+    return pd.DataFrame(
+        {
+            "site": pd.Series(
+                [labels[k] if k >= 0 else None for k in site_pos],
+                index=point_snap.index,
+                dtype=object,
+            ),
+            "site_pos": site_pos,
+            "distance_m": best,
+        },
+        index=point_snap.index,
+    )
 
 
 @pytest.fixture(scope="module")
