@@ -95,7 +95,7 @@ def test_sites_that_cannot_fill_their_modules_need_no_shares(seed, monkeypatch):
     options = SolverOptions(solver="highs", via="highspy")
     reduced = solve_cmclp(D, w, 4, max_modules=3, candidates=cands, options=options)
     assert 0 < reduced.stats["capacity_bound_sites"] < n_cand
-    monkeypatch.setattr(modular._Roomy, "of", classmethod(lambda cls, model: None))
+    monkeypatch.setattr(modular.Roomy, "of", classmethod(lambda cls, model: None))
     full = solve_cmclp(D, w, 4, max_modules=3, candidates=cands, options=options)
     assert reduced.status == full.status == "optimal"
     assert reduced.objective == pytest.approx(full.objective, rel=1e-9)

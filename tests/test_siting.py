@@ -567,14 +567,13 @@ def test_pmedian_matches_brute_force(solver, via):
 
 def test_pmedian_warm_lp_rounds_match_cold_ones():
     """Raising caps in place (highspy) reaches the same LP bound as rebuilding each round."""
-    from lockerplan.siting.compact import (
+    from lockerplan.siting.levels import (
         LevelModel,
-        _raise_caps,
-        _refine_caps_lp,
-        _refine_caps_warm_lp,
-        heuristic,
-        true_costs,
+        raise_caps,
+        refine_caps_lp,
+        refine_caps_warm_lp,
     )
+    from lockerplan.siting.substitution import heuristic, true_costs
 
     d, w = line_instance(n=80, seed=9)
     C = from_dense(d)  # keeps the zero diagonal: a site serves its own point
@@ -585,9 +584,9 @@ def test_pmedian_warm_lp_rounds_match_cold_ones():
     mask[heuristic(C, w, U, 4, cands.forced_open, ~cands.excluded)] = True
     lm = LevelModel(C, U)
     cost, _ = true_costs(C, U, mask)
-    caps0 = _raise_caps(lm, cost, cost, slack=0)  # tight caps: several rounds needed
+    caps0 = raise_caps(lm, cost, cost, slack=0)  # tight caps: several rounds needed
     out = {}
-    for name, refine in (("cold", _refine_caps_lp), ("warm", _refine_caps_warm_lp)):
+    for name, refine in (("cold", refine_caps_lp), ("warm", refine_caps_warm_lp)):
         caps, rounds, _, lp = refine(
             lm, w, caps0.copy(), cands, rules, HIGHSPY, time.perf_counter() + 60
         )
@@ -855,7 +854,7 @@ def sparse_instance(n_cand: int, n_dem: int, seed: int, density: float = 0.3):
 
 
 def plan_cost(D, w, U, sites) -> float:
-    from lockerplan.siting.compact import true_costs
+    from lockerplan.siting.substitution import true_costs
 
     mask = np.zeros(D.shape[0], bool)
     mask[list(sites)] = True
@@ -865,7 +864,7 @@ def plan_cost(D, w, U, sites) -> float:
 @pytest.mark.parametrize("seed", range(6))
 def test_sparse_heuristic_is_swap_optimal_and_the_exact_solve_is_brute_force(seed):
     """No single swap improves the heuristic plan; the exact solve matches brute force."""
-    from lockerplan.siting.compact import heuristic
+    from lockerplan.siting.substitution import heuristic
 
     D, w = sparse_instance(9, 30, seed)
     U = np.full(30, 60.0)

@@ -10,7 +10,7 @@ from scipy import sparse
 
 from ..errors import InputError
 from .options import SolverOptions, solver_options
-from .result import SitingResult, failed
+from .result import Outcome, SitingResult, failed
 from .sites import Candidates, SiteRules, check_distances, dominators, prepare
 
 log = logging.getLogger("lockerplan.siting")
@@ -68,67 +68,49 @@ def setup(
     return D, w, cands, rules, diag, opts
 
 
-def make_result(
-    model,
-    open_sites,
-    D,
-    out_status,
-    objective,
-    bound,
-    gap,
-    opts: SolverOptions,
-    t_build,
-    t_solve,
-    stats,
-    assignment=None,
-    unserved=0.0,
-    message="",
-    modules=None,
-    served=None,
-    load=None,
-) -> SitingResult:
+def make_result(outcome: Outcome, D: sparse.csr_matrix, opts: SolverOptions) -> SitingResult:
     """The result of a solved model; ``D`` is the prepared matrix (see :func:`setup`).
 
-    Without ``assignment`` every demand column goes to its nearest open site
+    Without ``outcome.assignment`` every demand column goes to its nearest open site
     within ``D`` (the uncapacitated models); ``assigned_m`` is read from ``D``.
     ``modules`` and ``load`` (per open site) and ``served`` (per demand column) are
     left empty for models that do not decide them.
     """
+    o = outcome
     n_dem = D.shape[1]
-    open_sites = np.asarray(open_sites, dtype=int)
+    open_sites = np.asarray(o.open_sites, dtype=int)
     covered = np.zeros(n_dem, dtype=bool)
     if len(open_sites):
         covered[D[open_sites].indices] = True
-    if assignment is None:
-        assignment = nearest_open(D, open_sites)
+    assignment = nearest_open(D, open_sites) if o.assignment is None else o.assignment
     res = SitingResult(
         open_sites,
         covered,
-        out_status,
-        float(objective),
-        float(bound),
-        float(gap),
+        o.status,
+        float(o.objective),
+        float(o.bound),
+        float(o.gap),
         opts.solver,
-        t_build,
-        t_solve,
-        model=model,
-        stats=stats,
+        o.build_s,
+        o.solve_s,
+        model=o.model,
+        stats=o.stats,
         assignment=assignment,
-        unserved=float(unserved),
-        message=message,
+        unserved=float(o.unserved),
+        message=o.message,
         via=opts.via,
         assigned_m=assigned_distances(D, assignment),
     )
-    if modules is not None:
-        res.modules = np.asarray(modules, dtype=int)
-    if served is not None:
-        res.served = np.asarray(served, dtype=float)
-    if load is not None:
-        res.load = np.asarray(load, dtype=float)
+    if o.modules is not None:
+        res.modules = np.asarray(o.modules, dtype=int)
+    if o.served is not None:
+        res.served = np.asarray(o.served, dtype=float)
+    if o.load is not None:
+        res.load = np.asarray(o.load, dtype=float)
     log.info(
         "siting (%s, %s/%s): %s, %d sites open, objective %.6g, bound %.6g, gap %.3g %%, "
         "%.2f s + %.2f s",
-        model,
+        o.model,
         opts.solver,
         opts.via,
         res.status,
@@ -136,8 +118,8 @@ def make_result(
         res.objective,
         res.best_bound,
         100 * res.gap if np.isfinite(res.gap) else np.inf,
-        t_build,
-        t_solve,
+        o.build_s,
+        o.solve_s,
     )
     return res
 

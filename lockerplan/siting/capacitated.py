@@ -13,10 +13,11 @@ from scipy import sparse
 from ..errors import InputError
 from ._common import infeasible, make_result, nearest_open, setup
 from .lagrangian import LagrangianFixing, cflp_lagrangian
-from .milp import Milp, MilpBuilder, MilpOutcome, WarmLp, relative_gap, solve_milp
+from .milp import Milp, MilpBuilder, MilpOutcome, relative_gap, solve_milp
 from .options import SolverOptions
-from .result import SitingResult, failed
+from .result import Outcome, SitingResult, failed
 from .sites import Candidates, SiteRules, add_site_rows, fmt, y_bounds
+from .warm_lp import WarmLp
 
 log = logging.getLogger(__name__)
 
@@ -171,22 +172,21 @@ def solve_cflp(
     chosen = np.flatnonzero(out.x[y] > 0.5)
     assignment, unserved = model.allocation(out.x[x], chosen, D)
     stats["single_source"] = single_source
-    return make_result(
+    outcome = Outcome(
         "cflp",
         chosen,
-        D,
         out.status,
         out.objective,
         out.bound,
         out.gap,
-        opts,
-        t_build + out.build_s,
-        out.solve_s,
-        stats,
+        build_s=t_build + out.build_s,
+        solve_s=out.solve_s,
+        stats=stats,
         assignment=assignment,
         unserved=unserved,
         message=model.unserved_message(unserved),
     )
+    return make_result(outcome, D, opts)
 
 
 def _pairs(

@@ -13,7 +13,7 @@ from ._common import check_count, infeasible, make_result, setup
 from .greedy import Greedy
 from .milp import MilpBuilder, solve_milp
 from .options import SolverOptions
-from .result import SitingResult, failed
+from .result import Outcome, SitingResult, failed
 from .sites import Candidates, SiteRules, add_site_rows, demand_groups, fmt, y_bounds
 
 #: HiGHS solves the MCLP's LPs by the interior point method: on Greater Porto
@@ -131,20 +131,19 @@ def solve_mclp(
     objective = float(w[covered].sum())
     bound = max(-out.bound, objective) if np.isfinite(out.bound) else np.inf
     gap = 0.0 if out.status == "optimal" else (bound - objective) / max(bound, 1e-9)
-    return make_result(
+    outcome = Outcome(
         "mclp",
         chosen,
-        D,
         out.status,
         objective,
         bound,
         gap,
-        opts,
-        t_build + out.build_s,
-        out.solve_s,
-        stats,
+        build_s=t_build + out.build_s,
+        solve_s=out.solve_s,
+        stats=stats,
         unserved=float(w[~covered].sum()),
     )
+    return make_result(outcome, D, opts)
 
 
 def _greedy_start(
@@ -302,21 +301,20 @@ def solve_lscp(
             stats=stats,
         )
     chosen = np.flatnonzero(out.x[y] > 0.5)
-    return make_result(
+    outcome = Outcome(
         "lscp",
         chosen,
-        D,
         out.status,
         out.objective,
         out.bound,
         out.gap,
-        opts,
-        t_build + out.build_s,
-        out.solve_s,
-        stats,
+        build_s=t_build + out.build_s,
+        solve_s=out.solve_s,
+        stats=stats,
         unserved=float(w[lost].sum()),
         message=note,
     )
+    return make_result(outcome, D, opts)
 
 
 def _lscp_diagnosis(rules: SiteRules) -> str:

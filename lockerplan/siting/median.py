@@ -11,7 +11,7 @@ from ..errors import InputError
 from ._common import check_count, infeasible, make_result, setup
 from .compact import solve_compact
 from .options import SolverOptions
-from .result import SitingResult, failed
+from .result import Outcome, SitingResult, failed
 from .sites import (
     Candidates,
     SiteRules,
@@ -109,20 +109,19 @@ def solve_pmedian(
             stats=out.stats,
         )
     unserved = float(w[out.assignment < 0].sum())
-    return make_result(
+    outcome = Outcome(
         "pmedian",
         out.open_sites,
-        D,
         out.status,
         out.objective,
         out.bound,
         out.gap,
-        opts,
-        out.build_s,
-        out.solve_s,
-        out.stats,
+        build_s=out.build_s,
+        solve_s=out.solve_s,
+        stats=out.stats,
         unserved=unserved,
     )
+    return make_result(outcome, D, opts)
 
 
 def _keep_zero_entries(D: sparse.csr_matrix, keep_cols: np.ndarray) -> sparse.csr_matrix:
@@ -248,17 +247,16 @@ def solve_attendance(
     objective = total - out.objective
     bound = total - out.bound if np.isfinite(out.bound) else np.inf
     gap = 0.0 if out.status == "optimal" else (bound - objective) / max(bound, 1e-9)
-    return make_result(
+    outcome = Outcome(
         "attendance",
         out.open_sites,
-        D,
         out.status,
         objective,
         bound,
         gap,
-        opts,
-        out.build_s,
-        out.solve_s,
-        out.stats,
+        build_s=out.build_s,
+        solve_s=out.solve_s,
+        stats=out.stats,
         unserved=float(w[out.assignment < 0].sum()),
     )
+    return make_result(outcome, D, opts)

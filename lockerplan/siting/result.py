@@ -112,6 +112,53 @@ class SitingResult:
         return self.status == "optimal"
 
 
+@dataclass
+class Outcome:
+    """What a model's solve found, before :func:`lockerplan.siting._common.make_result`
+    reads it back over the prepared distances into a :class:`SitingResult`.
+
+    Attributes
+    ----------
+    model : str
+        The model's name (a key of :data:`lockerplan.siting.MODELS`).
+    open_sites : numpy.ndarray
+        Rows of the candidates to open.
+    status, objective, bound, gap
+        As in :class:`SitingResult` (``bound`` is its ``best_bound``).
+    build_s, solve_s : float
+        Seconds to build and to solve the model.
+    stats : dict
+        Model size and solve statistics.
+    assignment : numpy.ndarray, optional
+        The solver's allocation per demand column (-1: none); without it every
+        column goes to its nearest open site within the cutoffs.
+    unserved : float
+        Parcels per day no open site serves.
+    message : str
+        Why infeasible, or notes.
+    modules, load : numpy.ndarray, optional
+        Per open site: its modules and its load (models that decide them).
+    served : numpy.ndarray, optional
+        Per demand column: parcels served (models whose capacities may turn some away).
+    """
+
+    model: str
+    open_sites: np.ndarray
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    build_s: float = 0.0
+    solve_s: float = 0.0
+    stats: dict = field(default_factory=dict)
+    assignment: np.ndarray | None = None
+    unserved: float = 0.0
+    message: str = ""
+    modules: np.ndarray | None = None
+    served: np.ndarray | None = None
+    load: np.ndarray | None = None
+
+
 def failed(
     model: str, status: str, message: str, n_dem: int, solver: str, via: str, **times
 ) -> SitingResult:
