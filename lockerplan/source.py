@@ -15,7 +15,8 @@ from typing import Any
 
 import geopandas as gpd
 
-from .network import graph_from_place, streets_from_osm
+from .download import graph_from_place
+from .network import streets_from_osm
 from .osm import (
     buildings_from_place,
     check_osm_file,

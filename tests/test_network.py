@@ -12,8 +12,9 @@ import osmium
 import pytest
 
 from lockerplan import cache
+from lockerplan.download import check_bbox, graph_from_bbox, graph_from_polygon
 from lockerplan.errors import InputError
-from lockerplan.network import check_bbox, graph_from_bbox, graph_from_osm, graph_from_polygon
+from lockerplan.network import graph_from_osm
 from lockerplan.osm import as_pbf, check_osm_file, default_osm_path, osm_format, read_buildings
 
 HELSINKI = default_osm_path()
