@@ -43,7 +43,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,14 +55,20 @@ DASH = "\u2013"
 
 
 def missing(value: Any) -> bool:
-    """Whether a figure is absent: None or NaN.
+    """Whether a figure is absent: None, NaN (numpy's too) or pandas' NA and NaT (a list
+    or a text is not).
 
     Examples
     --------
-    >>> missing(None), missing(float("nan")), missing(0.0)
-    (True, True, False)
+    >>> missing(None), missing(float("nan")), missing(0.0), missing("x"), missing([1])
+    (True, True, False, False, False)
     """
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT differ from themselves
+    except (TypeError, ValueError):  # pandas' NA has no truth value; arrays are figures
+        return type(value).__name__ == "NAType"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import folium
 from folium import plugins
 
-from .html import OSM_ATTRIBUTION_HTML, _SmallScreen
+from .html import OSM_ATTRIBUTION_HTML, SmallScreen
 
 
 def base_map(bounds: list[list[float]] | None) -> folium.Map:
@@ -35,7 +35,7 @@ def add_controls(fmap: folium.Map, minimap: bool) -> None:
     """The layer control (collapsed on small screens), the fullscreen button and
     (optionally) the mini map."""
     control = folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    _SmallScreen(control).add_to(fmap)
+    SmallScreen(control).add_to(fmap)
     plugins.Fullscreen(
         position="topleft", title="Full screen", title_cancel="Exit full screen"
     ).add_to(fmap)

@@ -46,31 +46,22 @@ from ..errors import InputError
 from ..figures import FIGURES, Figure, missing
 from ..records import Kpis
 from .base import add_controls, base_map
+from .demand_layers import draw_cells, draw_demand
 from .html import (
     OSM_ATTRIBUTION_HTML,
     PAGE_CSS,
-    _bounds,
-    _lat_lon,
-    _num,
-    _PanelControl,
-    _plain_id,
+    PanelControl,
     escape,
+    lat_lon,
+    map_bounds,
+    num,
+    plain_id,
 )
 from .js import DIGITS, page_json
-from .layers import (
-    CLUSTER_SITES,
-    DETAIL_LIMIT,
-    LAYER_TABLE,
-    Layer,
-    Swatch,
-    _label,
-    _site_popup,
-    draw_catchments,
-    draw_cells,
-    draw_demand,
-)
+from .layers import CLUSTER_SITES, DETAIL_LIMIT, LAYER_TABLE, Layer, Swatch, place_label
 from .names import street_network, with_labels
 from .panel import legend_html
+from .site_layers import draw_catchments, site_popup
 from .style import HUB_COLOUR, KIND_ICONS, KIND_LABELS, ROUTE_COLOURS
 
 __all__ = [
@@ -273,7 +264,7 @@ def _site_marker(
     colour by ``key`` (see :data:`CHANGE_STYLES`), the kind's icon, and the popup of the
     site in each plan that opens it. ``rows``: plan (0, 1) -> (plan, sites, site row)."""
     _, sites, row = next(iter(rows.values()))
-    ll = _lat_lon(row.geometry)
+    ll = lat_lon(row.geometry)
     if ll is None:
         return None
     kind = row.get("kind")
@@ -281,10 +272,10 @@ def _site_marker(
     ids = ", ".join(f"{escape(labels[s])}: {escape(r['site_id'])}" for s, (_, _, r) in rows.items())
     tip = (
         f"{escape(style.label.format(a=labels[0], b=labels[1]).capitalize())}: "
-        f"{_label(sites, row)} ({escape(KIND_LABELS.get(kind, kind))}; {ids})"
+        f"{place_label(sites, row)} ({escape(KIND_LABELS.get(kind, kind))}; {ids})"
     )
     popup = "".join(
-        f"<div class='lp-popup'><b>{escape(labels[s])}</b></div>{_site_popup(frame, r)}"
+        f"<div class='lp-popup'><b>{escape(labels[s])}</b></div>{site_popup(frame, r)}"
         for s, (_, frame, r) in rows.items()
     )
     return folium.Marker(
@@ -300,7 +291,7 @@ def _site_marker(
             icon_anchor=(11, 11),
             class_name="lp-cmp-icon",
         ),
-        title=_plain_id(f"{style.label.format(a='A', b='B')} {row['candidate_id']}"),
+        title=plain_id(f"{style.label.format(a='A', b='B')} {row['candidate_id']}"),
         z_index_offset=1000,
     )
 
@@ -351,7 +342,7 @@ def _value_cell(cell_id: str, value: Any, fig: Figure, currency: str, sign: bool
     if missing(value):
         return f"<td id='{cell_id}'>\u2013</td>"
     unit = fig.unit_text(currency)
-    shown = _num(fig.scale * float(value), ("{:+" + fig.fmt[2:]) if sign else fig.fmt, unit)
+    shown = num(fig.scale * float(value), ("{:+" + fig.fmt[2:]) if sign else fig.fmt, unit)
     if sign and unit == "%":
         shown = shown.replace("%", "pp")  # a difference of shares: percentage points
     return f"<td id='{cell_id}' data-value='{float(value):.10g}'>{shown}</td>"
@@ -450,7 +441,7 @@ def comparison_map(
     sites = _shown_sites(plan_a), _shown_sites(plan_b)
     changes = site_changes(*sites)
     layers = comparison_layers(labels, cells=len(plan_a.demand) > DETAIL_LIMIT)
-    bounds = _bounds(plan_a.demand, plan_b.demand, *sites)
+    bounds = map_bounds(plan_a.demand, plan_b.demand, *sites)
     fmap = base_map(bounds)
     groups = {layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown) for layer in layers}
     for side, plan in zip("ab", (plan_a, plan_b), strict=True):
@@ -466,7 +457,7 @@ def comparison_map(
     root = fmap.get_root()
     root.title = f"{escape(labels[0])} vs {escape(labels[1])} \u2013 locker plan comparison"
     root.header.add_child(folium.Element(PAGE_CSS + _CSS))
-    _PanelControl(
+    PanelControl(
         comparison_panel_html(kpis, labels, changes, layers),
         position="bottomleft",
         element_id="lockerplan-compare",

@@ -20,25 +20,19 @@ from ..errors import InputError
 from ..records import Kpis
 from ..settings import OSM_ATTRIBUTION
 from .base import add_controls, base_map
-from .html import PAGE_CSS, _bounds, _PanelControl, escape
-from .layers import (
-    COMPETITOR_LAYERS,
-    DETAIL_LIMIT,
-    LAYER_TABLE,
-    draw_candidates,
-    draw_catchments,
+from .demand_layers import (
     draw_cells,
     draw_competitors,
     draw_contested,
     draw_demand,
     draw_heat,
-    draw_hubs,
-    draw_routes,
-    draw_sites,
     draw_underserved,
 )
+from .html import PAGE_CSS, PanelControl, escape, map_bounds
+from .layers import COMPETITOR_LAYERS, DETAIL_LIMIT, LAYER_TABLE
 from .names import street_network, with_labels
 from .panel import kpi_panel_html
+from .site_layers import draw_candidates, draw_catchments, draw_hubs, draw_routes, draw_sites
 from .style import CANDIDATE_COLOUR
 from .whatif import WhatIf, whatif_data, whatif_html
 
@@ -127,7 +121,7 @@ def coverage_map(
         and KPI panel.
     """
     kpis = Kpis.from_dict(kpis)
-    bounds = _bounds(demand, candidates, sites, hubs)
+    bounds = map_bounds(demand, candidates, sites, hubs)
     fmap = base_map(bounds)
     groups = {
         layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown) for layer in LAYER_TABLE
@@ -160,7 +154,7 @@ def coverage_map(
     root = fmap.get_root()
     root.title = f"{escape(kpis.name or 'lockerplan')} \u2013 locker coverage plan"
     root.header.add_child(folium.Element(PAGE_CSS))
-    _PanelControl(
+    PanelControl(
         kpi_panel_html(
             kpis, sites=sites, equity=equity, extra=whatif_html(whatif) if whatif else ""
         ),

@@ -17,7 +17,7 @@ from folium.plugins import HeatMap
 
 from ..errors import InputError
 from ..settings import OSM_ATTRIBUTION
-from .html import OSM_ATTRIBUTION_HTML, PAGE_CSS, _PanelControl
+from .html import OSM_ATTRIBUTION_HTML, PAGE_CSS, PanelControl
 from .style import HEAT_GRADIENT
 
 
@@ -91,7 +91,7 @@ def demand_heatmap(
         layer.add_to(fmap)
     folium.LayerControl().add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(PAGE_CSS))
-    _PanelControl(
+    PanelControl(
         _heat_legend(top, clusters is not None and len(clusters) > 0), element_id="lp-demand-legend"
     ).add_to(fmap)
     fmap.fit_bounds([[s, w], [n, e]])

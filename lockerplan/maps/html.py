@@ -12,9 +12,10 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
+
+from ..figures import missing
 
 #: The OpenStreetMap credit (ODbL) of the base layer and the panel.
 OSM_ATTRIBUTION_HTML = (
@@ -56,35 +57,19 @@ def escape(value: Any) -> str:
     )
 
 
-def _missing(value: Any) -> bool:
-    """Whether a value is absent: None, NaN or NA (a list or text is not).
-
-    Examples
-    --------
-    >>> _missing(None), _missing(float("nan")), _missing(0.0), _missing("x")
-    (True, True, False, False)
-    """
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _num(value: Any, fmt: str = "{:,.1f}", unit: str = "") -> str:
+def num(value: Any, fmt: str = "{:,.1f}", unit: str = "") -> str:
     """A formatted number, or an en dash when missing.
 
     Text that is not a number is escaped and returned as it is.
 
     Examples
     --------
-    >>> _num(1234.56, "{:,.0f}", "m")
+    >>> num(1234.56, "{:,.0f}", "m")
     '1,235 m'
-    >>> _num(None)
+    >>> num(None)
     '–'
     """
-    if _missing(value):
+    if missing(value):
         return "\u2013"
     try:
         text = fmt.format(float(value))
@@ -93,30 +78,30 @@ def _num(value: Any, fmt: str = "{:,.1f}", unit: str = "") -> str:
     return f"{text} {unit}".rstrip()
 
 
-def _table(rows: list[tuple[str, str]], cls: str = "") -> str:
+def table_html(rows: list[tuple[str, str]], cls: str = "") -> str:
     """An HTML table of (label, value) rows; both are inserted as given (pre-escaped).
 
     Examples
     --------
-    >>> _table([("Site", "s1")], "lp-x")
+    >>> table_html([("Site", "s1")], "lp-x")
     "<table class='lp-table lp-x'><tr><th>Site</th><td>s1</td></tr></table>"
     """
     cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f"<table class='{f'lp-table {cls}'.strip()}'>{cells}</table>"
 
 
-def _plain_id(value: Any) -> str:
+def plain_id(value: Any) -> str:
     """A generated id reduced to harmless characters (for DOM attributes).
 
     Examples
     --------
-    >>> _plain_id("site<1>")
+    >>> plain_id("site<1>")
     'site1'
     """
     return re.sub(r"[^\w .:-]", "", str(value))[:60]
 
 
-def _lat_lon(geom: Any) -> list[float] | None:
+def lat_lon(geom: Any) -> list[float] | None:
     """``[lat, lon]`` of a point (a representative point of other shapes); None if empty."""
     if geom is None or geom.is_empty:
         return None
@@ -125,7 +110,7 @@ def _lat_lon(geom: Any) -> list[float] | None:
     return [float(geom.y), float(geom.x)]
 
 
-def _bounds(*frames: gpd.GeoDataFrame | None) -> list[list[float]] | None:
+def map_bounds(*frames: gpd.GeoDataFrame | None) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` of the first non-empty frame, or None."""
     for frame in frames:
         if frame is None or len(frame) == 0:
@@ -173,7 +158,7 @@ PAGE_CSS = """
 """
 
 
-class _PanelControl(MacroElement):
+class PanelControl(MacroElement):
     """A Leaflet control holding fixed HTML (stays visible in fullscreen mode).
 
     Parameters
@@ -216,7 +201,7 @@ class _PanelControl(MacroElement):
         self.small_px = SMALL_SCREEN_PX
 
 
-class _SmallScreen(MacroElement):
+class SmallScreen(MacroElement):
     """Collapse a layer control on screens narrower than :data:`SMALL_SCREEN_PX`.
 
     The control opens when its icon is tapped (focused) and closes on a map click.

@@ -19,7 +19,7 @@ import geopandas as gpd
 
 from ..figures import DELIVERY_FIGURES, SIDE_FIGURES, Figure, missing
 from ..records import Kpis, line_rows
-from .html import OSM_ATTRIBUTION_HTML, _num, _table, escape
+from .html import OSM_ATTRIBUTION_HTML, escape, num, table_html
 from .layers import COMPETITOR_LAYERS, LAYER_TABLE, Layer, Swatch, layer_table
 from .style import KIND_LABELS
 
@@ -117,7 +117,7 @@ def _sites_text(kpis: Kpis, sites: gpd.GeoDataFrame | None) -> str:
     if kpis.sites_open or sites is None:
         text = escape(kpis.sites_text)
     else:  # a partial record without the count: count the sites given
-        text = _num(len(sites), "{:,.0f}")
+        text = num(len(sites), "{:,.0f}")
     if sites is not None and len(sites) and "kind" in sites.columns:
         counts = sites["kind"].value_counts()
         parts = [
@@ -172,7 +172,7 @@ def kpi_panel_html(
     ]
     return (
         f"<details open><summary><b>{escape(kpis.name or 'lockerplan')}</b> \u2013 coverage "
-        f"plan</summary>{_table(rows)}{extra}"
+        f"plan</summary>{table_html(rows)}{extra}"
         f"{_comparison_html(kpis)}{legend_html(layer_table(sites) + (COMPETITOR_LAYERS if kpis.competitor_sites else ()))}<div class='lp-note'>Walking distances along the street network. "
         f"Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
     )

@@ -31,7 +31,7 @@ import numpy as np
 from branca.element import MacroElement
 from folium.template import Template
 
-from .html import _num, escape
+from .html import escape, num
 from .js import page_json
 from .style import KIND_CSS, KIND_LABELS
 
@@ -119,11 +119,11 @@ def whatif_html(data: dict[str, Any]) -> str:
         (
             "Coverage",
             f"<b><span id='lp-kpi-coverage' data-value='{ev.coverage_share}'>"
-            f"{_num(100 * ev.coverage_share, '{:.1f}', '%')}</span></b> within the walk",
+            f"{num(100 * ev.coverage_share, '{:.1f}', '%')}</span></b> within the walk",
         ),
         (
             "Covered",
-            f"<span id='lp-kpi-covered'>{_num(ev.covered_parcels_per_day, '{:,.1f}')}</span> "
+            f"<span id='lp-kpi-covered'>{num(ev.covered_parcels_per_day, '{:,.1f}')}</span> "
             "parcels/day",
         ),
         (
@@ -133,12 +133,12 @@ def whatif_html(data: dict[str, Any]) -> str:
         ),
         (
             "Fixed cost",
-            f"<span id='lp-kpi-fixed'>{_num(ev.fixed_cost_per_day, '{:,.0f}', cur)}</span>/day",
+            f"<span id='lp-kpi-fixed'>{num(ev.fixed_cost_per_day, '{:,.0f}', cur)}</span>/day",
         ),
         (
             "Vs the plan",
             f"<span id='lp-kpi-gap' data-value='0'>this is the plan "
-            f"({_num(100 * ev.coverage_share, '{:.1f}', '%')})</span>",
+            f"({num(100 * ev.coverage_share, '{:.1f}', '%')})</span>",
         ),
     ]
     table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)

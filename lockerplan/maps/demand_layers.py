@@ -1,0 +1,312 @@
+"""The demand overlays of the coverage map: coverage cells, underserved areas, the heat
+map, demand clusters, and, with competitors, the contested clusters and the rivals' sites.
+
+One ``draw_<key>`` per row of :data:`~lockerplan.maps.layers.LAYER_TABLE` (and of
+:data:`~lockerplan.maps.layers.COMPETITOR_LAYERS`); above
+:data:`~lockerplan.maps.layers.DETAIL_LIMIT` demand points the heat map and the
+demand overlay are drawn per coverage cell.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import branca.colormap as cm
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium import plugins
+
+from ..figures import missing
+from .html import escape, lat_lon, num
+from .js import DIGITS, JsLayer, lat_lon_rings, page_json
+from .layers import LAYERS, SHARE_STEPS, column_value, place_label, site_names
+from .style import (
+    COMPETITOR_COLOUR,
+    CONTESTED_COLOUR,
+    COVERED_COLOUR,
+    HEAT_GRADIENT,
+    SHARE_COLOURS,
+    UNCOVERED_COLOUR,
+    UNDERSERVED_COLOUR,
+)
+
+
+def _cell_size(cells: gpd.GeoDataFrame) -> str:
+    """``"250 m cell "`` from the grid's ``attrs["cell_m"]``, else ``"cell "``."""
+    cell_m = cells.attrs.get("cell_m")
+    return f"{cell_m:.0f} m cell " if cell_m else "cell "
+
+
+def _share_palette() -> list[str]:
+    """:data:`SHARE_STEPS` colours of the coverage ramp, from 0 to 100 %."""
+    ramp = cm.LinearColormap(SHARE_COLOURS, vmin=0.0, vmax=1.0)
+    return [ramp(k / (SHARE_STEPS - 1)) for k in range(SHARE_STEPS)]
+
+
+def cell_rows(cells: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """The coverage cells as compact rows for :class:`~lockerplan.maps.js.JsLayer`.
+
+    Keys: ``i`` cell id, ``s`` coverage share, ``p`` parcels/day, ``u`` parcels/day
+    beyond the cutoff, ``n`` clusters, ``m`` clusters not covered, ``c`` centre
+    ``[lat, lon]``, ``q`` the square's corners.
+    """
+    centres = shapely.centroid(cells.geometry.to_numpy())
+    return [
+        {
+            "i": str(row.cell_id),
+            "s": round(float(row.coverage_share), 3),
+            "p": round(float(row.parcels_per_day), 1),
+            "u": round(float(row.uncovered_parcels_per_day), 1),
+            "n": int(row.clusters),
+            "m": int(row.uncovered_clusters),
+            "c": [round(float(c.y), DIGITS), round(float(c.x), DIGITS)],
+            "q": lat_lon_rings(row.geometry)[0][0],
+        }
+        for row, c in zip(cells.itertuples(), centres, strict=True)
+        if row.geometry is not None and not row.geometry.is_empty
+    ]
+
+
+#: JavaScript number formats shared by the layers' tooltips (as Python's ``{:,.Nf}``).
+_JS_FORMATS = (
+    "var fmt = function (x, d) { return x.toLocaleString('en-US', "
+    "{minimumFractionDigits: d, maximumFractionDigits: d}); };"
+)
+
+
+# --------------------------------------------------------------------------- draw
+
+
+def draw_cells(group: folium.FeatureGroup, cells: gpd.GeoDataFrame) -> JsLayer:
+    """Grid cells coloured by coverage share (the ramp of :data:`SHARE_COLOURS`).
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    cells : geopandas.GeoDataFrame
+        From :func:`lockerplan.equity.coverage_by_cell`.
+
+    Returns
+    -------
+    JsLayer
+        The cells' rows, which the underserved and (at scale) demand overlays share.
+    """
+    build = f"""(function () {{ {_JS_FORMATS}
+        var P = {page_json(_share_palette())}, size = {page_json(escape(_cell_size(cells)))};
+        return function (r) {{
+            var c = P[Math.round(r.s * {SHARE_STEPS - 1})];
+            return L.polygon(r.q, {{color: c, weight: 0.5, fillColor: c, fillOpacity: 0.45}})
+                .bindTooltip(size + r.i + ": " + fmt(100 * r.s, 0) + " % covered, " +
+                    fmt(r.p, 1) + " parcels/day, " + fmt(r.u, 1) + " beyond the cutoff");
+        }}; }})()"""
+    layer = JsLayer(cell_rows(cells), build)
+    layer.cell_size = _cell_size(cells)
+    layer.add_to(group)
+    return layer
+
+
+def draw_underserved(group: folium.FeatureGroup, cells: gpd.GeoDataFrame | JsLayer) -> None:
+    """Cells with demand beyond the walking cutoff, the darker the more parcels left.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    cells : geopandas.GeoDataFrame or JsLayer
+        From :func:`lockerplan.equity.coverage_by_cell`, or the cell overlay's rows
+        (from :func:`draw_cells`), drawn again without embedding them twice.
+    """
+    source = cells if isinstance(cells, JsLayer) else draw_cells(folium.FeatureGroup(), cells)
+    top = max((r["u"] for r in source.rows), default=0.0) or 1.0
+    build = f"""(function () {{ {_JS_FORMATS}
+        var size = {page_json(escape(source.cell_size))}, C = {page_json(UNDERSERVED_COLOUR)};
+        return function (r) {{
+            if (!(r.u > 0)) {{ return null; }}
+            var k = r.u / {top};
+            return L.polygon(r.q, {{color: C, weight: 1, opacity: 0.3 + 0.6 * k,
+                    dashArray: "4 3", fillColor: C, fillOpacity: 0.06 + 0.5 * k}})
+                .bindTooltip("Underserved " + size + r.i + ": " + fmt(r.u, 1) + " of " +
+                    fmt(r.p, 1) + " parcels/day beyond the walking cutoff (" +
+                    fmt(100 * r.s, 0) + " % covered, " + r.m + " of " + r.n +
+                    " clusters not covered)");
+        }}; }})()"""
+    JsLayer([], build, source=source).add_to(group)
+
+
+def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame | JsLayer) -> None:
+    """A heat map of parcels per day (weights scaled to the largest point).
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    points : geopandas.GeoDataFrame or JsLayer
+        Demand points or clusters with ``parcels_per_day``, or the cell overlay's
+        rows (at scale: one weight per cell centre).
+    """
+    if isinstance(points, JsLayer):
+        w = np.array([r["p"] for r in points.rows], dtype=float)
+        lat_lons = [r["c"] for r in points.rows]
+    else:
+        if not len(points):
+            return
+        w = pd.to_numeric(points["parcels_per_day"], errors="coerce").fillna(0.0).to_numpy()
+        lat_lons = [
+            None if ll is None else [round(v, DIGITS) for v in ll]
+            for ll in map(lat_lon, points.geometry)
+        ]
+    top = float(w.max()) if len(w) and w.max() > 0 else 1.0
+    data = [
+        [*ll, round(float(v) / top, 4)]
+        for ll, v in zip(lat_lons, w, strict=True)
+        if ll is not None and v > 0
+    ]
+    if data:
+        plugins.HeatMap(
+            data,
+            name=LAYERS["heat"],
+            control=False,
+            radius=22,
+            blur=18,
+            min_opacity=0.25,
+            max_zoom=17,
+            gradient=HEAT_GRADIENT,
+        ).add_to(group)
+
+
+def _demand_rows(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """One row per demand cluster: ``c`` [lat, lon], ``r`` radius, ``v`` covered, ``t`` tip."""
+    names = site_names(sites)
+    top = max(float(demand["parcels_per_day"].max()), 1.0) if len(demand) else 1.0
+    rows = []
+    for _, row in demand.iterrows():
+        ll = lat_lon(row.geometry)
+        if ll is None:
+            continue
+        covered = bool(row.get("covered", False))
+        tip = f"Demand {escape(row.get('cluster_id'))}: {num(row['parcels_per_day'])} parcels/day, "
+        if covered:
+            tip += f"{num(row.get('walk_m'), '{:,.0f}', 'm')} walk to {escape(row.get('site_id'))}"
+            if names.get(str(row.get("site_id"))):
+                tip += f" ({names[str(row['site_id'])]})"
+        elif not missing(row.get("nearest_competitor_m")):
+            tip += f"walks to a rival first ({num(row['nearest_competitor_m'], '{:,.0f}', 'm')})"
+        else:
+            tip += "not covered (beyond the walking cutoff)"
+        radius = 3 + 9 * math.sqrt(max(float(row["parcels_per_day"]), 0.0) / top)
+        rows.append(
+            {
+                "c": [round(v, DIGITS) for v in ll],
+                "r": round(radius, 1),
+                "v": int(covered),
+                "t": tip,
+                **({"x": 1} if bool(row.get("contested", False)) else {}),
+            }
+        )
+    return rows
+
+
+def draw_demand(
+    group: folium.FeatureGroup,
+    demand: gpd.GeoDataFrame | JsLayer,
+    sites: gpd.GeoDataFrame,
+) -> None:
+    """Demand clusters as circles sized by parcels, green when covered, red when not.
+
+    At scale (``demand`` is the cell overlay's rows) one circle per coverage cell,
+    sized by its parcels and coloured by its coverage share.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    demand : geopandas.GeoDataFrame or JsLayer
+        Clusters with ``cluster_id``, ``parcels_per_day``, ``covered``, ``site_id``
+        and ``walk_m``; or the cells' rows (from :func:`draw_cells`).
+    sites : geopandas.GeoDataFrame
+        Open sites, to name the site a cluster walks to.
+    """
+    if isinstance(demand, JsLayer):
+        top = max((r["p"] for r in demand.rows), default=0.0) or 1.0
+        build = f"""(function () {{ {_JS_FORMATS} var P = {page_json(_share_palette())};
+            return function (r) {{
+                var c = P[Math.round(r.s * {SHARE_STEPS - 1})];
+                return L.circleMarker(r.c, {{radius: 3 + 9 * Math.sqrt(r.p / {top}), color: c,
+                        fill: true, fillOpacity: 0.6, weight: 1}})
+                    .bindTooltip(r.n + " demand clusters in cell " + r.i + ": " + fmt(r.p, 1) +
+                        " parcels/day, " + fmt(100 * r.s, 0) + " % covered");
+            }}; }})()"""
+        JsLayer([], build, source=demand).add_to(group)
+        return
+    build = f"""(function () {{ var C = {page_json([UNCOVERED_COLOUR, COVERED_COLOUR])};
+        return function (r) {{
+            return L.circleMarker(r.c, {{radius: r.r, color: C[r.v], fill: true,
+                    fillOpacity: 0.6, weight: 1}}).bindTooltip(r.t);
+        }}; }})()"""
+    JsLayer(_demand_rows(demand, sites), build).add_to(group)
+
+
+def draw_contested(
+    group: folium.FeatureGroup, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+) -> None:
+    """Contested demand clusters (``contested``: within the walk of a competitor and of
+    one of our open sites) ringed in black, over the demand overlay's circles.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    demand : geopandas.GeoDataFrame
+        Clusters as for :func:`draw_demand`, with ``contested`` and
+        ``nearest_competitor_m`` (:func:`lockerplan.competitors.competition_columns`).
+    sites : geopandas.GeoDataFrame
+        Open sites, to name the site a cluster walks to.
+    """
+    if "contested" not in demand.columns:
+        return
+    demand = demand[demand["contested"].to_numpy(dtype=bool)]
+    rows = [r for r in _demand_rows(demand, sites) if r.pop("x", 0)]
+    build = f"""function (r) {{
+        return L.circleMarker(r.c, {{radius: r.r + 3, color: {page_json(CONTESTED_COLOUR)},
+                weight: 2, dashArray: "4 3", fill: false}}).bindTooltip("Contested: " + r.t);
+    }}"""
+    JsLayer(rows, build).add_to(group)
+
+
+def draw_competitors(group: folium.FeatureGroup, competitors: gpd.GeoDataFrame) -> None:
+    """A rival network's sites as yellow squares with a black edge.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on.
+    competitors : geopandas.GeoDataFrame
+        With ``competitor_id``, ``name``, ``operator`` and ``source_id``
+        (:mod:`lockerplan.competitors`).
+    """
+    rows = []
+    for _, row in competitors.iterrows():
+        ll = lat_lon(row.geometry)
+        if ll is None:
+            continue
+        operator = column_value(competitors, row, "operator")
+        tip = (
+            f"Competitor {place_label(competitors, row)} "
+            f"({escape(operator) if not missing(operator) and str(operator) else 'operator unknown'}, "
+            f"{escape(column_value(competitors, row, 'source_id'))})"
+        )
+        rows.append({"c": [round(v, DIGITS) for v in ll], "t": tip})
+    icon = (
+        f"<div style='width:10px;height:10px;background:{COMPETITOR_COLOUR};"
+        "border:2px solid #000'></div>"
+    )
+    build = f"""function (r) {{
+        return L.marker(r.c, {{icon: L.divIcon({{html: {page_json(icon)}, className: "",
+                iconSize: [14, 14], iconAnchor: [7, 7]}})}}).bindTooltip(r.t);
+    }}"""
+    JsLayer(rows, build).add_to(group)
