@@ -1,12 +1,22 @@
 """lockerplan: plan parcel-locker and pickup-point networks from OpenStreetMap.
 
-The pipeline, one module per stage: :mod:`~lockerplan.source` (OSM file or place
-name), :mod:`~lockerplan.network` (street graphs), :mod:`~lockerplan.demand`
-(parcels per day, clusters), :mod:`~lockerplan.candidates` (possible sites),
-:mod:`~lockerplan.distances` (network distances), :mod:`~lockerplan.siting`
-(MILP), :mod:`~lockerplan.routing` (vans), :mod:`~lockerplan.maps` (HTML maps) and
-:mod:`~lockerplan.export` (files). :mod:`~lockerplan.pipeline` chains them:
-:func:`plan` for one scenario, :func:`sweep` for many.
+The pipeline, one module per stage: :mod:`~lockerplan.network` (street graphs;
+:mod:`~lockerplan.download` with osmnx), :mod:`~lockerplan.demand` (parcels per
+day, clusters), :mod:`~lockerplan.candidates` and :mod:`~lockerplan.competitors`
+(possible and rival sites), :mod:`~lockerplan.distances` (network distances),
+:mod:`~lockerplan.siting` (MILP; :mod:`~lockerplan.regions` region by region),
+:mod:`~lockerplan.routing` (vans), :mod:`~lockerplan.costs` (prices and the business
+case), :mod:`~lockerplan.maps` (HTML maps) and :mod:`~lockerplan.export` (files).
+:mod:`~lockerplan.scenario` holds every setting, :mod:`~lockerplan.figures` every
+figure a plan reports (:mod:`~lockerplan.records` their records), and
+:mod:`~lockerplan.pipeline` chains the stages: :func:`plan` for one scenario,
+:func:`sweep` for many, :func:`rollout` for nested phases.
+
+Public API: the names here, the modules of :data:`PUBLIC_MODULES` and what their
+``__all__`` exports. Everything else is internal and may change: modules whose name
+starts with ``_``, and those whose docstring says "Internal" (the pipeline's
+plumbing: caching, staged files, processes, progress bars, the Dask client, the
+walk network's tasks, the readers).
 
 Examples
 --------
@@ -38,6 +48,31 @@ __all__ = [
     "sweep",
 ]
 __version__ = "0.1.0"
+
+#: The public modules (besides this package's own names).
+PUBLIC_MODULES = (
+    "candidates",
+    "cli",
+    "competitors",
+    "costs",
+    "demand",
+    "distances",
+    "download",
+    "equity",
+    "errors",
+    "export",
+    "figures",
+    "maps",
+    "network",
+    "pipeline",
+    "records",
+    "regions",
+    "routing",
+    "scenario",
+    "settings",
+    "siting",
+    "streets",
+)
 
 #: Public names imported on first use (PEP 562), so that ``import lockerplan`` and
 #: ``lockerplan --help`` do not load geopandas, PyVRP, PuLP and the rest.

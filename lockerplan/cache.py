@@ -1,5 +1,7 @@
 """A small disk cache for loaded street networks and converted extracts.
 
+Internal: the pipeline's plumbing, not public API (it may change without notice).
+
 Entries are keyed by the *content* hash of the input file (SHA-256), so a changed
 file never gets a stale graph, plus everything else that changes the result (the
 network type, loader settings and :data:`CACHE_VERSION`). Files are written to a

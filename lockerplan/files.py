@@ -1,5 +1,7 @@
 """Writing outputs: staged folders, atomic renames and GIS-safe columns.
 
+Internal: the writers' plumbing (:mod:`lockerplan.export` is the public side).
+
 Every writer of lockerplan (the plan's folder and map, the demand files, the
 sweep report, the network cache) writes through this module, so that a failure
 leaves nothing half-written and replaces nothing:

@@ -1,5 +1,8 @@
 """Reading the user's own files: candidate sites, hubs, orders, population grids.
 
+Internal: the readers' plumbing (:func:`lockerplan.candidates.read_candidates` and
+:func:`lockerplan.competitors.read_competitors` are the public side).
+
 A point file is a CSV with ``lon`` and ``lat`` columns (WGS84 degrees), or any
 vector file that geopandas reads (GeoJSON, GeoPackage...) with point geometries.
 Errors name the option, the file, the row and the fix.

@@ -1,5 +1,7 @@
 """Reading OpenStreetMap extracts: file checks, buildings and points of interest.
 
+Internal: the readers' plumbing (:mod:`lockerplan.network` is the public side).
+
 The street networks are built in :mod:`lockerplan.network`; this module holds the
 file handling that every stage shares. ``.osm.pbf`` files are parsed with
 `pyrosm <https://pyrosm.readthedocs.io>`_, which reads a city extract in

@@ -1,5 +1,7 @@
 """Work spread over this machine's cores in forked processes.
 
+Internal: the pipeline's plumbing, not public API (``LOCKERPLAN_PROCESSES`` is).
+
 scipy's Dijkstra and PyVRP's search hold the GIL, so threads would not run them
 side by side; forked processes do, and they inherit the large inputs (a street
 network, road matrices) without pickling them: only the results come back.

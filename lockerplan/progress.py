@@ -1,5 +1,7 @@
 """Progress bars: tqdm's text bar in a terminal, its widget in Jupyter when it can.
 
+Internal: the pipeline's plumbing, not public API.
+
 ``tqdm.auto`` warns (``TqdmWarning: IProgress not found``) when imported in a
 Jupyter kernel without ipywidgets, then falls back to the text bar; the fallback
 is what a user wants, the warning is noise, so it is imported quietly here and

@@ -1,5 +1,7 @@
 """Where the work runs: this process, or Dask (``--scheduler local|tcp://HOST:PORT``).
 
+Internal: the pipeline's plumbing (``--scheduler`` is the public side).
+
 One Dask client serves a whole process: the first plan, roll-out phase or sweep
 scenario that asks for ``"local"`` starts a :class:`distributed.LocalCluster` (one
 single-threaded worker process per core, its dashboard on a free port) and the later ones reuse

@@ -1,5 +1,7 @@
 """The study area's source: an OSM extract on disk or a place name (osmnx, online).
 
+Internal: the pipeline's plumbing (``--osm`` and ``--place`` are the public side).
+
 :func:`open_source` turns the scenario's ``osm`` / ``place`` into one object with
 the same three methods either way — :meth:`~OsmFile.streets`,
 :meth:`~OsmFile.buildings` and :meth:`~OsmFile.pois` — so that no stage branches

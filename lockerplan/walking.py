@@ -1,5 +1,7 @@
 """The walk network's work for a plan, in this process or as Dask tasks.
 
+Internal: the pipeline's plumbing (:mod:`lockerplan.distances` is the public side).
+
 A plan asks five things of the walk network: the area it covers (demand outside
 is reported, not planned), where points meet its streets (snapping), walking
 distances within a cutoff, the open sites' catchments, and the nearest named

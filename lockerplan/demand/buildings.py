@@ -13,9 +13,9 @@ from .core import (
     DemandModel,
     DemandResult,
     StudyArea,
-    _drops,
-    _empty_points,
-    _finish,
+    drop_rows,
+    empty_points,
+    finish,
     study_area_geometry,
 )
 
@@ -128,7 +128,7 @@ def building_demand(
         & b.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
     ).to_numpy()
     drops.append(
-        _drops(
+        drop_rows(
             b.loc[~geom_ok, "osm_id"],
             source,
             [np.nan] * (~geom_ok).sum(),
@@ -145,7 +145,7 @@ def building_demand(
     use = ~kind.isin(IGNORED_TYPES).to_numpy()
     b = b.assign(building=kind.to_numpy())
     if len(b) == 0:
-        return _finish(_empty_points(), drops, source, None)
+        return finish(empty_points(), drops, source, None)
     metric = b.to_crs(b.estimate_utm_crs())
     levels = _levels(b)
     floor_area = metric.geometry.area.to_numpy() * levels
@@ -178,7 +178,7 @@ def building_demand(
         geometry=points.to_numpy(),
         crs="EPSG:4326",
     )[keep]
-    return _finish(out, drops, source, study_area_geometry(area))
+    return finish(out, drops, source, study_area_geometry(area))
 
 
 def demand_from_buildings(

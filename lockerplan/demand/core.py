@@ -105,12 +105,14 @@ class DemandResult:
 # --------------------------------------------------------------------------- helpers
 
 
-def _empty_points(extra: Iterable[str] = ()) -> gpd.GeoDataFrame:
+def empty_points(extra: Iterable[str] = ()) -> gpd.GeoDataFrame:
     cols = POINT_COLUMNS[:-1] + list(extra) + ["geometry"]
     return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs="EPSG:4326")
 
 
-def _drops(ids: Iterable[Any], source: str, parcels: Iterable[float], reason: Any) -> pd.DataFrame:
+def drop_rows(
+    ids: Iterable[Any], source: str, parcels: Iterable[float], reason: Any
+) -> pd.DataFrame:
     ids = [str(i) for i in ids]
     frame = pd.DataFrame(
         {
@@ -165,25 +167,27 @@ def study_area_geometry(area: StudyArea | None) -> BaseGeometry | None:
     return shapely.box(w, s, e, n)
 
 
-def _inside(points: gpd.GeoSeries, area: BaseGeometry | None) -> np.ndarray:
+def inside_area(points: gpd.GeoSeries, area: BaseGeometry | None) -> np.ndarray:
     if area is None:
         return np.ones(len(points), dtype=bool)
     return shapely.covers(area, points.to_numpy())
 
 
-def _finish(
+def finish(
     points: gpd.GeoDataFrame,
     drops: list[pd.DataFrame],
     source: str,
     area: BaseGeometry | None,
 ) -> DemandResult:
     """Drop zero-parcel and outside points (reported), number the rest."""
-    inside = _inside(points.geometry, area)
+    inside = inside_area(points.geometry, area)
     out = points[~inside]
-    drops.append(_drops(out["source_id"], source, out["parcels_per_day"], REASON_OUTSIDE))
+    drops.append(drop_rows(out["source_id"], source, out["parcels_per_day"], REASON_OUTSIDE))
     points = points[inside]
     zero = (points["parcels_per_day"] <= 0).to_numpy()
-    drops.append(_drops(points.loc[zero, "source_id"], source, np.zeros(zero.sum()), REASON_ZERO))
+    drops.append(
+        drop_rows(points.loc[zero, "source_id"], source, np.zeros(zero.sum()), REASON_ZERO)
+    )
     points = points[~zero].reset_index(drop=True)
     prefix = {"osm_building": "b", "population_grid": "g", "demand_file": "d"}.get(source, "p")
     points["demand_id"] = [f"{prefix}{i}" for i in range(len(points))]
@@ -195,19 +199,17 @@ def _finish(
     return result
 
 
-def _raise_or_drop(
-    errors: str, bad: np.ndarray, message: str, rows: np.ndarray, label: str
-) -> None:
+def raise_or_drop(errors: str, bad: np.ndarray, message: str, rows: np.ndarray, label: str) -> None:
     if errors == "raise" and bad.any():
         raise InputError(f"{message} on {rows_text(rows[bad], label=label)}.")
 
 
-def _check_errors(errors: str) -> None:
+def check_errors(errors: str) -> None:
     if errors not in ("drop", "raise"):
         raise InputError(f"errors must be 'drop' or 'raise', got {errors!r}.")
 
 
-def _check_positive(**values: float) -> None:
+def check_positive(**values: float) -> None:
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise InputError(f"{name} must be a number > 0, got {value!r}.")

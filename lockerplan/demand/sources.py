@@ -18,12 +18,12 @@ from .core import (
     DemandModel,
     DemandResult,
     StudyArea,
-    _check_errors,
-    _check_positive,
-    _drops,
-    _finish,
-    _inside,
-    _raise_or_drop,
+    check_errors,
+    check_positive,
+    drop_rows,
+    finish,
+    inside_area,
+    raise_or_drop,
     study_area_geometry,
 )
 
@@ -50,7 +50,7 @@ def _weights(
             f"{label}: column {column!r} has no numeric values (first: {sample}); "
             "name a column of numbers."
         )
-    _raise_or_drop(
+    raise_or_drop(
         errors,
         unreadable,
         f"{label}: column {column!r} is missing or not a number",
@@ -58,7 +58,7 @@ def _weights(
         row_label,
     )
     negative = ~unreadable & (values.fillna(0).to_numpy() < 0)
-    _raise_or_drop(errors, negative, f"{label}: column {column!r} is negative", rows, row_label)
+    raise_or_drop(errors, negative, f"{label}: column {column!r} is negative", rows, row_label)
     return values.to_numpy(dtype=float), unreadable, negative
 
 
@@ -88,7 +88,7 @@ def _from_table(
     split_m: float | None = None,
 ) -> DemandResult:
     """Shared body of the file sources: weights, invalid rows, polygons, area."""
-    _check_errors(errors)
+    check_errors(errors)
     rows = gdf["input_row"].to_numpy() + (1 if row_label == "line" else 0)
     if weight_column is not None and weight_column not in gdf.columns:
         cols = [c for c in map(str, gdf.columns) if c not in ("geometry", "input_row", "invalid")]
@@ -104,15 +104,15 @@ def _from_table(
         w, unreadable, negative = _weights(gdf, weight_column, label, errors, rows, row_label)
     parcels = np.where(unreadable, np.nan, w * scale)
     bad_geom = gdf["invalid"].notna().to_numpy()
-    _raise_or_drop(errors, bad_geom, f"{label}: missing or invalid coordinates", rows, row_label)
+    raise_or_drop(errors, bad_geom, f"{label}: missing or invalid coordinates", rows, row_label)
     drops = [
-        _drops(
+        drop_rows(
             ids[unreadable],
             source,
             parcels[unreadable],
             f"invalid: missing or non-numeric {weight_column!r}",
         ),
-        _drops(
+        drop_rows(
             ids[negative],
             source,
             np.full(negative.sum(), np.nan),
@@ -121,7 +121,7 @@ def _from_table(
     ]
     geo_only = bad_geom & ~unreadable & ~negative
     reasons = gdf["invalid"].to_numpy()[geo_only]
-    drops.append(_drops(ids[geo_only], source, parcels[geo_only], reasons))
+    drops.append(drop_rows(ids[geo_only], source, parcels[geo_only], reasons))
     ok = ~(unreadable | negative | bad_geom)
     gdf = gdf[ok].copy()
     parcels = parcels[ok]
@@ -130,7 +130,7 @@ def _from_table(
     geom = gdf.geometry
     is_poly = geom.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy() & split_polygons
     geometry = geom.representative_point()
-    inside = _inside(geometry, area_geom)
+    inside = inside_area(geometry, area_geom)
     cells = np.full(len(gdf), None, dtype=object)  # metric (clipped) cell polygons
     metric_crs = gdf.estimate_utm_crs() if is_poly.any() else None
     if is_poly.any():
@@ -138,7 +138,7 @@ def _from_table(
     if is_poly.any() and area_geom is not None:
         clip = _clip_cells(cells, is_poly, metric_crs, area_geom, parcels, geometry, inside)
         cells, parcels, geometry, inside, share, outside_part = clip
-        drops.append(_drops(ids.iloc[outside_part[0]], source, outside_part[1], REASON_OUTSIDE))
+        drops.append(drop_rows(ids.iloc[outside_part[0]], source, outside_part[1], REASON_OUTSIDE))
         gdf = gdf.assign(area_share=share.round(4))
     area_check = inside
     extra = {
@@ -159,11 +159,11 @@ def _from_table(
         crs="EPSG:4326",
     )
     outside = ~np.asarray(area_check, dtype=bool)
-    drops.append(_drops(ids[outside], source, parcels[outside], REASON_OUTSIDE))
+    drops.append(drop_rows(ids[outside], source, parcels[outside], REASON_OUTSIDE))
     points = points[~outside]
     if split_m and metric_crs is not None:
         points = _split_cells(points, cells[~outside], metric_crs, split_m)
-    return _finish(points, drops, source, None)
+    return finish(points, drops, source, None)
 
 
 def _clip_cells(cells, is_poly, metric_crs, area_geom, parcels, geometry, inside):
@@ -305,7 +305,7 @@ def read_demand_file(
     >>> result = read_demand_file("orders.csv", "parcels", days=7)  # doctest: +SKIP
     >>> clusters = cluster_demand(result.points)  # doctest: +SKIP
     """
-    _check_positive(days=days, peak_factor=peak_factor)
+    check_positive(days=days, peak_factor=peak_factor)
     path = Path(path).expanduser()
     gdf = read_features(path, option, crs=crs)
     label = f"{option}: {str(path)!r}"
@@ -385,11 +385,11 @@ def demand_from_population_grid(
     """
     model = model or DemandModel()
     if split_m is not None:
-        _check_positive(split_m=split_m)
+        check_positive(split_m=split_m)
     if parcels_per_person_per_day is None:
         rate = model.person_rate
     else:
-        _check_positive(parcels_per_person_per_day=parcels_per_person_per_day)
+        check_positive(parcels_per_person_per_day=parcels_per_person_per_day)
         rate = parcels_per_person_per_day * model.peak_factor
     if isinstance(source, gpd.GeoDataFrame):
         if source.crs is None:

@@ -21,7 +21,7 @@ import shapely
 from pyproj import Transformer
 
 from ..distances import GraphArrays, path_nodes
-from .fleet import _clock
+from .fleet import clock_text
 from .result import ROUTE_COLUMNS, STOP_COLUMNS, RoutingResult, unserved_frame
 
 log = logging.getLogger(__package__)
@@ -119,8 +119,8 @@ def _stop_rows(
                     d,
                     p,
                     arrival - route_start,
-                    _clock(arrival),
-                    _clock(int(act.end_time)),
+                    clock_text(arrival),
+                    clock_text(int(act.end_time)),
                     trip_load,
                 )
             )
@@ -154,8 +154,8 @@ def _route_row(
         "parcels": sum(v[2] for v in served),
         "returns": sum(v[3] for v in served),
         "trips": len(trips),
-        "start": _clock(int(route.start_time())),
-        "end": _clock(int(route.end_time())),
+        "start": clock_text(int(route.start_time())),
+        "end": clock_text(int(route.end_time())),
         "km": route.distance() / 1000,
         "hours": route.duration() / 3600,
         "geometry": line,
@@ -203,7 +203,7 @@ def read_routes(
     return routes, pd.DataFrame(stop_rows, columns=STOP_COLUMNS)
 
 
-def _unplanned(
+def unplanned(
     best: pyvrp.Solution, visits: Sequence[VisitTuple], reason: str = FLEET_TOO_SMALL
 ) -> list:
     """Visits the solver left out (fleet too small), merged per site, with the reason."""

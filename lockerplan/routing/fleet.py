@@ -18,7 +18,7 @@ from ..scenario import RoutingParams
 Fleet = RoutingParams
 
 
-def _clock(seconds: float) -> str:
+def clock_text(seconds: float) -> str:
     """Seconds after midnight as ``HH:MM`` (``+1d`` past midnight).
 
     Parameters
@@ -33,9 +33,9 @@ def _clock(seconds: float) -> str:
 
     Examples
     --------
-    >>> _clock(6 * 3600 + 90)
+    >>> clock_text(6 * 3600 + 90)
     '06:02'
-    >>> _clock(25 * 3600)
+    >>> clock_text(25 * 3600)
     '01:00+1d'
     """
     minutes = int(round(seconds / 60))

@@ -41,12 +41,12 @@ _MONEY = 100_000
 VisitTuple = tuple[int, str, int, int]
 
 
-def _check_solve_args(iterations: int, time_limit_s: float) -> None:
+def check_solve_args(iterations: int, time_limit_s: float) -> None:
     """Raise :class:`InputError` unless the stop criteria are usable.
 
     Examples
     --------
-    >>> _check_solve_args(0, 1.0)
+    >>> check_solve_args(0, 1.0)
     Traceback (most recent call last):
     ...
     lockerplan.errors.InputError: routing iterations must be >= 1, got 0.

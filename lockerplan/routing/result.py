@@ -117,7 +117,7 @@ def unserved_frame(unserved: list[tuple[str, str, float]]) -> pd.DataFrame:
     return pd.DataFrame(unserved, columns=UNSERVED_COLUMNS)
 
 
-def _empty_result(unserved: pd.DataFrame, t0: float, stats: dict) -> RoutingResult:
+def empty_result(unserved: pd.DataFrame, t0: float, stats: dict) -> RoutingResult:
     """A result with no routes: nothing was left to route.
 
     Parameters

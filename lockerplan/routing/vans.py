@@ -19,22 +19,22 @@ import shapely
 from ..costs import CostModel
 from ..distances import GraphArrays, snap_points
 from ..errors import InputError
-from .decode import StreetPaths, _unplanned, read_routes, routing_result
+from .decode import StreetPaths, read_routes, routing_result, unplanned
 from .fleet import Fleet, shift_times
 from .problem import (
     ROUTING_TIME_LIMIT_S,
-    _check_solve_args,
     build_problem,
+    check_solve_args,
     integer_matrices,
     objective,
 )
-from .result import RoutingResult, _empty_result, unserved_frame
+from .result import RoutingResult, empty_result, unserved_frame
 from .sizing import Solved, nearest_hubs, sized_vans, solve_fleet
 from .visits import (
     Located,
-    _check_inputs,
-    _far_sites,
+    check_inputs,
     drop_impossible,
+    far_sites,
     locate,
     service_times,
     split_visits,
@@ -161,8 +161,8 @@ def route_vans(
     """
     fleet = fleet or Fleet()
     costs = costs or CostModel()
-    _check_solve_args(iterations, time_limit_s)
-    _check_inputs(hubs, sites, returns_share)
+    check_solve_args(iterations, time_limit_s)
+    check_inputs(hubs, sites, returns_share)
     t0 = time.perf_counter()
     located = locate(arrays, hubs, sites, fleet, max_snap_m, street_paths, matrices)
     unserved = list(located.unserved)
@@ -173,11 +173,11 @@ def route_vans(
         "vans_available": int(located.vans[np.isfinite(located.vans)].sum()),
     }
     if len(located.sites) == 0:
-        return _empty_result(unserved_frame(unserved), t0, stats)
+        return empty_result(unserved_frame(unserved), t0, stats)
     per_visit = min(fleet.van_capacity, visit_parcels or fleet.van_capacity)
     visits = split_visits(located.sites, located.n_hubs, per_visit, returns_share, min_visits)
     if not visits:
-        return _empty_result(unserved_frame(unserved), t0, stats)
+        return empty_result(unserved_frame(unserved), t0, stats)
     stats["visits"] = len(visits)
     warn_over_capacity(visits, located.vans, fleet)
     matrices = integer_matrices(located.dist, located.dur)
@@ -192,7 +192,7 @@ def route_vans(
     )
     unserved += impossible
     if not visits:
-        return _empty_result(unserved_frame(unserved), t0, stats)
+        return empty_result(unserved_frame(unserved), t0, stats)
 
     nearest = nearest_hubs(located.dur, visits, located.vans)
     vans, free = sized_vans(located.vans, visits, service, fleet, nearest)
@@ -225,7 +225,7 @@ def _read_back(
     stats["objective"] = objective(best)
     paths = StreetPaths(arrays, located.pred, located.keep, located.nodes)
     routes, stops = read_routes(best, visits, solved.problem.vt_hub, located.hubs["hub_id"], paths)
-    unserved = unserved + _unplanned(best, visits, solved.reason)
+    unserved = unserved + unplanned(best, visits, solved.reason)
     return routing_result(best, routes, stops, unserved, t0, stats, len(located.sites), len(visits))
 
 
@@ -349,7 +349,7 @@ def route_door_to_door(
     if zones is not None:  # the stops off the drive network are no zone's members
         zones = zones.carrying(stops)
         member = stops["site_id"].astype(str).isin(zones.members.index).to_numpy()
-        far = _far_sites(stops.reset_index(drop=True), member, max_snap_m)
+        far = far_sites(stops.reset_index(drop=True), member, max_snap_m)
     result = route_vans(
         arrays,
         hubs_plain,

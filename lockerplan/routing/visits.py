@@ -31,7 +31,7 @@ _UNREACHABLE = "not reachable by road from and back to any hub with vans"
 _IMPOSSIBLE = "no van can reach it and return within the shift and window"
 
 
-def _check_inputs(hubs: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, returns_share: float) -> None:
+def check_inputs(hubs: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, returns_share: float) -> None:
     """Raise :class:`InputError` naming the first bad hub, site or share.
 
     Parameters
@@ -161,7 +161,7 @@ def _snap_hubs(arrays: GraphArrays, hubs: gpd.GeoDataFrame, max_snap_m: float) -
     return hub_snap
 
 
-def _far_sites(sites: gpd.GeoDataFrame, snapped: np.ndarray, max_snap_m: float) -> list:
+def far_sites(sites: gpd.GeoDataFrame, snapped: np.ndarray, max_snap_m: float) -> list:
     """``(site_id, reason, parcels)`` of the sites too far from the drive network."""
     parcels_all = sites["parcels_per_day"].to_numpy(dtype=float)
     return [
@@ -265,7 +265,7 @@ def locate(
     hub_snap = _snap_hubs(arrays, hubs, max_snap_m)
     site_snap = snap_points(arrays, sites.geometry, max_snap_m)
     snapped = site_snap["snapped"].to_numpy()
-    unserved = _far_sites(sites, snapped, max_snap_m)
+    unserved = far_sites(sites, snapped, max_snap_m)
     routable = sites[snapped]
     nodes = np.concatenate(
         [hub_snap["node_index"].to_numpy(), site_snap.loc[routable.index, "node_index"].to_numpy()]
