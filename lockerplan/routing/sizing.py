@@ -99,7 +99,7 @@ def sized_vans(
     Examples
     --------
     >>> visits = [(1, "s1", 190, 0)] * 40
-    >>> fleet = Fleet(van_capacity=200, shift_h=8)
+    >>> fleet = Fleet(van_capacity=200, shift_h=8, max_trips=1)
     >>> vans, free = sized_vans(np.array([np.inf, 0.0, 2.0]), visits, [1_000] * 40, fleet)
     >>> vans.tolist(), free.tolist()
     ([40, 0, 2], [40, 0, 40])
