@@ -1,12 +1,13 @@
 # lockerplan: two commands on a fresh machine.
 #   make plan   create .venv, install lockerplan, plan central Helsinki offline
 #   make test   same set-up, then lint and the whole test suite
+#   make test-fast  the same without the slow tests (city-scale runs, browsers)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: plan test lint bench clean browser-deps
+.PHONY: plan test test-fast lint bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,10 @@ browser-deps:
 # Dask LocalClusters) are kept on one worker by their xdist_group
 test: lint browser-deps
 	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+# everything but the tests marked slow (Porto Alegre, the browser): minutes, not many
+test-fast: lint
+	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not slow"
 
 clean:
 	rm -rf $(VENV) maps/*.html maps/*/ .pytest_cache

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def bench_path() -> Path:
-    """The shared benchmark data folder (``../shared/bench`` or ``$LOCKERPLAN_BENCH_DIR``)."""
-    return Path(os.environ.get("LOCKERPLAN_BENCH_DIR", ROOT.parent / "shared" / "bench"))
+from tests.support import bench_path
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -39,3 +33,20 @@ def helsinki_plan():
     import lockerplan
 
     return lockerplan.plan()
+
+
+#: Fixtures of the slow runs: a browser, or a city-scale study area (Porto Alegre).
+SLOW_FIXTURES = frozenset(
+    {"chromium", "browser", "loaded", "porto_alegre", "porto_alegre_on_dask", "porto_alegre_html"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test of a browser or of a city-scale run (a fixture of
+    :data:`SLOW_FIXTURES`, or the Porto Alegre run's worker group): ``make test-fast``
+    skips them, ``make test`` runs them."""
+    for item in items:
+        group = item.get_closest_marker("xdist_group")
+        city = group is not None and group.args[:1] == ("porto_alegre",)
+        if city or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from lockerplan.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -38,7 +38,9 @@ def test_no_pools_inside_the_pool():
     def inner(_):
         return os.getpid(), {pid for pid in parallel.fork_map(lambda _: os.getpid(), range(3))}
 
-    for pid, inner_pids in parallel.fork_map(inner, range(2)):
+    results = list(parallel.fork_map(inner, range(2)))
+    assert len(results) == 2
+    for pid, inner_pids in results:
         assert inner_pids == {pid}
 
 

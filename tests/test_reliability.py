@@ -20,14 +20,14 @@ Issue 15 line                                       Test
 5  ``--cache-dir`` holds the XML conversion         *here* test_the_cache_dir_holds_the_xml_conversion
 6  ``--min-spacing-m 1e9`` named at once            test_cli::test_bad_input_gives_one_line_error_exit_2_and_writes_nothing
 7  two hubs with one ``hub_id``                     test_cli::test_hubs_with_the_same_id_are_refused
-8  lscp names the clusters no candidate reaches     test_siting::test_lscp_reports_uncoverable_and_cost, test_plan_models::test_lscp_covers_...
+8  lscp names the clusters no candidate reaches     siting/test_coverage::test_lscp_reports_uncoverable_and_cost, pipeline/test_plan_models::test_lscp_covers_...
 9  ``;`` CSV and Latin-1                            test_cli::test_semicolon_and_latin1_csv_files_are_read, *here* test_csv_dialects_and_encodings_are_read
 9  hubs in metres, candidates outside, spacing      test_cli::test_bad_input_gives_one_line_error_exit_2_and_writes_nothing
 9  valid PBF named ``.osm``                         test_network::test_pbf_data_under_an_osm_name_is_read
 9  ``--out`` is a file                              test_cli::test_out_that_cannot_be_written_is_a_one_line_error
 9  a file where the plan's folder goes              *here* test_a_file_in_the_way_of_the_plan_is_never_replaced
 10 ``--help`` / ``--version`` light (lazy imports)  *here* test_help_and_version_load_no_heavy_library
---  bad numbers name the option                     test_scenario::test_a_bad_number_is_one_error_line_naming_the_option
+--  bad numbers name the option                     scenario/test_scenario::test_a_bad_number_is_one_error_line_naming_the_option
 --  bad OSM files                                   test_network::test_bad_files, ::test_truncated_files
 ==================================================  ===========================================
 """

@@ -78,9 +78,6 @@ _JS_FORMATS = (
 )
 
 
-# --------------------------------------------------------------------------- draw
-
-
 def draw_cells(group: folium.FeatureGroup, cells: gpd.GeoDataFrame) -> JsLayer:
     """Grid cells coloured by coverage share (the ramp of :data:`SHARE_COLOURS`).
 

@@ -224,6 +224,7 @@ def test_gis_outputs_use_location_allocation_names_and_carry_their_crs(helsinki_
 def test_catchments_follow_the_streets(helsinki_plan):
     """A catchment is built from reachable streets: it covers its site's assigned clusters."""
     p = helsinki_plan
+    assert len(p.catchments) == p.kpis.sites_open > 0  # one per open site: the loop checks each
     for site in p.catchments.itertuples():
         members = p.demand[p.demand["site_id"] == site.site_id]
         assert site.geometry.area > 0

@@ -13,7 +13,6 @@ import math
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -32,8 +31,7 @@ from lockerplan.routing import (
     route_door_to_door,
     route_vans,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
 
 CRS = pyproj.CRS("EPSG:32635")  # UTM 35N (Helsinki)
 X0, Y0 = 385_000.0, 6_672_000.0

@@ -13,24 +13,25 @@ import importlib.util
 import json
 import re
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from tests.support import TESTS
 
 #: layers of dropped.csv that hold parcels no one delivers (sites not routed are
 #: delivered home instead, and listed under "sites")
 UNDELIVERED = ("demand_points", "demand_clusters", "home_delivery")
 
 #: one Porto Alegre run serves this file, test_maps and test_map_browser: one xdist worker
-pytestmark = pytest.mark.xdist_group("porto_alegre")
+pytestmark = [pytest.mark.xdist_group("porto_alegre"), pytest.mark.slow]
 
 
 def _shared():
     """``tests/browser/porto_alegre.py``: the session's one run of the command."""
     name = "lockerplan_browser_test_porto_alegre"
     if name not in sys.modules:
-        path = Path(__file__).resolve().parent / "browser" / "porto_alegre.py"
+        path = TESTS / "browser" / "porto_alegre.py"
         spec = importlib.util.spec_from_file_location(name, path)
         sys.modules[name] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules[name])

@@ -17,7 +17,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_map_browser import XSS, LoadedMap, artifact_dir, browser, chromium  # noqa: F401
 
 from lockerplan.cli import main
 from lockerplan.equity import coverage_by_cell
@@ -26,6 +25,7 @@ from lockerplan.export import PlanLayers, read_plan
 from lockerplan.maps import DETAIL_LIMIT, comparison_map
 from lockerplan.maps.compare import comparison_layers
 from lockerplan.pipeline import plan_study_area, prepare_study_area
+from tests.maps.test_map_browser import XSS, LoadedMap, artifact_dir, browser, chromium  # noqa: F401
 
 LABELS = ("300 m", "400 m")
 

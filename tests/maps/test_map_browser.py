@@ -26,8 +26,9 @@ import pytest
 
 import lockerplan
 from lockerplan.maps import HIDDEN_LAYERS, LAYERS, plan_map
+from tests.support import TESTS
 
-HERE = Path(__file__).resolve().parent
+HERE = TESTS
 XSS = "<img src=x onerror=alert(1)>"
 #: Further names that run script if escaping fails (HTML or JS template literal).
 MORE_PAYLOADS = [

@@ -22,8 +22,8 @@ from lockerplan.scenario import (
     scenario_fields,
 )
 from lockerplan.scenario.toml import toml_table, write_toml
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 FILE = ROOT / "data" / "helsinki_hubs.csv"  # any file that exists
 FIELDS = [f for _, f in scenario_fields().values()]
 EXPOSED = [f for f in FIELDS if f.metadata["cli"] is not None]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import folium
@@ -28,8 +27,9 @@ from lockerplan.maps import (
 )
 from lockerplan.maps.layers import CLUSTER_SITES, DETAIL_LIMIT
 from lockerplan.records import Kpis
+from tests.support import TESTS
 
-HERE = Path(__file__).resolve().parent
+HERE = TESTS
 
 
 def _porto_alegre():

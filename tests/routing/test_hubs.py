@@ -124,6 +124,7 @@ def test_sites_need_parcels(helsinki):
         place_hubs(arrays, sites.assign(parcels_per_day=-1.0), 1)
 
 
+@pytest.mark.slow
 def test_porto_alegre_hubs(bench_dir):
     path = bench_dir / "osm" / "porto_alegre_2020.osm.pbf"
     if not path.is_file():
