@@ -8,7 +8,7 @@ from .checks import PathText, Text
 from .fields import Cli, Section, setting
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CandidateParams(Section):
     """The candidate sites (OSM places by default) and a rival network.
 

@@ -21,7 +21,7 @@ from .fields import Cli, Section, setting
 _MONEY = Number(allow_zero=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CostParams(Section):
     """Daily last-mile prices and emissions, and the business case's assumptions.
 

@@ -20,7 +20,7 @@ from .fields import Cli, Section, setting
 _POSITIVE = Number()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DemandParams(Section):
     """The demand source (buildings, a population grid or your orders) and the model.
 

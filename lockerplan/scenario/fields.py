@@ -13,7 +13,7 @@ Examples
 --------
 >>> from dataclasses import dataclass
 >>> from lockerplan.scenario.checks import Whole
->>> @dataclass(frozen=True)
+>>> @dataclass(frozen=True, kw_only=True)
 ... class Demo(Section):
 ...     section = "demo"
 ...     sites: int = setting(6, help="Open at most this many sites", check=Whole(low=1))
@@ -131,8 +131,9 @@ class Section:
     """A section of a scenario: a frozen dataclass of :func:`setting` fields that checks
     itself when made.
 
-    Subclasses set :attr:`section` (its table in the scenario file) and may add
-    :meth:`check_rules`, the rules that read more than one of its fields.
+    Subclasses (frozen, keyword-only dataclasses) set :attr:`section` (its table in
+    the scenario file) and may add :meth:`check_rules`, the rules that read more than
+    one of its fields.
     """
 
     #: The section's table in a scenario file (``[routing]``).

@@ -12,7 +12,7 @@ from .fields import Cli, Section, setting
 _POSITIVE = Number()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NetworkParams(Section):
     """Where the streets come from and how points meet them.
 

@@ -8,7 +8,7 @@ from .checks import Formats, Number, PathText, PlanName
 from .fields import Cli, Section, setting
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OutputParams(Section):
     """The plan's name, its output folder, the coverage grid and the layers' formats.
 

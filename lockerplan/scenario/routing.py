@@ -19,7 +19,7 @@ from .fields import Cli, Section, setting
 _POSITIVE = Number()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RoutingParams(Section):
     """Hubs, vans and their day.
 

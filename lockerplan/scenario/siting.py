@@ -22,7 +22,7 @@ _POSITIVE = Number()
 _DECAYS = ("linear", "exponential", "power")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SitingParams(Section):
     """The siting model's settings: sites, walk, site rules, capacities and the solver.
 
