@@ -26,6 +26,7 @@ import pytest
 
 import lockerplan
 from lockerplan.maps import HIDDEN_LAYERS, LAYERS, plan_map
+from tests.pipeline.test_sweep_report import sweep_table
 from tests.support import TESTS
 
 HERE = TESTS
@@ -542,7 +543,7 @@ def test_whatif_toggles_sites_and_matches_plan_evaluate(browser, map_html, helsi
 def test_sweep_report_fits_the_page(browser, tmp_path):
     """The sweep table (3 cutoffs x 30 site counts, every column) is no wider than a
     1,024 px window: the page never scrolls sideways."""
-    report = _load_helper_test("test_sweep_report").sweep_table()
+    report = sweep_table()
     path = tmp_path / "sweep.html"
     path.write_text(report.to_html(), encoding="utf-8")
     context = browser.new_context(viewport={"width": 1024, "height": 768})
@@ -560,16 +561,6 @@ def test_sweep_report_fits_the_page(browser, tmp_path):
         assert page.locator("tr.knee").count() == 3
     finally:
         context.close()
-
-
-def _load_helper_test(stem: str):
-    """``tests/STEM.py`` as a module (for its table builders)."""
-    name = f"lockerplan_browser_test_{stem}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, HERE / f"{stem}.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
 
 
 # --------------------------------------------------------------------------- README pictures
