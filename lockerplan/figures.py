@@ -139,12 +139,12 @@ class Figure:
         unit = self.unit_text(currency)
         return f"{number} {unit}" if unit and number != DASH else number
 
-    def heading(self, currency: str = "EUR") -> str:
-        """A column heading: the label, the side and the unit (``"Cost per parcel, with
-        lockers (EUR)"``)."""
-        side = f", {SIDES[self.side]}" if self.side else ""
+    def heading(self, currency: str = "EUR", side: bool = True) -> str:
+        """A column heading: the label, the side (unless ``side`` is False: a table whose
+        columns are the sides) and the unit (``"Cost per parcel, with lockers (EUR)"``)."""
+        side_text = f", {SIDES[self.side]}" if self.side and side else ""
         unit = self.unit_text(currency)
-        return f"{self.label}{side}" + (f" ({unit})" if unit else "")
+        return f"{self.label}{side_text}" + (f" ({unit})" if unit else "")
 
 
 def _table(*figures: Figure) -> dict[str, Figure]:
@@ -158,8 +158,8 @@ _SUMMARY, _COMPARE, _SWEEP, _PANEL = VIEWS
 #: A priced day of routes (:class:`Delivery`): the replenishment, or every parcel to the door.
 DELIVERY_FIGURES = _table(
     Figure("parcels", "Parcels", "parcels", help="Parcels delivered per day (the per-parcel base)"),
-    Figure("km", "Van km", "km", views=(_PANEL,), help="Van kilometres per day"),
-    Figure("driver_hours", "Driver hours", "h", views=(_PANEL,), help="Driver hours per day"),
+    Figure("km", "Van distance", "km", views=(_PANEL,), help="Van kilometres per day"),
+    Figure("driver_hours", "Driver time", "h", views=(_PANEL,), help="Driver hours per day"),
     Figure("vans", "Vans", fmt="{:,.0f}", views=(_PANEL,), kind=int, default=0, help="Vans used"),
     Figure("trips", "Trips", fmt="{:,.0f}", kind=int, default=0, help="Trips driven"),
     Figure("stops", "Stops", fmt="{:,.0f}", views=(_PANEL,), kind=int, default=0, help="Stops made"),
@@ -172,9 +172,9 @@ DELIVERY_FIGURES = _table(
         kind=float | None, default=None, help="Cost over parcels (None without parcels)",
     ),
     Figure("cost", "Cost per day", _MONEY, "{:,.0f}", views=(_PANEL,), help="The day's total cost"),
-    Figure("co2_kg", "CO\u2082", "kg CO2/day", views=(_PANEL,), help="Van emissions, kg CO2e"),
+    Figure("co2_kg", "Emissions", "kg CO2/day", views=(_PANEL,), help="Van emissions, kg CO2e"),
     Figure(
-        "co2_g_per_parcel", "CO\u2082 per parcel", "g", "{:,.0f}", views=(_PANEL,),
+        "co2_g_per_parcel", "Emissions per parcel", "g CO2", "{:,.0f}", views=(_PANEL,),
         kind=float | None, default=None, help="Van emissions per parcel, g CO2e",
     ),
     Figure("unserved_sites", "Unserved stops", fmt="{:,.0f}", kind=int, default=0,
@@ -189,7 +189,7 @@ DELIVERY_FIGURES = _table(
 
 #: One side of the business case (:class:`Side`): the same parcels with lockers or door to door.
 SIDE_FIGURES = _table(
-    Figure("parcels_per_day", "Parcels", _PARCELS, views=(_PANEL,),
+    Figure("parcels_per_day", "Delivered", _PARCELS, views=(_PANEL,),
            help="Parcels delivered (the same on both sides)"),
     Figure("locker_parcels_per_day", "at lockers", _PARCELS, side="with_lockers",
            views=(_PANEL,), kind=float | None, default=None,
@@ -201,12 +201,12 @@ SIDE_FIGURES = _table(
            help="Vans, km, driver hours and (with lockers) the sites' fixed costs"),
     Figure("cost_per_parcel", "Cost per parcel", "{currency}", "{:,.2f}", views=(_PANEL, _SWEEP),
            kind=float | None, default=None, help="Cost per day over parcels"),
-    Figure("co2_kg_per_day", "CO\u2082", "kg CO2/day", views=(_PANEL,),
+    Figure("co2_kg_per_day", "Emissions", "kg CO2/day", views=(_PANEL,),
            help="Vans' emissions, plus (with lockers) customers' pickup trips by car"),
     Figure("vans", "Vans", fmt="{:,.0f}", views=(_PANEL,), kind=int, default=0,
            help="Vans of the day (replenishment and home delivery together)"),
-    Figure("km", "Van km", "km", views=(_PANEL,), help="Van kilometres of the day"),
-    Figure("driver_hours", "Driver hours", "h", views=(_PANEL,), help="Driver hours of the day"),
+    Figure("km", "Van distance", "km", views=(_PANEL,), help="Van kilometres of the day"),
+    Figure("driver_hours", "Driver time", "h", views=(_PANEL,), help="Driver hours of the day"),
 )  # fmt: skip
 
 #: One demand scenario of a plan (``--demand-scenarios``; :attr:`Kpis.scenarios`).
@@ -337,7 +337,7 @@ FIGURES = _table(
     Figure("cost_per_parcel", "Cost per parcel", "{currency}", "{:,.2f}", side="with_lockers",
            views=(_COMPARE, _SWEEP), kind=float | None, default=None,
            help="Cost per day over the parcels it delivers"),
-    Figure("co2_kg_per_day", "CO2", "kg CO2/day", side="with_lockers", kind=float | None,
+    Figure("co2_kg_per_day", "Emissions", "kg CO2/day", side="with_lockers", kind=float | None,
            default=None, help="Vans' emissions and customers' pickup trips by car"),
     Figure("lockers", "Replenishment", fmt="{}", kind="Delivery | None", default=None,
            help="The replenishment routes priced, with the sites' fixed costs"),
@@ -409,6 +409,8 @@ class Line:
     views : tuple of str
         ``"summary"`` (the printed summary and the notebook) and/or ``"panel"``
         (the map's panel).
+    panel : str
+        A shorter template for the map's panel ("" : the same as ``text``).
     """
 
     label: str
@@ -416,6 +418,7 @@ class Line:
     when: str = ""
     each: str = ""
     views: tuple[str, ...] = (_SUMMARY, _PANEL)
+    panel: str = ""
 
 
 _WITH, _DOOR = "business_case.with_lockers", "business_case.door_to_door"
@@ -430,12 +433,15 @@ LINES = (
     Line("over capacity", "{sites_over_capacity} sites, {over_capacity_parcels_per_day} "
          "beyond what their cabinets hand out", when="sites_over_capacity"),
     Line("covered", "{covered_parcels_per_day:n} of {demand_parcels_per_day} = "
-         "{coverage_share} within {walk_m} walk{capacity_text}"),
+         "{coverage_share} within {walk_m} walk{capacity_text}",
+         panel="{coverage_share} of {demand_parcels_per_day}"),
     Line("competitors", "{competitors_text}", when="competitor_sites"),
-    Line("mean walk", "{mean_walk_m} (covered parcels, network distance)"),
+    Line("mean walk", "{mean_walk_m} (covered parcels, network distance)", panel="{mean_walk_m}"),
     Line("walking cutoff", "{walk_m}", views=(_PANEL,)),
-    Line("solver", "{solver_text}", when="solver_status"),
-    Line("routes", "{vans_used} vans, {route_km}, {route_hours} from {hubs} hub(s)"),
+    Line("solver", "{solver_text}", when="solver_status",
+         panel="{solver_status} (gap {solver_gap})"),
+    Line("routes", "{vans_used} vans, {route_km}, {route_hours} from {hubs} hub(s)",
+         panel="{vans_used} vans, {route_km}, {route_hours}"),
     Line("cost per parcel", "{locker_cost_per_parcel}", when="locker_cost_per_parcel",
          views=(_PANEL,)),
     Line("with lockers", f"{{{_WITH}.cost_per_day}}, {{{_WITH}.cost_per_parcel:n}} per parcel "

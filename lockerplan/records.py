@@ -341,7 +341,8 @@ def line_rows(record: Any, view: str = _SUMMARY) -> list[tuple[str, str]]:
         for item in items:
             root = _Row(item, SCENARIO_FIGURES) if line.each else item
             writer = _Writer(root, currency)
-            rows.append((writer.format(line.label), writer.format(line.text)))
+            text = line.panel if view == "panel" and line.panel else line.text
+            rows.append((writer.format(line.label), writer.format(text)))
     for fig in record._figures.values():
         if view in fig.views:
             rows.append((fig.label.lower(), fig.text(getattr(record, fig.key), currency)))

@@ -91,7 +91,8 @@ def test_every_figure_is_declared_once_with_words_for_people():
 def test_every_line_reads_declared_figures():
     """A sentence's placeholders are figures (or the record's own text) that exist."""
     for line in LINES:
-        fields = [f for _, f, _, _ in string.Formatter().parse(line.text) if f]
+        texts = line.text + line.panel  # the panel's shorter sentence too
+        fields = [f for _, f, _, _ in string.Formatter().parse(texts) if f]
         root = FULL.scenarios[0] if line.each else FULL
         for field in fields:
             name = field.split(".")[-1]

@@ -49,7 +49,8 @@ def _comparison_html(kpis: Kpis) -> str:
     With a business case (lockers plus home delivery of the rest against every
     parcel to the door) its figures are shown; else the replenishment routes
     against the door-to-door routes. A row per figure of the ``"panel"`` view
-    that either side has.
+    that either side has: the figure's heading (label and unit), its number on each side
+    and the change.
     """
     bc = kpis.business_case
     table: dict[str, Figure]
@@ -69,8 +70,10 @@ def _comparison_html(kpis: Kpis) -> str:
         change = "\u2013"
         if not missing(a) and not missing(b) and float(b) != 0:
             change = f"{100 * (float(a) - float(b)) / abs(float(b)):+.0f} %"
-        cells = "".join(f"<td>{escape(fig.text(v, kpis.currency))}</td>" for v in (a, b))
-        rows.append(f"<tr><th>{escape(fig.label)}</th>{cells}<td>{change}</td></tr>")
+        cells = "".join(f"<td>{escape(fig.number(v))}</td>" for v in (a, b))
+        rows.append(
+            f"<tr><th>{escape(fig.heading(kpis.currency, side=False))}</th>{cells}<td>{change}</td></tr>"
+        )
     if not rows:
         return ""
     return (
