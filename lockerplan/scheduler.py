@@ -23,6 +23,9 @@ import contextlib
 import logging
 import os
 import re
+import socket
+import struct
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +37,9 @@ log = logging.getLogger(__name__)
 SCHEDULER_PATTERN = re.compile(r"^(local|tcp://[^\s:/]+:\d{1,5})$")
 #: Seconds to wait for a Dask scheduler to answer at ``tcp://HOST:PORT``.
 CONNECT_TIMEOUT_S = 10
+#: A Dask scheduler's greeting (its handshake) is a few hundred bytes; a length
+#: prefix above this is another protocol's text read as a length.
+GREETING_MAX_BYTES = 1 << 20
 #: What to install when Dask is missing.
 DASK_INSTALL = "pip install 'lockerplan[dask]'"
 
@@ -74,6 +80,78 @@ def check_scheduler(scheduler: Any) -> str | None:
     return scheduler
 
 
+def probe_scheduler(scheduler: str, timeout_s: float | None = None) -> None:
+    """Check that a Dask scheduler answers at ``tcp://HOST:PORT``, within ``timeout_s``.
+
+    A Dask scheduler greets every new connection with its handshake: an 8-byte
+    length, then that many bytes of frames naming its Python and pickle
+    protocol. Anything else is refused before Dask's own client sees it (which
+    waits on a silent or HTTP server for minutes, and reads another protocol's
+    greeting, such as SSH's ``SSH-2.0-...``, as a length of exabytes): an
+    address that refuses the connection, stays silent for ``timeout_s``
+    (default :data:`CONNECT_TIMEOUT_S`) or greets otherwise raises
+    :class:`InputError` naming ``--scheduler`` and what answered.
+    """
+    timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
+    host, port = scheduler.removeprefix("tcp://").rsplit(":", 1)
+    start = time.monotonic()
+    fix = "start one with `dask scheduler` and workers with `dask worker ADDRESS`."
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s) as sock:
+            head = _receive(sock, 8, start + timeout_s)
+            (size,) = struct.unpack("Q", head)  # as Dask reads it
+            if size > GREETING_MAX_BYTES:
+                raise InputError(
+                    f"--scheduler {scheduler}: the server there is not a Dask scheduler "
+                    f"(it greeted with {_shown(head + _peek(sock))}); {fix}"
+                )
+            body = _receive(sock, size, start + timeout_s)
+    except TimeoutError:
+        raise InputError(
+            f"--scheduler {scheduler}: no Dask scheduler answered there within "
+            f"{timeout_s:g} s; {fix}"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"--scheduler {scheduler}: no Dask scheduler answers there ({exc}); {fix}"
+        ) from None
+    if b"pickle-protocol" not in body:
+        raise InputError(
+            f"--scheduler {scheduler}: the server there is not a Dask scheduler "
+            f"(it greeted with {_shown(head + body)}); {fix}"
+        )
+
+
+def _receive(sock: socket.socket, n: int, deadline: float) -> bytes:
+    """Exactly ``n`` bytes from ``sock`` before ``deadline`` (``TimeoutError`` otherwise)."""
+    out = bytearray()
+    while len(out) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock.settimeout(left)
+        chunk = sock.recv(min(n - len(out), 65536))
+        if not chunk:
+            raise ConnectionError("the server closed the connection before greeting")
+        out += chunk
+    return bytes(out)
+
+
+def _peek(sock: socket.socket) -> bytes:
+    """What else the server has already sent (up to 64 bytes, without waiting)."""
+    sock.settimeout(0.2)
+    try:
+        return sock.recv(64)
+    except OSError:
+        return b""
+
+
+def _shown(data: bytes) -> str:
+    """The first bytes of a greeting as printable text (``'SSH-2.0-OpenSSH_9.2'``)."""
+    text = data[:40].decode("ascii", "replace")
+    return repr("".join(c if c.isprintable() else "?" for c in text).strip())
+
+
 class _ToDebug(logging.Handler):
     """Hands Dask's log records to lockerplan's log at DEBUG (seen with ``-vv`` only)."""
 
@@ -102,6 +180,7 @@ def _open(scheduler: str) -> tuple[Any, Any, str]:
         )
         client = distributed.Client(cluster)
     else:
+        probe_scheduler(scheduler)
         try:
             client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
         except (OSError, TimeoutError) as exc:
