@@ -64,6 +64,7 @@ PUBLIC_MODULES = (
     "figures",
     "maps",
     "network",
+    "pickup",
     "pipeline",
     "records",
     "regions",
