@@ -87,7 +87,8 @@ added later by :func:`lockerplan.plan`.
 
 Modules: :mod:`.core` (model, result, study areas), :mod:`.buildings`,
 :mod:`.sources` (files and grids), :mod:`.cluster`, :mod:`.checks` (conservation,
-calibration), :mod:`.load` (the one dispatch over sources). The heat map is drawn by
+calibration), :mod:`.fit` (the untyped-building share fitted to a population grid,
+cell by cell), :mod:`.load` (the one dispatch over sources). The heat map is drawn by
 :mod:`lockerplan.maps.demand` and written with the demand layers by
 :func:`lockerplan.export.write_demand`.
 """
