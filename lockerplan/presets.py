@@ -477,7 +477,15 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     "1,214.5 M / 37.6 M residents (GUS, end of 2023).",
                 ),
             ),
-            household_size=Figure(2.9, "persons", Source(*_EUROSTAT_2022)),
+            household_size=Figure(
+                2.9,
+                "persons",
+                Source(
+                    *_EUROSTAT_2022,
+                    note="Per dwelling (vacant ones included) GUS counts 2.4 residents: "
+                    "37.6 M residents in 15.6 M dwellings at the end of 2023.",
+                ),
+            ),
             out_of_home_share=Figure(
                 0.5,
                 "share",
@@ -531,7 +539,15 @@ PRESETS: MappingProxyType[str, CountryPreset] = MappingProxyType(
                     "person (2018).",
                 ),
             ),
-            household_size=Figure(2.0, "persons", Source(*_EUROSTAT_2022)),
+            household_size=Figure(
+                2.0,
+                "persons",
+                Source(
+                    *_EUROSTAT_2022,
+                    note="Per dwelling (vacant ones included) Destatis counts 1.9 "
+                    "residents (end of 2022).",
+                ),
+            ),
             out_of_home_share=Figure(0.5, "share", Source(*_LME_2022)),
             failed_first_attempt_share=Figure(
                 0.072,
