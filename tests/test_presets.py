@@ -59,12 +59,12 @@ def test_demand_model_from_preset():
     br = preset("BR")
     model = DemandModel(**br.demand_settings())
     # Porto Alegre's 813k residents at Brazil's 6 parcels per person and year.
-    assert 812_935 * model.parcels_per_person_per_day == pytest.approx(812_935 * 6 / 365)
+    assert 812_935 * model.person_rate == pytest.approx(812_935 * 6 / 365)
     assert model.persons_per_dwelling == 2.79
     assert model.parcels_per_dwelling_per_day == pytest.approx(6 / 365 * 2.79)
-    assert DemandModel(
-        **br.demand_settings(), peak_factor=2.0
-    ).parcels_per_person_per_day == pytest.approx(2 * 6 / 365)
+    assert DemandModel(**br.demand_settings(), peak_factor=2.0).person_rate == pytest.approx(
+        2 * 6 / 365
+    )
     fi = DemandModel(**preset("FI").demand_settings())
     assert fi.mixed_residential_share == preset("FI").untyped_residential_share.value
 
