@@ -157,7 +157,8 @@ def furness(
     """Scale a seed matrix so that its rows sum to ``origins`` and columns to ``destinations``.
 
     Furness' method (iterative proportional fitting): rows and columns are scaled
-    in turn until no margin is off by more than ``tol`` of the total.
+    in turn until no row total is off by more than the share ``tol`` of itself
+    (the column totals are met exactly after each pass).
 
     Parameters
     ----------
@@ -167,7 +168,7 @@ def furness(
     origins, destinations : numpy.ndarray
         Row and column totals; equal sums.
     tol : float, default 1e-9
-        Largest margin error allowed, as a share of the total.
+        Largest error of a row total allowed, as a share of that total.
     max_iter : int, default 1000
         Most row-and-column passes.
 
@@ -210,11 +211,12 @@ def furness(
         a = np.divide(1.0, f @ (b * d), out=np.zeros_like(o), where=o > 0)
         b = np.divide(1.0, (a * o) @ f, out=np.zeros_like(d), where=d > 0)
         trips = (a * o)[:, None] * f * (b * d)[None, :]
-        err = np.abs(trips.sum(axis=1) - o).max() if len(o) else 0.0
-        if err <= tol * max(total, 1e-300):
+        off = np.abs(trips.sum(axis=1) - o)
+        err = float(np.max(off / np.where(o > 0, o, 1.0), initial=0.0))
+        if err <= tol:
             return trips, it
     raise InputError(
-        f"furness: the margins are still {err:g} off after max_iter={max_iter} passes; "
+        f"furness: a row total is still {err:.2g} of itself off after max_iter={max_iter} passes; "
         "raise max_iter or check the travel times."
     )
 

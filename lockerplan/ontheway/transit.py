@@ -421,6 +421,9 @@ class TransitRouter:
             One row per commute: ``time_s`` (NaN: no journey), ``legs`` (transit
             rides), ``stops`` (list of stop ids where the rider stands, boarding
             first, alighting last) and ``stop_lonlat`` (their coordinates).
+            ``time_s`` is the detailed journey's, whose point-to-point search may
+            take a longer walk from the last stop than :meth:`times` (ferrobus
+            0.2.1: 1,436 s against 911 s from Mercado to Sao Pedro).
         """
         home, job = np.asarray(home), np.asarray(job)
         rows: list[dict | None] = [None] * len(home)
