@@ -245,13 +245,13 @@ def on_the_way_matrix(
     single = np.arange(g + 1)
     has_work = groups.work >= 0
     work_ptr = np.r_[0, np.cumsum(has_work)]
-    parts = [
-        _gather(home_matrix, single, groups.home, g, "home"),
-        _gather(work_matrix, work_ptr, groups.work[has_work], g, "work"),
-        _gather(path_matrix, groups.path_ptr, groups.path_anchor, g, "path"),
-    ]
-    home, work, path = (_min_csr(*p, (n, g)) for p in parts)
-    union = _min_csr(*(np.concatenate(x) for x in zip(*parts, strict=True)), (n, g))
+    home = _nearest_anchor(home_matrix, single, groups.home, g, "home")
+    work = _nearest_anchor(work_matrix, work_ptr, groups.work[has_work], g, "work")
+    path = _nearest_anchor(path_matrix, groups.path_ptr, groups.path_anchor, g, "path")
+    parts = [m.tocoo() for m in (home, work, path)]
+    union = _min_csr(
+        *(np.concatenate([getattr(p, a) for p in parts]) for a in ("row", "col", "data")), (n, g)
+    )
     log.info(
         "on the way: %d groups, %d candidate-group pairs (%d from home)",
         g,
@@ -261,10 +261,18 @@ def on_the_way_matrix(
     return OnTheWay(home, work, path, union, groups)
 
 
-def _gather(
+#: Most (candidate, anchor) entries expanded at once by :func:`_nearest_anchor`
+#: (three arrays of 8 bytes each: 0.5 GB); car paths have many anchors each.
+GATHER_BLOCK = 20_000_000
+
+
+def _nearest_anchor(
     m: sparse.spmatrix, ptr: np.ndarray, anchors: np.ndarray, n_groups: int, what: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(candidate, group, walk) of every stored entry of every group's anchor columns."""
+) -> sparse.csr_matrix:
+    """Candidate x group: the shortest walk from any of each group's anchor columns.
+
+    Groups are taken in blocks of at most :data:`GATHER_BLOCK` expanded entries.
+    """
     c = sparse.csc_matrix(m)
     anchors = np.asarray(anchors, dtype=np.int64)
     if len(anchors) and (anchors.min() < 0 or anchors.max() >= c.shape[1]):
@@ -272,10 +280,20 @@ def _gather(
             f"a group names {what} column {int(anchors.max())}, but the {what} matrix has "
             f"{c.shape[1]} columns."
         )
-    owner = np.repeat(np.arange(n_groups), np.diff(ptr))
-    take, offsets = ragged_rows(c.indptr, anchors)
-    group = np.repeat(owner, np.diff(offsets))
-    return c.indices[take].astype(np.int64), group, c.data[take].astype(float)
+    per_anchor = np.diff(c.indptr)[anchors]
+    per_group = np.add.reduceat(np.r_[per_anchor, 0], ptr[:-1]) * (np.diff(ptr) > 0)
+    ends = np.r_[0, np.cumsum(per_group)]
+    blocks, lo = [], 0
+    while lo < n_groups or not blocks:
+        hi = max(lo + 1, int(np.searchsorted(ends, ends[lo] + GATHER_BLOCK, side="right")) - 1)
+        hi = min(hi, n_groups)
+        take, offsets = ragged_rows(c.indptr, anchors[ptr[lo] : ptr[hi]])
+        owner = np.repeat(np.arange(hi - lo), np.diff(ptr[lo : hi + 1]))
+        group = np.repeat(owner, np.diff(offsets))
+        rows = c.indices[take].astype(np.int64)
+        blocks.append(_min_csr(rows, group, c.data[take].astype(float), (c.shape[0], hi - lo)))
+        lo = hi
+    return blocks[0] if len(blocks) == 1 else sparse.hstack(blocks, format="csr")
 
 
 def _min_csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape) -> sparse.csr_matrix:

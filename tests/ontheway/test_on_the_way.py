@@ -157,3 +157,11 @@ def test_stops_become_candidates_where_they_are_not_yet():
     assert new["source_id"].tolist() == ["trensurb.zip/SP", "eptc.zip/1511"]
     assert new["category"].tolist() == ["station", "transit_stop"]
     assert (new["kind"] == "cabinet").all() and not new["existing"].any()
+
+
+def test_the_matrix_does_not_depend_on_how_groups_are_blocked(monkeypatch):
+    _, _, whole, _ = _random_case(4)
+    monkeypatch.setattr("lockerplan.ontheway.coverage.GATHER_BLOCK", 5)
+    _, _, blocked, _ = _random_case(4)
+    for a, b in ((whole.matrix, blocked.matrix), (whole.path, blocked.path)):
+        assert a.nnz == b.nnz and abs(a - b).max() == 0

@@ -44,7 +44,7 @@ def test_a_commute_by_train_boards_and_alights_at_its_stations(poa):
     trip = router.journeys(points, np.array([0]), np.array([1])).iloc[0]
     assert trip["legs"] == 1
     assert trip["stops"] == ["MR", "SP"]
-    assert trip["time_s"] > 0 and np.isfinite(router.times(lon, lat)[0, 1])
+    assert trip["time_s"] > 0 and np.isfinite(router.times(points)[0, 1])
 
 
 def test_a_day_the_feed_does_not_run_is_refused(poa):
