@@ -1,7 +1,8 @@
 """Where customers are during the day: home-to-work trips by a gravity model.
 
 Residents' trips from home cells to job cells follow a doubly-constrained gravity
-model (Wilson 1970; Ortuzar & Willumsen, *Modelling Transport*, ch. 5)::
+model (the form, Furness balancing and Hyman's calibration as the tripdist
+package documents them after Ortuzar & Willumsen, *Modelling Transport*)::
 
     T[i, j] = A[i] O[i] B[j] D[j] f(c[i, j]),      f(c) = exp(-beta c)
 
@@ -14,8 +15,10 @@ so every row sums to ``O`` and every column to ``D``.
 The one parameter, ``beta``, is calibrated as Hyman (1969) proposed: the model's
 mean travel time is made equal to an observed mean commute time. The default is
 27.7 minutes, the mean home-to-work time of the Porto Alegre metropolitan area
-(PNAD household survey, in Pereira & Schwanen, *Commute time in Brazil
-(1992-2009)*, Ipea discussion paper 1813a, 2013) -- a survey of all modes, so it
+from the PNAD household survey in Ipea's study of commute times (Pereira &
+Schwanen, *Tempo de deslocamento casa-trabalho no Brasil (1992-2009)*, Ipea
+discussion paper 1813, 2013), read in the press report of that study's
+metropolitan means, not in the paper itself. It is a survey of all modes, so it
 fits door-to-door transit times (:mod:`lockerplan.ontheway.transit`) better than
 free-flow car times, which are shorter than it everywhere in a city of that size.
 
@@ -42,7 +45,8 @@ from ..errors import InputError
 log = logging.getLogger(__name__)
 
 #: Mean home-to-work travel time, seconds: 27.7 min, Porto Alegre metropolitan
-#: area, PNAD (Pereira & Schwanen 2013, Ipea discussion paper 1813a).
+#: area, PNAD, as reported from Ipea's study (Pereira & Schwanen 2013, discussion
+#: paper 1813).
 MEAN_COMMUTE_S = 27.7 * 60
 
 #: Employed residents per resident, by ISO country code. Brazil: 94.6 million

@@ -33,8 +33,8 @@ from ..errors import InputError
 log = logging.getLogger(__name__)
 
 #: A GTFS stop within this distance of a candidate is that candidate already,
-#: metres: OSM maps a stop's pole or platform and the feed its boarding point,
-#: which lie a street's width apart (15 m merges duplicates among OSM places,
+#: metres (a judgement, not a measured figure): OSM maps a stop's pole or
+#: platform and the feed its boarding point, which lie about a street's width apart (15 m merges duplicates among OSM places,
 #: :func:`lockerplan.candidates.candidates_from_pois`).
 STOP_MATCH_M = 25.0
 

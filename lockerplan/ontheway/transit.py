@@ -4,9 +4,9 @@ Feeds are read and checked with gtfs-kit and cut to one service day; routing is
 done by ferrobus (RAPTOR, Delling et al. 2012, on the timetable plus the OSM
 street network for the walks to, from and between stops), which builds offline
 from the OSM extract and the feeds and answers a city's whole cell-to-cell matrix
-in seconds (Porto Alegre: 1,224 cells, 1.4 s). r5py needs Java 21 and downloads
-the R5 jar when first run; gtfs2nx averages headways into a graph without the
-streets: neither gives timetable paths offline here.
+in seconds (Porto Alegre: 1,224 cells, 1.4 s). r5py downloads the R5 jar from
+GitHub when first run, which fails offline; gtfs2nx averages headways into a
+graph without the streets: neither gives timetable paths offline.
 
 GTFS allows times only at timepoints; RAPTOR needs a time at every stop, so the
 missing ones are interpolated along each trip by the distance between its stops
@@ -38,8 +38,9 @@ from ..errors import InputError
 
 log = logging.getLogger(__name__)
 
-#: Departure time of the commutes, seconds after midnight: 07:30, the middle of a
-#: weekday morning peak.
+#: Departure time of the commutes, seconds after midnight: 07:30, the middle of
+#: the 07:00-08:00 hour taken as the weekday morning peak (a convention, not a
+#: measured peak of a given city).
 DEPART_S = 7 * 3600 + 30 * 60
 
 #: Longest walk from a point to the street network and the stops near it, seconds
