@@ -3,7 +3,8 @@
 The pipeline, one module per stage: :mod:`~lockerplan.network` (street graphs;
 :mod:`~lockerplan.download` with osmnx), :mod:`~lockerplan.demand` (parcels per
 day, clusters), :mod:`~lockerplan.candidates` and :mod:`~lockerplan.competitors`
-(possible and rival sites), :mod:`~lockerplan.distances` (network distances),
+(possible and rival sites), :mod:`~lockerplan.ontheway` (commutes: pickups at work
+and on the way), :mod:`~lockerplan.distances` (network distances),
 :mod:`~lockerplan.siting` (MILP; :mod:`~lockerplan.regions` region by region),
 :mod:`~lockerplan.routing` (vans), :mod:`~lockerplan.costs` (prices and the business
 case), :mod:`~lockerplan.maps` (HTML maps) and :mod:`~lockerplan.export` (files).
@@ -65,6 +66,7 @@ PUBLIC_MODULES = (
     "figures",
     "maps",
     "network",
+    "ontheway",
     "pickup",
     "pipeline",
     "presets",
