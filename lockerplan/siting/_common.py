@@ -77,6 +77,7 @@ def make_result(outcome: Outcome, D: sparse.csr_matrix, opts: SolverOptions) -> 
     left empty for models that do not decide them.
     """
     o = outcome
+    bound, gap = finite_bound(o.model, o.objective, o.bound, o.gap)
     n_dem = D.shape[1]
     open_sites = np.asarray(o.open_sites, dtype=int)
     covered = np.zeros(n_dem, dtype=bool)
@@ -88,8 +89,8 @@ def make_result(outcome: Outcome, D: sparse.csr_matrix, opts: SolverOptions) -> 
         covered,
         o.status,
         float(o.objective),
-        float(o.bound),
-        float(o.gap),
+        float(bound),
+        float(gap),
         opts.solver,
         o.build_s,
         o.solve_s,
@@ -122,6 +123,28 @@ def make_result(outcome: Outcome, D: sparse.csr_matrix, opts: SolverOptions) -> 
         o.solve_s,
     )
     return res
+
+
+#: Models that minimise a cost that is never negative (sites, fixed cost, walking).
+MINIMISING = ("lscp", "pmedian", "cflp")
+
+
+def finite_bound(model: str, objective: float, bound: float, gap: float) -> tuple[float, float]:
+    """``bound`` and ``gap``, or for a minimising model stopped without a bound, 0 and
+    the gap to it (its costs are never negative): a solve that ran reports a finite
+    bound and gap.
+
+    Examples
+    --------
+    >>> finite_bound("pmedian", 50.0, -np.inf, np.inf)
+    (0.0, 1.0)
+    >>> finite_bound("mclp", 50.0, 60.0, 1 / 6)
+    (60.0, 0.16666666666666666)
+    """
+    if model in MINIMISING and np.isfinite(objective) and not np.isfinite(bound):
+        log.warning("siting (%s): the solver reported no bound; 0 is used", model)
+        return 0.0, 1.0 if objective > 0 else 0.0
+    return bound, gap
 
 
 def assigned_distances(D: sparse.csr_matrix, assignment: np.ndarray) -> np.ndarray:

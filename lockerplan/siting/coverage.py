@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,8 +11,11 @@ from scipy import sparse
 
 from ..errors import InputError
 from ._common import check_count, infeasible, make_result, setup
+from .benders import dual_bound, solve_cover_benders, supports
+from .cover_search import CoverPairs
+from .dense import check_method, choose, strong_start
 from .greedy import Greedy
-from .milp import MilpBuilder, solve_milp
+from .milp import PROVEN_GAP, Milp, MilpBuilder, relative_gap, solve_milp
 from .options import SolverOptions
 from .result import Outcome, SitingResult, failed
 from .sites import Candidates, SiteRules, add_site_rows, demand_groups, fmt, y_bounds
@@ -20,6 +24,10 @@ from .sites import Candidates, SiteRules, add_site_rows, demand_groups, fmt, y_b
 #: (9,674 demand groups x 5,000 candidates, 300 sites) the dual simplex spent 8 s
 #: re-solving a root whose bound was already the optimum, the IPM 0.9 s.
 HIGHS_OPTIONS = {"mip_lp_solver": "ipm"}
+#: Seconds of subgradient steps for a bound when the solver stopped without one.
+FALLBACK_BOUND_S = 1.0
+#: Seconds for the LP bound of a set covering stopped without a bound.
+FALLBACK_LP_S = 10.0
 
 
 def solve_mclp(
@@ -30,6 +38,7 @@ def solve_mclp(
     candidates: Candidates | None = None,
     rules: SiteRules | None = None,
     options: SolverOptions | None = None,
+    method: str = "auto",
 ) -> SitingResult:
     """Maximal covering: the most parcels within the cutoff of at most ``max_sites`` sites.
 
@@ -54,11 +63,19 @@ def solve_mclp(
         Per-kind limits, budget, spacing, cutoffs (``max_sites`` here wins).
     options : SolverOptions, optional
         Solver, ``via``, time limit, gap, seed; default ``SolverOptions()``.
+    method : {"auto", "direct", "benders"}, default "auto"
+        The MILP above, or the decomposition of :mod:`lockerplan.siting.benders`
+        where coverage is dense; ``"auto"`` chooses from the density
+        (:mod:`lockerplan.siting.dense`; ``stats["method"]`` says which ran).
+        Both start from the greedy plan improved by a swap search and never
+        return a plan covering less.
 
     Returns
     -------
     SitingResult
-        ``objective`` = parcels/day covered; ``best_bound`` an upper bound.
+        ``objective`` = parcels/day covered; ``best_bound`` an upper bound, finite
+        for every solve that ran (at worst the bound of the cuts' dual, near the
+        LP bound, or all coverable parcels).
 
     Examples
     --------
@@ -69,6 +86,7 @@ def solve_mclp(
     ('optimal', 5.0, [0])
     """
     check_max_sites(max_sites)
+    check_method(method)
     D, w, cands, rules, diag, opts = setup(
         distances, weights, candidates, rules, options, dominance="drop", max_sites=max_sites
     )
@@ -101,7 +119,6 @@ def solve_mclp(
     add_site_rows(b, y, cands, rules)
     milp = b.build()
     start = _greedy_start(site_rows, np.repeat(local, counts), weight, cands, rules, y, z)
-    t_build = time.perf_counter() - t0
     stats = {
         "variables": milp.shape[1],
         "constraints": milp.shape[0],
@@ -109,7 +126,18 @@ def solve_mclp(
         "demand_groups": len(first),
         "greedy_covered": round(float(-milp.c @ start), 6),
     }
+    # the greedy plan improved by swaps: the MIP start, and the least answer
+    pairs = CoverPairs.of(site_rows, np.repeat(local, counts), weight, n_cand)
+    best, stats["start_search"] = strong_start(pairs, start[y] > 0.5, cands, rules, opts)
+    start[y], start[z] = best, np.minimum(pairs.count(best), 1.0)
+    how, figures = choose(method, len(first), len(site_rows), rules)
+    stats.update(figures)
+    t_build = time.perf_counter() - t0
+    if how == "benders":
+        return _benders_result(pairs, best, cands, rules, opts, D, w, stats, t0, t_build)
     out = solve_milp(milp, opts, start=start, highs_options=HIGHS_OPTIONS)
+    if out.x is None and out.status != "infeasible":  # time limit before any plan
+        out.x = start
     if out.x is None:
         msg = "the site rules admit no plan" if out.status == "infeasible" else out.detail
         return failed(
@@ -123,23 +151,60 @@ def solve_mclp(
             solve_s=out.solve_s,
             stats=stats,
         )
-    chosen = np.flatnonzero(out.x[y] > 0.5)
-    chosen = _drop_redundant(cover, chosen, w, cands.forced_open)
+    plan = out.x[y] > 0.5
+    if pairs.covered(best) > pairs.covered(plan):
+        plan = best  # the solver stopped on a plan below its start
+    chosen = _drop_redundant(cover, np.flatnonzero(plan), w, cands.forced_open)
     covered = np.zeros(n_dem, dtype=bool)
     if len(chosen):
         covered[D[chosen].indices] = True
     objective = float(w[covered].sum())
-    bound = max(-out.bound, objective) if np.isfinite(out.bound) else np.inf
+    bound = -out.bound if np.isfinite(out.bound) else _fallback_bound(pairs, best, cands, rules)
+    bound = max(bound, objective)
     gap = 0.0 if out.status == "optimal" else (bound - objective) / max(bound, 1e-9)
     outcome = Outcome(
         "mclp",
         chosen,
-        out.status,
+        "optimal" if out.status == "optimal" or gap <= PROVEN_GAP else "feasible",
         objective,
         bound,
         gap,
         build_s=t_build + out.build_s,
         solve_s=out.solve_s,
+        stats=stats,
+        unserved=float(w[~covered].sum()),
+    )
+    return make_result(outcome, D, opts)
+
+
+def _fallback_bound(pairs: CoverPairs, plan: np.ndarray, cands, rules: SiteRules) -> float:
+    """An upper bound when the solver reports none: the cuts' dual bound (near the LP
+    bound, :func:`~lockerplan.siting.benders.dual_bound`), or all coverable parcels."""
+    if supports(rules):
+        return dual_bound(pairs, cands, rules, plan, FALLBACK_BOUND_S)
+    return float(pairs.weight.sum())
+
+
+def _benders_result(pairs, best, cands, rules, opts, D, w, stats, t0, t_build) -> SitingResult:
+    """Solve by the decomposition (:func:`~lockerplan.siting.benders.solve_cover_benders`)."""
+    deadline = t0 + opts.time_limit_s
+    out = solve_cover_benders(pairs, cands, rules, best, options=opts, deadline=deadline)
+    stats["benders"] = out.stats
+    chosen = _drop_redundant(D.tocsc(), np.flatnonzero(out.open_mask), w, cands.forced_open)
+    covered = np.zeros(D.shape[1], dtype=bool)
+    if len(chosen):
+        covered[D[chosen].indices] = True
+    objective = float(w[covered].sum())
+    solve_s = time.perf_counter() - t0 - t_build
+    outcome = Outcome(
+        "mclp",
+        chosen,
+        out.status,
+        objective,
+        max(out.bound, objective),
+        out.gap,
+        build_s=t_build,
+        solve_s=solve_s,
         stats=stats,
         unserved=float(w[~covered].sum()),
     )
@@ -301,6 +366,9 @@ def solve_lscp(
             stats=stats,
         )
     chosen = np.flatnonzero(out.x[y] > 0.5)
+    if not np.isfinite(out.bound):  # the solver stopped without a bound: the LP's
+        out.bound = min(_lp_bound(milp, opts), out.objective)
+        out.gap = relative_gap(out.objective, out.bound)
     outcome = Outcome(
         "lscp",
         chosen,
@@ -315,6 +383,18 @@ def solve_lscp(
         message=note,
     )
     return make_result(outcome, D, opts)
+
+
+def _lp_bound(milp: Milp, opts: SolverOptions) -> float:
+    """The LP relaxation's optimum of a minimisation (HiGHS, at most ``FALLBACK_LP_S``
+    seconds), or the least objective the bounds allow when the LP is not solved."""
+    relaxed = replace(milp, integer=np.zeros_like(milp.integer))
+    lp_opts = replace(opts, solver="highs", via="highspy", time_limit_s=FALLBACK_LP_S)
+    out = solve_milp(relaxed, lp_opts, highs_options={"solver": "ipm"})
+    if out.status == "optimal":
+        return float(out.objective)
+    low = np.where(milp.c > 0, milp.lb, milp.ub)
+    return float(milp.c @ np.where(np.isfinite(low), low, 0.0) + milp.offset)
 
 
 def _lscp_diagnosis(rules: SiteRules) -> str:

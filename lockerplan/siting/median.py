@@ -245,7 +245,8 @@ def solve_attendance(
         )
     total = float(w.sum())
     objective = total - out.objective
-    bound = total - out.bound if np.isfinite(out.bound) else np.inf
+    # no bound from the solver: every parcel attending is one (finite, if loose)
+    bound = total - out.bound if np.isfinite(out.bound) else total
     gap = 0.0 if out.status == "optimal" else (bound - objective) / max(bound, 1e-9)
     outcome = Outcome(
         "attendance",
