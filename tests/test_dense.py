@@ -1,0 +1,174 @@
+"""Maximal covering where coverage is dense: the decomposition, the swap search, the bounds.
+
+The decomposition (``method="benders"``) must reach the optimum of the textbook
+MILP; the swap search must never return less than the greedy plan it starts
+from; and a solve stopped by a short time limit must still report a finite
+bound and gap.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy import optimize, sparse
+
+from lockerplan.siting import Candidates, SiteRules, SolverOptions, solve_lscp, solve_mclp
+from lockerplan.siting.cover_search import CoverPairs, iterated_local_search, local_search
+from lockerplan.siting.greedy import Greedy
+
+HIGHS = SolverOptions(solver="highs", via="highspy", time_limit_s=60)
+
+
+def _dense(seed: int, n: int = 120, per_point: float = 25.0):
+    """``n`` points that are demand and candidates, each reaching about ``per_point``."""
+    rng = np.random.default_rng(seed)
+    side = 1000.0
+    radius = side * np.sqrt(per_point / (np.pi * n))
+    xy = rng.uniform(0, side, size=(n, 2))
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    r, c = np.nonzero(d <= radius)
+    D = sparse.csr_matrix((d[r, c], (r, c)), shape=(n, n))
+    w = rng.integers(1, 50, size=n).astype(float)
+    return D, w
+
+
+def _textbook(D: sparse.csr_matrix, w: np.ndarray, p: int) -> float:
+    """max w @ z, z_i <= sum_{j reaches i} y_j, sum y <= p (scipy's HiGHS, no reduction)."""
+    n_cand, n_dem = D.shape
+    coo = D.tocoo()
+    cover = sparse.csr_matrix(
+        (
+            np.r_[np.ones(n_dem), -np.ones(coo.nnz)],
+            (np.r_[np.arange(n_dem), coo.col], np.r_[n_cand + np.arange(n_dem), coo.row]),
+        ),
+        shape=(n_dem, n_cand + n_dem),
+    )
+    count = sparse.csr_matrix(np.r_[np.ones(n_cand), np.zeros(n_dem)])
+    res = optimize.milp(
+        np.r_[np.zeros(n_cand), -w],
+        integrality=np.r_[np.ones(n_cand), np.zeros(n_dem)],
+        bounds=optimize.Bounds(0, 1),
+        constraints=[
+            optimize.LinearConstraint(cover, -np.inf, 0),
+            optimize.LinearConstraint(count, -np.inf, p),
+        ],
+        options={"mip_rel_gap": 0.0},
+    )
+    assert res.status == 0, res.message
+    return -float(res.fun)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_benders_reaches_the_textbook_optimum(seed):
+    D, w = _dense(seed)
+    p = 3 + seed % 4
+    ours = solve_mclp(D, w, p, options=HIGHS, method="benders")
+    plain = _textbook(D, w, p)
+    assert ours.stats["method"] == "benders"
+    assert ours.status == "optimal"
+    assert ours.objective == pytest.approx(plain, abs=1e-6)
+    assert ours.best_bound >= plain - 1e-6
+    assert len(ours.open_sites) <= p
+    assert w[ours.covered].sum() == pytest.approx(ours.objective)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_benders_equals_the_direct_milp_under_site_rules(seed):
+    """Forced and excluded sites and a per-kind limit: both methods, the same optimum."""
+    D, w = _dense(100 + seed, n=100, per_point=30.0)
+    rng = np.random.default_rng(seed)
+    n = D.shape[0]
+    kind = np.where(rng.random(n) < 0.3, "pickup_point", "cabinet")
+    forced = np.zeros(n, dtype=bool)
+    forced[rng.choice(n, 1)] = True
+    excluded = np.zeros(n, dtype=bool)
+    excluded[rng.choice(np.flatnonzero(~forced), 10, replace=False)] = True
+    cands = Candidates.default(n, kind=kind, forced_open=forced, excluded=excluded)
+    rules = SiteRules(max_per_kind={"pickup_point": 1})
+    kw = {"candidates": cands, "rules": rules, "options": HIGHS}
+    ours = solve_mclp(D, w, 5, method="benders", **kw)
+    direct = solve_mclp(D, w, 5, method="direct", **kw)
+    assert ours.status == direct.status == "optimal"
+    assert ours.objective == pytest.approx(direct.objective, abs=1e-6)
+    assert forced[ours.open_sites].sum() == 1
+    assert not excluded[ours.open_sites].any()
+    assert (kind[ours.open_sites] == "pickup_point").sum() <= 1
+
+
+def _greedy_plan(D, w, p):
+    """Pairs of the instance and the greedy plan (the start every MCLP is searched from)."""
+    n = D.shape[0]
+    coo = D.tocoo()
+    reach = np.bincount(coo.row, weights=w[coo.col], minlength=n)
+    rules, cands = SiteRules(max_sites=p), Candidates.default(n)
+    model = SimpleNamespace(
+        rows=coo.row,
+        cols=coo.col,
+        demand=w,
+        room=np.maximum(reach, 1e-9),
+        most=np.ones(n),
+        cands=cands,
+        rules=rules,
+    )
+    greedy = Greedy(model).run() > 0
+    return CoverPairs.of(coo.row, coo.col, w, n), greedy, cands, rules
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_swap_search_never_covers_less_than_greedy(seed):
+    D, w = _dense(200 + seed, n=150, per_point=15.0)
+    pairs, greedy, cands, rules = _greedy_plan(D, w, 6)
+    mask, stats = iterated_local_search(pairs, greedy, cands, rules, seed=seed, time_limit_s=5)
+    assert mask.sum() <= 6
+    assert (
+        pairs.covered(mask) == stats["covered"] >= pairs.covered(greedy) == stats["start_covered"]
+    )
+
+
+def test_the_swap_search_stops_where_no_swap_gains():
+    """Every single swap of the local optimum, tried one by one, covers no more."""
+    D, w = _dense(7, n=60, per_point=10.0)
+    pairs, greedy, cands, rules = _greedy_plan(D, w, 4)
+    mask = local_search(pairs, greedy, cands, rules, deadline=np.inf)
+    value = pairs.covered(mask)
+    for r in np.flatnonzero(mask):
+        for j in np.flatnonzero(~mask):
+            trial = mask.copy()
+            trial[r], trial[j] = False, True
+            assert pairs.covered(trial) <= value + 1e-9
+
+
+@pytest.fixture(scope="module")
+def hard():
+    """3,000 points, about 60 sites reaching each: no solver proves 40 sites in 1 s."""
+    return _dense(1, n=3000, per_point=60.0)
+
+
+@pytest.mark.parametrize(
+    "options, method",
+    [
+        (SolverOptions(solver="highs", via="highspy", time_limit_s=1), "auto"),
+        (SolverOptions(solver="highs", via="highspy", time_limit_s=1), "direct"),
+        (SolverOptions(solver="cbc", time_limit_s=1), "direct"),
+    ],
+    ids=["highs-auto", "highs-direct", "cbc-direct"],
+)
+def test_a_solve_stopped_after_one_second_has_a_finite_bound_and_gap(hard, options, method):
+    D, w = hard
+    res = solve_mclp(D, w, 40, options=options, method=method)
+    assert res.status in ("feasible", "optimal")
+    assert np.isfinite(res.best_bound) and np.isfinite(res.gap)
+    assert res.objective <= res.best_bound + 1e-6
+    assert 0.0 <= res.gap < 1.0
+    # never below the start it was given
+    assert res.objective >= res.stats["start_search"]["covered"] >= res.stats["greedy_covered"]
+
+
+def test_a_set_covering_stopped_early_has_a_finite_bound(hard):
+    D, w = hard
+    res = solve_lscp(D, w, options=SolverOptions(solver="cbc", time_limit_s=1))
+    assert res.status in ("feasible", "optimal")
+    assert np.isfinite(res.best_bound) and np.isfinite(res.gap)
+    assert 0 < res.best_bound <= res.objective
