@@ -171,4 +171,46 @@ def test_a_set_covering_stopped_early_has_a_finite_bound(hard):
     res = solve_lscp(D, w, options=SolverOptions(solver="cbc", time_limit_s=1))
     assert res.status in ("feasible", "optimal")
     assert np.isfinite(res.best_bound) and np.isfinite(res.gap)
-    assert 0 < res.best_bound <= res.objective
+    assert 0 <= res.best_bound <= res.objective
+
+
+def _capacitated(seed: int, n: int = 80):
+    """Dense points with room for part of what each site reaches (capacity binds)."""
+    D, w = _dense(300 + seed, n=n, per_point=20.0)
+    cap = np.full(n, float(np.median(D.astype(bool) @ w)) / 6)
+    return D, w, Candidates.default(n, capacity=cap)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_capacity_swap_search_never_serves_less_than_greedy(seed):
+    from lockerplan.siting.capacity_search import CapacityFlow, swap_search
+
+    D, w, cands = _capacitated(seed)
+    coo = D.tocoo()
+    flow = CapacityFlow(coo.row, coo.col, w, cands.capacity)
+    model = SimpleNamespace(
+        rows=coo.row,
+        cols=coo.col,
+        demand=w,
+        room=cands.capacity,
+        most=np.ones(len(w)),
+        cands=cands,
+        rules=SiteRules(max_sites=5),
+    )
+    greedy = Greedy(model).run() > 0
+    mask, stats = swap_search(flow, greedy, cands, model.rules, deadline=np.inf)
+    assert mask.sum() <= 5
+    assert stats["served"] == flow.served(mask) >= flow.served(greedy) == stats["start_served"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cmclp_never_returns_less_than_its_searched_start(seed):
+    """Even stopped at once, the capacitated plan serves what its start serves."""
+    from lockerplan.siting import solve_cmclp
+
+    D, w, cands = _capacitated(seed, n=300)
+    opts = SolverOptions(solver="highs", via="highspy", time_limit_s=0.5)
+    res = solve_cmclp(D, w, 8, max_modules=1, candidates=cands, options=opts)
+    start = res.stats["start_search"]
+    assert res.objective >= max(start["served"], res.stats["greedy_served"]) - 1e-6
+    assert np.isfinite(res.best_bound) and res.objective <= res.best_bound + 1e-6

@@ -198,7 +198,8 @@ def _root(dual: _Dual, best, best_value, cands, rules, deadline, tol, search=Tru
     pairs = dual.pairs
     w = pairs.weight
     u = w.copy()
-    scale, bound, idle, steps, u_best = FIRST_SCALE, np.inf, 0, 0, u
+    total = float(w.sum())  # L(0): no plan covers more than every group
+    scale, bound, idle, steps, u_best = FIRST_SCALE, total, 0, 0, u
     while steps < MAX_STEPS and scale > MIN_SCALE and time.perf_counter() < deadline:
         value, mask, v, last, after = dual.bound(u)
         steps += 1
@@ -218,6 +219,8 @@ def _root(dual: _Dual, best, best_value, cands, rules, deadline, tol, search=Tru
         dual.fix(value, mask, v, last, after, best_value)
         if _gap(best_value, bound) <= tol:
             break
+        if steps >= 3 * STALL_STEPS and bound >= total:
+            break  # the steps do not get below covering all: its LP bound
         step = 1.0 - pairs.Bt @ mask.astype(float)  # the subgradient's negative
         step[((u <= 0) & (step < 0)) | ((u >= w) & (step > 0))] = 0.0
         norm = float(step @ step)
@@ -306,7 +309,8 @@ def solve_cover_benders(
         root_s=round(time.perf_counter() - t0, 3),
     )
     lb, ub = cands.forced_open.astype(float), (~cands.excluded).astype(float)
-    if _gap(best_value, bound) > tol and time.perf_counter() < deadline:
+    everything = bound >= float(pairs.weight.sum())  # no sub-MIP: the master is the MCLP
+    if _gap(best_value, bound) > tol and time.perf_counter() < deadline and not everything:
         support = dual.chosen_late | best
         share = SUPPORT_SHARE * (deadline - time.perf_counter())
         sub = _restricted(pairs, cands, rules, lb, np.where(support, ub, 0.0))

@@ -24,7 +24,9 @@ from scipy import sparse
 
 from ..errors import InputError
 from ._common import check_count, infeasible, make_result, nearest_open, setup
+from .capacity_search import improve_start
 from .coverage import check_max_sites, require_a_limit
+from .dense import START_MAX_S, START_SHARE
 from .greedy import Greedy
 from .milp import PROVEN_GAP, Milp, MilpBuilder, MilpOutcome, solve_milp
 from .options import SolverOptions
@@ -169,10 +171,16 @@ def solve_cmclp(
     model = _Cmclp.of(D, w, cands, rules, int(max_modules))
     milp = model.build(pair_rows)
     start = model.start(Greedy(model), milp.shape[1])
+    greedy_served = float(-milp.c @ start)
+    search_s = min(START_SHARE * opts.time_limit_s, START_MAX_S)
+    start, search = improve_start(model, start, search_s)  # swaps on the stored pairs
+    if search["swaps"]:  # the most those sites serve, exactly
+        start = model.serve_most(start, opts, deadline)[0]
     roomy = Roomy.of(model) if rules.budget is None else None
     first = milp if roomy is None else roomy.milp
     t_build = time.perf_counter() - t0
-    stats = _model_stats(model, first, roomy, float(-milp.c @ start))
+    stats = _model_stats(model, first, roomy, greedy_served)
+    stats["start_search"] = search
     after = min(AFTER_SHARE * opts.time_limit_s, AFTER_MAX_S)
     out = solve_milp(
         first,
@@ -196,6 +204,8 @@ def solve_cmclp(
             stats=stats,
         )
     x, shares = model.serve_most(out.x, opts, deadline)
+    if float(-milp.c @ x) < float(-milp.c @ start) - SERVED_SLACK:
+        x = start  # the solver stopped on a plan below its start
     steps = [out, shares]
     if minimise_modules != "none":
         x, step = model.fewest_modules(milp, x, opts, deadline, minimise_modules == "sites")
