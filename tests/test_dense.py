@@ -214,3 +214,24 @@ def test_cmclp_never_returns_less_than_its_searched_start(seed):
     start = res.stats["start_search"]
     assert res.objective >= max(start["served"], res.stats["greedy_served"]) - 1e-6
     assert np.isfinite(res.best_bound) and res.objective <= res.best_bound + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("minimise", ["sites", "cost"])
+def test_the_set_cover_decomposition_equals_the_direct_milp(seed, minimise):
+    D, w = _dense(400 + seed, n=90, per_point=12.0)
+    rng = np.random.default_rng(seed)
+    n = D.shape[0]
+    cost = rng.integers(1, 9, size=n).astype(float)
+    forced = np.zeros(n, dtype=bool)
+    forced[rng.choice(n, 2, replace=False)] = True
+    cands = Candidates.default(n, fixed_cost=cost, forced_open=forced)
+    kw = {"minimise": minimise, "candidates": cands, "options": HIGHS}
+    ours = solve_lscp(D, w, method="benders", **kw)
+    direct = solve_lscp(D, w, method="direct", **kw)
+    assert ours.stats["method"] == "benders" and direct.stats["method"] == "direct"
+    assert ours.status == direct.status == "optimal"
+    assert ours.objective == pytest.approx(direct.objective)
+    assert ours.best_bound == pytest.approx(ours.objective)
+    assert forced[ours.open_sites].sum() == 2
+    assert ours.covered.all()

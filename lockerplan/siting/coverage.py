@@ -18,6 +18,7 @@ from .greedy import Greedy
 from .milp import PROVEN_GAP, Milp, MilpBuilder, relative_gap, solve_milp
 from .options import SolverOptions
 from .result import Outcome, SitingResult, failed
+from .set_cover import solve_set_cover_dense
 from .sites import Candidates, SiteRules, add_site_rows, demand_groups, fmt, y_bounds
 
 #: HiGHS solves the MCLP's LPs by the interior point method: on Greater Porto
@@ -283,6 +284,7 @@ def solve_lscp(
     candidates: Candidates | None = None,
     rules: SiteRules | None = None,
     options: SolverOptions | None = None,
+    method: str = "auto",
 ) -> SitingResult:
     """Set covering: fewest sites (or least fixed cost) reaching every coverable demand point.
 
@@ -298,6 +300,10 @@ def solve_lscp(
         counts as a point to cover).
     minimise : {"sites", "cost"}, default "sites"
         Count open sites, or sum ``candidates.fixed_cost``.
+    method : {"auto", "direct", "benders"}, default "auto"
+        The MILP, or where coverage is dense the cover rows' dual bound, fixing
+        and a restricted MILP (:mod:`lockerplan.siting.set_cover`; forced and
+        excluded sites only); ``stats["method"]`` says which ran.
 
     Other parameters are as in :func:`solve_mclp`.
 
@@ -316,6 +322,7 @@ def solve_lscp(
     """
     if minimise not in ("sites", "cost"):
         raise InputError(f"minimise must be 'sites' or 'cost', got {minimise!r}.")
+    check_method(method)
     if weights is None:
         weights = np.ones(distances.shape[1])
     D, w, cands, rules, diag, opts = setup(
@@ -349,7 +356,36 @@ def solve_lscp(
         shown = ", ".join(str(i) for i in lost[:10]) + (" ..." if len(lost) > 10 else "")
         note = f"{len(lost)} demand point(s) are out of reach of every candidate: {shown}."
     # a greedy cover to start from: CBC stopped at its time limit still has a plan
-    out = solve_milp(milp, opts, start=greedy_cover(D, cands, rules))
+    start = greedy_cover(D, cands, rules)
+    how, figures = choose(method, len(coverable), len(cols), rules, model="lscp")
+    stats.update(figures)
+    if how == "benders":
+        R = sparse.csr_matrix((np.ones(len(cols)), (cols, local)), shape=(n_cand, len(coverable)))
+        dense = solve_set_cover_dense(
+            R,
+            cost,
+            cands,
+            start,
+            whole=minimise == "sites",
+            options=opts,
+            deadline=t0 + opts.time_limit_s,
+        )
+        stats["benders"] = dense.stats
+        outcome = Outcome(
+            "lscp",
+            np.flatnonzero(dense.open_mask),
+            dense.status,
+            dense.objective,
+            dense.bound,
+            dense.gap,
+            build_s=t_build,
+            solve_s=time.perf_counter() - t0 - t_build,
+            stats=stats,
+            unserved=float(w[lost].sum()),
+            message=note,
+        )
+        return make_result(outcome, D, opts)
+    out = solve_milp(milp, opts, start=start)
     if out.x is None:
         msg = note
         if out.status == "infeasible":

@@ -10,6 +10,9 @@ never worse than that start. Then one of two exact methods runs:
   (demand variables projected out, the cuts' dual bound, fixing, the
   restricted master).
 
+Set covering (:func:`lockerplan.siting.solve_lscp`) chooses the same way
+between its direct MILP and :mod:`lockerplan.siting.set_cover`.
+
 ``method="auto"`` (the default) picks ``"benders"`` where coverage is dense: at
 least :data:`DENSE_PAIRS_PER_GROUP` candidate sites per demand group on
 average and at least :data:`DENSE_MIN_PAIRS` pairs, under rules the
@@ -29,6 +32,7 @@ from ..errors import InputError
 from .benders import supports
 from .cover_search import CoverPairs, iterated_local_search
 from .options import SolverOptions
+from .set_cover import supports as cover_supports
 from .sites import Candidates, SiteRules
 
 log = logging.getLogger(__name__)
@@ -54,8 +58,11 @@ def check_method(method: str) -> None:
         raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}.")
 
 
-def choose(method: str, n_groups: int, n_pairs: int, rules: SiteRules) -> tuple[str, dict]:
-    """The method to run and the figures it was chosen on (for ``stats``).
+def choose(
+    method: str, n_groups: int, n_pairs: int, rules: SiteRules, model: str = "mclp"
+) -> tuple[str, dict]:
+    """The method to run for ``model`` (``"mclp"`` or ``"lscp"``) and the figures it
+    was chosen on (for ``stats``).
 
     Examples
     --------
@@ -63,17 +70,20 @@ def choose(method: str, n_groups: int, n_pairs: int, rules: SiteRules) -> tuple[
     ('benders', {'method': 'benders', 'pairs': 60000, 'demand_groups': 1000, 'pairs_per_group': 60.0})
     >>> choose("auto", 1000, 60_000, SiteRules(budget=5.0))[0]
     'direct'
+    >>> choose("auto", 1000, 60_000, SiteRules(), model="lscp")[0]
+    'benders'
     """
     per_group = n_pairs / max(n_groups, 1)
+    handled = supports(rules) if model == "mclp" else cover_supports(rules)
     chosen = method
     if method == "auto":
         dense = per_group >= DENSE_PAIRS_PER_GROUP and n_pairs >= DENSE_MIN_PAIRS
-        chosen = "benders" if dense and supports(rules) else "direct"
-    elif method == "benders" and not supports(rules):
+        chosen = "benders" if dense and handled else "direct"
+    elif method == "benders" and not handled:
+        kept = "a site count with per-kind limits, " if model == "mclp" else ""
         raise InputError(
-            "method='benders' handles a site count with per-kind limits, forced and "
-            "excluded sites; drop the budget, spacing or open-with rules or use "
-            "method='direct'."
+            f"method='benders' for {model} handles {kept}forced and excluded sites; drop "
+            "the other site rules or use method='direct'."
         )
     figures = {
         "method": chosen,
@@ -82,7 +92,8 @@ def choose(method: str, n_groups: int, n_pairs: int, rules: SiteRules) -> tuple[
         "pairs_per_group": round(per_group, 2),
     }
     log.info(
-        "mclp: %s (%d pairs over %d demand groups, %.1f sites per group)",
+        "%s: %s (%d pairs over %d demand groups, %.1f sites per group)",
+        model,
         chosen,
         n_pairs,
         n_groups,

@@ -1,0 +1,282 @@
+"""Set covering where coverage is dense: the cover rows' dual bound, fixing, a restricted MILP.
+
+The set covering model (LSCP) opens the cheapest sites (``cost[j]``: 1 to count
+sites) such that every coverable point ``i`` is reached:
+``sum_{j in N(i)} y[j] >= 1``. It has no demand variables to project out; the
+cuts of :mod:`lockerplan.siting.benders` with every point required covered
+become, for multipliers ``u >= 0`` on the cover rows, the bound
+
+::
+
+    L(u) = sum_i u[i] + sum_j min(0, cost[j] - v[j]),   v[j] = sum_{i in N(j)} u[i]
+
+(forced sites add ``cost[j] - v[j]`` whatever its sign): the Lagrangian dual of
+the cover rows, whose best value is the LP bound (Beasley 1990, "A Lagrangian
+heuristic for set-covering problems", NRL 37). What is solved:
+
+1. **Dual bound** by projected subgradient steps from Beasley's start
+   ``u[i] = min_{j in N(i)} cost[j] / |N(j)|``; each ``L(u)`` is a lower bound.
+2. **Plans** from the sites of negative reduced cost ``cost[j] - v[j]``,
+   completed by the greedy cover (most uncovered points per cost) and pruned
+   of sites whose points others cover (a Lagrangian heuristic).
+3. **Fixing**: a site outside ``L(u)``'s choice with reduced cost ``r`` cannot be
+   in a plan better than the best one when ``L(u) + r`` reaches the best cost
+   (less one site when counting sites, whole numbers); a chosen one likewise
+   cannot be left out when ``L(u) - r`` does.
+4. **The restricted MILP** over the sites not fixed, from the best plan; its
+   bound with the fixing bounds every plan.
+
+Only forced and excluded sites are handled (:func:`supports`): a site count,
+per-kind limits, a budget or spacing go to the direct MILP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy import sparse
+
+from .milp import PROVEN_GAP, MilpBuilder, solve_milp
+from .options import SolverOptions
+from .sites import Candidates, SiteRules, open_with_pairs, spacing_pairs
+
+log = logging.getLogger(__name__)
+
+#: Subgradient: first step scale, halved after ``STALL_STEPS`` steps without a
+#: better bound; stop below ``MIN_SCALE`` or after ``MAX_STEPS`` steps.
+FIRST_SCALE, STALL_STEPS, MIN_SCALE, MAX_STEPS = 2.0, 20, 1e-4, 3000
+#: Share of the time limit the dual steps may take at most.
+ROOT_SHARE = 0.3
+#: Steps between two Lagrangian plans.
+PLAN_EVERY = 20
+
+
+@dataclass
+class CoverOutcome:
+    """What the set covering decomposition proved and found (costs, lower bound)."""
+
+    status: str
+    open_mask: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    stats: dict = field(default_factory=dict)
+
+
+def supports(rules: SiteRules) -> bool:
+    """Whether the decomposition handles ``rules`` (forced and excluded sites only)."""
+    return (
+        rules.max_sites is None
+        and not rules.max_per_kind
+        and rules.budget is None
+        and not len(spacing_pairs(rules))
+        and not len(open_with_pairs(rules))
+    )
+
+
+class _Cover:
+    """Sites x points reach ``R`` (coverable points only), costs, forced and allowed sites."""
+
+    def __init__(self, R: sparse.csr_matrix, cost, forced, allowed, whole: bool):
+        self.R = R
+        self.Rt = R.T.tocsr()
+        self.cost = np.asarray(cost, dtype=float)
+        self.forced, self.allowed = forced, allowed
+        self.whole = whole  # counting sites: costs are whole numbers
+
+    def covers(self, mask: np.ndarray) -> np.ndarray:
+        return self.Rt @ mask.astype(float) > 0.5
+
+    def complete(self, mask: np.ndarray) -> np.ndarray:
+        """``mask`` with sites added greedily (most uncovered points per cost) until all
+        points are covered, then sites whose points others cover removed (costliest first)."""
+        mask = mask.copy()
+        covered = self.covers(mask)
+        while not covered.all():
+            gain = self.R @ (~covered).astype(float)
+            ratio = np.where(
+                self.allowed & ~mask & (gain > 0), gain / np.maximum(self.cost, 1e-12), -1
+            )
+            j = int(np.argmax(ratio))
+            if ratio[j] <= 0:
+                return np.zeros(0, dtype=bool)  # only excluded sites reach a point
+            mask[j] = True
+            covered[self.R.indices[self.R.indptr[j] : self.R.indptr[j + 1]]] = True
+        count = self.Rt @ mask.astype(float)
+        for j in np.flatnonzero(mask & ~self.forced)[np.argsort(-self.cost[mask & ~self.forced])]:
+            pts = self.R.indices[self.R.indptr[j] : self.R.indptr[j + 1]]
+            if (count[pts] >= 2).all():
+                mask[j] = False
+                count[pts] -= 1
+        return mask
+
+
+def solve_set_cover_dense(
+    R: sparse.csr_matrix,
+    cost: np.ndarray,
+    cands: Candidates,
+    start: np.ndarray | None,
+    *,
+    whole: bool,
+    options: SolverOptions,
+    deadline: float,
+) -> CoverOutcome:
+    """Set covering by the dual bound, fixing and a restricted MILP (module docstring).
+
+    Parameters
+    ----------
+    R : scipy.sparse.csr_matrix
+        Sites x points, stored where a site reaches a point (every point reached).
+    cost : numpy.ndarray
+        Cost per site (ones to count sites).
+    cands : Candidates
+        Forced and excluded sites.
+    start : numpy.ndarray or None
+        A cover to start from (the greedy one), or None.
+    whole : bool
+        Costs are whole numbers (counting sites): a better plan costs one less.
+    options : SolverOptions
+        Solver of the restricted MILP, seed, threads, gap.
+    deadline : float
+        ``time.perf_counter()`` value by which to stop.
+
+    Examples
+    --------
+    >>> R = sparse.csr_matrix(np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1], [1, 0, 0, 1]]))
+    >>> out = solve_set_cover_dense(R, np.ones(4), Candidates.default(4), None, whole=True,
+    ...                             options=SolverOptions(), deadline=time.perf_counter() + 10)
+    >>> out.status, out.objective, out.bound
+    ('optimal', 2.0, 2.0)
+    """
+    t0 = time.perf_counter()
+    tol = max(options.gap_rel, PROVEN_GAP)
+    allowed = ~cands.excluded
+    cover = _Cover(R, cost, cands.forced_open, allowed, whole)
+    best = cover.complete(cands.forced_open.copy() if start is None else np.asarray(start) > 0.5)
+    if not len(best):
+        best = np.asarray(start) > 0.5
+    best_cost = float(cost[best].sum())
+    stats: dict = {"start_cost": best_cost}
+    root = _dual(cover, best, best_cost, min(deadline, t0 + ROOT_SHARE * (deadline - t0)), tol)
+    best, best_cost, bound = root["best"], root["best_cost"], root["bound"]
+    fixed0, fixed1 = root["fixed0"], root["fixed1"]
+    stats.update(
+        root_steps=root["steps"],
+        root_bound=round(bound, 6),
+        root_cost=best_cost,
+        fixed_closed=int(fixed0.sum()),
+        fixed_open=int(fixed1.sum()),
+        root_s=round(time.perf_counter() - t0, 3),
+    )
+    if _gap(best_cost, bound) > tol and time.perf_counter() < deadline:
+        found = _restricted(cover, fixed0, fixed1, best, options, deadline)
+        if found is not None:
+            mask, objective, lower = found
+            if objective < best_cost:
+                best, best_cost = mask, objective
+            bound = max(bound, min(lower, best_cost))
+    if whole:
+        bound = float(np.ceil(bound - 1e-6))
+    bound = min(bound, best_cost)
+    gap = _gap(best_cost, bound)
+    status = "optimal" if gap <= tol else "feasible"
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    log.info(
+        "set cover (dense): %s, cost %.6g, bound %.6g (dual %.6g in %d steps), %d + %d fixed",
+        status,
+        best_cost,
+        bound,
+        root["bound"],
+        root["steps"],
+        stats["fixed_closed"],
+        stats["fixed_open"],
+    )
+    return CoverOutcome(status, best, best_cost, bound, gap, stats)
+
+
+def _gap(cost: float, bound: float) -> float:
+    return max(cost - bound, 0.0) / max(abs(cost), 1e-9)
+
+
+def _dual(cover: _Cover, best, best_cost, deadline, tol) -> dict:
+    """Projected subgradient on ``L(u)`` with Lagrangian plans and fixing."""
+    R, Rt, cost = cover.R, cover.Rt, cover.cost
+    size = np.maximum(np.diff(R.indptr), 1)
+    per = np.where(cover.allowed, cost / size, np.inf)
+    u = _min_over_sites(Rt, per)
+    n = len(cost)
+    fixed0, fixed1 = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    bound, scale, idle, steps = -np.inf, FIRST_SCALE, 0, 0
+    while steps < MAX_STEPS and scale > MIN_SCALE and time.perf_counter() < deadline:
+        r = cost - R @ u
+        pick = cover.forced | (cover.allowed & (r < 0))
+        value = float(u.sum() + r[pick].sum())
+        steps += 1
+        if value > bound + 1e-12 * max(1.0, abs(value)):
+            bound, idle = value, 0
+        else:
+            idle += 1
+            if idle >= STALL_STEPS:
+                scale, idle = scale / 2, 0
+        if steps % PLAN_EVERY == 1:
+            plan = cover.complete(pick)
+            if len(plan) and cost[plan].sum() < best_cost:
+                best, best_cost = plan, float(cost[plan].sum())
+        target = best_cost - (1.0 - 1e-6 if cover.whole else 1e-9 * max(1.0, best_cost))
+        free = cover.allowed & ~cover.forced
+        fixed0 |= free & ~pick & (value + r > target)
+        fixed1 |= free & pick & (value - r > target)
+        lower = np.ceil(bound - 1e-6) if cover.whole else bound
+        if _gap(best_cost, lower) <= tol:
+            break
+        step = 1.0 - Rt @ pick.astype(float)
+        step[(u <= 0) & (step < 0)] = 0.0
+        norm = float(step @ step)
+        if norm == 0.0:
+            break
+        u = np.maximum(u + scale * max(best_cost - value, 0.0) / norm * step, 0.0)
+    return {
+        "bound": bound,
+        "best": best,
+        "best_cost": best_cost,
+        "fixed0": fixed0,
+        "fixed1": fixed1,
+        "steps": steps,
+    }
+
+
+def _min_over_sites(Rt: sparse.csr_matrix, per: np.ndarray) -> np.ndarray:
+    """Per point, the least ``per`` over the sites reaching it (0 if none is finite)."""
+    vals = per[Rt.indices]
+    out = np.full(Rt.shape[0], np.inf)
+    rows = np.repeat(np.arange(Rt.shape[0]), np.diff(Rt.indptr))
+    np.minimum.at(out, rows, vals)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def _restricted(cover: _Cover, fixed0, fixed1, best, options, deadline):
+    """The set covering over the sites not fixed; ``(plan, cost, lower bound)`` or None."""
+    lb = (cover.forced | fixed1).astype(float)
+    ub = (cover.allowed & ~fixed0).astype(float)
+    done = cover.covers(lb > 0.5)
+    coo = cover.R.tocoo()
+    keep = (ub[coo.row] > 0.5) & ~done[coo.col]
+    points, local = np.unique(coo.col[keep], return_inverse=True)
+    if len(points) < int((~done).sum()):  # a point only fixed-closed sites reach:
+        return best, float(cover.cost[best].sum()), np.inf  # no plan is better
+    b = MilpBuilder()
+    y = b.add_columns("y", cover.cost, lb, ub, integer=True)
+    b.add_rows("cover", local, y[coo.row[keep]], np.ones(int(keep.sum())), lo=np.ones(len(points)))
+    milp = b.build()
+    start = np.clip(best.astype(float), lb, ub)
+    start = start if cover.covers(start > 0.5).all() else None
+    left = max(deadline - time.perf_counter(), 0.01)
+    out = solve_milp(milp, replace(options, time_limit_s=left), start=start)
+    if out.x is None:
+        return None
+    mask = out.x[y] > 0.5
+    lower = out.bound if np.isfinite(out.bound) else -np.inf
+    return mask, float(cover.cost[mask].sum()), lower
