@@ -101,6 +101,9 @@ SUPPORT_SHARE = 0.25
 #: (the LP cannot prune: on Kings' 7,730 street corners at 800 m with 100 sites the
 #: MILP found no better plan than the search's in 52 s).
 COVER_ALL_SEARCH_SHARE = 0.5
+#: ... and at most this many perturbations without a better plan (small models
+#: stop early; the master then proves what the search found).
+SEARCH_PATIENCE = 300
 #: A site is fixed when its forced bound is below the best plan by this share of
 #: it (floating-point sums stay on the safe side).
 FIX_MARGIN = 1e-9
@@ -329,7 +332,13 @@ def solve_cover_benders(
         # no bound below covering all to prune with: the time goes to the search first
         share = COVER_ALL_SEARCH_SHARE * (deadline - time.perf_counter())
         best, more = iterated_local_search(
-            pairs, best, cands, rules, seed=options.seed + 1, time_limit_s=share, patience=10**9
+            pairs,
+            best,
+            cands,
+            rules,
+            seed=options.seed + 1,
+            time_limit_s=share,
+            patience=SEARCH_PATIENCE,
         )
         best_value = more["covered"]
         stats["search_covered"] = best_value
