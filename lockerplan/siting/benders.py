@@ -111,7 +111,8 @@ FIX_MARGIN = 1e-9
 
 @dataclass
 class BendersOutcome:
-    """What the decomposition proved and found.
+    """What a decomposition (MCLP here, LSCP in :mod:`lockerplan.siting.set_cover`)
+    proved and found.
 
     Attributes
     ----------
@@ -120,8 +121,8 @@ class BendersOutcome:
     open_mask : numpy.ndarray of bool
         The best plan.
     objective, bound, gap : float
-        Its coverage (parcels/day), an upper bound (always finite) and the
-        relative gap ``(bound - objective) / bound``.
+        Its coverage (parcels/day; LSCP: its cost), a bound (upper; LSCP: lower;
+        always finite) and the relative gap between them.
     stats : dict
         Root steps and bound, fixed sites, phase times.
     """

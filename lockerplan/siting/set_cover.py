@@ -34,11 +34,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 from scipy import sparse
 
+from .benders import BendersOutcome
 from .milp import PROVEN_GAP, MilpBuilder, solve_milp
 from .options import SolverOptions
 from .sites import Candidates, SiteRules, open_with_pairs, spacing_pairs
@@ -52,18 +53,6 @@ FIRST_SCALE, STALL_STEPS, MIN_SCALE, MAX_STEPS = 2.0, 20, 1e-4, 3000
 ROOT_SHARE = 0.3
 #: Steps between two Lagrangian plans.
 PLAN_EVERY = 20
-
-
-@dataclass
-class CoverOutcome:
-    """What the set covering decomposition proved and found (costs, lower bound)."""
-
-    status: str
-    open_mask: np.ndarray
-    objective: float
-    bound: float
-    gap: float
-    stats: dict = field(default_factory=dict)
 
 
 def supports(rules: SiteRules) -> bool:
@@ -123,7 +112,7 @@ def solve_set_cover_dense(
     whole: bool,
     options: SolverOptions,
     deadline: float,
-) -> CoverOutcome:
+) -> BendersOutcome:
     """Set covering by the dual bound, fixing and a restricted MILP (module docstring).
 
     Parameters
@@ -194,7 +183,7 @@ def solve_set_cover_dense(
         stats["fixed_closed"],
         stats["fixed_open"],
     )
-    return CoverOutcome(status, best, best_cost, bound, gap, stats)
+    return BendersOutcome(status, best, best_cost, bound, gap, stats)
 
 
 def _gap(cost: float, bound: float) -> float:
