@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from .cover_search import _Moves
+from .cover_search import SwapRules
 from .sites import Candidates, SiteRules, spacing_pairs
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def swap_search(
     stats = {"start_served": value, "served": value, "swaps": 0, "seconds": 0.0}
     if rules.budget is not None or len(spacing_pairs(rules)):
         return mask, stats
-    moves = _Moves(cands, rules)
+    moves = SwapRules(cands, rules)
     reach = sparse.csr_matrix(
         (np.ones(len(flow.rows)), (flow.rows, flow.cols)), shape=(flow.n_site, flow.n_grp)
     )

@@ -96,7 +96,7 @@ class CoverPairs:
         )
 
 
-class _Moves:
+class SwapRules:
     """Which swaps the site rules allow (see the module docstring)."""
 
     def __init__(self, cands: Candidates, rules: SiteRules):
@@ -148,7 +148,7 @@ def local_search(
     [False, True, False]
     """
     mask = open_mask.copy()
-    moves = _Moves(cands, rules)
+    moves = SwapRules(cands, rules)
     while time.perf_counter() < deadline:
         best = _best_swap(pairs, mask, moves)
         if best is None:
@@ -158,7 +158,7 @@ def local_search(
     return mask
 
 
-def _best_swap(pairs: CoverPairs, mask: np.ndarray, moves: _Moves) -> tuple[int, int] | None:
+def _best_swap(pairs: CoverPairs, mask: np.ndarray, moves: SwapRules) -> tuple[int, int] | None:
     """The swap ``(r, j)`` gaining the most coverage, or ``None`` if none gains."""
     w = pairs.weight
     cnt = pairs.count(mask)
@@ -252,7 +252,7 @@ def iterated_local_search(
     stats = {"start_covered": first, "covered": first, "rounds": 0, "seconds": 0.0}
     if len(spacing_pairs(rules)):
         return start.copy(), stats
-    moves = _Moves(cands, rules)
+    moves = SwapRules(cands, rules)
     rng = np.random.default_rng(seed)
     best = local_search(pairs, start, cands, rules, deadline)
     best_value = pairs.covered(best)
@@ -285,7 +285,7 @@ def iterated_local_search(
     return best, stats
 
 
-def _perturb(mask: np.ndarray, moves: _Moves, rng: np.random.Generator) -> np.ndarray | None:
+def _perturb(mask: np.ndarray, moves: SwapRules, rng: np.random.Generator) -> np.ndarray | None:
     """``mask`` with a few random allowed swaps (``None`` when no swap is allowed)."""
     out = mask.copy()
     n_swaps = max(2, int(PERTURB_SHARE * mask.sum()))
