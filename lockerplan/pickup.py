@@ -70,6 +70,8 @@ class ModeShares(NamedTuple):
 class PickupTrips:
     """How customers reach a locker, and what their car trips emit.
 
+    The sources of the defaults are in the module's docstring.
+
     Parameters
     ----------
     mode : {"mixed", "walk"}, default "mixed"
@@ -87,8 +89,6 @@ class PickupTrips:
         Network walk per straight-line distance.
     car_co2_kg_per_km : float, default 0.17
         Emissions of a car km, kg CO2e.
-
-    The sources of the defaults are in the module's docstring.
     """
 
     mode: str = "mixed"

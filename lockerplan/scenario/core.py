@@ -34,19 +34,19 @@ from .toml import read_toml, write_toml
 class Scenario:
     """All settings of a plan. Units: metres, seconds, parcels per day.
 
-    Parameters
-    ----------
-    network, demand, candidates, siting, routing, costs, outputs : Section, optional
-        The sections (a mapping of their settings also works); the defaults
-        otherwise.
-    **settings
-        Flat settings (``sites=8``, ``walk_m=500``), each put into its section. Two
-        names are both a section and a setting: ``demand`` (the orders file) and
-        ``candidates`` (the candidates file); text there is the file.
-
     Every section checks its settings when it is made, and names the setting at
     fault; :meth:`validate` is kept for the rules that read several sections (none
     today) and returns the scenario.
+
+    Parameters
+    ----------
+    **values
+        The sections by name (``network``, ``demand``, ``candidates``, ``siting``,
+        ``routing``, ``costs``, ``outputs``: a :class:`Section` or a mapping of its
+        settings; the defaults otherwise), and flat settings (``sites=8``,
+        ``walk_m=500``), each put into its section. Two names are both a section and
+        a setting: ``demand`` (the orders file) and ``candidates`` (the candidates
+        file); text there is the file.
 
     Examples
     --------

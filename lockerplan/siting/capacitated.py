@@ -55,6 +55,8 @@ def solve_cflp(
     ``w[i] * d[j, i] * cost_per_parcel_m``; pass ``assignment_cost`` (same shape and
     pattern as ``distances``, or dense) to override, e.g. for OR-Library ``cap``.
 
+    Other parameters are as in :func:`solve_mclp`.
+
     Parameters
     ----------
     distances : scipy.sparse matrix
@@ -90,8 +92,6 @@ def solve_cflp(
     options : SolverOptions, optional
         Solver, ``via``, time limit (for the whole solve, cut rounds included), gap,
         seed; default ``SolverOptions()``.
-
-    Other parameters are as in :func:`solve_mclp`.
 
     Returns
     -------

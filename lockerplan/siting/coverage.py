@@ -291,6 +291,8 @@ def solve_lscp(
     Demand points that no candidate reaches cannot be covered; they are left out
     and named in ``message`` (their parcels in ``unserved``).
 
+    Other parameters are as in :func:`solve_mclp`.
+
     Parameters
     ----------
     distances : scipy.sparse matrix
@@ -304,8 +306,6 @@ def solve_lscp(
         The MILP, or where coverage is dense the cover rows' dual bound, fixing
         and a restricted MILP (:mod:`lockerplan.siting.set_cover`; forced and
         excluded sites only); ``stats["method"]`` says which ran.
-
-    Other parameters are as in :func:`solve_mclp`.
 
     Returns
     -------

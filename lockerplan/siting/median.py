@@ -36,6 +36,8 @@ def solve_pmedian(
     :mod:`lockerplan.siting.compact` (no ``n^2`` assignment variables), started
     from a vertex-substitution heuristic.
 
+    Other parameters are as in :func:`solve_mclp`.
+
     Parameters
     ----------
     distances : scipy.sparse matrix
@@ -48,8 +50,6 @@ def solve_pmedian(
     unserved_penalty : float, optional
         Metres charged per parcel of demand that no open site reaches. ``None``:
         every demand point with ``weight > 0`` must be reached (else infeasible).
-
-    Other parameters are as in :func:`solve_mclp`.
 
     Returns
     -------
@@ -192,6 +192,8 @@ def solve_attendance(
     ``sum_i w[i] * max_{j open} share(d[j, i])`` with the compact engine
     (it is a p-median on cost ``1 - share`` with unserved cost 1).
 
+    Other parameters are as in :func:`solve_mclp`.
+
     Parameters
     ----------
     distances : scipy.sparse matrix
@@ -202,8 +204,6 @@ def solve_attendance(
         Open at most this many sites.
     decay : Decay, optional
         How the share walking to a site falls with distance; default ``Decay()``.
-
-    Other parameters are as in :func:`solve_mclp`.
 
     Returns
     -------
