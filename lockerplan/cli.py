@@ -196,10 +196,12 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
     """Plan a locker network: choose sites, route vans, write the map.
 
     \b
-    Units: metres, parcels per day. Writes OUT/NAME.html (the map) and OUT/NAME/
-    with NAME.gpkg and CSV/GeoJSON tables (facilities, candidates, demand_points,
-    allocation_lines, catchments, depots, routes, buildings), route_stops.csv,
-    dropped.csv and summary.json. Bad input exits with code 2 and writes nothing.
+    Units: metres, parcels per day. Writes, by default, OUT/NAME.html (the map)
+    and OUT/NAME/ with NAME.gpkg (layers facilities, candidates, demand_points,
+    allocation_lines, catchments, depots, routes, coverage_cells, buildings, and
+    competitors when there are any), route_stops.csv, dropped.csv and summary.json;
+    --formats gpkg,csv,geojson adds LAYER.csv and LAYER.geojson for each layer.
+    Bad input exits with code 2 and writes nothing.
 
     \b
     Examples:
