@@ -1,8 +1,8 @@
 """Issue 15 replayed: bad input and faults, each promise with the test that checks it.
 
 Most lines of the issue have their test beside the stage they exercise; this
-module holds the rest (marked *here*). The README's table "What lockerplan
-promises under bad input and faults" is this table in words.
+module holds the rest (marked *here*). The documentation's page "Promises under
+bad input and faults" (docs/promises.md) is this table in words.
 
 ==================================================  ===========================================
 Issue 15 line                                       Test
