@@ -18,8 +18,11 @@ True
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import click
 
@@ -31,6 +34,26 @@ from .scenario.toml import toml_table
 SCENARIO_COMMANDS = ("plan", "sweep", "rollout")
 
 _DEFAULT = re.compile(r"\s*\[default: (?P<default>.*)\]\s*$", re.S)
+
+
+_ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj):`(~?)([^`]+)`")
+
+
+def plain_roles(text: str) -> str:
+    """The Sphinx roles of a docstring (``:func:`name```) as code spans; a leading
+    ``~`` keeps the last part of the name only.
+
+    Examples
+    --------
+    >>> plain_roles("see :func:`~lockerplan.siting.solve_mclp` and :mod:`lockerplan.costs`")
+    'see `solve_mclp` and `lockerplan.costs`'
+    """
+
+    def code(match: re.Match) -> str:
+        short, target = match.groups()
+        return f"`{target.rsplit('.', 1)[-1] if short else target}`"
+
+    return _ROLE.sub(code, text)
 
 
 def cell(text: str) -> str:
@@ -201,10 +224,57 @@ def settings_markdown() -> str:
     return "\n".join(out)
 
 
+#: Modules whose fixed figures (upper-case constants with a ``#:`` comment) the
+#: model page lists: the figures a plan depends on that are not settings.
+CONSTANT_MODULES = (
+    "lockerplan.settings",
+    "lockerplan.demand.buildings",
+    "lockerplan.routing.zones",
+    "lockerplan.routing.sizing",
+)
+
+
+def module_constants(module: str) -> Iterator[tuple[str, str, str]]:
+    """A module's documented constants: name, value (as written) and ``#:`` comment.
+
+    Examples
+    --------
+    >>> name, value, comment = next(module_constants("lockerplan.settings"))
+    >>> name, value
+    ('WALK_SPEED_KMH', '4.8')
+    """
+    spec = importlib.util.find_spec(module)
+    source = Path(spec.origin).read_text(encoding="utf-8")
+    lines = source.splitlines()
+    for node in ast.parse(source).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if not isinstance(target, ast.Name) or not target.id.isupper() or node.value is None:
+            continue
+        comment, row = [], node.lineno - 2
+        while row >= 0 and lines[row].lstrip().startswith("#:"):
+            comment.insert(0, lines[row].lstrip()[2:].strip())
+            row -= 1
+        if comment:
+            value = " ".join((ast.get_source_segment(source, node.value) or "").split())
+            yield target.id, value, " ".join(comment)
+
+
+def constants_markdown() -> str:
+    """The fixed figures of :data:`CONSTANT_MODULES`, one table per module."""
+    out: list[str] = []
+    for module in CONSTANT_MODULES:
+        out += [f"### `{module}`", "", "| name | value | what it is |", "|---|---|---|"]
+        for name, value, comment in module_constants(module):
+            out.append(f"| `{name}` | `{value}` | {cell(plain_roles(comment))} |")
+        out.append("")
+    return "\n".join(out)
+
+
 #: Page markers and what the site's build puts in their place.
 MARKERS: dict[str, Callable[[], str]] = {
     "<!-- reference: cli -->": cli_markdown,
     "<!-- reference: settings -->": settings_markdown,
+    "<!-- reference: constants -->": constants_markdown,
 }
 
 

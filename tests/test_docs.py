@@ -61,8 +61,10 @@ def test_the_site_builds_strict_and_offline(tmp_path):
     assert run.returncode == 0, run.stderr[-4000:]
     cli = (site / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
     assert "--walk-m METRES" in cli and "<!-- reference: cli -->" not in cli
+    settings = (site / "reference" / "settings" / "index.html").read_text(encoding="utf-8")
+    assert "routing.van_capacity" in settings and "WALK_SPEED_KMH" in settings
     api = (site / "api" / "siting" / "index.html").read_text(encoding="utf-8")
-    assert "solve_mclp" in api
+    assert "solve_mclp" in api and ":func:" not in api  # roles shown as code
     # nothing fetched from the web at view time: fonts off, no CDN
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "fonts.googleapis" not in index

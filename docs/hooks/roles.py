@@ -2,28 +2,17 @@
 
 Docstrings name other objects the way Sphinx and numpydoc read them
 (``:func:`solve_mclp```, ``:class:`~lockerplan.siting.SiteRules```); the API
-reference shows each as the name in code (``solve_mclp``, ``SiteRules``: a
-leading ``~`` keeps the last part only), not as the raw role.
+reference shows each as the name in code (:func:`lockerplan.reference.plain_roles`),
+not as the raw role.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import griffe
 
-_ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj):`(~?)([^`]+)`")
-
-
-def _code(match: re.Match) -> str:
-    short, target = match.groups()
-    return f"`{target.rsplit('.', 1)[-1] if short else target}`"
-
-
-def plain(text: str) -> str:
-    """Sphinx roles in ``text`` as code spans."""
-    return _ROLE.sub(_code, text)
+from lockerplan.reference import plain_roles
 
 
 class SphinxRoles(griffe.Extension):
@@ -31,4 +20,4 @@ class SphinxRoles(griffe.Extension):
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
-            obj.docstring.value = plain(obj.docstring.value)
+            obj.docstring.value = plain_roles(obj.docstring.value)
