@@ -19,8 +19,8 @@ Stages, one module each:
 from .commute import (
     EMPLOYED_SHARE,
     MEAN_COMMUTE_S,
-    CommuteParams,
     Commutes,
+    GravityParams,
     calibrate_beta,
     employed_share,
     furness,
@@ -37,14 +37,22 @@ from .coverage import (
     stop_candidates,
 )
 from .drive import drive_nodes, drive_paths, drive_times, node_points
-from .transit import DEPART_S, Feeds, TransitParams, TransitRouter, fill_stop_times, prepare_feeds
+from .transit import (
+    DEPART_S,
+    Feeds,
+    TransitParams,
+    TransitRouter,
+    fill_stop_times,
+    prepare_feeds,
+    raptor_routes,
+)
 
 __all__ = [
     "DEPART_S",
     "EMPLOYED_SHARE",
     "MEAN_COMMUTE_S",
     "STOP_MATCH_M",
-    "CommuteParams",
+    "GravityParams",
     "Commutes",
     "Feeds",
     "Groups",
@@ -64,6 +72,7 @@ __all__ = [
     "node_points",
     "on_the_way_matrix",
     "prepare_feeds",
+    "raptor_routes",
     "sample_trips",
     "stop_candidates",
 ]

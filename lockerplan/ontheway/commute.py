@@ -61,7 +61,7 @@ SAMPLE_TRIPS = 20_000
 
 
 @dataclass(frozen=True)
-class CommuteParams:
+class GravityParams:
     """Settings of the commute model; checked when made.
 
     Parameters
@@ -84,9 +84,9 @@ class CommuteParams:
 
     Examples
     --------
-    >>> CommuteParams(employed_share=EMPLOYED_SHARE["BR"]).employed_share
+    >>> GravityParams(employed_share=EMPLOYED_SHARE["BR"]).employed_share
     0.45
-    >>> CommuteParams(employed_share=1.5)
+    >>> GravityParams(employed_share=1.5)
     Traceback (most recent call last):
     ...
     lockerplan.errors.InputError: employed_share must be a share in (0, 1], got 1.5.
@@ -229,7 +229,7 @@ def gravity_commutes(
     workers: np.ndarray,
     jobs: np.ndarray,
     time_s: np.ndarray,
-    params: CommuteParams | None = None,
+    params: GravityParams | None = None,
 ) -> Commutes:
     """Home-to-work trips by the doubly-constrained gravity model.
 
@@ -242,7 +242,7 @@ def gravity_commutes(
     time_s : numpy.ndarray
         Travel time from each home to each job cell, seconds; ``inf`` or NaN where
         there is no way (such pairs take the longest time of the matrix).
-    params : CommuteParams, optional
+    params : GravityParams, optional
         ``beta``, or ``mean_commute_s`` to calibrate it; Furness' ``tol``, ``max_iter``.
 
     Returns
@@ -259,11 +259,11 @@ def gravity_commutes(
     --------
     >>> t = np.array([[60.0, 600.0], [600.0, 60.0]])
     >>> c = gravity_commutes(np.array([10.0, 30.0]), np.array([20.0, 20.0]), t,
-    ...                      CommuteParams(beta=1 / 300))
+    ...                      GravityParams(beta=1 / 300))
     >>> c.trips.sum(axis=1).round(6).tolist(), c.trips.sum(axis=0).round(6).tolist()
     ([10.0, 30.0], [20.0, 20.0])
     """
-    params = params or CommuteParams()
+    params = params or GravityParams()
     o = np.asarray(workers, dtype=float)
     jobs = np.asarray(jobs, dtype=float)
     t = np.asarray(time_s, dtype=float)
@@ -321,7 +321,7 @@ def _no_way_as_longest(t: np.ndarray) -> np.ndarray:
 
 
 def calibrate_beta(
-    time_s: np.ndarray, origins: np.ndarray, destinations: np.ndarray, params: CommuteParams
+    time_s: np.ndarray, origins: np.ndarray, destinations: np.ndarray, params: GravityParams
 ) -> float:
     """``beta`` at which the gravity model's mean travel time is ``params.mean_commute_s``.
 
@@ -354,12 +354,12 @@ def calibrate_beta(
     return float(optimize.brentq(lambda b: mean_at(b) - target, 0.0, hi, xtol=1e-7, rtol=1e-6))
 
 
-def employed_share(residents: np.ndarray, jobs: np.ndarray, params: CommuteParams) -> float:
+def employed_share(residents: np.ndarray, jobs: np.ndarray, params: GravityParams) -> float:
     """The employed share of residents: the setting, else the layer's jobs per resident.
 
     Examples
     --------
-    >>> employed_share(np.array([100.0]), np.array([40.0]), CommuteParams())
+    >>> employed_share(np.array([100.0]), np.array([40.0]), GravityParams())
     0.4
     """
     if params.employed_share is not None:
@@ -369,7 +369,7 @@ def employed_share(residents: np.ndarray, jobs: np.ndarray, params: CommuteParam
     return share
 
 
-def sample_trips(commutes: Commutes, params: CommuteParams | None = None) -> pd.DataFrame:
+def sample_trips(commutes: Commutes, params: GravityParams | None = None) -> pd.DataFrame:
     """A seeded draw of commuter trips from a trip matrix.
 
     Each home cell gets a number of draws in proportion to its workers (largest
@@ -380,7 +380,7 @@ def sample_trips(commutes: Commutes, params: CommuteParams | None = None) -> pd.
     Parameters
     ----------
     commutes : Commutes
-    params : CommuteParams, optional
+    params : GravityParams, optional
         ``trips`` (how many to draw) and ``seed``.
 
     Returns
@@ -392,12 +392,12 @@ def sample_trips(commutes: Commutes, params: CommuteParams | None = None) -> pd.
     Examples
     --------
     >>> c = gravity_commutes(np.array([10.0, 30.0]), np.array([20.0, 20.0]),
-    ...                      np.array([[60.0, 600.0], [600.0, 60.0]]), CommuteParams(beta=1 / 300))
-    >>> s = sample_trips(c, CommuteParams(trips=100, seed=1))
+    ...                      np.array([[60.0, 600.0], [600.0, 60.0]]), GravityParams(beta=1 / 300))
+    >>> s = sample_trips(c, GravityParams(trips=100, seed=1))
     >>> s.groupby("home")["workers"].sum().round(6).tolist()
     [10.0, 30.0]
     """
-    params = params or CommuteParams()
+    params = params or GravityParams()
     o = commutes.origins
     draws = _largest_remainder(o, params.trips)
     rng = np.random.default_rng(params.seed)

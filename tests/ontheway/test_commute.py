@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lockerplan.errors import InputError
-from lockerplan.ontheway import CommuteParams, furness, gravity_commutes, sample_trips
+from lockerplan.ontheway import GravityParams, furness, gravity_commutes, sample_trips
 
 
 def _city(n_home: int = 30, n_job: int = 20, seed: int = 3):
@@ -21,7 +21,7 @@ def _city(n_home: int = 30, n_job: int = 20, seed: int = 3):
 
 def test_gravity_margins_equal_the_inputs():
     workers, jobs, t = _city()
-    c = gravity_commutes(workers, jobs, t, CommuteParams(mean_commute_s=900.0))
+    c = gravity_commutes(workers, jobs, t, GravityParams(mean_commute_s=900.0))
     np.testing.assert_allclose(c.trips.sum(axis=1), workers, rtol=1e-8)
     np.testing.assert_allclose(c.trips.sum(axis=0), jobs * workers.sum() / jobs.sum(), rtol=1e-8)
     assert c.mean_time_s == pytest.approx(900.0, abs=1.0)  # Hyman: the observed mean is met
@@ -30,7 +30,7 @@ def test_gravity_margins_equal_the_inputs():
 def test_a_larger_beta_makes_commutes_shorter():
     workers, jobs, t = _city()
     means = [
-        gravity_commutes(workers, jobs, t, CommuteParams(beta=b)).mean_time_s
+        gravity_commutes(workers, jobs, t, GravityParams(beta=b)).mean_time_s
         for b in (0, 1e-3, 4e-3)
     ]
     assert means[0] > means[1] > means[2]
@@ -41,7 +41,7 @@ def test_pairs_without_a_way_do_not_stop_the_balancing():
     # could not be met (the block's workers differ from its jobs)
     workers, jobs = np.array([100.0, 10.0, 50.0]), np.array([10.0, 100.0, 50.0])
     t = np.array([[60.0, 600.0, np.inf], [600.0, 60.0, np.inf], [np.inf, np.inf, 60.0]])
-    c = gravity_commutes(workers, jobs, t, CommuteParams(beta=1 / 600))
+    c = gravity_commutes(workers, jobs, t, GravityParams(beta=1 / 600))
     np.testing.assert_allclose(c.trips.sum(axis=1), workers, rtol=1e-8)
     np.testing.assert_allclose(c.trips.sum(axis=0), jobs, rtol=1e-8)
 
@@ -49,7 +49,7 @@ def test_pairs_without_a_way_do_not_stop_the_balancing():
 def test_a_mean_the_travel_times_cannot_give_is_refused():
     workers, jobs, t = _city()
     with pytest.raises(InputError, match="mean_commute_s=36000"):
-        gravity_commutes(workers, jobs, t, CommuteParams(mean_commute_s=36_000.0))
+        gravity_commutes(workers, jobs, t, GravityParams(mean_commute_s=36_000.0))
 
 
 def test_furness_refuses_unequal_totals():
@@ -59,11 +59,11 @@ def test_furness_refuses_unequal_totals():
 
 def test_the_draw_keeps_every_home_cells_workers_and_follows_its_seed():
     workers, jobs, t = _city()
-    c = gravity_commutes(workers, jobs, t, CommuteParams(beta=1 / 600))
-    a = sample_trips(c, CommuteParams(trips=10_000, seed=7))
+    c = gravity_commutes(workers, jobs, t, GravityParams(beta=1 / 600))
+    a = sample_trips(c, GravityParams(trips=10_000, seed=7))
     np.testing.assert_allclose(a.groupby("home")["workers"].sum().to_numpy(), workers, rtol=1e-12)
-    assert a.equals(sample_trips(c, CommuteParams(trips=10_000, seed=7)))
-    assert not a.equals(sample_trips(c, CommuteParams(trips=10_000, seed=8)))
+    assert a.equals(sample_trips(c, GravityParams(trips=10_000, seed=7)))
+    assert not a.equals(sample_trips(c, GravityParams(trips=10_000, seed=8)))
     # job cells get their workers in expectation: within 15 % with 10,000 draws
     drawn = a.groupby("job")["workers"].sum().reindex(range(len(jobs)), fill_value=0).to_numpy()
     big = c.destinations > 0.05 * c.destinations.sum()
@@ -81,4 +81,4 @@ def test_the_draw_keeps_every_home_cells_workers_and_follows_its_seed():
 )
 def test_params_name_the_bad_setting(field, value, message):
     with pytest.raises(InputError, match=message):
-        CommuteParams(**{field: value})
+        GravityParams(**{field: value})

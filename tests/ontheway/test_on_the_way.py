@@ -11,7 +11,7 @@ from scipy import sparse
 from lockerplan.distances import snap_points, walking_distance_matrix
 from lockerplan.network import streets_from_osm
 from lockerplan.ontheway import (
-    CommuteParams,
+    GravityParams,
     anchor_table,
     commute_groups,
     drive_nodes,
@@ -39,8 +39,8 @@ def _three_cells():
     parcels = np.array([10.0, 10.0, 0.0])
     workers = residents * 0.6
     t = np.array([[1800.0], [1800.0], [60.0]])  # homes x the one job cell
-    commutes = gravity_commutes(workers, np.array([1200.0]), t, CommuteParams(beta=1 / 900))
-    trips = sample_trips(commutes, CommuteParams(trips=10))
+    commutes = gravity_commutes(workers, np.array([1200.0]), t, GravityParams(beta=1 / 900))
+    trips = sample_trips(commutes, GravityParams(trips=10))
     stops = {0: ["a1", "S", "c1"], 1: ["b1", "S", "c1"]}
     anchors, rows = anchor_table([stops[h] for h in trips["home"]])
     home = sparse.csr_matrix(([120.0, 90.0], ([SITE_A, SITE_B], [0, 1])), shape=(3, 3))
@@ -75,8 +75,8 @@ def _random_case(seed: int):
     residents = rng.integers(100, 1000, n_home).astype(float)
     parcels = residents * 0.01
     t = rng.uniform(300, 3600, (n_home, n_job))
-    c = gravity_commutes(residents * 0.45, rng.uniform(1, 100, n_job), t, CommuteParams(beta=1e-3))
-    trips = sample_trips(c, CommuteParams(trips=200, seed=seed))
+    c = gravity_commutes(residents * 0.45, rng.uniform(1, 100, n_job), t, GravityParams(beta=1e-3))
+    trips = sample_trips(c, GravityParams(trips=200, seed=seed))
     ways = [rng.choice(n_anchor, rng.integers(0, 4), replace=False) for _ in range(len(trips))]
     groups = commute_groups(parcels, residents, trips, np.arange(n_home), np.arange(n_job), ways)
     return home, parcels, on_the_way_matrix(home, work, path, groups), rng
