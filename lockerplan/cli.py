@@ -111,7 +111,14 @@ def _field_option(name: str) -> Callable[[Callable], Callable]:
     else:
         kind = str
         metavar = cli.metavar or _METAVARS.get(meta["unit"]) or getattr(check, "metavar", "TEXT")
-    return click.option(*decls, type=kind, default=None, metavar=metavar, help=option_help(name))
+    return click.option(
+        *decls,
+        type=kind,
+        default=None,
+        metavar=metavar,
+        multiple=cli.multiple,
+        help=option_help(name),
+    )
 
 
 def _field_options(names: Iterable[str]) -> Callable[[Callable], Callable]:
@@ -166,7 +173,7 @@ def _parse(options: dict[str, Any]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for key, value in options.items():
-        if value is None:
+        if value is None or value == ():  # not given (an option given many times: a tuple)
             continue
         check = _FIELDS[key].metadata["check"]
         label = option_name(_FIELDS[key], _SECTIONS[key])

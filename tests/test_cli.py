@@ -103,6 +103,10 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], str]]:
         (["--solver", "cbc", "--via", "highspy"], "--via highspy"),
         (["--name", "../evil"], "--name must be a name"),
         (["--formats", "gpkg,shp"], "--formats must be gpkg, csv or geojson"),
+        (["--on-the-way"], "--on-the-way needs to know where people work"),
+        (["--on-the-way", "--jobs-column", "jobs"], "--jobs-column reads the jobs of a population"),
+        (["--gtfs", str(tmp_path / "missing.zip")], "--gtfs: file"),
+        (["--depart", "7h30"], "--depart must be a time of day as HH:MM"),
     ]
 
 

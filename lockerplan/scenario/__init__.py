@@ -1,6 +1,6 @@
 """Scenarios: every setting of a plan, from Python, a scenario file or the command line.
 
-A :class:`Scenario` is seven sections, each a small dataclass that checks its own
+A :class:`Scenario` is eight sections, each a small dataclass that checks its own
 settings when it is made (the way PyVRP keeps one parameter object per section):
 
 ==============  ====================  =================================================
@@ -9,6 +9,7 @@ section         class                 what it holds
 ``network``     :class:`NetworkParams`    the extract or place, snapping, the cache
 ``demand``      :class:`DemandParams`     the demand source and the building model
 ``candidates``  :class:`CandidateParams`  your own candidate sites, a rival network
+``commutes``    :class:`CommuteParams`    pickups at work and on the way (off by default)
 ``siting``      :class:`SitingParams`     sites, walk, site rules, capacities, solver
 ``routing``     :class:`RoutingParams`    hubs, vans and their day
 ``costs``       :class:`CostParams`       prices, the door-to-door baseline, adoption
@@ -57,6 +58,7 @@ from .checks import (
     output_formats,
     parse_window,
 )
+from .commutes import CommuteParams
 from .core import Scenario
 from .costs import CostParams
 from .demand import DemandParams
@@ -75,6 +77,7 @@ __all__ = [
     "Check",
     "Choice",
     "Cli",
+    "CommuteParams",
     "CostParams",
     "DemandFactors",
     "DemandParams",

@@ -1,8 +1,9 @@
 """A scenario: every setting of a plan, one section per part of the pipeline.
 
-:class:`Scenario` holds seven sections (:data:`SECTIONS`), each a small
+:class:`Scenario` holds eight sections (:data:`SECTIONS`), each a small
 self-checking dataclass (:mod:`~lockerplan.scenario.fields`): ``network``,
-``demand``, ``candidates``, ``siting``, ``routing``, ``costs`` and ``outputs``.
+``demand``, ``candidates``, ``commutes``, ``siting``, ``routing``, ``costs`` and
+``outputs``.
 The stages receive their section: the demand stage a :class:`DemandParams`, the
 routing a :class:`RoutingParams` (:class:`lockerplan.routing.Fleet`), the business
 case a :class:`CostParams` (:class:`lockerplan.costs.CostModel`). Users keep
@@ -20,6 +21,7 @@ from typing import Any
 
 from ..errors import InputError
 from .candidates import CandidateParams
+from .commutes import CommuteParams
 from .costs import CostParams
 from .demand import DemandParams
 from .fields import Section
@@ -41,8 +43,8 @@ class Scenario:
     Parameters
     ----------
     **values
-        The sections by name (``network``, ``demand``, ``candidates``, ``siting``,
-        ``routing``, ``costs``, ``outputs``: a :class:`Section` or a mapping of its
+        The sections by name (``network``, ``demand``, ``candidates``, ``commutes``,
+        ``siting``, ``routing``, ``costs``, ``outputs``: a :class:`Section` or a mapping of its
         settings; the defaults otherwise), and flat settings (``sites=8``,
         ``walk_m=500``), each put into its section. Two names are both a section and
         a setting: ``demand`` (the orders file) and ``candidates`` (the candidates
@@ -64,6 +66,7 @@ class Scenario:
     network: NetworkParams
     demand: DemandParams
     candidates: CandidateParams
+    commutes: CommuteParams
     siting: SitingParams
     routing: RoutingParams
     costs: CostParams

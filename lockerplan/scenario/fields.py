@@ -53,6 +53,8 @@ class Cli:
         Option help when it reads differently from the field's (inverted flags).
     metavar : str, optional
         Placeholder of the value; default from the unit or the check.
+    multiple : bool, default False
+        The option may be given more than once; its values arrive as a tuple.
     """
 
     name: str | None = None
@@ -60,6 +62,7 @@ class Cli:
     flag: bool | None = None
     help: str = ""
     metavar: str | None = None
+    multiple: bool = False
 
 
 def setting(

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 
 from .candidates import CandidateParams
+from .commutes import CommuteParams
 from .costs import CostParams
 from .demand import DemandParams
 from .fields import Section
@@ -19,6 +20,7 @@ SECTIONS: dict[str, type[Section]] = {
     "network": NetworkParams,
     "demand": DemandParams,
     "candidates": CandidateParams,
+    "commutes": CommuteParams,
     "siting": SitingParams,
     "routing": RoutingParams,
     "costs": CostParams,

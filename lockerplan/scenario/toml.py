@@ -101,19 +101,28 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     for key, value in values.items():
         f = fields[key][1]
         check = f.metadata["check"]
+        if f.metadata["unit"] in PATH_UNITS:  # read from the file's folder, then checked
+            many = isinstance(f.default, tuple) and isinstance(value, list)
+            value = values[key] = (
+                [_resolved(v, path.parent) for v in value]
+                if many
+                else _resolved(value, path.parent)
+            )
         if check is not None and not (value is None and f.default is None):
             try:
                 check(key_name(key), value)  # named as the file names it
             except InputError as exc:
                 raise InputError(f"--config {str(path)!r}: {exc}") from None
-        if (
-            f.metadata["unit"] in PATH_UNITS
-            and isinstance(value, str)
-            and hub_number(value) is None
-        ):
-            values[key] = str((path.parent / value).resolve())
     values.setdefault("name", path.stem)
     return values
+
+
+def _resolved(value: Any, folder: Path) -> Any:
+    """A path of a scenario file, read from the file's folder; a number of hubs, or
+    anything not a path, as it is."""
+    if isinstance(value, str) and hub_number(value) is None:
+        return str((folder / value).resolve())
+    return value
 
 
 def key_name(name: str) -> str:
@@ -159,6 +168,8 @@ def _entry(name: str, value: Any) -> list[str]:
     lines = [f"# {line}" for line in textwrap.wrap(f"{meta['help']}{note}.", 86)]
     if value is None:
         return [*lines, f"# {name} =   (default: {meta['none'] or 'none'})"]
+    if meta["unit"] in PATH_UNITS and value == ():
+        return [*lines, f"# {name} = []   (default: none)"]
     if meta["unit"] in PATH_UNITS and value == f.default:
         return [*lines, f"# {name} = {_literal(value)}   (default, from where lockerplan runs)"]
     return [*lines, f"{name} = {_literal(value)}"]
