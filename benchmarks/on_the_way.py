@@ -1,75 +1,56 @@
-"""Benchmark pickups on the way: Porto Alegre, home-only coverage against on the way.
+"""Benchmark pickups on the way: Porto Alegre planned home-only and on the way.
 
 Usage::
 
     python benchmarks/on_the_way.py [--mode transit|car] [--sites 100] [--walk-m 500] \
-        [--detour-m 500] [--depart 12:30] [--trips 20000] [--seed 0] [--time-limit 120] \
-        [--beta-per-min 0.0929]
+        [--detour-m 500] [--depart 12:30] [--trips 20000] [--time-limit 120] \
+        [--commute-beta 0.104]
 
-Porto Alegre's walk network and population grid (813k residents, 337,921 jobs
-per H3 cell) are prepared as ``lockerplan plan --osm porto_alegre_2020.osm.pbf
---population porto_alegre_hexgrid_population.csv`` does. Then:
+One study area is prepared the way ``lockerplan plan --osm porto_alegre_2020.osm.pbf
+--population porto_alegre_hexgrid_population.csv --on-the-way --jobs-column jobs
+--gtfs poa_eptc.zip --gtfs poa_trensurb.zip`` prepares it (813k residents, 337,921
+jobs per H3 cell, the EPTC bus and Trensurb rail feeds), and three plans are made on
+it with the pipeline's default model (cmclp), routing and business case:
 
-* **home-only**: the maximal covering model (MCLP) opens ``--sites`` sites on the
-  candidate x demand-cluster walks within ``--walk-m``;
-* **on the way**: commutes from every home cell to the job cells by the gravity
-  model on door-to-door transit times (the EPTC bus and Trensurb rail feeds,
-  ferrobus), ``--trips`` of them drawn with ``--seed``; each one's stops; the
-  stops that are no candidate yet added as candidates; the same model on the
-  candidate x customer-group matrix (home or job cell within ``--walk-m``, a stop
-  within ``--detour-m``).
+* **home-only, OSM places**: what ``lockerplan plan`` gives without ``--on-the-way``
+  (the transit stops added as candidates are excluded);
+* **home-only**: the same candidates as the plan on the way (OSM places and the
+  stops the commutes use), customers covered from home only;
+* **on the way**: customers covered from home, work or a stop of their commute.
 
-With ``--mode car`` the commutes go by car on the drive network instead (no
-GTFS): the gravity model then takes ``--beta-per-min`` (default: the value the
-transit run calibrates), since the observed mean commute of all modes is longer
-than any mean free-flow car times give; the anchors on the way are the nodes of
-each car path, and no stops are added as candidates.
+Each plan is scored both ways on the same parcels: home-only coverage (a site within
+the walk of home) and coverage on the way (the split at home / at work / on the way
+for the plan's open sites, capacity not applied), besides its own served parcels and
+business case. ``--depart`` defaults to 12:30 because the EPTC feed (r5r's sample)
+holds only trips that leave between 11:20 and 17:50; Trensurb runs all day.
 
-Both plans are scored both ways on the same parcels, on the same candidates. ``--depart`` defaults to
-12:30 because the EPTC feed (r5r's sample) holds only trips that leave between
-11:20 and 17:50; Trensurb runs all day.
+With ``--mode car`` the commutes drive (no GTFS) and the gravity model takes
+``--commute-beta`` (per minute; default the value the transit run calibrates on this
+city, since no published car value was found): there are no stops to add.
 
-It prints the table of coverage, the sites that move, each stage's wall time and
-the peak memory (this process and, separately, its forked children).
+It prints the tables: coverage and business case per plan, the sites that move, the
+preparation's stages and each plan's wall time, and the peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import resource
 import sys
 import time
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lockerplan.distances import snap_points, walking_distance_matrix  # noqa: E402
-from lockerplan.ontheway import (  # noqa: E402
-    CommuteParams,
-    TransitParams,
-    TransitRouter,
-    anchor_table,
-    commute_groups,
-    drive_nodes,
-    drive_paths,
-    drive_times,
-    employed_share,
-    gravity_commutes,
-    node_points,
-    on_the_way_matrix,
-    prepare_feeds,
-    sample_trips,
-    stop_candidates,
-)
+from lockerplan.ontheway import stop_candidates  # noqa: E402
 from lockerplan.pipeline.prepare import prepare_study_area  # noqa: E402
-from lockerplan.siting import SolverOptions, solve_mclp  # noqa: E402
+from lockerplan.pipeline.solve import plan_study_area  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "bench"
 OSM = BENCH / "osm" / "porto_alegre_2020.osm.pbf"
@@ -82,30 +63,6 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-class Clock:
-    """Wall seconds per stage."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    def __call__(self, name: str):
-        clock = self
-
-        class _Stage:
-            def __enter__(self):
-                self.t = time.perf_counter()
-
-            def __exit__(self, *exc):
-                clock.seconds[name] = time.perf_counter() - self.t
-
-        return _Stage()
-
-
-def parse_hhmm(text: str) -> int:
-    h, m = text.split(":")
-    return int(h) * 3600 + int(m) * 60
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mode", choices=("transit", "car"), default="transit")
@@ -114,198 +71,158 @@ def main() -> None:
     ap.add_argument("--detour-m", type=float, default=500.0)
     ap.add_argument("--depart", default="12:30")
     ap.add_argument("--trips", type=int, default=20_000)
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--time-limit", type=float, default=120.0)
-    ap.add_argument("--beta-per-min", type=float, default=0.0929)
+    ap.add_argument("--commute-beta", type=float, default=0.104)
     args = ap.parse_args()
     for path in [OSM, GRID, *FEEDS]:
         if not path.is_file():
             sys.exit(f"not found: {path}")
     logging.basicConfig(level=logging.WARNING)
-    clock = Clock()
-    opts = SolverOptions(solver="highs", via="highspy", time_limit_s=args.time_limit)
-
-    with clock("prepare (networks, demand, candidates, walks)"):
-        area = prepare_study_area(
-            osm=str(OSM), population=str(GRID), walk_m=args.walk_m, sites=args.sites
-        )
-    arrays = area.walk_arrays
-    clusters, cands, D = area.clusters, area.candidates, area.distances
-    homes = area.demand_points
-    grid = pd.read_csv(GRID)
-    grid["jobs"] = grid["jobs"].fillna(0.0)
-    work = grid[grid["jobs"] > 0].reset_index(drop=True)
-    cells = gpd.GeoSeries(
-        np.r_[homes.geometry.to_numpy(), gpd.points_from_xy(work["lon"], work["lat"])],
-        crs="EPSG:4326",
-    )
-    nh = len(homes)
-    residents = homes["population"].to_numpy(dtype=float)
+    commutes = {
+        "on_the_way": True,
+        "jobs_column": "jobs",
+        "detour_m": args.detour_m,
+        "commute_trips": args.trips,
+    }
     if args.mode == "transit":
-        way = transit_ways(args, clock, cells, nh, residents, grid, work)
+        commutes |= {"gtfs": tuple(map(str, FEEDS)), "depart": args.depart}
     else:
-        way = car_ways(args, clock, area.drive_arrays, cells, nh, residents, grid, work)
-    trips, keys, lonlat, rows = way["trips"], way["keys"], way["lonlat"], way["rows"]
-
-    with clock("stops as candidates, walks"):
-        new = cands.iloc[:0]
-        if args.mode == "transit":
-            served = way["feeds"].stops.drop_duplicates("stop_id").set_index("stop_id")
-            used = served.loc[served.index.intersection(keys)].reset_index()
-            new = stop_candidates(used, cands)
-        new_snap = snap_points(arrays, new.geometry)
-        all_cands = pd.concat([cands, new], ignore_index=True)
-        all_snap = pd.concat([snap_points(arrays, cands.geometry), new_snap], ignore_index=True)
-        d_snap = snap_points(arrays, clusters.geometry)
-        D_all = sparse.vstack(
-            [D, walking_distance_matrix(arrays, new_snap, d_snap, args.walk_m)]
-        ).tocsr()
-        W = walking_distance_matrix(arrays, all_snap, snap_points(arrays, cells[nh:]), args.walk_m)
-        P = walking_distance_matrix(arrays, all_snap, snap_points(arrays, lonlat), args.detour_m)
-    w_cluster = clusters["parcels_per_day"].to_numpy(dtype=float)
-    with clock("home-only MCLP"):
-        home_plan = solve_mclp(D_all, w_cluster, args.sites, options=opts)
-    with clock("on-the-way matrix"):
-        cluster_pos = pd.Series(np.arange(len(clusters)), index=clusters["cluster_id"])
-        home_anchor = cluster_pos.loc[homes["cluster_id"]].to_numpy()
-        groups = commute_groups(
-            homes["parcels_per_day"].to_numpy(dtype=float),
-            residents,
-            trips,
-            home_anchor,
-            np.arange(len(work)),  # the work matrix's columns are the job cells
-            list(rows),
-        )
-        otw = on_the_way_matrix(D_all, W, P, groups)
-    with clock("on-the-way MCLP"):
-        otw_plan = solve_mclp(otw.matrix, otw.weights, args.sites, options=opts)
-    report(args, clock, way, homes, residents, work, all_cands, new, otw, home_plan, otw_plan)
-
-
-def transit_ways(args, clock, cells, nh, residents, grid, work) -> dict:
-    """Commutes on the feeds: the gravity model on transit times, each trip's stops."""
-    tparams = TransitParams(depart_s=parse_hhmm(args.depart))
-    with clock("GTFS feeds (gtfs-kit, stop times filled)"):
-        feeds = prepare_feeds(FEEDS, tparams)
-    with clock("transit model (ferrobus)"):
-        router = TransitRouter(OSM, feeds, tparams)
-    lon, lat = cells.x.to_numpy(), cells.y.to_numpy()
-    with clock("travel times, all cells"):
-        points = router.points(lon, lat)
-        times = router.times(points)[:nh, nh:]
-    cparams = CommuteParams(trips=args.trips, seed=args.seed)
-    with clock("gravity model"):
-        share = employed_share(grid["population"], grid["jobs"], cparams)
-        commutes = gravity_commutes(residents * share, work["jobs"].to_numpy(), times, cparams)
-        trips = sample_trips(commutes, cparams)
-    with clock("paths of the trips"):
-        journeys = router.journeys(points, trips["home"].to_numpy(), nh + trips["job"].to_numpy())
-    anchors, rows = anchor_table(list(journeys["stops"]), list(journeys["stop_lonlat"]))
-    where = gpd.GeoSeries(gpd.points_from_xy(anchors["lon"], anchors["lat"]), crs="EPSG:4326")
-    legs = journeys["legs"].value_counts().sort_index()
-    note = (
-        "journeys by transit rides: "
-        + ", ".join(f"{k}: {v:,}" for k, v in legs.items())
-        + f"; no journey: {int(journeys['time_s'].isna().sum())}; depart {args.depart} "
-        f"on {feeds.date}"
+        commutes |= {"commute_beta": args.commute_beta}
+    t0 = time.perf_counter()
+    area = prepare_study_area(
+        osm=str(OSM),
+        population=str(GRID),
+        sites=args.sites,
+        walk_m=args.walk_m,
+        time_limit_s=args.time_limit,
+        **commutes,
     )
+    prepare_s = time.perf_counter() - t0
+    home_area = dataclasses.replace(area, on_the_way=None, stage_seconds={})
+    stops = area.candidates["source"].astype(str).eq("gtfs").to_numpy()
+    plans, seconds = {}, {}
+    runs = (
+        (
+            "home-only, OSM places",
+            home_area,
+            {"exclude": tuple(area.candidates["candidate_id"][stops])},
+        ),
+        ("home-only", home_area, {}),
+        ("on the way", area, {}),
+    )
+    for name, where, settings in runs:
+        if name == "home-only, OSM places" and not stops.any():
+            continue
+        t = time.perf_counter()
+        plans[name] = plan_study_area(where, catchments=False, **settings)
+        seconds[name] = time.perf_counter() - t
+    report(args, area, plans, prepare_s, seconds)
+
+
+def scored(area, plan) -> dict:
+    """A plan's open sites scored on the way (reach, capacity not applied) and its own
+    served parcels and business case."""
+    otw = area.on_the_way.coverage(
+        area.distances_within(area.scenario.walk_m), area.scenario.walk_m
+    )
+    reach = otw.covered(np.asarray(plan.siting.open_sites))
+    k = plan.kpis
+    bc = k.business_case
     return {
-        "commutes": commutes,
-        "trips": trips,
-        "share": share,
-        "keys": anchors["key"],
-        "lonlat": where,
-        "rows": rows,
-        "feeds": feeds,
-        "note": note,
+        "status": f"{k.solver_status} ({k.solver_gap:.2%})",
+        "home": reach["at_home"],
+        "total": reach["total"],
+        "work": reach["at_work"],
+        "way": reach["on_the_way"],
+        "served": k.covered_parcels_per_day,
+        "lockers": bc.with_lockers.locker_parcels_per_day if bc else None,
+        "cost": bc.with_lockers.cost_per_parcel if bc else None,
+        "door": bc.door_to_door.cost_per_parcel if bc else None,
+        "savings": bc.savings_pct if bc else None,
     }
 
 
-def car_ways(args, clock, drive, cells, nh, residents, grid, work) -> dict:
-    """Commutes by car: the gravity model on drive times, each trip's path nodes."""
-    with clock("travel times, all cells"):
-        nodes = drive_nodes(drive, cells)
-        times = drive_times(drive, nodes)[:nh, nh:]
-    cparams = CommuteParams(trips=args.trips, seed=args.seed, beta=args.beta_per_min / 60)
-    with clock("gravity model"):
-        share = employed_share(grid["population"], grid["jobs"], cparams)
-        commutes = gravity_commutes(residents * share, work["jobs"].to_numpy(), times, cparams)
-        trips = sample_trips(commutes, cparams)
-    with clock("paths of the trips"):
-        ways = drive_paths(drive, nodes, trips["home"].to_numpy(), nh + trips["job"].to_numpy())
-    anchors, rows = anchor_table([list(p) for p in ways["path"]])
-    sizes = ways["path"].map(len)
-    note = (
-        f"car paths: {int((sizes > 0).sum()):,} of {len(ways):,}, median {sizes.median():.0f} "
-        f"nodes; {len(anchors):,} distinct path nodes; beta given {args.beta_per_min}/min"
-    )
-    return {
-        "commutes": commutes,
-        "trips": trips,
-        "share": share,
-        "keys": anchors["key"],
-        "lonlat": node_points(drive, anchors["key"].to_numpy(dtype=np.int64)).to_crs("EPSG:4326"),
-        "rows": rows,
-        "note": note,
-    }
-
-
-def report(args, clock, way, homes, residents, work, all_cands, new, otw, home_plan, otw_plan):
+def report(args, area, plans, prepare_s, seconds) -> None:
     """Print the tables."""
-    commutes, trips = way["commutes"], way["trips"]
-    total = float(otw.weights.sum())
-    home_sites = np.asarray(home_plan.open_sites)
-    otw_sites = np.asarray(otw_plan.open_sites)
+    c = area.on_the_way.commuting
+    demand = float(area.clusters["parcels_per_day"].sum())
+    trips = c.trips
+    ways = trips["way"].value_counts().to_dict()
+    stops = area.candidates["source"].astype(str).eq("gtfs")
     print(
-        f"\nPorto Alegre, {args.mode}: {len(homes):,} home cells ({residents.sum():,.0f} "
-        f"residents, {total:,.1f} parcels/day), {len(work):,} job cells, employed share "
-        f"{way['share']:.3f}, {len(trips):,} distinct commutes ({args.trips:,} draws, seed "
-        f"{args.seed}), beta {commutes.beta * 60:.4f}/min (mean {commutes.mean_time_s / 60:.1f} min)"
+        f"\nPorto Alegre, {args.mode}: {len(area.clusters):,} home clusters "
+        f"({c.residents.sum():,.0f} residents, {demand:,.1f} parcels/day), {len(c.jobs):,} job "
+        f"cells, employed share {c.employed_share:.3f} ({c.employed_source}), "
+        f"{len(trips):,} distinct commutes of {args.trips:,} draws, beta "
+        f"{c.gravity.beta * 60:.4f}/min, mean commute {c.gravity.mean_time_s / 60:.1f} min; "
+        f"ways: {ways}; depart {c.depart or '-'} on {c.service_date or '-'}; "
+        f"{args.sites} sites, walk {args.walk_m:g} m, detour {args.detour_m:g} m"
     )
-    print(way["note"])
     print(
-        f"candidates: {len(all_cands) - len(new):,} OSM + {len(new):,} GTFS stops "
-        f"({int((new['category'] == 'station').sum())} stations); groups {len(otw.groups):,}; "
-        f"pairs {otw.matrix.nnz:,} (home {otw.home.nnz:,}, work {otw.work.nnz:,}, "
-        f"way {otw.path.nnz:,})\n"
+        f"candidates: {int((~stops).sum()):,} OSM places + {int(stops.sum()):,} transit stops "
+        f"({int((area.candidates['category'] == 'station').sum())} stations)\n"
     )
     head = (
-        "| plan | status | gap | home-only covered | at work | on the way | "
-        "on-the-way covered | gain |"
+        "| plan | solver (gap) | home-only coverage | on the way: at work | on the way | "
+        "covered on the way | served (plan) | at lockers | cost/parcel with lockers | "
+        "door-to-door | savings |"
     )
     print(head)
     print("|---" * (head.count("|") - 1) + "|")
-    for name, plan, sites in (
-        ("home-only plan", home_plan, home_sites),
-        ("on-the-way plan", otw_plan, otw_sites),
-    ):
-        c = otw.covered(sites)
-        print(
-            f"| {name} | {plan.status} | {plan.gap:.2%} | {c['at_home']:,.1f} "
-            f"({c['at_home'] / total:.1%}) | {c['at_work']:,.1f} | {c['on_the_way']:,.1f} | "
-            f"{c['total']:,.1f} ({c['total'] / total:.1%}) | {c['gain']:,.1f} |"
+
+    def share(x: float) -> str:
+        return f"{x:,.1f} ({x / demand:.1%})"
+
+    for name, plan in plans.items():
+        s = scored(area, plan)
+        money = (
+            f"{s['cost']:.3f} | {s['door']:.3f} | {s['savings']:.1f} %"
+            if s["cost"] is not None
+            else "- | - | -"
         )
-    moved_in = np.setdiff1d(otw_sites, home_sites)
-    moved_out = np.setdiff1d(home_sites, otw_sites)
-    label = (all_cands["source"] + ":" + all_cands["category"]).to_numpy()
-    print(
-        f"\nsites that move: {len(moved_in)} of {args.sites} "
-        f"(in: {pd.Series(label[moved_in]).value_counts().to_dict()}; "
-        f"out: {pd.Series(label[moved_out]).value_counts().to_dict()})"
-    )
-    if "feeds" in way:
-        rail = way["feeds"].stops[way["feeds"].stops["station"]]
-        for name, sites in (("home-only", home_sites), ("on-the-way", otw_sites)):
-            at = stop_candidates(rail, all_cands.iloc[sites])  # stations no open site stands at
-            names = sorted(set(rail["name"]) - set(at["name"]))
-            print(f"rail stations with an open site ({name} plan, within 25 m): {names or 'none'}")
+        print(
+            f"| {name} | {s['status']} | {share(s['home'])} | {s['work']:,.1f} | {s['way']:,.1f} | "
+            f"{share(s['total'])} | {share(s['served'])} | {s['lockers'] or 0:,.1f} | {money} |"
+        )
+    moved(area, plans)
     print("\n| stage | seconds |\n|---|---|")
-    for k, v in clock.seconds.items():
-        print(f"| {k} | {v:.1f} |")
+    for key, value in area.stage_seconds.items():
+        print(f"| prepare: {key} | {value:.1f} |")
+    for key, value in c.seconds.items():
+        print(f"| of commutes: {key} | {value:.1f} |")
+    print(f"| prepare, whole | {prepare_s:.1f} |")
+    for name, value in seconds.items():
+        siting = plans[name].kpis.stage_seconds.get("siting", float("nan"))
+        print(f"| plan {name} (siting {siting:.1f}) | {value:.1f} |")
     print(
         f"\npeak memory: {peak_mb():,.0f} MB this process, "
         f"{peak_mb(resource.RUSAGE_CHILDREN):,.0f} MB largest forked child"
     )
+
+
+def moved(area, plans) -> None:
+    """The sites that move from the home-only plan (same candidates) to the plan on the way."""
+    if "home-only" not in plans or "on the way" not in plans:
+        return
+    home = set(np.asarray(plans["home-only"].siting.open_sites).tolist())
+    otw = set(np.asarray(plans["on the way"].siting.open_sites).tolist())
+    cands = area.candidates
+    label = (cands["source"].astype(str) + ":" + cands["category"].astype(str)).to_numpy()
+    into, out = sorted(otw - home), sorted(home - otw)
+    print(
+        f"\nsites that move: {len(into)} of {len(otw)} (to: "
+        f"{pd.Series(label[into]).value_counts().to_dict()}; from: "
+        f"{pd.Series(label[out]).value_counts().to_dict()})"
+    )
+    stops = area.on_the_way.commuting.stops
+    if stops is None:
+        return
+    rail = stops[stops["station"]]
+    for name in ("home-only", "on the way"):
+        sites = cands.iloc[np.asarray(plans[name].siting.open_sites)]
+        far = set(stop_candidates(rail, sites)["name"])  # no open site within 25 m
+        stations = sorted(set(rail["name"]) - far)
+        print(f"rail stations with an open site within 25 m ({name}): {stations or 'none'}")
 
 
 if __name__ == "__main__":

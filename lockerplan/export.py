@@ -63,7 +63,7 @@ GIS_LAYERS = (
     "buildings",
 )
 #: Layers written after :data:`GIS_LAYERS` when a plan has them.
-OPTIONAL_LAYERS = ("competitors",)
+OPTIONAL_LAYERS = ("competitors", "commute_flows")
 #: The layers :func:`read_plan` reads back (besides ``coverage_cells``).
 COMPARED_LAYERS = ("facilities", "demand_points", "catchments", "candidates")
 #: The figures and the scenario of a plan, in its folder.

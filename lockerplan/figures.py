@@ -12,7 +12,9 @@ words people read (``label``), its ``unit``, how it is written (``fmt``, and
 * :data:`SIDE_FIGURES` and :data:`BUSINESS_FIGURES`: the business case, the same
   parcels delivered with lockers and door to door (:class:`Side`,
   :class:`BusinessCase`);
-* :data:`SCENARIO_FIGURES`: one demand scenario (``--demand-scenarios``).
+* :data:`SCENARIO_FIGURES`: one demand scenario (``--demand-scenarios``);
+* :data:`ON_THE_WAY_FIGURES`: customers covered at home, at work and on the way
+  (``--on-the-way``).
 
 The records of :mod:`lockerplan.records` are made from these tables, field for
 field (their defaults, types and docstrings too), and every renderer reads them: the printed summary
@@ -225,6 +227,58 @@ SCENARIO_FIGURES = _table(
 )  # fmt: skip
 
 
+#: Pickups on the way (:class:`CommuteCoverage`, ``summary.json`` ``on_the_way``): the
+#: plan's served parcels by where an open site first reaches their customers.
+ON_THE_WAY_FIGURES = _table(
+    Figure("mode", "Commutes by", fmt="{}", kind=str, default="",
+           help="transit (the GTFS timetables) or car"),
+    Figure("at_home_parcels_per_day", "at home", _PARCELS,
+           help="Served parcels of customers an open site reaches within the walk of home: "
+           "home-only coverage of the same sites"),
+    Figure("at_work_parcels_per_day", "at work", _PARCELS,
+           help="Served parcels of commuters reached within the walk of their job cell, not "
+           "of home"),
+    Figure("on_the_way_parcels_per_day", "on the way", _PARCELS,
+           help="Served parcels of commuters reached only within the detour of a stop of "
+           "their journey (boarding, transfer, alighting) or of their car path"),
+    Figure("covered_parcels_per_day", "Covered", _PARCELS,
+           help="All three: the plan's covered parcels"),
+    Figure("gain_parcels_per_day", "Gain over home-only", _PARCELS,
+           help="At work and on the way: what home-only coverage of the same sites leaves out"),
+    Figure("gain_share", "Gain", "%", "{:.1f}", scale=100, help="The gain over demand"),
+    Figure("commuter_parcels_per_day", "Commuters' parcels", _PARCELS,
+           help="Parcels of the employed residents who commute (the rest stay home)"),
+    Figure("commuters", "Commuters", fmt="{:,.0f}", help="Employed residents who commute"),
+    Figure("commutes", "Commutes", fmt="{:,.0f}", kind=int, default=0,
+           help="Distinct home-work commutes drawn from the gravity model"),
+    Figure("employed_share", "Employed share", "%", "{:.1f}", scale=100,
+           help="Employed residents per resident"),
+    Figure("employed_source", "Employed share from", fmt="{}", kind=str, default="",
+           help="Where the employed share comes from"),
+    Figure("mean_commute_min", "Mean commute", "min", "{:.1f}",
+           help="Worker-weighted mean travel time of the gravity model's commutes"),
+    Figure("beta_per_min", "Deterrence", "per min", "{:.4f}",
+           help="beta of the gravity model's exp(-beta t)"),
+    Figure("by_transit", "By transit", fmt="{:,.0f}", kind=int, default=0,
+           help="Commutes that ride"),
+    Figure("on_foot", "On foot", fmt="{:,.0f}", kind=int, default=0,
+           help="Commutes that walk all the way (quicker than riding)"),
+    Figure("by_car", "By car", fmt="{:,.0f}", kind=int, default=0, help="Commutes that drive"),
+    Figure("job_cells", "Job cells", fmt="{:,.0f}", kind=int, default=0,
+           help="Cells with jobs in the study area"),
+    Figure("stops_added", "Stops added", fmt="{:,.0f}", kind=int, default=0,
+           help="Transit stops and stations the commutes use, added as candidate sites"),
+    Figure("sites_at_stops", "Sites at stops", fmt="{:,.0f}", kind=int, default=0,
+           help="Open sites at those stops"),
+    Figure("detour_m", "Detour", "m", "{:,.0f}", kind=float | None, default=None,
+           help="Farthest walk from the way to a site (None: the walking cutoff)"),
+    Figure("service_date", "Timetable day", fmt="{}", kind=str, default="",
+           help="The day of the GTFS timetables (transit)"),
+    Figure("depart", "Departure", fmt="{}", kind=str, default="",
+           help="When the commutes leave their boarding stop (transit)"),
+)  # fmt: skip
+
+
 #: The business case (:class:`BusinessCase`): lockers plus home delivery against door to door.
 BUSINESS_FIGURES = _table(
     Figure("with_lockers", "With lockers", fmt="{}", kind="Side", default={},
@@ -349,6 +403,9 @@ FIGURES = _table(
            help="Lockers plus home delivery vs door to door, for the same parcels"),
     Figure("scenarios", "Demand scenarios", fmt="{}", kind=list | None, default=None,
            help="Per demand scenario: the figures of SCENARIO_FIGURES"),
+    Figure("on_the_way", "On the way", fmt="{}", kind="CommuteCoverage | None", default=None,
+           help="With --on-the-way: the covered parcels at home, at work and on the way "
+           "(:class:`CommuteCoverage`)"),
 )  # fmt: skip
 
 #: The figures of a roll-out phase (``summary.json`` ``phases``, ``phases.csv``).
@@ -436,6 +493,12 @@ LINES = (
          "{coverage_share} within {walk_m} walk{capacity_text}",
          panel="{coverage_share} of {demand_parcels_per_day}"),
     Line("competitors", "{competitors_text}", when="competitor_sites"),
+    Line("on the way", "{on_the_way.at_home_parcels_per_day:n} at home, "
+         "{on_the_way.at_work_parcels_per_day:n} at work, {on_the_way.on_the_way_parcels_per_day:n} "
+         "on the way: {on_the_way.gain_share} more than home-only coverage "
+         "({on_the_way.commutes} commutes by {on_the_way.mode}, mean "
+         "{on_the_way.mean_commute_min})", when="on_the_way",
+         panel="+{on_the_way.gain_share} at work and on the way"),
     Line("mean walk", "{mean_walk_m} (covered parcels, network distance)", panel="{mean_walk_m}"),
     Line("walking cutoff", "{walk_m}", views=(_PANEL,)),
     Line("solver", "{solver_text}", when="solver_status",

@@ -37,6 +37,7 @@ from .figures import (
     DELIVERY_FIGURES,
     FIGURES,
     LINES,
+    ON_THE_WAY_FIGURES,
     SCENARIO_FIGURES,
     SIDE_FIGURES,
     Figure,
@@ -158,10 +159,26 @@ BusinessCase = _record(
 )
 
 
+CommuteCoverage = _record(
+    "CommuteCoverage",
+    ON_THE_WAY_FIGURES,
+    _Record,
+    "Pickups on the way: a plan's covered parcels by where customers are first reached "
+    "(made by :func:`lockerplan.pipeline.commutes.on_the_way_figures`).",
+)
+
+
 class _KpisBase(_Record):
     """What :class:`Kpis` says in words beyond its figures."""
 
-    _optional = ("lockers", "door_to_door", "door_to_door_savings", "business_case", "scenarios")
+    _optional = (
+        "lockers",
+        "door_to_door",
+        "door_to_door_savings",
+        "business_case",
+        "scenarios",
+        "on_the_way",
+    )
     #: properties written by a figure of the table
     _aliases = {"locker_cost_per_parcel": "cost_per_parcel"}
 
@@ -258,7 +275,12 @@ Kpis = _record(
     "The key figures of a plan; the keys of ``summary.json`` "
     "(:data:`lockerplan.figures.FIGURES`). Every field has a default, so that a partial "
     "record (a test, a re-read ``summary.json``) can be made with :meth:`from_dict`.",
-    _nested={"lockers": Delivery, "door_to_door": Delivery, "business_case": BusinessCase},
+    _nested={
+        "lockers": Delivery,
+        "door_to_door": Delivery,
+        "business_case": BusinessCase,
+        "on_the_way": CommuteCoverage,
+    },
 )
 
 

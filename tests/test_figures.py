@@ -66,6 +66,17 @@ FULL = Kpis(
             "cost_per_parcel": 1.48,
         },
     },
+    on_the_way={
+        "mode": "transit",
+        "at_home_parcels_per_day": 1100.0,
+        "at_work_parcels_per_day": 250.5,
+        "on_the_way_parcels_per_day": 71.6,
+        "covered_parcels_per_day": 1422.1,
+        "gain_parcels_per_day": 322.1,
+        "gain_share": 0.19,
+        "commutes": 1234,
+        "mean_commute_min": 27.7,
+    },
     scenarios=[
         {
             "name": "peak",
@@ -113,6 +124,11 @@ def test_the_summary_the_panel_and_the_comparison_write_a_figure_alike():
     assert "with lockers   1,967 EUR/day, 1.18 per parcel" in summary
     assert "demand peak    x2.5: 50.0 % of 4,241.5 parcels/day" in summary
     assert "runtime        8.0 s" in summary  # a figure with the summary view: its own row
+    assert (
+        "on the way     1,100.0 at home, 250.5 at work, 71.6 on the way: 19.0 % more than "
+        "home-only coverage (1,234 commutes by transit, mean 27.7 min)"
+    ) in summary
+    assert "+19.0 % at work and on the way" in panel
     assert "3 of 10 cells (250 m), 9 parcels/day" in panel  # a line of the panel only
     assert "runtime" not in panel.lower()
 

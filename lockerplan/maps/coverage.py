@@ -20,6 +20,7 @@ from ..errors import InputError
 from ..records import Kpis
 from ..settings import OSM_ATTRIBUTION
 from .base import add_controls, base_map
+from .commute_layers import COMMUTE_LAYERS, draw_flows
 from .demand_layers import (
     draw_cells,
     draw_competitors,
@@ -73,6 +74,7 @@ def coverage_map(
     walk_graph: Any = None,
     whatif: dict[str, Any] | None = None,
     competitors: gpd.GeoDataFrame | None = None,
+    commute_flows: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Draw a plan as an interactive folium map.
 
@@ -112,6 +114,9 @@ def coverage_map(
         A rival network's sites (:mod:`lockerplan.competitors`): drawn with the
         demand's contested clusters (``contested`` column) as the overlays of
         :data:`~lockerplan.maps.layers.COMPETITOR_LAYERS`.
+    commute_flows : geopandas.GeoDataFrame, optional
+        With ``--on-the-way``: the plan's commute flows through its open sites, drawn
+        as the overlay of :data:`~lockerplan.maps.commute_layers.COMMUTE_LAYERS`.
 
     Returns
     -------
@@ -148,6 +153,9 @@ def coverage_map(
         # per cluster only while demand is drawn per cluster (the GeoPackage has them all)
         draw_contested(groups["contested"], demand if not at_scale else demand.iloc[:0], sites)
         draw_competitors(groups["competitors"], competitors)
+    if commute_flows is not None:
+        groups |= {layer.key: folium.FeatureGroup(name=layer.name) for layer in COMMUTE_LAYERS}
+        draw_flows(groups["flows"], commute_flows)
     for group in groups.values():
         group.add_to(fmap)
     add_controls(fmap, minimap)
@@ -204,7 +212,10 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
         "van_capacity", getattr(getattr(scenario, "routing", None), "van_capacity", None)
     )
     options.setdefault("competitors", getattr(plan, "competitors", None))
-    if "whatif" not in options and hasattr(plan, "reach"):
+    options.setdefault("commute_flows", getattr(plan, "commute_flows", None))
+    # the what-if counts coverage from home; a plan on the way counts work and the way too
+    on_the_way = options["commute_flows"] is not None
+    if "whatif" not in options and hasattr(plan, "reach") and not on_the_way:
         options["whatif"] = whatif_data(plan)
     return coverage_map(
         plan.demand,

@@ -19,6 +19,7 @@ import geopandas as gpd
 
 from ..figures import DELIVERY_FIGURES, SIDE_FIGURES, Figure, missing
 from ..records import Kpis, line_rows
+from .commute_layers import COMMUTE_LAYERS
 from .html import OSM_ATTRIBUTION_HTML, escape, num, table_html
 from .layers import COMPETITOR_LAYERS, LAYER_TABLE, Layer, Swatch, layer_table
 from .style import KIND_LABELS
@@ -131,6 +132,15 @@ def _sites_text(kpis: Kpis, sites: gpd.GeoDataFrame | None) -> str:
     return text
 
 
+def _legend_layers(kpis: Kpis, sites: Any) -> tuple[Layer, ...]:
+    """The overlays the legend lists: the plan's, with competitors' and commutes' when
+    it has them."""
+    extra = (COMPETITOR_LAYERS if kpis.competitor_sites else ()) + (
+        COMMUTE_LAYERS if kpis.on_the_way is not None else ()
+    )
+    return layer_table(sites) + extra
+
+
 def kpi_panel_html(
     kpis: Kpis | Mapping[str, Any],
     sites: gpd.GeoDataFrame | None = None,
@@ -176,6 +186,6 @@ def kpi_panel_html(
     return (
         f"<details open><summary><b>{escape(kpis.name or 'lockerplan')}</b> \u2013 coverage "
         f"plan</summary>{table_html(rows)}{extra}"
-        f"{_comparison_html(kpis)}{legend_html(layer_table(sites) + (COMPETITOR_LAYERS if kpis.competitor_sites else ()))}<div class='lp-note'>Walking distances along the street network. "
+        f"{_comparison_html(kpis)}{legend_html(_legend_layers(kpis, sites))}<div class='lp-note'>Walking distances along the street network. "
         f"Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
     )

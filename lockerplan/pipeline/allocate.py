@@ -39,11 +39,16 @@ class Allocation:
         Demand clusters with ``covered``, ``site_id`` and ``walk_m``.
     lines : geopandas.GeoDataFrame
         One line per covered cluster to its site (the ``allocation_lines`` layer).
+    groups : geopandas.GeoDataFrame or None
+        With ``--on-the-way``: the customer groups the siting served, each with its
+        home ``cluster_id``, ``site_id``, served and locker parcels and where it was
+        reached (:func:`lockerplan.pipeline.commutes.allocate_groups`); None otherwise.
     """
 
     sites: gpd.GeoDataFrame
     clusters: gpd.GeoDataFrame
     lines: gpd.GeoDataFrame
+    groups: gpd.GeoDataFrame | None = None
 
 
 def candidate_attributes(

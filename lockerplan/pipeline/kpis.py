@@ -17,6 +17,7 @@ from ..demand import aggregation_error
 from ..equity import equity_summary
 from ..records import Kpis
 from ..siting import MODELS
+from .commutes import on_the_way_figures
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -71,6 +72,7 @@ def plan_kpis(
     near = clusters.get("nearest_competitor_m")  # within the walk of a competitor
     rival = ~cov & (near.notna().to_numpy() if near is not None else False)
     rivals = getattr(area, "competitors", None)
+    otw = getattr(area, "on_the_way", None)
     return Kpis(
         name=name,
         osm=area.source,
@@ -132,4 +134,7 @@ def plan_kpis(
         door_to_door=cmp.door_to_door if cmp else None,
         door_to_door_savings=cmp.savings if cmp else None,
         business_case=bc,
+        on_the_way=None
+        if otw is None
+        else on_the_way_figures(otw, clusters, open_sites, area.candidates, total),
     )

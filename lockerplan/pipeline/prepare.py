@@ -26,6 +26,7 @@ from ..distances import (
 )
 from ..errors import InputError
 from ..inputs import read_hubs
+from ..ontheway.stage import OnTheWayArea, candidate_stops, on_the_way_area, plan_commutes
 from ..progress import StageClock, tqdm
 from ..scenario import DemandParams, Scenario, hub_number
 from ..scheduler import dask_client
@@ -79,6 +80,9 @@ class StudyArea(StreetGraphs):
         candidates; None without competitors.
     competitor_distances : scipy.sparse.csr_matrix or None
         Competitor x demand-cluster walking distances within ``max_walk_m``.
+    on_the_way : OnTheWayArea or None
+        With ``--on-the-way``: the commutes, the customer groups and the candidates'
+        walks to their work and their way (:mod:`lockerplan.ontheway.stage`).
     """
 
     scenario: Scenario
@@ -103,6 +107,7 @@ class StudyArea(StreetGraphs):
     stage_seconds: dict[str, float] = field(default_factory=dict)
     competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
     competitor_distances: sparse.csr_matrix | None = field(default=None, repr=False)
+    on_the_way: OnTheWayArea | None = field(default=None, repr=False)
     _spacing: dict[float, sparse.csr_matrix] = field(default_factory=dict, repr=False)
     _rival_walk: dict[float, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -285,6 +290,24 @@ def _given_sites(
     return candidate_sites, hub_points, competitor_sites
 
 
+def _commutes(sc, walk, drive, clusters, d_snap, competitor_sites):
+    """The study area's commutes (:func:`lockerplan.ontheway.stage.plan_commutes`)."""
+    if sc.candidates.competitors or sc.candidates.operator or competitor_sites is not None:
+        raise InputError(
+            "--on-the-way does not take competitors yet (--competitors, --operator): who "
+            "collects at a rival on the way is not modelled; plan without one of them."
+        )
+    return plan_commutes(
+        sc.commutes,
+        walk=walk,
+        drive=lambda: drive.result() if not isinstance(drive, GraphArrays) else drive,
+        clusters=clusters,
+        cluster_snap=d_snap,
+        demand=sc.demand,
+        network=sc.network,
+    )
+
+
 def prepare_study_area(
     scenario: Scenario | None = None,
     *,
@@ -334,7 +357,7 @@ def prepare_study_area(
     src = open_source(sc.network)
     given = _given_sites(sc, candidate_sites, hub_points, competitor_sites)
     candidate_sites, hub_points, competitor_sites = given
-    with progress_bar(4, progress) as bar:
+    with progress_bar(6 if sc.commutes.on_the_way else 4, progress) as bar:
         clock = StageClock(bar=bar)
         with clock("networks"):
             walk_streets, drive_streets, walk, drive = _networks(src, sc.siting.scheduler)
@@ -349,6 +372,14 @@ def prepare_study_area(
             )
         )
         clusters, d_snap, d_drops = _snap(walk, clusters, snap_m, "demand_clusters", "cluster_id")
+        commuting = None
+        if sc.commutes.on_the_way:
+            with clock("commutes"):
+                commuting = _commutes(sc, walk, drive, clusters, d_snap, competitor_sites)
+                stops = candidate_stops(commuting, cands)
+                cands = pd.concat([cands, stops], ignore_index=True)
+                if len(stops):
+                    cand_source += f" and {len(stops):,} transit stops"
         cands, c_snap, c_drops = _snap(walk, cands, snap_m, "candidates", "candidate_id")
         cands = cands.assign(near_street=walk.streets(cands.geometry))
         if not c_snap["snapped"].any():
@@ -363,6 +394,18 @@ def prepare_study_area(
             D = walk.distances(c_snap, d_snap, max_walk_m)
             rivals = comp_mod.combine(competitor_sites, osm_rivals)
             rivals, C, r_drops = _competitor_walks(walk, rivals, d_snap, snap_m, max_walk_m)
+        otw = None
+        if commuting is not None:
+            with clock("on the way"):
+                otw = on_the_way_area(
+                    commuting,
+                    walk=walk,
+                    candidate_snap=c_snap,
+                    clusters=clusters,
+                    max_walk_m=max_walk_m,
+                    detour_m=sc.commutes.detour_m,
+                    max_snap_m=snap_m,
+                )
     return StudyArea(
         scenario=sc,
         name=sc.outputs.name or src.name,
@@ -386,4 +429,5 @@ def prepare_study_area(
         stage_seconds=clock,
         competitors=rivals,
         competitor_distances=C,
+        on_the_way=otw,
     )

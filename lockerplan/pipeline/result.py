@@ -115,6 +115,10 @@ class Plan(StreetGraphs):
         walks a competitor is at least as near for are not stored.
     competitors : geopandas.GeoDataFrame or None
         A rival network's sites (:mod:`lockerplan.competitors`); None without.
+    commute_flows : geopandas.GeoDataFrame or None
+        With ``--on-the-way``: one line per commute served at work or on the way, from
+        home through its site to work (:func:`lockerplan.pipeline.commutes.flow_layer`);
+        None without.
 
     Examples
     --------
@@ -144,6 +148,7 @@ class Plan(StreetGraphs):
     drive_streets: Streets = field(repr=False)
     distances: sparse.csr_matrix | None = field(default=None, repr=False)
     competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    commute_flows: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         k = self.kpis
@@ -313,6 +318,8 @@ class Plan(StreetGraphs):
         }
         if self.competitors is not None:
             layers["competitors"] = self.competitors
+        if self.commute_flows is not None:
+            layers["commute_flows"] = self.commute_flows
         return {name: layers[name] for name in GIS_LAYERS + OPTIONAL_LAYERS if name in layers}
 
     def summary_dict(self) -> dict[str, Any]:

@@ -153,7 +153,7 @@ def route_plan(
 
     def lockers_then_home() -> tuple:
         routing = replenish()
-        at_lockers = _at_lockers(on, alloc.sites, routing)
+        at_lockers = _at_lockers(on, alloc, routing)
         home_stops = _home_stops(on, at_lockers)
         home = route_door_to_door(drive, hubs, home_stops, fleet, zones=zones, **door_kw)
         return routing, home, at_lockers, home_stops
@@ -197,14 +197,18 @@ def _locker_kpis(routing: RoutingResult, alloc: Allocation, costs: CostModel) ->
     return delivery_kpis(routing, costs, parcels=parcels, sites=alloc.sites[routed])
 
 
-def _at_lockers(
-    on: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, routing: RoutingResult
-) -> np.ndarray:
-    """Each cluster's parcels collected at a routed locker (0 where its site is unrouted)."""
-    routed = set(sites.loc[_routed(sites, routing), "site_id"])
-    return np.where(
-        on["site_id"].isin(routed).to_numpy(), on["locker_parcels_per_day"].to_numpy(), 0.0
-    )
+def _at_lockers(on: gpd.GeoDataFrame, alloc: Allocation, routing: RoutingResult) -> np.ndarray:
+    """Each cluster's parcels collected at a routed locker (0 where its site is unrouted;
+    with customer groups, summed over the groups whose site is routed)."""
+    routed = set(alloc.sites.loc[_routed(alloc.sites, routing), "site_id"])
+    if alloc.groups is None:
+        return np.where(
+            on["site_id"].isin(routed).to_numpy(), on["locker_parcels_per_day"].to_numpy(), 0.0
+        )
+    g = alloc.groups
+    at = g["locker_parcels_per_day"].where(g["site_id"].isin(routed), 0.0)
+    per_cluster = at.groupby(g["cluster_id"].to_numpy()).sum()
+    return per_cluster.reindex(on["cluster_id"].to_numpy(), fill_value=0.0).to_numpy(dtype=float)
 
 
 def _home_stops(on: gpd.GeoDataFrame, at_lockers: np.ndarray) -> gpd.GeoDataFrame:

@@ -23,12 +23,14 @@ from scipy import sparse
 from ..competitors import competition_columns, with_taken
 from ..equity import coverage_by_cell
 from ..errors import InputError
+from ..ontheway import OnTheWay
 from ..parallel import cores
 from ..progress import StageClock
 from ..regions import solve_regions
 from ..scenario import CostParams, Scenario, SitingParams, scenario_fields
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
 from .allocate import Allocation, allocate, candidate_attributes, catchment_layer
+from .commutes import allocate_groups, flow_layer, unreachable
 from .demand_scenarios import scenario_kpis, with_scenarios
 from .kpis import plan_kpis
 from .prepare import StudyArea, prepare_study_area, progress_bar, resolve_scenario
@@ -79,8 +81,12 @@ def solve_siting(
     D: sparse.csr_matrix,
     attrs: Candidates,
     progress: bool = False,
+    weights: np.ndarray | None = None,
 ) -> SitingResult:
     """Run the siting section's model (``params.model``, a row of ``MODELS``) on ``D``.
+
+    ``weights`` are the parcels per day of ``D``'s columns: the demand clusters' by
+    default, the customer groups' with ``--on-the-way``.
 
     With ``params.scheduler`` the model is solved region by region on Dask
     (:func:`lockerplan.regions.solve_regions`: the same optimum, or one process
@@ -94,9 +100,11 @@ def solve_siting(
         solve = functools.partial(
             solve_regions, model=params.model, scheduler=params.scheduler, progress=progress
         )
+    if weights is None:
+        weights = area.clusters["parcels_per_day"].to_numpy(dtype=float)
     siting = solve(
         D,
-        area.clusters["parcels_per_day"].to_numpy(dtype=float),
+        weights,
         # a site's parcels are its covered customers' parcels, of which at most the
         # adoption share reach the locker: capacity counted in covered parcels; with
         # demand scenarios, what it holds at the largest factor (see demand_scenarios)
@@ -183,13 +191,21 @@ def dropped_table(
 
 
 def _allocation(
-    sc: Scenario, area: StudyArea, siting: SitingResult, attrs: Candidates, D: sparse.csr_matrix
+    sc: Scenario,
+    area: StudyArea,
+    siting: SitingResult,
+    attrs: Candidates,
+    D: sparse.csr_matrix,
+    otw: OnTheWay | None = None,
 ) -> Allocation:
-    """The siting result as layers, with the demand scenarios' columns and, with
-    competitors, who walks to a rival first."""
+    """The siting result as layers (over customer groups with ``otw``), with the demand
+    scenarios' columns and, with competitors, who walks to a rival first."""
     costs = sc.costs
     adopt = (costs.adoption_share, costs.adoption_scale_m)
-    alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
+    if otw is not None:
+        alloc = allocate_groups(area.candidates, area.clusters, otw, siting, attrs.capacity, adopt)
+    else:
+        alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
     factors = sc.siting.demand_scenarios
     sites = with_scenarios(alloc.sites, factors, costs.adoption_share, attrs.capacity)
     alloc = dataclasses.replace(alloc, sites=sites)
@@ -237,13 +253,19 @@ def plan_study_area(
     sc = resolve_scenario(area.scenario, settings)
     params, costs = sc.siting, sc.costs
     D, ours = area.distances_within(params.walk_m), area.siting_distances(params.walk_m)
+    otw = area.on_the_way.coverage(ours, params.walk_m) if area.on_the_way else None
     with progress_bar(4, progress) as bar:
         clock = StageClock(area.stage_seconds, bar=bar)
         attrs = candidate_attributes(params, costs, area.candidates)
         with clock("siting"):
-            siting = solve_siting(params, costs, area, ours, attrs, progress)
+            if otw is None:
+                siting = solve_siting(params, costs, area, ours, attrs, progress)
+            else:
+                siting = solve_siting(
+                    params, costs, area, otw.matrix, attrs, progress, weights=otw.weights
+                )
         with clock("allocation"):
-            alloc = _allocation(sc, area, siting, attrs, D)
+            alloc = _allocation(sc, area, siting, attrs, D, otw)
             catchment = catchment_layer(area, alloc.sites, params.walk_m, catchments)
         with clock("routing"):
             delivered = route_stage(
@@ -257,7 +279,8 @@ def plan_study_area(
             )
         with clock("results"):
             cells = coverage_by_cell(alloc.clusters, cell_m=sc.outputs.cell_m)
-            dropped = dropped_table(area, alloc, delivered, not_coverable(area, D), params.walk_m)
+            uncoverable = not_coverable(area, D) if otw is None else unreachable(area.clusters, otw)
+            dropped = dropped_table(area, alloc, delivered, uncoverable, params.walk_m)
             if area.competitors is not None:
                 dropped = with_taken(dropped, alloc.clusters, D, ours)
     kpis = plan_kpis(
@@ -295,6 +318,9 @@ def plan_study_area(
         drive_streets=area.drive_streets,
         distances=ours,
         competitors=area.competitors,
+        commute_flows=None
+        if otw is None
+        else flow_layer(alloc.groups, alloc.sites, area.on_the_way),
     )
 
 
