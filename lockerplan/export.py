@@ -26,8 +26,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
-from collections.abc import Iterable
+import re
+import stat
+import types
+import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .figures import FIGURES, missing
 from .files import atomic_path, gis_safe, staged
 from .maps.compare import check_labels, comparison_map
 from .maps.demand import demand_heatmap
@@ -236,6 +242,11 @@ class PlanLayers:
 def read_plan(folder: str | Path, what: str = "plan") -> PlanLayers:
     """Read a plan folder written by :func:`write_plan` (``OUT/NAME``).
 
+    Every file is read defensively: a file that is not a regular file (a FIFO, a
+    device) is refused unopened, and a ``summary.json`` or GeoPackage that is not
+    what ``lockerplan plan`` writes is an :class:`InputError` naming the file and
+    what is wrong with it (:func:`check_summary`, :data:`COMPARED_LAYERS`).
+
     Parameters
     ----------
     folder : str or pathlib.Path
@@ -250,26 +261,30 @@ def read_plan(folder: str | Path, what: str = "plan") -> PlanLayers:
     Raises
     ------
     InputError
-        When the folder is missing or is not a plan folder.
+        When the folder is missing, is not a plan folder, or one of its files is
+        unreadable, of the wrong shape or contradicts the others.
     """
     path = Path(folder)
     if not path.is_dir():
         raise InputError(f"{what}: no folder {str(path)!r}; give a plan folder (OUT/NAME).")
     summary_path = path / SUMMARY_FILE
     own = path / gpkg_name(path.name)
-    gpkgs = [own] if own.is_file() else []
-    gpkgs = gpkgs or sorted(path.glob("*.gpkg"))
-    if not summary_path.is_file() or len(gpkgs) != 1:
+    gpkgs = [own] if own.exists() else sorted(path.glob("*.gpkg"))
+    if not summary_path.exists() or len(gpkgs) != 1:
         raise InputError(
             f"{what}: {str(path)!r} is not a plan folder (it needs summary.json and one "
             "NAME.gpkg); give a folder written by `lockerplan plan` (OUT/NAME)."
         )
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        layers = {name: gpd.read_file(gpkgs[0], layer=name) for name in COMPARED_LAYERS}
-        cells = gpd.read_file(gpkgs[0], layer="coverage_cells")
-    except (ValueError, OSError) as exc:  # pyogrio's DataSourceError is an OSError
-        raise InputError(f"{what}: cannot read the plan in {str(path)!r}: {exc}") from None
+    summary = _read_summary(summary_path, what)
+    layers = _read_layers(gpkgs[0], what)
+    facilities = len(layers["facilities"])
+    if summary["sites_open"] != facilities:
+        raise InputError(
+            f"{what}: {str(summary_path)!r} says {summary['sites_open']} sites open, but the "
+            f"facilities layer of {gpkgs[0].name} holds {facilities}; the folder's files are "
+            "not of one plan: plan it again."
+        )
+    cells = layers["coverage_cells"]
     cell_m = (summary.get("scenario") or {}).get("cell_m")
     if cell_m:
         cells.attrs["cell_m"] = float(cell_m)
@@ -283,6 +298,145 @@ def read_plan(folder: str | Path, what: str = "plan") -> PlanLayers:
         cells=cells,
         kpis=kpis,
     )
+
+
+def _regular_file(path: Path, what: str) -> None:
+    """Refuse anything but a regular file before opening it (a FIFO would block the read)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read {str(path)!r}: {exc.strerror}.") from None
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{what}: {str(path)!r} is not a regular file (a folder, a FIFO or a device); "
+            "a plan folder holds the files `lockerplan plan` writes."
+        )
+
+
+def _read_summary(path: Path, what: str) -> dict[str, Any]:
+    """``summary.json`` as a mapping of figures, checked by :func:`check_summary`."""
+    _regular_file(path, what)
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{what}: cannot read {str(path)!r}: {exc.strerror}.") from None
+    except ValueError as exc:  # not UTF-8, not JSON
+        raise InputError(f"{what}: {str(path)!r} is not JSON ({exc}).") from None
+    problem = check_summary(summary)
+    if problem:
+        raise InputError(
+            f"{what}: {str(path)!r} is not a plan's summary: {problem}; plan it again "
+            "(`lockerplan plan` writes it)."
+        )
+    return summary
+
+
+def _read_layers(gpkg: Path, what: str) -> dict[str, gpd.GeoDataFrame]:
+    """The layers a comparison reads (and ``coverage_cells``), each with its id column."""
+    import pyogrio
+
+    _regular_file(gpkg, what)
+    wanted = (*COMPARED_LAYERS, "coverage_cells")
+    try:
+        present = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
+        lacking = [name for name in wanted if name not in present]
+        if lacking:
+            raise InputError(
+                f"{what}: {str(gpkg)!r} has no layer {', '.join(lacking)} (a plan's "
+                f"GeoPackage has {', '.join(wanted)}); plan it again."
+            )
+        layers = {name: gpd.read_file(gpkg, layer=name) for name in wanted}
+    except InputError:
+        raise
+    except (ValueError, OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
+        cause = str(exc).split(";")[0].replace(repr(str(gpkg)), "the file").rstrip(".")
+        raise InputError(
+            f"{what}: cannot read the GeoPackage {str(gpkg)!r} ({cause}); plan it again."
+        ) from None
+    for name, column in _ID_COLUMNS.items():
+        if column not in layers[name].columns:
+            raise InputError(
+                f"{what}: the {name} layer of {str(gpkg)!r} has no {column} column; plan it again."
+            )
+    return layers
+
+
+#: The column each layer a comparison reads must have.
+_ID_COLUMNS = {
+    "facilities": "candidate_id",
+    "candidates": "candidate_id",
+    "demand_points": "cluster_id",
+}
+#: The figures a comparison shows, which a plan's ``summary.json`` must hold.
+REQUIRED_FIGURES = tuple(k for k, f in FIGURES.items() if "compare" in f.views)
+
+
+def _kind_text(kind: Any) -> str:
+    """``"a number"``, ``"a whole number or null"``... for a figure's type."""
+    if isinstance(kind, types.UnionType):
+        return " or ".join(_kind_text(k) for k in typing.get_args(kind))
+    names = {bool: "true or false", int: "a whole number", float: "a number", str: "a text"}
+    names.update({list: "a list", dict: "an object", type(None): "null"})
+    return names.get(kind, "an object")
+
+
+def _fits(kind: Any, value: Any) -> bool:
+    """Whether ``value`` is of a figure's type ``kind`` (a whole number is a number too)."""
+    if isinstance(kind, types.UnionType):
+        return any(_fits(k, value) for k in typing.get_args(kind))
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def check_summary(summary: Any, record: type = Kpis, required: Iterable[str] | None = None) -> str:
+    """What is wrong with a ``summary.json`` read back ("" when nothing).
+
+    It must be an object; each figure it holds must be of its figure's type
+    (:data:`~lockerplan.figures.FIGURES`; a nested record, e.g. ``lockers``, by its
+    own table), the figures a comparison shows (:data:`REQUIRED_FIGURES`) must be
+    there, and its ``scenario`` must be an object whose ``cell_m`` is a positive
+    number.
+
+    Examples
+    --------
+    >>> check_summary([])
+    'it holds a list, not an object of figures'
+    >>> check_summary({"sites_open": "many"}, required=())
+    "sites_open is 'many', not a whole number"
+    """
+    if not isinstance(summary, dict):
+        kind = "null" if summary is None else _kind_text(type(summary))
+        return f"it holds {kind}, not an object of figures"
+    required = REQUIRED_FIGURES if required is None else tuple(required)
+    lacking = [key for key in required if key not in summary]
+    if lacking:
+        return f"it lacks {', '.join(lacking)}"
+    table: Mapping[str, Any] = record._figures  # type: ignore[attr-defined]
+    nested: Mapping[str, type] = record._nested  # type: ignore[attr-defined]
+    for key, value in summary.items():
+        fig = table.get(key)
+        if fig is None or value is None and fig.default is None:
+            continue
+        if key in nested:
+            if not isinstance(value, dict):
+                return f"{key} is {value!r}, not an object of figures"
+            problem = check_summary(value, nested[key], required=())
+            if problem:
+                return f"{key}.{problem}" if not problem.startswith("it ") else f"{key}: {problem}"
+        elif not (_fits(fig.kind, value) or fig.kind is float and missing(value)):
+            return f"{key} is {value!r}, not {_kind_text(fig.kind)}"
+    if record is Kpis and "scenario" in summary:
+        scenario = summary["scenario"]
+        if not isinstance(scenario, dict):
+            return f"scenario is {scenario!r}, not an object of settings"
+        cell_m = scenario.get("cell_m")
+        number = isinstance(cell_m, int | float) and not isinstance(cell_m, bool)
+        if cell_m is not None and not (number and math.isfinite(cell_m) and cell_m > 0):
+            return f"scenario.cell_m is {cell_m!r}, not a positive number of metres"
+    return ""
 
 
 def write_demand(
@@ -380,19 +534,96 @@ def write_comparison(
     pathlib.Path
         The page, written atomically (:func:`lockerplan.files.atomic_path`): nothing
         is written when anything fails.
+
+    Raises
+    ------
+    InputError
+        When a folder is not a readable plan (:func:`read_plan`), or ``out`` would
+        go into a plan or cannot be written (:func:`check_comparison_out`).
     """
     folders = Path(os.path.abspath(folder_a)), Path(os.path.abspath(folder_b))
     names = comparison_labels(labels, folders)
     plans = read_plan(folders[0], "A"), read_plan(folders[1], "B")
-    dest = (
-        Path(out)
-        if out is not None
-        else (folders[0].parent / f"{folders[0].name}_vs_{folders[1].name}.html")
-    )
-    if dest.is_dir():
-        raise InputError(f"--out: {str(dest)!r} is a folder; give a file name (FILE.html).")
+    if out is None:  # beside the plans, never inside a plan's version (`cd A; compare . B`)
+        dest = _outside_versions(folders[0]).parent / f"{folders[0].name}_vs_{folders[1].name}.html"
+    else:
+        dest = Path(os.path.abspath(out))
+    check_comparison_out(dest, folders)
     fmap = comparison_map(*plans, labels=names)
-    with atomic_path(dest) as tmp:
-        fmap.save(str(tmp))
+    try:
+        with atomic_path(dest) as tmp:
+            fmap.save(str(tmp))
+    except OSError as exc:
+        raise InputError(f"--out: cannot write {str(dest)!r}: {exc.strerror or exc}.") from None
     log.info("comparison of %s and %s written to %s", *folders, dest)
     return dest
+
+
+#: A plan's hidden folder of versions (:mod:`lockerplan.files`): ``OUT/.NAME.plans``.
+_VERSIONS = re.compile(r"^\..+\.plans$")
+
+
+def _outside_versions(folder: Path) -> Path:
+    """``folder``, or the visible ``OUT/NAME`` of a plan folder reached inside its
+    hidden version (``OUT/.NAME.plans/<stamp>/NAME``, as a shell in ``OUT/NAME`` sees it)."""
+    for parent in folder.parents:
+        if _VERSIONS.match(parent.name):
+            return parent.parent / folder.name
+    return folder
+
+
+def check_comparison_out(dest: Path, folders: Iterable[Path]) -> None:
+    """Refuse an ``--out`` of ``lockerplan compare`` that would harm a plan or cannot be written.
+
+    The page may not go into a plan folder (either compared plan's, or any folder
+    holding a ``summary.json``), onto a plan's map, or anywhere inside a plan's
+    hidden versions (``OUT/.NAME.plans``: the next plan of that name removes
+    them); it may not replace a folder or a special file, and its folder must be
+    one that can be made and written.
+
+    Raises
+    ------
+    InputError
+        Naming ``--out`` and what is in the way.
+    """
+    real = Path(os.path.realpath(dest))
+    for label, folder in zip("AB", folders, strict=False):
+        plan = Path(os.path.realpath(folder))
+        page = Path(os.path.realpath(_outside_versions(folder).parent / f"{folder.name}.html"))
+        if real == plan or plan in real.parents:
+            raise InputError(
+                f"--out: {str(dest)!r} is inside plan {label} ({str(folder)!r}); a comparison "
+                "never writes into a plan folder: give a file beside the plans."
+            )
+        if real == page:
+            raise InputError(
+                f"--out: {str(dest)!r} is the map of plan {label}; give another file name."
+            )
+    for parent in (real, *real.parents):
+        if _VERSIONS.match(parent.name):
+            raise InputError(
+                f"--out: {str(dest)!r} is inside {str(parent)!r}, where lockerplan keeps a "
+                "plan's versions (the next plan of that name removes it); give a file "
+                "beside the plans."
+            )
+    if (real.parent / SUMMARY_FILE).exists():
+        raise InputError(
+            f"--out: {str(dest)!r} is inside a plan folder ({str(real.parent)!r} holds "
+            f"{SUMMARY_FILE}); give a file beside the plans."
+        )
+    if real.is_dir():
+        raise InputError(f"--out: {str(dest)!r} is a folder; give a file name (FILE.html).")
+    if real.exists() and not real.is_file():
+        raise InputError(
+            f"--out: {str(dest)!r} is not a regular file (a FIFO or a device); give a file "
+            "name (FILE.html)."
+        )
+    folder = real.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(
+            f"--out: cannot write {str(dest)!r}: {str(folder)!r} is a file, not a folder."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"--out: cannot write {str(dest)!r}: {str(folder)!r} is not writable.")

@@ -1,0 +1,220 @@
+"""Hostile input to the newer commands: each case with the test that checks it.
+
+A user who tampers with plan folders, points ``--out`` at a plan, or gives numbers,
+polygons and clock times that break the model gets one ``error:`` line naming
+the input and what is wrong (exit 2), and no plan is harmed. The documentation's
+page "Promises under bad input and faults" (docs/promises.md) lists these too.
+
+==========================================================  =================================================
+Case                                                        Test
+==========================================================  =================================================
+``compare A B --out A/summary.json`` (onto a plan's file)   test_compare_never_writes_into_a_plan
+``compare --out A.html`` (the plan's map), ``.A.plans/``    test_compare_never_writes_into_a_plan
+``cd A && compare . B``: the page beside the plans          test_compare_from_inside_a_plan_writes_beside_it
+``summary.json`` = ``[]``, ``null``, ``{}``, ``"x"``        test_a_tampered_plan_is_one_error_line
+``"scenario": "x"``, ``cell_m: "abc"``                      test_a_tampered_plan_is_one_error_line
+``sites_open: "many"``, ``lockers: [1, 2]``                 test_a_tampered_plan_is_one_error_line
+``summary.json`` = ``{}`` (0 sites, the layers hold 4)      test_a_tampered_plan_is_one_error_line
+a garbage ``.gpkg`` (pyogrio ``DataSourceError``)           test_a_tampered_plan_is_one_error_line
+no ``facilities`` layer (pyogrio ``DataLayerError``)        test_a_tampered_plan_is_one_error_line
+a FIFO as ``summary.json`` or ``*.gpkg``                    test_special_files_never_block_compare
+``--out afile/x.html``, ``/proc/x.html``, ``/dev/null``     test_an_out_that_cannot_be_written_is_one_line
+==========================================================  =================================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lockerplan.cli import main
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs and symbolic links: POSIX")
+
+
+def _one_error(result, *parts: str) -> None:
+    """One ``error:`` line naming each of ``parts``, exit 2, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for part in parts:
+        assert part in lines[0], (part, lines[0])
+
+
+# ----------------------------------------------------------------- compare
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory) -> Path:
+    """Two central-Helsinki plans saved as ``lockerplan plan`` saves them: OUT/w300, OUT/w400."""
+    from lockerplan.pipeline import plan_study_area, prepare_study_area
+
+    area = prepare_study_area(max_walk_m=400)
+    out = tmp_path_factory.mktemp("plans")
+    for walk_m, sites in ((300, 4), (400, 6)):
+        plan = plan_study_area(
+            area, sites=sites, walk_m=walk_m, name=f"w{walk_m}", routing_iterations=100
+        )
+        plan.save(out)
+    return out
+
+
+@pytest.fixture
+def out(plans, tmp_path) -> Path:
+    """A copy of the two plans (links and versions as written) to tamper with."""
+    copy = tmp_path / "out"
+    shutil.copytree(plans, copy, symlinks=True)
+    return copy
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (following the plans' links) and its bytes."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def _compare(out: Path, *args: str):
+    return CliRunner().invoke(main, ["compare", str(out / "w300"), str(out / "w400"), *args])
+
+
+@posix_only
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        ("w300/summary.json", "inside plan A"),
+        ("w400/page.html", "inside plan B"),
+        ("w300.html", "the map of plan A"),
+        (".w300.plans/page.html", "where lockerplan keeps a plan's versions"),
+        ("VERSION/page.html", "where lockerplan keeps a plan's versions"),
+    ],
+)
+def test_compare_never_writes_into_a_plan(out, target, says):
+    version = next((out / ".w300.plans").iterdir()).relative_to(out)
+    dest = out / target.replace("VERSION", str(version))
+    before = _files(out)
+    result = _compare(out, "--out", str(dest))
+    _one_error(result, "--out", says)
+    assert _files(out) == before
+    ok = _compare(out)
+    assert ok.exit_code == 0, ok.output
+
+
+@posix_only
+def test_compare_from_inside_a_plan_writes_beside_it(out):
+    """``cd OUT/A && lockerplan compare . OUT/B``: the shell's folder is the plan's hidden
+    version; the page goes to OUT, where the next plan of A does not remove it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lockerplan.cli", "compare", ".", str(out / "w400")],
+        cwd=out / "w300",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / "w300_vs_w400.html").is_file()
+    assert not [p for p in (out / ".w300.plans").rglob("*.html") if p.name != "w300.html"]
+
+
+def _tamper_summary(value):
+    def tamper(folder: Path) -> None:
+        summary = folder / "summary.json"
+        data = json.loads(summary.read_text())
+        new = value(data) if callable(value) else value
+        summary.write_text(new if isinstance(new, str) else json.dumps(new))
+
+    return tamper
+
+
+def _garbage_gpkg(folder: Path) -> None:
+    (folder / "w300.gpkg").write_bytes(b"not a GeoPackage\n" * 100)
+
+
+def _no_facilities(folder: Path) -> None:
+    with sqlite3.connect(folder / "w300.gpkg") as db:
+        db.execute("DELETE FROM gpkg_contents WHERE table_name = 'facilities'")
+        db.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'facilities'")
+        db.execute("DROP TABLE facilities")
+
+
+TAMPERED = {
+    "list": (_tamper_summary([]), "holds a list, not an object of figures"),
+    "null": (_tamper_summary(None), "holds null"),
+    "text": (_tamper_summary('"x"'), "holds a text"),
+    "not json": (_tamper_summary("{"), "is not JSON"),
+    "empty": (_tamper_summary({}), "lacks sites_open"),
+    "scenario": (_tamper_summary(lambda d: {**d, "scenario": "x"}), "scenario is 'x'"),
+    "cell_m": (
+        _tamper_summary(lambda d: {**d, "scenario": {**d["scenario"], "cell_m": "abc"}}),
+        "scenario.cell_m is 'abc'",
+    ),
+    "sites_open": (
+        _tamper_summary(lambda d: {**d, "sites_open": "many"}),
+        "sites_open is 'many', not a whole number",
+    ),
+    "sites_open other": (
+        _tamper_summary(lambda d: {**d, "sites_open": 6}),
+        "says 6 sites open, but the facilities layer of w300.gpkg holds 4",
+    ),
+    "lockers": (_tamper_summary(lambda d: {**d, "lockers": [1, 2]}), "lockers is [1, 2]"),
+    "nested": (
+        _tamper_summary(lambda d: {**d, "lockers": {"vans": "x"}}),
+        "lockers.vans is 'x'",
+    ),
+    "garbage gpkg": (_garbage_gpkg, "cannot read the GeoPackage"),
+    "no facilities": (_no_facilities, "has no layer facilities"),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERED))
+def test_a_tampered_plan_is_one_error_line(out, case):
+    tamper, says = TAMPERED[case]
+    folder = out / "w300"
+    tamper(folder)
+    before = _files(out)
+    result = _compare(out)
+    _one_error(result, "A: ", "w300", says)
+    assert _files(out) == before
+
+
+@posix_only
+@pytest.mark.parametrize("name", ["summary.json", "w300.gpkg", "other.gpkg"])
+def test_special_files_never_block_compare(out, name):
+    folder = out / "w300"
+    if name != "other.gpkg":
+        (folder / name).unlink()
+    else:
+        (folder / "w300.gpkg").rename(folder / "renamed.bak")
+    os.mkfifo(folder / name)
+    done = subprocess.run(
+        [sys.executable, "-m", "lockerplan.cli", "compare", str(folder), str(out / "w400")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: ") and "not a regular file" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@posix_only
+def test_an_out_that_cannot_be_written_is_one_line(out, tmp_path):
+    (tmp_path / "afile").write_text("a file in the way")
+    for dest, says in (
+        (tmp_path / "afile" / "x.html", "is a file, not a folder"),
+        (Path("/proc/x.html"), "cannot write"),
+        (Path("/dev/null"), "not a regular file"),
+        (out, "is a folder"),
+    ):
+        _one_error(_compare(out, "--out", str(dest)), "--out", says)
+    assert (tmp_path / "afile").read_text() == "a file in the way"
