@@ -24,6 +24,7 @@ the figures of ``summary.json``), by the same names the writers use.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -43,7 +44,7 @@ import pandas as pd
 
 from .errors import InputError
 from .figures import FIGURES, missing
-from .files import atomic_path, gis_safe, staged
+from .files import atomic_path, finish_pair, gis_safe, staged
 from .maps.compare import check_labels, comparison_map
 from .maps.demand import demand_heatmap
 from .records import Kpis
@@ -164,10 +165,11 @@ def write_plan(
     Files: ``OUT/NAME.html`` (the map) and ``OUT/NAME/`` with ``NAME.gpkg`` (every
     layer), ``TABLE.csv`` per table (``route_stops``, ``dropped``),
     ``summary.json``, and ``LAYER.csv`` / ``LAYER.geojson`` per layer when
-    ``formats`` asks for them. Everything is written to
-    a temporary folder inside ``OUT`` and moved into place at the end
-    (:func:`lockerplan.files.staged`), so a failure leaves no half-written files
-    and replaces nothing.
+    ``formats`` asks for them; all regular files (the map can be e-mailed as it
+    is). Everything is written to a temporary folder inside ``OUT`` and moved
+    into place at the end (:func:`lockerplan.files.staged`), so a failure leaves
+    no half-written files and replaces nothing; folder and map are switched as a
+    pair (:meth:`lockerplan.files.Stage.publish_pair`).
 
     Parameters
     ----------
@@ -201,7 +203,7 @@ def write_plan(
         (folder / SUMMARY_FILE).write_text(
             json.dumps(summary, indent=2, default=json_default), encoding="utf-8"
         )
-        paths = stage.publish_pair(name, f"{name}.html")  # one atomic switch
+        paths = stage.publish_pair(name, f"{name}.html")
     log.info("plan %s written to %s", name, paths[name].parent)
     return {
         "map": paths[f"{name}.html"],
@@ -265,6 +267,8 @@ def read_plan(folder: str | Path, what: str = "plan") -> PlanLayers:
         unreadable, of the wrong shape or contradicts the others.
     """
     path = Path(folder)
+    with contextlib.suppress(OSError):  # a run killed while publishing: finish its switch
+        finish_pair(path.parent, path.name)
     if not path.is_dir():
         raise InputError(f"{what}: no folder {str(path)!r}; give a plan folder (OUT/NAME).")
     summary_path = path / SUMMARY_FILE
@@ -559,8 +563,9 @@ def write_comparison(
     return dest
 
 
-#: A plan's hidden folder of versions (:mod:`lockerplan.files`): ``OUT/.NAME.plans``.
-_VERSIONS = re.compile(r"^\..+\.plans$")
+#: Where a plan is published (:mod:`lockerplan.files`): ``OUT/.NAME.next``, and
+#: ``OUT/.NAME.plans`` where older versions of lockerplan kept a plan's versions.
+_VERSIONS = re.compile(r"^\..+\.(next|plans)$")
 
 
 def _outside_versions(folder: Path) -> Path:
@@ -577,8 +582,8 @@ def check_comparison_out(dest: Path, folders: Iterable[Path]) -> None:
 
     The page may not go into a plan folder (either compared plan's, or any folder
     holding a ``summary.json``), onto a plan's map, or anywhere inside a plan's
-    hidden versions (``OUT/.NAME.plans``: the next plan of that name removes
-    them); it may not replace a folder or a special file, and its folder must be
+    hidden folders (``OUT/.NAME.next``, ``OUT/.NAME.plans``: the next plan of
+    that name removes them); it may not replace a folder or a special file, and its folder must be
     one that can be made and written.
 
     Raises
@@ -602,8 +607,8 @@ def check_comparison_out(dest: Path, folders: Iterable[Path]) -> None:
     for parent in (real, *real.parents):
         if _VERSIONS.match(parent.name):
             raise InputError(
-                f"--out: {str(dest)!r} is inside {str(parent)!r}, where lockerplan keeps a "
-                "plan's versions (the next plan of that name removes it); give a file "
+                f"--out: {str(dest)!r} is inside {str(parent)!r}, where lockerplan publishes "
+                "a plan (the next plan of that name removes it); give a file "
                 "beside the plans."
             )
     if (real.parent / SUMMARY_FILE).exists():

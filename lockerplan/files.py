@@ -14,26 +14,26 @@ leaves nothing half-written and replaces nothing:
   one atomic rename (below);
 * :func:`gis_safe` — columns that every GIS format can hold.
 
-A plan is a pair, ``OUT/NAME/`` and ``OUT/NAME.html``, and a reader must never
-see the folder of one plan beside the map of another, nor either missing. On
-POSIX each published plan is a version in a hidden folder, and the visible
-names are relative symbolic links::
+A plan is a pair, ``OUT/NAME/`` and ``OUT/NAME.html``, both real: a folder
+of regular files and a map that is a regular file (it can be e-mailed or
+zipped as it is). A reader must never be left with the folder of one plan
+beside the map of another, nor either missing. Two names cannot be switched
+by one rename, so a plan is published with a journal that any later run
+finishes::
 
-    OUT/.NAME.plans/<stamp>/NAME/        the folder's files
-    OUT/.NAME.plans/<stamp>/NAME.html    the map
-    OUT/NAME       -> .NAME.plans/<stamp>/NAME
-    OUT/NAME.html  -> NAME/../NAME.html  (resolved through OUT/NAME)
+    OUT/.NAME.next/NAME/        the new folder (with the user's files linked in)
+    OUT/.NAME.next/NAME.html    the new map
 
-The map's link never changes; publishing writes a new version and switches
-``OUT/NAME`` with one :func:`os.replace` of a symbolic link, which moves folder
-and map from the old plan to the new at once. Files in the old folder that the
-plan did not write (a user's notes) are hard-linked into the new version before
-the switch, so they are visible at every instant; the old version is removed
-after it. Versions left by killed runs are removed by the next run. A real
-``OUT/NAME`` folder from an older lockerplan is migrated once (its user files
-carried over, the switch not atomic that one time). Where symbolic links are
-not available (Windows, FAT file systems) the pair is moved into place by two
-renames (:meth:`Stage.publish`).
+Moving the staged pair into ``OUT/.NAME.next`` with one rename is the commit
+point; then the map is renamed over ``OUT/NAME.html``, files the user wrote
+into the old folder meanwhile are moved into the new one, the old folder is
+moved aside and the new one renamed into place, and ``.NAME.next`` is removed.
+Every step can be repeated, so a run killed anywhere after the commit point is
+finished by the next run (:func:`finish_pair`, also called by
+:func:`lockerplan.export.read_plan`); a run killed before it leaves the old
+plan as it was. Each visible file is always complete. Plans of older lockerplan
+versions (symbolic links into ``OUT/.NAME.plans``) are replaced by real files
+the first time.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,11 +119,11 @@ class Stage:
             return self._publish(names)
 
     def publish_pair(self, folder: str, page: str) -> dict[str, Path]:
-        """Publish a plan's folder and its map together: one atomic switch.
+        """Publish a plan's folder and its map together (see the module docstring).
 
-        Both are read from the stage under these names; see the module docstring
-        for the layout. At every instant ``OUT/folder`` and ``OUT/page`` show one
-        complete plan, the old or the new one.
+        Both are read from the stage under these names. Files in the old
+        folder that the plan did not write (a user's notes) are kept in the new
+        one.
 
         Parameters
         ----------
@@ -136,15 +135,14 @@ class Stage:
         Returns
         -------
         dict
-            The visible paths ``OUT/folder`` and ``OUT/page`` by name; paths
-            inside the folder (``OUT/NAME/summary.json``) open through the link.
+            The paths ``OUT/folder`` and ``OUT/page`` by name.
         """
         with _locked(self.out):
             _check_pair_names(self.out, folder, page)
-            versions = _versions_folder(self.out, folder)
-            if versions is None:
-                return self._publish((folder, page))
-            return _switch_pair(self.path, versions, folder, page)
+            _finish_pair(self.out, folder, page)  # a run killed in its switch
+            _commit_pair(self.path, self.out, folder, page)
+            _finish_pair(self.out, folder, page)
+        return {folder: self.out / folder, page: self.out / page}
 
     def _publish(self, names: tuple[str, ...]) -> dict[str, Path]:
         paths = {}
@@ -247,85 +245,78 @@ def _check_pair_names(out: Path, folder: str, page: str) -> None:
             )
 
 
-def _versions_folder(out: Path, folder: str) -> Path | None:
-    """``OUT/.NAME.plans`` (created), or None where symbolic links cannot be made there."""
-    if os.name != "posix":  # Windows resolves NAME/../NAME.html by the text, not the link
-        return None
-    versions = out / f".{folder}.plans"
-    versions.mkdir(exist_ok=True)
-    probe = versions / f".probe-{os.getpid()}"
-    try:
-        probe.unlink(missing_ok=True)
-        os.symlink(".", probe)
-        probe.unlink()
-    except OSError:  # a file system without symbolic links (FAT, some network shares)
-        log.info("no symbolic links in %s: the plan is moved into place by two renames", out)
-        with contextlib.suppress(OSError):
-            versions.rmdir()  # only if empty: never delete what is there
-        return None
-    return versions
+def _journal(out: Path, folder: str) -> Path:
+    return out / f".{folder}.next"
 
 
-def _switch_pair(stage: Path, versions: Path, folder: str, page: str) -> dict[str, Path]:
-    """Move the staged pair into a new version and switch ``OUT/folder`` to it."""
-    out = versions.parent
-    link, map_link = out / folder, out / page
-    current = _current_version(link, versions, folder, page)
-    _remove_versions(versions, keep=current)
-    version = Path(tempfile.mkdtemp(prefix=f"{time.time_ns():020d}-", dir=versions))
-    os.replace(stage / folder, version / folder)
-    os.replace(stage / page, version / page)
-    if current is not None:  # the user's files stay visible in the old plan until the switch
-        _carry(current / folder, version / folder, move=False)
-    elif link.is_dir() and not link.is_symlink():  # a folder of an older lockerplan: once
-        log.info("moving %s into the versioned layout (%s)", link, versions.name)
-        _carry(link, version / folder, move=False)
-        os.replace(link, stage / f".old-{folder}")
-    _point(link, os.path.relpath(version / folder, out), versions)  # THE switch
-    _point(map_link, f"{folder}/../{page}", versions)  # unchanged after the first time
-    if current is not None:
-        _carry(current / folder, version / folder, move=True)  # files written meanwhile
-        _remove_versions(versions, keep=version)
-    return {folder: link, page: map_link}
+def _commit_pair(stage: Path, out: Path, folder: str, page: str) -> None:
+    """Move the staged pair into ``OUT/.NAME.next`` with one rename: the commit point."""
+    pending = stage / ".next"
+    pending.mkdir()
+    os.replace(stage / folder, pending / folder)
+    os.replace(stage / page, pending / page)
+    if (out / folder).is_dir():  # the user's files, linked: they stay in the old folder too
+        _carry(out / folder, pending / folder, move=False)
+    os.replace(pending, _journal(out, folder))
 
 
-def _current_version(link: Path, versions: Path, folder: str, page: str) -> Path | None:
-    """The version ``OUT/folder`` shows; if the link is missing, the newest complete one.
+def finish_pair(out: str | Path, folder: str, page: str | None = None) -> bool:
+    """Finish the publishing of a plan that a killed run left half done.
 
-    A run killed while migrating a real folder leaves no link; the newest version
-    then holds the user's files, which the next run carries over.
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The output folder.
+    folder : str
+        The plan's folder (``NAME``).
+    page : str, optional
+        The plan's map; ``NAME.html`` by default.
+
+    Returns
+    -------
+    bool
+        Whether there was anything to finish.
     """
-    if link.is_symlink():
-        target = (link.parent / os.readlink(link)).parent
-        if target.parent == versions and (target / folder).is_dir():
-            return target
-        return None
-    if link.exists():
-        return None
-    complete = [v for v in versions.iterdir() if (v / folder).is_dir() and (v / page).exists()]
-    return max(complete, key=lambda v: v.name, default=None)
+    out = Path(out)
+    if not _journal(out, folder).exists():
+        return False
+    with _locked(out):
+        return _finish_pair(out, folder, page or f"{folder}.html")
 
 
-def _remove_versions(versions: Path, keep: Path | None) -> None:
-    """Remove every entry of ``versions`` but ``keep`` (old plans, killed runs' leftovers)."""
-    for entry in versions.iterdir():
-        if keep is not None and entry.name == keep.name:
-            continue
-        log.info("removing an old plan or the leftovers of a killed run: %s", entry)
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+def _finish_pair(out: Path, folder: str, page: str) -> bool:
+    """Switch map and folder to the pair in ``OUT/.NAME.next``; each step may be repeated."""
+    pending = _journal(out, folder)
+    if not pending.is_dir():
+        _remove_old_layout(out, folder)
+        return False
+    if (pending / page).is_file():
+        os.replace(pending / page, out / page)
+    new, current = pending / folder, out / folder
+    if new.is_dir():
+        if current.is_dir():  # a real folder, or a link of an older lockerplan
+            _carry(current, new, move=True)  # files written since the commit
+            if current.is_symlink():
+                current.unlink()
+            else:
+                aside = pending / ".old"
+                if aside.exists():
+                    shutil.rmtree(aside)
+                os.replace(current, aside)
+        elif current.is_symlink():  # a dangling link
+            current.unlink()
+        os.replace(new, current)
+    shutil.rmtree(pending, ignore_errors=True)
+    _remove_old_layout(out, folder)
+    return True
 
 
-def _point(link: Path, target: str, versions: Path) -> None:
-    """Make ``link`` a symbolic link to ``target`` with one atomic rename."""
-    if link.is_symlink() and os.readlink(link) == target:
-        return
-    tmp = versions / f".link-{os.getpid()}-{link.name}"
-    tmp.unlink(missing_ok=True)
-    os.symlink(target, tmp)
-    os.replace(tmp, link)
+def _remove_old_layout(out: Path, folder: str) -> None:
+    """Remove ``OUT/.NAME.plans``, the versions older lockerplans linked to, once unused."""
+    versions = out / f".{folder}.plans"
+    if versions.is_dir() and not (out / folder).is_symlink():
+        log.info("removing the versions of an older lockerplan: %s", versions)
+        shutil.rmtree(versions, ignore_errors=True)
 
 
 def _carry(old: Path, new: Path, *, move: bool) -> None:

@@ -269,6 +269,6 @@ def test_a_new_plan_keeps_the_users_files_and_cleans_killed_runs(tmp_path):
     assert run(*args)[0] == 0
     assert notes.read_text() == "my notes"
     assert not dead.exists()
-    # hidden: only the published versions (lockerplan.files), one plan in them
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".helsinki.plans"]
-    assert len(list((out / ".helsinki.plans").iterdir())) == 1
+    # nothing hidden is left (lockerplan.files); map and folder are real files
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert not (out / "helsinki.html").is_symlink() and not (out / "helsinki").is_symlink()

@@ -9,7 +9,7 @@ page "Promises under bad input and faults" (docs/promises.md) lists these too.
 Case                                                        Test
 ==========================================================  =================================================
 ``compare A B --out A/summary.json`` (onto a plan's file)   test_compare_never_writes_into_a_plan
-``compare --out A.html`` (the plan's map), ``.A.plans/``    test_compare_never_writes_into_a_plan
+``compare --out A.html`` (the plan's map), ``.A.next/``     test_compare_never_writes_into_a_plan
 ``cd A && compare . B``: the page beside the plans          test_compare_from_inside_a_plan_writes_beside_it
 ``summary.json`` = ``[]``, ``null``, ``{}``, ``"x"``        test_a_tampered_plan_is_one_error_line
 ``"scenario": "x"``, ``cell_m: "abc"``                      test_a_tampered_plan_is_one_error_line
@@ -95,13 +95,12 @@ def _compare(out: Path, *args: str):
         ("w300/summary.json", "inside plan A"),
         ("w400/page.html", "inside plan B"),
         ("w300.html", "the map of plan A"),
-        (".w300.plans/page.html", "where lockerplan keeps a plan's versions"),
-        ("VERSION/page.html", "where lockerplan keeps a plan's versions"),
+        (".w300.next/page.html", "where lockerplan publishes a plan"),
+        (".w300.plans/page.html", "where lockerplan publishes a plan"),
     ],
 )
 def test_compare_never_writes_into_a_plan(out, target, says):
-    version = next((out / ".w300.plans").iterdir()).relative_to(out)
-    dest = out / target.replace("VERSION", str(version))
+    dest = out / target
     before = _files(out)
     result = _compare(out, "--out", str(dest))
     _one_error(result, "--out", says)
@@ -112,8 +111,7 @@ def test_compare_never_writes_into_a_plan(out, target, says):
 
 @posix_only
 def test_compare_from_inside_a_plan_writes_beside_it(out):
-    """``cd OUT/A && lockerplan compare . OUT/B``: the shell's folder is the plan's hidden
-    version; the page goes to OUT, where the next plan of A does not remove it."""
+    """``cd OUT/A && lockerplan compare . OUT/B``: the page goes to OUT, beside the plans."""
     done = subprocess.run(
         [sys.executable, "-m", "lockerplan.cli", "compare", ".", str(out / "w400")],
         cwd=out / "w300",
@@ -123,7 +121,7 @@ def test_compare_from_inside_a_plan_writes_beside_it(out):
     )
     assert done.returncode == 0, done.stderr
     assert (out / "w300_vs_w400.html").is_file()
-    assert not [p for p in (out / ".w300.plans").rglob("*.html") if p.name != "w300.html"]
+    assert not list((out / "w300").glob("*.html"))
 
 
 def _tamper_summary(value):

@@ -12,6 +12,7 @@ Issue 15 line                                       Test
 3  kill between the final renames: one plan         *here* test_a_kill_at_any_step_leaves_one_complete_plan
 3  leftovers of killed runs removed                 *here* (same test) and test_cli::test_a_new_plan_keeps_...
 3  two runs into one ``--out``                      *here* test_concurrent_plans_end_with_one_complete_pair, test_files
+3  folder and map are real files, no links          *here* test_the_plan_is_real_files_others_can_read
 3  (no symbolic links: folder and map by renames)   *here* test_without_symlinks_the_pair_is_moved_by_renames
 4  read-only ``--out``                              *here* test_an_out_that_cannot_be_written_is_an_input_error
 5  wrong-shaped / corrupt cache entry heals         test_network::test_wrong_shaped_cache_entry_heals_itself, ::test_corrupt_cache_entry_is_a_miss
@@ -148,18 +149,33 @@ def _killed_publish(out: Path, tag: str, kill_at: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+def _write_old_files(folder: Path, page: Path) -> None:
+    folder.mkdir(parents=True)
+    for part in ("facilities.csv", "dropped.csv"):
+        (folder / part).write_text("old")
+    (folder / "summary.json").write_text(json.dumps({"plan": "old"}))
+    page.write_text("<html><p id='plan'>old</p></html>")
+
+
 def _old_plan(out: Path, layout: str) -> None:
-    if layout == "versioned":
+    if layout == "published":
         _publish(out, "old")
-    else:  # a real folder and map of an older lockerplan
-        (out / NAME).mkdir(parents=True)
-        for part in ("facilities.csv", "dropped.csv"):
-            (out / NAME / part).write_text("old")
-        (out / NAME / "summary.json").write_text(json.dumps({"plan": "old"}))
-        (out / f"{NAME}.html").write_text("<html><p id='plan'>old</p></html>")
+    elif layout == "linked":  # an older lockerplan: links into hidden versions
+        version = out / f".{NAME}.plans" / "00000000000000000001-abcd"
+        _write_old_files(version / NAME, version / f"{NAME}.html")
+        os.symlink(os.path.relpath(version / NAME, out), out / NAME)
+        os.symlink(f"{NAME}/../{NAME}.html", out / f"{NAME}.html")
+    else:  # a folder and map written by hand or by an older lockerplan
+        _write_old_files(out / NAME, out / f"{NAME}.html")
     (out / NAME / "my_notes.txt").write_text("mine")
     (out / NAME / "figures").mkdir()
     (out / NAME / "figures" / "fig1.txt").write_text("fig")
+
+
+def _assert_real_files(out: Path) -> None:
+    for path in (out / NAME, out / f"{NAME}.html", out / NAME / "summary.json"):
+        assert not path.is_symlink(), path
+    assert (out / NAME).is_dir() and (out / f"{NAME}.html").is_file()
 
 
 def _assert_clean_after_a_run(out: Path) -> None:
@@ -167,29 +183,38 @@ def _assert_clean_after_a_run(out: Path) -> None:
     assert (out / NAME / "my_notes.txt").read_text() == "mine"
     assert (out / NAME / "figures" / "fig1.txt").read_text() == "fig"
     hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    assert hidden == [f".{NAME}.plans"], hidden  # no stage of a killed run
-    assert len(list((out / f".{NAME}.plans").iterdir())) == 1  # only the plan shown
+    assert hidden == [], hidden  # no stage or journal of a killed run, no old versions
+    _assert_real_files(out)
 
 
 @posix_only
-@pytest.mark.parametrize("layout", ["versioned", "migrated"])
+@pytest.mark.parametrize("layout", ["published", "linked", "folder"])
 def test_a_kill_at_any_step_leaves_one_complete_plan(tmp_path, layout):
-    """A kill before any rename, link or removal: the outputs show the old or the new plan.
+    """A kill before any rename, link or removal: one complete plan, old or new.
 
     Each step of a publish (every rename, link, removal, folder creation) is a
-    kill point; after each kill the visible folder and map are one complete plan
-    and the user's files are there; the next run shows its plan and leaves no
-    leftovers. A folder of an older lockerplan is migrated once, not atomically
-    (there the test only asks that nothing is lost).
+    kill point. After each kill every visible file is complete; the visible
+    folder and map are one plan, or the journal ``.NAME.next`` is there and
+    finishing it (the next run, :func:`lockerplan.files.finish_pair`) shows
+    the new plan; the user's files are never lost. The next run shows its plan
+    and leaves no leftovers.
     """
     kill_at = 1
     while True:
         out = tmp_path / f"k{kill_at}"
+        out.mkdir()
         _old_plan(out, layout)
         code = _killed_publish(out, "new", kill_at)
-        if layout == "versioned":
+        journal = out / f".{NAME}.next"
+        page = out / f"{NAME}.html"
+        assert re.search(r"<p id='plan'>(old|new)</p>", page.read_text()), kill_at
+        if journal.exists():
+            assert files.finish_pair(out, NAME), kill_at
+            assert _visible(out) == "new", kill_at
+        else:
             assert _visible(out) in ("old", "new"), kill_at
-            assert (out / NAME / "my_notes.txt").read_text() == "mine", kill_at
+        assert (out / NAME / "my_notes.txt").read_text() == "mine", kill_at
+        assert (out / NAME / "figures" / "fig1.txt").read_text() == "fig", kill_at
         paths = _publish(out, "third")
         _assert_clean_after_a_run(out)
         assert paths[NAME] == out / NAME and paths[f"{NAME}.html"] == out / f"{NAME}.html"
@@ -201,25 +226,41 @@ def test_a_kill_at_any_step_leaves_one_complete_plan(tmp_path, layout):
     assert kill_at > 5  # the publish had steps to kill between
 
 
-@posix_only
-def test_the_visible_names_are_links_into_one_version(tmp_path):
+def test_a_killed_switch_is_finished_by_the_reader(tmp_path):
+    """``read_plan`` finishes a switch a killed run left: folder and map agree again."""
+    from lockerplan.export import read_plan
+
+    _publish(tmp_path, "old")
+    journal = tmp_path / f".{NAME}.next"
+    journal.mkdir()
+    _write_pair(journal, "new")
+    os.replace(journal / f"{NAME}.html", tmp_path / f"{NAME}.html")  # killed after the map
+    with pytest.raises(InputError, match="not a plan folder"):  # no GeoPackage here
+        read_plan(tmp_path / NAME)
+    assert _visible(tmp_path) == "new" and not journal.exists()
+
+
+def test_the_plan_is_real_files_others_can_read(tmp_path):
+    """The map can be e-mailed, the folder zipped: no links, no private hidden folder."""
     _publish(tmp_path, "old")
     _publish(tmp_path, "new")
-    assert (tmp_path / NAME).is_symlink() and (tmp_path / f"{NAME}.html").is_symlink()
-    assert os.readlink(tmp_path / f"{NAME}.html") == f"{NAME}/../{NAME}.html"
+    _assert_real_files(tmp_path)
     assert _visible(tmp_path) == "new"
-    (version,) = (tmp_path / f".{NAME}.plans").iterdir()
-    assert (tmp_path / NAME).resolve() == version / NAME
+    made = tmp_path / "made_by_mkdir"
+    made.mkdir()
+    mode = os.stat(made).st_mode & 0o777
+    assert os.stat(tmp_path / NAME).st_mode & 0o777 == mode  # not mkdtemp's 0700
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_without_symlinks_the_pair_is_moved_by_renames(tmp_path, monkeypatch):
-    """Where links cannot be made (Windows, FAT), folder and map are real and replaced."""
+    """Where links cannot be made (Windows, FAT), folder and map are replaced the same way."""
 
     def no_links(*args, **kwargs):
         raise OSError(1, "Operation not permitted")
 
     monkeypatch.setattr(os, "symlink", no_links)
-    _old_plan(tmp_path, "migrated")
+    _old_plan(tmp_path, "folder")
     _publish(tmp_path, "new")
     assert not (tmp_path / NAME).is_symlink() and _visible(tmp_path) == "new"
     assert (tmp_path / NAME / "my_notes.txt").read_text() == "mine"
@@ -246,7 +287,8 @@ def test_concurrent_plans_end_with_one_complete_pair(tmp_path):
     assert not errors, errors
     assert _visible(tmp_path).startswith("w")
     hidden = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
-    assert hidden in ([], [f".{NAME}.plans"])
+    assert hidden == []
+    _assert_real_files(tmp_path)
 
 
 @pytest.mark.parametrize("in_the_way", [NAME, f"{NAME}.html"])

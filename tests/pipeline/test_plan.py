@@ -185,9 +185,9 @@ def test_save_writes_map_geopackage_and_summary(helsinki_plan, tmp_path):
     assert summary["sites_open"] == helsinki_plan.kpis["sites_open"]
     assert "OpenStreetMap contributors" in summary["attribution"]
     # nothing left behind from the temporary write
-    # (the hidden .helsinki.plans holds the published version the two names link to)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [".helsinki.plans", "helsinki", "helsinki.html"]
+    assert names == ["helsinki", "helsinki.html"]
+    assert paths["map"].is_file() and not paths["map"].is_symlink()
 
 
 def test_gis_outputs_use_location_allocation_names_and_carry_their_crs(helsinki_plan, tmp_path):
