@@ -59,16 +59,19 @@ adoption_share         0.7      share of covered customers who choose the locker
 adoption_scale_m       1000     adoption falls with the walk, exp(-walk / 1000 m): 67 %
                                 of the share at 400 m, 61 % at 500 m (the form of the
                                 attendance model's exponential decay)
-pickup_by_car_share    0.05     pickups within a 400-500 m walk are mostly on foot or
-                                chained with other trips; 5 % by car
-car_co2_kg_per_km      0.17     an average petrol car, about 170 g CO2e/km
+pickup                 mixed    pickups walked, driven or otherwise by the walk's length
+                                (:mod:`lockerplan.pickup`: everyday trips by distance,
+                                Transport Scotland 2017); ``walk``: every pickup on foot
+chained_share          0.5      driven pickups made on a trip made anyway (no extra km)
+car_co2_kg_per_km      0.17     UK DESNZ 2023, average car: about 170 g CO2e/km
 =====================  =======  ====================================================
 
-Replenishment and home delivery are routed as two fleets from the same hubs (a
-carrier that mixes them in one van does at least as well), and door-to-door
-stops are whole demand clusters, so home delivery of the non-adopters drives
-about the baseline's km: lockers save driver time and money per parcel more than
-van km.
+Home delivery stops at addresses, not at clusters
+(:mod:`lockerplan.routing.stops`): a cluster's van stops are its addresses that
+receive at least one parcel at home that day, with a parking stop each and the
+tour between them, so when lockers take parcels the home stops, their km and
+hours fall. The vans' CO2 and the customers' pickup trips' CO2 are reported apart
+(``van_co2_kg_per_day``, ``pickup_co2_kg_per_day``).
 """
 
 from __future__ import annotations
@@ -192,7 +195,8 @@ def delivery_kpis(
         driver_hours=round(result.hours, 2),
         vans=vans,
         trips=int(routes["trips"].sum()) if vans and "trips" in routes else vans,
-        stops=len(result.stops),
+        # door to door: the expected address stops; replenishment: the routed visits
+        stops=int(round(result.stats.get("home_stops", len(result.stops)))),
         vehicle_cost=round(vehicle, 2),
         energy_cost=round(energy, 2),
         driver_cost=round(driver, 2),
@@ -284,6 +288,8 @@ def business_case(
     *,
     locker_parcels: float,
     pickup_co2_kg: float,
+    longest_route_h: tuple[float, float] = (0.0, 0.0),
+    shift_h: float | None = None,
 ) -> BusinessCase:
     """The two sides of the business case from three priced days of routes.
 
@@ -292,16 +298,35 @@ def business_case(
     lockers : Delivery
         Replenishment of the routed sites (with their fixed costs).
     home : Delivery
-        Home delivery of the parcels that do not go to a locker.
+        Home delivery of the parcels that do not go to a locker (its ``stops`` are
+        the expected address stops).
     door : Delivery
         Every parcel to the door.
     locker_parcels : float
         Parcels collected at routed lockers per day.
     pickup_co2_kg : float
         Customers' car trips to collect them, kg CO2e per day.
+    longest_route_h : tuple of float
+        The longest route's hours with lockers and door to door.
+    shift_h : float, optional
+        The driver's shift, hours (for ``longest_route_share``).
+
+    Examples
+    --------
+    >>> day = dict(vans=1, km=20.0, driver_hours=8.0, cost=300.0, co2_kg=5.0, stops=90)
+    >>> bc = business_case(Delivery(parcels=10, **day), Delivery(parcels=50, **day),
+    ...     Delivery(parcels=60, **{**day, "stops": 180}), locker_parcels=10, pickup_co2_kg=1)
+    >>> bc.with_lockers.co2_kg_per_day, bc.with_lockers.home_stops_per_day
+    (11.0, 90.0)
     """
     parcels = locker_parcels + home.parcels
     cost = lockers.cost + home.cost
+    hours = lockers.driver_hours + home.driver_hours
+    vans = lockers.vans + home.vans
+
+    def share(h: float) -> float | None:
+        return round(h / shift_h, 3) if shift_h else None
+
     with_lockers = Side(
         parcels_per_day=round(parcels, 2),
         locker_parcels_per_day=round(locker_parcels, 2),
@@ -309,18 +334,32 @@ def business_case(
         cost_per_day=round(cost, 2),
         cost_per_parcel=round(cost / parcels, 3) if parcels > 0 else None,
         co2_kg_per_day=round(lockers.co2_kg + home.co2_kg + pickup_co2_kg, 2),
-        vans=lockers.vans + home.vans,
-        km=round(lockers.km + home.km, 2),
-        driver_hours=round(lockers.driver_hours + home.driver_hours, 2),
+        van_co2_kg_per_day=round(lockers.co2_kg + home.co2_kg, 2),
+        pickup_co2_kg_per_day=round(pickup_co2_kg, 2),
+        vans=vans,
+        van_km=round(lockers.km + home.km, 2),
+        driver_hours=round(hours, 2),
+        home_stops_per_day=round(float(home.stops), 1),
+        parcels_per_driver_hour=round(parcels / hours, 1) if hours > 0 else None,
+        stops_per_route=round((home.stops + lockers.stops) / vans, 1) if vans else None,
+        longest_route_share=share(longest_route_h[0]),
     )
     door_side = Side(
         parcels_per_day=round(door.parcels, 2),
         cost_per_day=door.cost,
         cost_per_parcel=door.cost_per_parcel,
         co2_kg_per_day=door.co2_kg,
+        van_co2_kg_per_day=door.co2_kg,
+        pickup_co2_kg_per_day=0.0,
         vans=door.vans,
-        km=door.km,
+        van_km=door.km,
         driver_hours=door.driver_hours,
+        home_stops_per_day=round(float(door.stops), 1),
+        parcels_per_driver_hour=round(door.parcels / door.driver_hours, 1)
+        if door.driver_hours > 0
+        else None,
+        stops_per_route=round(door.stops / door.vans, 1) if door.vans else None,
+        longest_route_share=share(longest_route_h[1]),
     )
     saving = door.cost - cost
     return BusinessCase(

@@ -205,10 +205,26 @@ SIDE_FIGURES = _table(
            kind=float | None, default=None, help="Cost per day over parcels"),
     Figure("co2_kg_per_day", "Emissions", "kg CO2/day", views=(_PANEL,),
            help="Vans' emissions, plus (with lockers) customers' pickup trips by car"),
+    Figure("van_co2_kg_per_day", "of vans", "kg CO2/day", views=(_PANEL,),
+           help="The vans' emissions alone"),
+    Figure("pickup_co2_kg_per_day", "of pickup trips", "kg CO2/day", views=(_PANEL,),
+           help="Customers' car trips to collect at lockers (unchained, driven pickups)"),
     Figure("vans", "Vans", fmt="{:,.0f}", views=(_PANEL,), kind=int, default=0,
            help="Vans of the day (replenishment and home delivery together)"),
-    Figure("km", "Van distance", "km", views=(_PANEL,), help="Van kilometres of the day"),
+    Figure("van_km", "Van distance", "km", views=(_PANEL,), help="Van kilometres of the day"),
     Figure("driver_hours", "Driver time", "h", views=(_PANEL,), help="Driver hours of the day"),
+    Figure("home_stops_per_day", "Home stops", fmt="{:,.0f}", views=(_PANEL,),
+           help="Addresses the vans stop at to deliver home (expected, re-deliveries "
+           "included)"),
+    Figure("parcels_per_driver_hour", "Parcels per driver hour", fmt="{:,.1f}",
+           views=(_PANEL,), kind=float | None, default=None,
+           help="Parcels delivered over driver hours (work intensity)"),
+    Figure("stops_per_route", "Stops per route", fmt="{:,.1f}", views=(_PANEL,),
+           kind=float | None, default=None,
+           help="Home stops and locker visits over the routes driven"),
+    Figure("longest_route_share", "Longest route", "% of the shift", "{:.0f}", scale=100,
+           views=(_PANEL,), kind=float | None, default=None,
+           help="The longest route's hours over the driver's shift"),
 )  # fmt: skip
 
 #: One demand scenario of a plan (``--demand-scenarios``; :attr:`Kpis.scenarios`).

@@ -140,8 +140,9 @@ def cluster_demand(
         members: ``cluster_id``, ``parcels_per_day`` (sum), ``members`` (count),
         ``member_ids`` (``;``-joined ``demand_id``), ``spread_m`` (largest member
         distance to the cluster point) and ``mean_m`` (parcel-weighted mean member
-        distance). Total parcels and members equal the input's;
-        :func:`aggregation_error` summarises the error.
+        distance); with points that carry ``addresses``, the clusters' summed
+        ``addresses`` and their ``area_m2``. Total parcels and members equal the
+        input's; :func:`aggregation_error` summarises the error.
 
     Examples
     --------
@@ -200,6 +201,7 @@ def cluster_demand(
             "member_ids": member_ids,
             "spread_m": spread.round(1),
             "mean_m": mean.round(1),
+            **_addresses(points, labels, k, spread),
         },
         geometry=gpd.points_from_xy(cx, cy),
         crs=crs,
@@ -213,6 +215,23 @@ def cluster_demand(
         err["max_m"],
     )
     return out
+
+
+def _addresses(
+    points: gpd.GeoDataFrame, labels: np.ndarray, k: int, spread: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each cluster's delivery ``addresses`` (summed) and ``area_m2``: its members'
+    own areas plus the circle of its spread (:mod:`lockerplan.demand.addresses`)."""
+    if "addresses" not in points:
+        return {}
+    own = points["area_m2"].to_numpy(dtype=float) if "area_m2" in points else 0.0
+    area = np.bincount(labels, weights=np.ones(len(points)) * own, minlength=k)
+    return {
+        "addresses": np.bincount(
+            labels, weights=points["addresses"].to_numpy(dtype=float), minlength=k
+        ).round(3),
+        "area_m2": (area + np.pi * np.square(spread)).round(1),
+    }
 
 
 def aggregation_error(clusters: gpd.GeoDataFrame) -> dict[str, float]:

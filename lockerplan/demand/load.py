@@ -6,12 +6,15 @@ Both :func:`lockerplan.plan` and ``lockerplan demand`` read demand through
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 
 from ..scenario import DemandParams
+from .addresses import building_addresses, grid_addresses, grid_cell_area_m2, order_addresses
 from .buildings import building_demand
 from .core import DemandResult, StudyArea
 from .sources import demand_from_population_grid, read_demand_file
@@ -71,6 +74,7 @@ def load_demand(
     Returns
     -------
     DemandResult
+        Its points carry ``addresses`` and ``area_m2`` (:mod:`.addresses`).
 
     Examples
     --------
@@ -79,6 +83,31 @@ def load_demand(
     >>> src = open_source(NetworkParams())  # doctest: +SKIP
     >>> load_demand(DemandParams(), buildings=src.buildings).summary()  # doctest: +SKIP
     """
+    result = _read(params, area, buildings)
+    points = result.points
+    kind = demand_source_kind(params)
+    if kind == "orders":
+        addresses, area_m2 = order_addresses(points), np.zeros(len(points))
+    elif kind == "population":
+        rate = (
+            params.person_rate
+            if params.parcels_per_person_per_day is None
+            else (params.parcels_per_person_per_day * params.peak_factor)
+        )
+        addresses = grid_addresses(points, rate * params.persons_per_dwelling)
+        area_m2 = grid_cell_area_m2(points, params.population_split_m)
+    else:
+        addresses, area_m2 = building_addresses(points), np.zeros(len(points))
+    points = points.assign(addresses=np.round(addresses, 3), area_m2=np.round(area_m2, 1))
+    return dataclasses.replace(result, points=points)
+
+
+def _read(
+    params: DemandParams,
+    area: StudyArea | None,
+    buildings: Callable[[], gpd.GeoDataFrame] | None,
+) -> DemandResult:
+    """The demand points of the source the settings name."""
     kind = demand_source_kind(params)
     if kind == "orders":
         return read_demand_file(

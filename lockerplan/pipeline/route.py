@@ -19,6 +19,7 @@ import pandas as pd
 from ..costs import Comparison, CostModel, business_case, compare_deliveries, delivery_kpis
 from ..distances import GraphArrays
 from ..parallel import fork_map
+from ..pickup import PickupTrips
 from ..records import BusinessCase, Delivery
 from ..routing import (
     RoutingResult,
@@ -121,7 +122,7 @@ def route_plan(
     other.
     """
     hubs = hubs if hubs is not None else plan_hubs(routing, drive, alloc, seed)
-    fleet = routing
+    fleet = routing_params = routing
     common = {
         "max_snap_m": max_snap_m,
         "seed": seed,
@@ -165,19 +166,31 @@ def route_plan(
     lockers = _locker_kpis(routing, alloc, costs)
     comparison = compare_deliveries(routing, door, alloc.sites, costs)
     home_kpis = delivery_kpis(home, costs, parcels=_delivered(home_stops, home))
-    pickup_km = 2 * at_lockers * on["walk_m"].fillna(0.0).to_numpy() / 1000
+    trips = PickupTrips(
+        mode=costs.pickup,
+        chained_share=costs.chained_share,
+        car_co2_kg_per_km=costs.car_co2_kg_per_km,
+    )
     business = business_case(
         lockers,
         home_kpis,
         comparison.door_to_door,
         # per cluster, so that locker + home is every parcel on the network exactly
         locker_parcels=float(at_lockers.sum()),
-        pickup_co2_kg=float(pickup_km.sum() * costs.pickup_by_car_share * costs.car_co2_kg_per_km),
+        pickup_co2_kg=trips.co2_kg(at_lockers, on["walk_m"].fillna(0.0).to_numpy()),
+        longest_route_h=(_longest(routing, home), _longest(door)),
+        shift_h=routing_params.shift_h,
     )
     unserved = home.unserved.assign(
         parcels=lambda u: u["site_id"].map(home_stops.set_index("cluster_id")["parcels_per_day"])
     )
     return Delivered(hubs, routing, lockers, comparison, business, unserved)
+
+
+def _longest(*days: RoutingResult) -> float:
+    """The longest route's hours over these days' routes (0 without routes)."""
+    hours = [float(d.routes["hours"].max()) for d in days if len(d.routes)]
+    return max(hours, default=0.0)
 
 
 def _call(day: Callable[[], Any]) -> Any:

@@ -30,6 +30,7 @@ from .problem import (
 )
 from .result import RoutingResult, empty_result, unserved_frame
 from .sizing import Solved, nearest_hubs, sized_vans, solve_fleet
+from .stops import door_stops
 from .visits import (
     Located,
     check_inputs,
@@ -40,7 +41,7 @@ from .visits import (
     split_visits,
     warn_over_capacity,
 )
-from .zones import DOOR_VISIT_PARCELS, MAX_DOOR_STOPS, Zones, add_zone_km, door_zones
+from .zones import DOOR_VISIT_PARCELS, MAX_DOOR_STOPS, Zones, add_inner_km, door_zones
 
 
 def default_hub(arrays: GraphArrays, demand: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -229,8 +230,8 @@ def _read_back(
     return routing_result(best, routes, stops, unserved, t0, stats, len(located.sites), len(visits))
 
 
-def _door_stops(demand: gpd.GeoDataFrame, failure_rate: float) -> pd.DataFrame:
-    """The demand clusters as stops, with first attempts plus re-deliveries as parcels."""
+def _door_stops(demand: gpd.GeoDataFrame, failure_rate: float, stop_s: float) -> pd.DataFrame:
+    """The demand clusters as stops at the level of addresses (:func:`door_stops`)."""
     # a covered cluster's site_id names its locker; the stop is the cluster itself
     if "cluster_id" in demand:
         demand = demand.assign(site_id=demand["cluster_id"].astype(str))
@@ -238,11 +239,7 @@ def _door_stops(demand: gpd.GeoDataFrame, failure_rate: float) -> pd.DataFrame:
         raise InputError("demand must have a 'cluster_id' (or 'site_id') column.")
     if "parcels_per_day" not in demand:
         raise InputError("demand must have a 'parcels_per_day' column.")
-    stops = demand[["site_id", "parcels_per_day", "geometry"]].copy()
-    stops["parcels_per_day"] = pd.to_numeric(stops["parcels_per_day"], errors="coerce") * (
-        1 + failure_rate
-    )
-    return stops[stops["parcels_per_day"].fillna(1) > 0]
+    return door_stops(demand, failure_rate, stop_s)
 
 
 def _door_fleet(
@@ -340,8 +337,12 @@ def route_door_to_door(
         )
     if not (isinstance(handover_s, int | float) and handover_s >= 0):
         raise InputError(f"handover_s must be >= 0 seconds, got {handover_s!r}.")
-    stops = gpd.GeoDataFrame(_door_stops(demand, failure_rate), geometry="geometry", crs=demand.crs)
     d2d_fleet = _door_fleet(fleet, handover_s, stop_service_s, start_h)
+    stops = gpd.GeoDataFrame(
+        _door_stops(demand, failure_rate, d2d_fleet.stop_service_s),
+        geometry="geometry",
+        crs=demand.crs,
+    )
     hubs_plain = _uncapped(hubs)
     if zones is None and len(stops) > MAX_DOOR_STOPS:
         zones = _zones_of(arrays, stops, d2d_fleet, max_snap_m, seed)
@@ -367,6 +368,13 @@ def route_door_to_door(
     )
     if zones is not None:
         result = _from_zones(result, zones, stops, far)
+    else:  # the tours between a cluster's address stops
+        per_parcel = stops.set_index("site_id")["km_per_parcel"]
+        result = dataclasses.replace(
+            result, routes=add_inner_km(result.routes, result.stops, per_parcel)
+        )
+    made = ~stops["site_id"].isin(set(result.unserved["site_id"].astype(str))).to_numpy()
+    result.stats["home_stops"] = round(float(stops.loc[made, "stops"].sum()), 2)
     result.stats["failure_rate"] = failure_rate
     result.stats["attempts"] = round(float(stops["parcels_per_day"].sum()), 2)
     return result
@@ -405,10 +413,14 @@ def delivery_zones(
     >>> zones = delivery_zones(drive_arrays, clusters)  # doctest: +SKIP
     >>> door = route_door_to_door(drive_arrays, hubs, clusters, zones=zones)  # doctest: +SKIP
     """
-    stops = gpd.GeoDataFrame(_door_stops(demand, failure_rate), geometry="geometry", crs=demand.crs)
+    d2d_fleet = _door_fleet(fleet or Fleet(), handover_s, stop_service_s, 8.0)
+    stops = gpd.GeoDataFrame(
+        _door_stops(demand, failure_rate, d2d_fleet.stop_service_s),
+        geometry="geometry",
+        crs=demand.crs,
+    )
     if len(stops) <= MAX_DOOR_STOPS:
         return None
-    d2d_fleet = _door_fleet(fleet or Fleet(), handover_s, stop_service_s, 8.0)
     return _zones_of(arrays, stops, d2d_fleet, max_snap_m, seed)
 
 
@@ -456,5 +468,5 @@ def _from_zones(
         far + [(sid, lost[zone], float(parcels[sid])) for sid, zone in left.items()]
     )
     stats = {**result.stats, "zones": len(zones.stops)}
-    routes = add_zone_km(result.routes, result.stops, zones)
+    routes = add_inner_km(result.routes, result.stops, zones.km_per_parcel)
     return dataclasses.replace(result, routes=routes, unserved=unserved, stats=stats)

@@ -401,7 +401,9 @@ def service_times(
 
     ``extra_per_parcel`` (per site, in location order from ``first_loc``) adds
     seconds per parcel delivered, e.g. a delivery zone's inner tour
-    (:mod:`~lockerplan.routing.zones`).
+    (:mod:`~lockerplan.routing.zones`), or takes some off where a cluster expects
+    less than one parking stop a day (:func:`~lockerplan.routing.stops.door_stops`);
+    a visit never takes less than its handovers.
 
     Examples
     --------
@@ -409,9 +411,9 @@ def service_times(
     [960]
     """
     base = [fleet.stop_service_s + fleet.parcel_service_s * (d + p) for _, _, d, p in visits]
-    if extra_per_parcel is not None:
+    if extra_per_parcel is not None:  # never below the handovers (the extra may be < 0)
         base = [
-            t + extra_per_parcel[v.loc - first_loc] * v.delivery
+            max(t + extra_per_parcel[v.loc - first_loc] * v.delivery, t - fleet.stop_service_s)
             for t, v in zip(base, visits, strict=True)
         ]
     return [int(t) for t in base]

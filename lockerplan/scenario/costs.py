@@ -7,15 +7,18 @@ hourly labour cost 2023, EU average EUR 31.8 (30 an hour); a cabinet of ~100
 compartments, EUR 15-25 k over 7 years plus rent, power and service (10 a day); a
 shop partner's fee (6 a day); UK DESNZ 2023, diesel vans up to 3.5 t (0.25 kg CO2e a
 km); 10 % failed first attempts (Edwards, McKinnon & Cullinane 2010: 12 %; carrier
-surveys 5-15 %); adoption 0.7 x exp(-walk / 1000 m), 5 % of pickups by car at 0.17 kg
-CO2e a km (assumptions, reasoned in :mod:`lockerplan.costs`).
+surveys 5-15 %); adoption 0.7 x exp(-walk / 1000 m) (assumptions, reasoned in
+:mod:`lockerplan.costs`); customers' pickup trips walked, driven or otherwise by the
+walk's length as everyday trips are (Transport Scotland 2017), half of the driven ones
+chained with a trip made anyway, at 0.17 kg CO2e a car km (:mod:`lockerplan.pickup`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .checks import Flag, Number, Text, Whole
+from ..pickup import MODES as PICKUP_MODES
+from .checks import Choice, Flag, Number, Text, Whole
 from .fields import Cli, Section, setting
 
 _MONEY = Number(allow_zero=True)
@@ -121,12 +124,21 @@ class CostParams(Section):
         help="Adoption falls with the walk as exp(-walk / scale): at 400 m, 67 % of the "
         "share at the door (assumed)",
     )
-    pickup_by_car_share: float = setting(
-        0.05,
+    pickup: str = setting(
+        "mixed",
+        check=Choice(PICKUP_MODES),
+        cli=Cli(metavar="MODE"),
+        help="How customers reach a locker: mixed (walked, driven or otherwise by the "
+        "walk's length, as everyday trips are: Transport Scotland 2017) or walk (every "
+        "pickup on foot, as in TNO's comparison)",
+    )
+    chained_share: float = setting(
+        0.5,
         unit="share",
         check=Number(allow_zero=True, upto=1),
-        help="Share of locker pickups made by car, the rest on foot or by bike (assumed "
-        "for walks of 400-500 m)",
+        help="Share of driven pickups made on a trip made anyway, adding no km (assumed; "
+        "59.7 % of Polish locker users name 'while handling other matters', SW Research "
+        "2021)",
     )
     car_co2_kg_per_km: float = setting(
         0.17,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lockerplan.routing.stops import expected_stops
@@ -40,3 +41,26 @@ def test_lockers_cut_stops_in_proportion_where_addresses_get_little():
     block = expected_stops(np.array([1.0]), np.array([3.0]))
     block_half = expected_stops(np.array([1.0]), np.array([1.5]))
     assert block_half / block > 0.8
+
+
+def test_a_cluster_of_houses_sheds_stops_km_and_time_when_lockers_take_half():
+    """The day's work of a cluster follows its address stops: half the parcels of 200
+    houses to lockers, about half the stops, and the tour between them falls as the
+    square root of the stops (Beardwood-Halton-Hammersley)."""
+    import geopandas as gpd
+
+    from lockerplan.routing.stops import door_stops
+
+    def day(parcels: float) -> pd.Series:
+        d = gpd.GeoDataFrame(
+            {"site_id": ["c0"], "parcels_per_day": [parcels], "addresses": [200.0],
+             "area_m2": [40_000.0]},
+            geometry=gpd.points_from_xy([24.9], [60.2]), crs=4326,
+        )  # fmt: skip
+        return door_stops(d, failure_rate=0.05, stop_service_s=60).iloc[0]
+
+    full, half = day(30.0), day(15.0)
+    assert half["stops"] / full["stops"] == pytest.approx(0.5, abs=0.05)
+    assert half["tour_km"] / full["tour_km"] == pytest.approx(np.sqrt(0.5), abs=0.05)
+    work = [r["extra_s_per_parcel"] * r["parcels_per_day"] for r in (full, half)]
+    assert work[1] < 0.6 * work[0]
