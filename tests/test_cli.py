@@ -192,7 +192,7 @@ def test_demand_command_writes_layers_and_heat_map(tmp_path):
     assert {p.name for p in tmp_path.iterdir()} >= {"helsinki_demand.gpkg", "helsinki_demand.html"}
     layers = {name for name, _ in pyogrio.list_layers(tmp_path / "helsinki_demand.gpkg")}
     assert {"demand_points", "demand_clusters"} <= layers
-    assert "L.heatLayer(" in (tmp_path / "helsinki_demand.html").read_text()
+    assert "parcels/day in this 100 m square" in (tmp_path / "helsinki_demand.html").read_text()
 
 
 def test_model_option_selects_the_siting_model(tmp_path):

@@ -2,13 +2,16 @@
 
 One self-contained HTML page per plan, for stakeholders who only open the map:
 
-* an OpenStreetMap base layer with the ODbL credit;
+* every script and style inside the page (:mod:`~lockerplan.maps.assets`), so it
+  opens offline and can be e-mailed;
+* an OpenStreetMap base layer with the ODbL credit, and the plan's own streets as
+  the base layer where tiles cannot load;
 * overlays, one :class:`folium.FeatureGroup` each (see :data:`LAYERS`): coverage
   share per grid cell, underserved areas (demand beyond the walking cutoff), a
   demand heat map, walking catchments, demand clusters sized by parcels and
   coloured covered / not covered, candidate sites, van routes coloured per van,
   open sites by kind with popups, and hubs;
-* a layer control, a fullscreen button, a mini map, a scale bar, and a KPI panel
+* a layer control, a full-screen button, a scale bar, and a KPI panel
   with the legend (coverage, sites, cost per parcel, lockers vs door-to-door when
   the plan has those figures).
 

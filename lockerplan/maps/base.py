@@ -1,45 +1,234 @@
-"""The frame every lockerplan map is drawn in: the base layer and the controls.
+"""The frame every lockerplan map is drawn in: the base layers and the controls.
 
-:func:`base_map` is an empty map on the study area with the OpenStreetMap layer and
-its ODbL credit; :func:`add_controls` adds the layer control (collapsed on small
-screens), the fullscreen button and the mini map. The plan map
+:func:`base_map` is an empty, self-contained map (:mod:`~lockerplan.maps.assets`)
+on the study area with two base layers: the OpenStreetMap tiles with their ODbL
+credit, and the plan's own streets drawn from its network (light grey lines),
+which replace the tiles by themselves when the tiles cannot load (offline, or a
+tile server that refuses). :func:`add_controls` adds the layer control
+(collapsed on small screens) and a full-screen button. The plan map
 (:mod:`~lockerplan.maps.coverage`) and the comparison page
 (:mod:`~lockerplan.maps.compare`) are both drawn in it.
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import folium
-from folium import plugins
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
 
+from .assets import offline
 from .html import OSM_ATTRIBUTION_HTML, SmallScreen
+from .js import page_json
+
+log = logging.getLogger(__name__)
+
+#: The base layer drawn from the plan's streets, as the layer control names it.
+STREETS_LAYER = "Streets (no tiles needed)"
+#: Most points of street lines in a page (about 2 MB); above it, shorter streets are left out.
+STREET_POINTS = 120_000
+#: Simplification of the street lines, metres.
+STREET_TOLERANCE_M = 3.0
+#: Colour of the drawn streets.
+STREET_COLOUR = "#b4b4b4"
 
 
-def base_map(bounds: list[list[float]] | None) -> folium.Map:
-    """An empty map centred on ``bounds`` (the world without), OSM tiles with credit."""
+def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[list[float]]]:
+    """The streets of a network as ``[[lat, lon], ...]`` lines, each street once.
+
+    Parameters
+    ----------
+    network : Streets, GraphArrays or networkx.MultiDiGraph
+        The plan's walk network (:func:`lockerplan.maps.names.street_network`).
+    max_points : int, default STREET_POINTS
+        Most points in all; the shortest streets are left out beyond it.
+
+    Returns
+    -------
+    list
+        Lines of ``[lat, lon]`` rounded to 5 decimals (about 1 m); empty when the
+        network has no street shapes.
+    """
+    from ..distances import graph_arrays
+
+    if network is None:
+        return []
+    if hasattr(network, "arrays"):
+        arrays = network.arrays()
+    elif hasattr(network, "geom_ptr"):
+        arrays = network
+    else:
+        arrays = graph_arrays(network)
+    if not arrays.has_edges or not len(arrays.edge_u):
+        return []
+    u, v = arrays.edge_u, arrays.edge_v
+    pairs = np.column_stack([np.minimum(u, v), np.maximum(u, v), np.round(arrays.edge_length)])
+    _, first = np.unique(pairs, axis=0, return_index=True)  # both directions of a street once
+    first = first[u[first] != v[first]]
+    order = first[np.argsort(-arrays.edge_length[first], kind="stable")]
+    ptr = arrays.geom_ptr
+    lines = shapely.linestrings(
+        arrays.geom_xy[np.concatenate([np.arange(ptr[e], ptr[e + 1]) for e in order])],
+        indices=np.repeat(np.arange(len(order)), np.diff(ptr)[order]),
+    )
+    lines = shapely.simplify(lines, STREET_TOLERANCE_M)
+    counts = shapely.get_num_coordinates(lines)
+    keep = np.cumsum(counts) <= max_points
+    if not keep.all():
+        log.info("map: %d of %d streets drawn (the longest)", keep.sum(), len(keep))
+    import geopandas as gpd
+
+    lonlat = gpd.GeoSeries(lines[keep], crs=arrays.crs).to_crs("EPSG:4326")
+    return [np.round(np.asarray(g.coords)[:, ::-1], 5).tolist() for g in lonlat]
+
+
+class StreetsBase(MacroElement):
+    """The streets base layer, and the switch to it when the tiles cannot load.
+
+    Parameters
+    ----------
+    tiles : folium.TileLayer
+        The tile layer it stands in for.
+    lines : list
+        From :func:`street_lines`.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }}_group = (function (map, tiles) {
+            map.createPane("lp-streets").style.zIndex = 250;
+            var streets = L.polyline({{ this.lines_js }}, {
+                pane: "lp-streets", renderer: L.canvas({pane: "lp-streets"}),
+                color: {{ this.colour|tojson }}, weight: 1.2, opacity: 0.9,
+                interactive: false, smoothFactor: 1.5});
+            var group = L.layerGroup([streets]);
+            var loaded = false;
+            tiles.on("tileload", function () { loaded = true; });
+            var useStreets = function () {
+                if (loaded || !map.hasLayer(tiles)) { return; }
+                map.removeLayer(tiles);
+                map.addLayer(group);
+            };
+            tiles.on("tileerror", useStreets);
+            if (navigator.onLine === false) { useStreets(); }
+            map.on("baselayerchange", function (e) {
+                map.getContainer().classList.toggle("lp-no-tiles", e.layer === group);
+            });
+            map.on("layeradd", function (e) {
+                if (e.layer === group) { map.getContainer().classList.add("lp-no-tiles"); }
+            });
+            map.on("layerremove", function (e) {
+                if (e.layer === group) { map.getContainer().classList.remove("lp-no-tiles"); }
+            });
+            window.lockerplanBaseLayers = {tiles: tiles, streets: group};
+            return group;
+        })({{ this._parent.get_name() }}, {{ this.tiles.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: folium.TileLayer, lines: list) -> None:
+        super().__init__()
+        self._name = "StreetsBase"
+        self.tiles = tiles
+        self.lines_js = page_json(lines)
+        self.colour = STREET_COLOUR
+
+
+def base_map(bounds: list[list[float]] | None, streets: Any = None) -> folium.Map:
+    """An empty, self-contained map centred on ``bounds`` (the world without).
+
+    Parameters
+    ----------
+    bounds : list or None
+        ``[[south, west], [north, east]]``.
+    streets : Streets, GraphArrays or networkx.MultiDiGraph, optional
+        The plan's walk network, drawn as the base layer :data:`STREETS_LAYER`
+        when the OpenStreetMap tiles cannot load.
+
+    Returns
+    -------
+    folium.Map
+    """
     centre = (
         [round((bounds[0][0] + bounds[1][0]) / 2, 6), round((bounds[0][1] + bounds[1][1]) / 2, 6)]
         if bounds
         else [0.0, 0.0]
     )
-    fmap = folium.Map(
-        location=centre, zoom_start=15 if bounds else 2, tiles=None, control_scale=True
+    fmap = offline(
+        folium.Map(location=centre, zoom_start=15 if bounds else 2, tiles=None, control_scale=True)
     )
-    folium.TileLayer(
+    tiles = folium.TileLayer(
         "OpenStreetMap", name="OpenStreetMap", attr=OSM_ATTRIBUTION_HTML, control=True
     ).add_to(fmap)
+    lines = street_lines(streets)
+    if lines:
+        fmap.lockerplan_streets = StreetsBase(tiles, lines).add_to(fmap)
     return fmap
 
 
-def add_controls(fmap: folium.Map, minimap: bool) -> None:
-    """The layer control (collapsed on small screens), the fullscreen button and
-    (optionally) the mini map."""
+class _StreetsInControl(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.control.get_name() }}.addBaseLayer(
+            {{ this.streets.get_name() }}_group, {{ this.label|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: folium.LayerControl, streets: StreetsBase) -> None:
+        super().__init__()
+        self._name = "StreetsInControl"
+        self.control, self.streets, self.label = control, streets, STREETS_LAYER
+
+
+class FullScreen(MacroElement):
+    """A full-screen button (the page's own lines; browsers' Fullscreen API)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var control = L.control({position: "topleft"});
+            control.onAdd = function () {
+                var bar = L.DomUtil.create("div", "leaflet-bar leaflet-control");
+                var a = L.DomUtil.create("a", "lp-fullscreen", bar);
+                a.href = "#"; a.title = "Full screen"; a.setAttribute("role", "button");
+                a.setAttribute("aria-label", "Full screen"); a.innerHTML = "&#x26F6;";
+                L.DomEvent.on(a, "click", function (e) {
+                    L.DomEvent.stop(e);
+                    var box = map.getContainer();
+                    if (document.fullscreenElement) { document.exitFullscreen(); }
+                    else if (box.requestFullscreen) { box.requestFullscreen(); }
+                });
+                return bar;
+            };
+            control.addTo(map);
+            document.addEventListener("fullscreenchange", function () {
+                map.invalidateSize();
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FullScreen"
+
+
+def add_controls(fmap: folium.Map) -> folium.LayerControl:
+    """The layer control (collapsed on small screens) and the full-screen button."""
     control = folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    streets = getattr(fmap, "lockerplan_streets", None)
+    if streets is not None:
+        _StreetsInControl(control, streets).add_to(fmap)
     SmallScreen(control).add_to(fmap)
-    plugins.Fullscreen(
-        position="topleft", title="Full screen", title_cancel="Exit full screen"
-    ).add_to(fmap)
-    if minimap:
-        plugins.MiniMap(toggle_display=True, position="bottomright", zoom_level_offset=-4).add_to(
-            fmap
-        )
+    FullScreen().add_to(fmap)
+    return control

@@ -391,9 +391,7 @@ def comparison_panel_html(
     )
 
 
-def comparison_map(
-    plan_a: Any, plan_b: Any, labels: tuple[str, str] = ("A", "B"), *, minimap: bool = True
-) -> folium.Map:
+def comparison_map(plan_a: Any, plan_b: Any, labels: tuple[str, str] = ("A", "B")) -> folium.Map:
     """Two plans of one study area on one map, to toggle between them.
 
     Parameters
@@ -405,8 +403,6 @@ def comparison_map(
         clusters and candidate sites.
     labels : tuple of str, default ("A", "B")
         The plans' names on the page (e.g. ``("400 m", "500 m")``).
-    minimap : bool, default True
-        Add the overview mini map.
 
     Returns
     -------
@@ -442,7 +438,7 @@ def comparison_map(
     changes = site_changes(*sites)
     layers = comparison_layers(labels, cells=len(plan_a.demand) > DETAIL_LIMIT)
     bounds = map_bounds(plan_a.demand, plan_b.demand, *sites)
-    fmap = base_map(bounds)
+    fmap = base_map(bounds, streets=street_network(plan_a))
     groups = {layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown) for layer in layers}
     for side, plan in zip("ab", (plan_a, plan_b), strict=True):
         k = kpis["ab".index(side)]
@@ -453,7 +449,7 @@ def comparison_map(
     _draw_sites(groups, sites, changes, labels)
     for group in groups.values():
         group.add_to(fmap)
-    add_controls(fmap, minimap)
+    add_controls(fmap)
     root = fmap.get_root()
     root.title = f"{escape(labels[0])} vs {escape(labels[1])} \u2013 locker plan comparison"
     root.header.add_child(folium.Element(PAGE_CSS + _CSS))

@@ -70,7 +70,6 @@ def coverage_map(
     cells: gpd.GeoDataFrame | None = None,
     cell_m: float = 250.0,
     van_capacity: float | None = None,
-    minimap: bool = True,
     walk_graph: Any = None,
     whatif: dict[str, Any] | None = None,
     competitors: gpd.GeoDataFrame | None = None,
@@ -101,11 +100,11 @@ def coverage_map(
         Grid cell side, metres, when ``cells`` is computed here.
     van_capacity : float, optional
         Parcels per van, to show each route's load as a share of the van.
-    minimap : bool, default True
-        Add the overview mini map.
     walk_graph : Streets, GraphArrays or networkx.MultiDiGraph, optional
         The walk network: sites and candidates without a name are shown by their
-        category and nearest named street (:func:`~lockerplan.maps.names.with_labels`).
+        category and nearest named street (:func:`~lockerplan.maps.names.with_labels`),
+        and its streets are the base layer used when the tiles cannot load
+        (:func:`~lockerplan.maps.base.base_map`).
     whatif : dict, optional
         The coverage data of :func:`~lockerplan.maps.whatif.whatif_data`: site and
         candidate popups then open and close sites and the panel's "What if"
@@ -122,12 +121,12 @@ def coverage_map(
     -------
     folium.Map
         With one :class:`folium.FeatureGroup` per entry of :data:`LAYER_TABLE`
-        (named by :attr:`Layer.name`), a layer control, fullscreen button, mini map
-        and KPI panel.
+        (named by :attr:`Layer.name`), a layer control, full-screen button and KPI
+        panel; self-contained (:mod:`~lockerplan.maps.assets`).
     """
     kpis = Kpis.from_dict(kpis)
     bounds = map_bounds(demand, candidates, sites, hubs)
-    fmap = base_map(bounds)
+    fmap = base_map(bounds, streets=walk_graph)
     groups = {
         layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown) for layer in LAYER_TABLE
     }
@@ -158,7 +157,7 @@ def coverage_map(
         draw_flows(groups["flows"], commute_flows)
     for group in groups.values():
         group.add_to(fmap)
-    add_controls(fmap, minimap)
+    add_controls(fmap)
     root = fmap.get_root()
     root.title = f"{escape(kpis.name or 'lockerplan')} \u2013 locker coverage plan"
     root.header.add_child(folium.Element(PAGE_CSS))
@@ -189,7 +188,7 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
         (another ``cell_m`` than the plan's is refused: the map shows the
         figures of ``summary.json``).
     **options
-        Passed on to :func:`coverage_map` (e.g. ``minimap=False``).
+        Passed on to :func:`coverage_map` (e.g. ``whatif=None``).
 
     Returns
     -------

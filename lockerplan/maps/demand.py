@@ -13,11 +13,13 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
-from folium.plugins import HeatMap
 
 from ..errors import InputError
 from ..settings import OSM_ATTRIBUTION
+from .assets import offline
+from .demand_layers import HEAT_CELL_M, heat_colour_js, heat_rows
 from .html import OSM_ATTRIBUTION_HTML, PAGE_CSS, PanelControl
+from .js import JsLayer
 from .style import HEAT_GRADIENT
 
 
@@ -25,10 +27,10 @@ def demand_heatmap(
     points: gpd.GeoDataFrame,
     clusters: gpd.GeoDataFrame | None = None,
     *,
-    radius: int = 18,
+    cell_m: float = HEAT_CELL_M,
     tiles_attribution: str | None = None,
 ) -> Any:
-    """A folium heat map of parcels per day, with optional cluster markers.
+    """A self-contained heat map of parcels per day, with optional cluster markers.
 
     Parameters
     ----------
@@ -37,8 +39,8 @@ def demand_heatmap(
     clusters : geopandas.GeoDataFrame, optional
         Output of :func:`lockerplan.demand.cluster_demand`, shown as a toggleable layer of circles with
         parcels, members and spread in the popup.
-    radius : int, default 18
-        Heat-map point radius, pixels.
+    cell_m : float, default HEAT_CELL_M
+        Side of the heat map's squares, metres (parcels per day are summed per square).
     tiles_attribution : str, optional
         Attribution of the base map; default "© OpenStreetMap contributors".
 
@@ -55,21 +57,20 @@ def demand_heatmap(
         raise InputError("no demand points to map.")
     pts = points.to_crs("EPSG:4326")
     w, s, e, n = pts.total_bounds
-    fmap = folium.Map(tiles=None, control_scale=True)
+    fmap = offline(folium.Map(tiles=None, control_scale=True))
     folium.TileLayer(
         "OpenStreetMap", name="OpenStreetMap", attr=tiles_attribution or OSM_ATTRIBUTION
     ).add_to(fmap)
     weights = pts["parcels_per_day"].to_numpy(dtype=float)
-    top = float(np.quantile(weights, 0.99)) or 1.0
-    data = np.column_stack([pts.geometry.y, pts.geometry.x, np.minimum(weights / top, 1.0)])
-    HeatMap(
-        data.tolist(),
-        name="parcels per day",
-        radius=radius,
-        blur=radius,
-        min_opacity=0.3,
-        gradient=HEAT_GRADIENT,
-    ).add_to(fmap)
+    rows, top = heat_rows(np.column_stack([pts.geometry.y, pts.geometry.x]), weights, cell_m)
+    heat = folium.FeatureGroup(name="parcels per day").add_to(fmap)
+    build = f"""(function () {{ {heat_colour_js()}
+        return function (r) {{
+            return L.rectangle(r.q, {{stroke: false, fillColor: heat(r.k),
+                    fillOpacity: 0.25 + 0.5 * r.k}})
+                .bindTooltip(r.p.toFixed(2) + " parcels/day in this {cell_m:.0f} m square");
+        }}; }})()"""
+    JsLayer(rows, build).add_to(heat)
     if clusters is not None and len(clusters):
         layer = folium.FeatureGroup(name="clusters", show=False)
         cl = clusters.to_crs("EPSG:4326")
@@ -92,13 +93,14 @@ def demand_heatmap(
     folium.LayerControl().add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(PAGE_CSS))
     PanelControl(
-        _heat_legend(top, clusters is not None and len(clusters) > 0), element_id="lp-demand-legend"
+        _heat_legend(top, clusters is not None and len(clusters) > 0, cell_m),
+        element_id="lp-demand-legend",
     ).add_to(fmap)
     fmap.fit_bounds([[s, w], [n, e]])
     return fmap
 
 
-def _heat_legend(top: float, clusters: bool) -> str:
+def _heat_legend(top: float, clusters: bool, cell_m: float = HEAT_CELL_M) -> str:
     """The demand map's legend: the heat ramp, what it scales to, the cluster circles.
 
     Examples
@@ -109,9 +111,10 @@ def _heat_legend(top: float, clusters: bool) -> str:
     ramp = f"linear-gradient(90deg,{', '.join(HEAT_GRADIENT.values())})"
     rows = [
         "<span class='lp-end'>fewer</span><span class='lp-sw lp-ramp' "
-        f"style='background:{ramp}'></span><span class='lp-end'>more</span> parcels/day nearby",
-        f"<span class='lp-note'>Each demand point weighs its parcels/day, full colour from "
-        f"{top:,.2f} parcels/day (99th percentile); nearby points add up.</span>",
+        f"style='background:{ramp}'></span><span class='lp-end'>more</span> parcels/day "
+        f"per {cell_m:.0f} m square",
+        f"<span class='lp-note'>The parcels/day of the demand points in each square, full "
+        f"colour from {top:,.2f} parcels/day (99th percentile of the squares).</span>",
     ]
     if clusters:
         rows.append(

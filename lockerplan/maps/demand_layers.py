@@ -18,12 +18,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from folium import plugins
 
 from ..figures import missing
 from .html import escape, lat_lon, num
 from .js import DIGITS, JsLayer, lat_lon_rings, page_json
-from .layers import LAYERS, SHARE_STEPS, column_value, place_label, site_names
+from .layers import SHARE_STEPS, column_value, place_label, site_names
 from .style import (
     COMPETITOR_COLOUR,
     CONTESTED_COLOUR,
@@ -135,8 +134,80 @@ def draw_underserved(group: folium.FeatureGroup, cells: gpd.GeoDataFrame | JsLay
     JsLayer([], build, source=source).add_to(group)
 
 
+#: Side of the heat map's squares, metres.
+HEAT_CELL_M = 100.0
+
+
+def heat_rows(
+    lat_lons: np.ndarray, weights: np.ndarray, cell_m: float = HEAT_CELL_M
+) -> tuple[list[dict[str, Any]], float]:
+    """Parcels per day summed per square of ``cell_m`` metres, as rows of the heat map.
+
+    Parameters
+    ----------
+    lat_lons : numpy.ndarray
+        ``[lat, lon]`` per point, shape ``(n, 2)``.
+    weights : numpy.ndarray
+        Parcels per day per point.
+    cell_m : float, default HEAT_CELL_M
+        Side of a square.
+
+    Returns
+    -------
+    rows : list of dict
+        ``q`` the square (``[[south, west], [north, east]]``), ``p`` parcels/day,
+        ``k`` the share of ``top`` (at most 1).
+    top : float
+        Parcels per day of full colour: the 99th percentile of the squares.
+
+    Examples
+    --------
+    >>> rows, top = heat_rows(np.array([[60.0, 24.0], [60.0001, 24.0001]]), np.array([1.0, 2.0]))
+    >>> len(rows), rows[0]["p"], top
+    (1, 3.0, 3.0)
+    """
+    lat_lons = np.asarray(lat_lons, dtype=float).reshape(-1, 2)
+    w = np.asarray(weights, dtype=float)
+    keep = np.isfinite(lat_lons).all(axis=1) & np.isfinite(w) & (w > 0)
+    if not keep.any():
+        return [], 1.0
+    lat, lon, w = lat_lons[keep, 0], lat_lons[keep, 1], w[keep]
+    dy = cell_m / 111_320.0
+    dx = dy / max(math.cos(math.radians(float(lat.mean()))), 0.05)
+    cells = np.column_stack([np.floor(lon / dx), np.floor(lat / dy)]).astype(np.int64)
+    keys, inverse = np.unique(cells, axis=0, return_inverse=True)
+    sums = np.bincount(inverse.ravel(), weights=w)
+    top = float(np.quantile(sums, 0.99)) or float(sums.max()) or 1.0
+    rows = [
+        {
+            "q": [
+                [round(j * dy, DIGITS), round(i * dx, DIGITS)],
+                [round((j + 1) * dy, DIGITS), round((i + 1) * dx, DIGITS)],
+            ],
+            "p": round(float(v), 2),
+            "k": round(min(float(v) / top, 1.0), 3),
+        }
+        for (i, j), v in zip(keys.tolist(), sums, strict=True)
+    ]
+    return rows, top
+
+
+def heat_colour_js() -> str:
+    """A JavaScript function ``heat(k)``: the colour of :data:`HEAT_GRADIENT` at share ``k``."""
+    stops = sorted(HEAT_GRADIENT.items())
+    return (
+        f"var heatStops = {page_json([[k, c] for k, c in stops])};"
+        "var heat = function (k) { for (var i = 0; i < heatStops.length; i++) {"
+        " if (k <= heatStops[i][0]) { return heatStops[i][1]; } }"
+        " return heatStops[heatStops.length - 1][1]; };"
+    )
+
+
 def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame | JsLayer) -> None:
-    """A heat map of parcels per day (weights scaled to the largest point).
+    """Demand density: parcels per day per 100 m square, on the heat ramp.
+
+    The squares' colour and opacity grow with their parcels per day (full from the
+    99th percentile); drawn by the page's own lines, as every square is one row.
 
     Parameters
     ----------
@@ -144,36 +215,36 @@ def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame | JsLayer) ->
         The overlay to draw on.
     points : geopandas.GeoDataFrame or JsLayer
         Demand points or clusters with ``parcels_per_day``, or the cell overlay's
-        rows (at scale: one weight per cell centre).
+        rows (at scale: the coverage cells themselves, by their parcels per day).
     """
     if isinstance(points, JsLayer):
-        w = np.array([r["p"] for r in points.rows], dtype=float)
-        lat_lons = [r["c"] for r in points.rows]
-    else:
-        if not len(points):
-            return
-        w = pd.to_numeric(points["parcels_per_day"], errors="coerce").fillna(0.0).to_numpy()
-        lat_lons = [
-            None if ll is None else [round(v, DIGITS) for v in ll]
-            for ll in map(lat_lon, points.geometry)
-        ]
-    top = float(w.max()) if len(w) and w.max() > 0 else 1.0
-    data = [
-        [*ll, round(float(v) / top, 4)]
-        for ll, v in zip(lat_lons, w, strict=True)
-        if ll is not None and v > 0
-    ]
-    if data:
-        plugins.HeatMap(
-            data,
-            name=LAYERS["heat"],
-            control=False,
-            radius=22,
-            blur=18,
-            min_opacity=0.25,
-            max_zoom=17,
-            gradient=HEAT_GRADIENT,
-        ).add_to(group)
+        p = np.array([r["p"] for r in points.rows], dtype=float)
+        top = float(np.quantile(p, 0.99)) if len(p) else 1.0
+        size = escape(getattr(points, "cell_size", "cell "))
+        build = f"""(function () {{ {_JS_FORMATS} {heat_colour_js()}
+            return function (r) {{
+                if (!(r.p > 0)) {{ return null; }}
+                var k = Math.min(r.p / {top or 1.0}, 1), c = heat(k);
+                return L.polygon(r.q, {{stroke: false, fillColor: c, fillOpacity: 0.2 + 0.5 * k}})
+                    .bindTooltip(fmt(r.p, 1) + " parcels/day in this {size}".trim());
+            }}; }})()"""
+        JsLayer([], build, source=points).add_to(group)
+        return
+    if not len(points):
+        return
+    w = pd.to_numeric(points["parcels_per_day"], errors="coerce").fillna(0.0).to_numpy()
+    lat_lons = np.array(
+        [ll if ll is not None else [np.nan, np.nan] for ll in map(lat_lon, points.geometry)],
+        dtype=float,
+    )
+    rows, _ = heat_rows(lat_lons, w)
+    build = f"""(function () {{ {_JS_FORMATS} {heat_colour_js()}
+        return function (r) {{
+            return L.rectangle(r.q, {{stroke: false, fillColor: heat(r.k),
+                    fillOpacity: 0.2 + 0.5 * r.k}})
+                .bindTooltip(fmt(r.p, 2) + " parcels/day in this {HEAT_CELL_M:.0f} m square");
+        }}; }})()"""
+    JsLayer(rows, build).add_to(group)
 
 
 def _demand_rows(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> list[dict[str, Any]]:

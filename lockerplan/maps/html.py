@@ -148,7 +148,13 @@ PAGE_CSS = """
 .lp-hub {width:22px;height:22px;border-radius:4px;background:#303030;color:#fff;
   border:2px solid #fff;box-shadow:0 1px 3px rgba(0,0,0,.5);box-sizing:border-box;
   display:flex;align-items:center;justify-content:center;font-size:11px}
-.lp-hub-icon {background:none;border:none}
+.lp-hub-icon, .lp-pin-icon {background:none;border:none}
+.lp-marker {width:28px;height:28px;border-radius:50% 50% 50% 0;transform:rotate(-45deg);
+  border:2px solid #fff;box-shadow:0 1px 3px rgba(0,0,0,.55);box-sizing:border-box;
+  display:flex;align-items:center;justify-content:center}
+.lp-marker i {transform:rotate(45deg);font-size:12px}
+.lp-fullscreen {font-size:18px;line-height:30px;text-align:center;text-decoration:none}
+.lp-no-tiles {background:#fafafa}
 .lp-popup {font:13px/1.35 sans-serif}
 .lp-toggle-site, .lp-reset {margin-top:5px;padding:2px 8px;font:12px sans-serif;cursor:pointer;
   border:1px solid #888;border-radius:4px;background:#f4f4f4}

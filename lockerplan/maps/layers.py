@@ -123,7 +123,7 @@ LAYER_TABLE: tuple[Layer, ...] = (
         shown=False,
         legend=(
             Swatch(
-                "demand heat (parcels/day nearby)",
+                "demand (parcels/day per square)",
                 f"linear-gradient(90deg,{', '.join(HEAT_GRADIENT.values())})",
                 "ramp",
                 ends=("fewer", "more"),

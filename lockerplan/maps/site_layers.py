@@ -23,7 +23,6 @@ from .js import DIGITS, JsLayer, lat_lon_rings, page_json, simplified
 from .layers import CLUSTER_SITES, SIMPLIFY_M, column_value, phase_colour, place_label, site_names
 from .style import (
     CANDIDATE_COLOUR,
-    KIND_COLOURS,
     KIND_CSS,
     KIND_ICONS,
     KIND_LABELS,
@@ -244,21 +243,28 @@ def site_popup(sites: gpd.GeoDataFrame, row: Any, toggles: bool = False) -> str:
     return f"<div class='lp-popup'>{table_html([(escape(k), v) for k, v in rows])}{button}</div>"
 
 
-def _site_icon(row: Any, colour_by: str | None, top: int) -> Any:
-    """A site's marker icon: coloured by kind, or by ``colour_by`` (a phase, 1..top)."""
-    kind = row.get("kind")
+def site_icon(kind: Any, colour: str | None = None, text: str = "#fff") -> folium.DivIcon:
+    """A site's pin: a Font Awesome glyph of its kind on a pin of ``colour``
+    (the kind's colour by default); drawn by the page's own CSS (``lp-marker``)."""
     glyph = KIND_ICONS.get(kind, "inbox")
-    if colour_by is None:
-        return folium.Icon(color=KIND_COLOURS.get(kind, "blue"), icon=glyph, prefix="fa")
-    colour, text = phase_colour(int(row[colour_by]), top)
-    return plugins.BeautifyIcon(
-        icon=glyph,
-        prefix="fa",
-        icon_shape="marker",
-        background_color=colour,
-        border_color=colour,
-        text_color=text,
+    colour = colour or KIND_CSS.get(kind, KIND_CSS["cabinet"])
+    return folium.DivIcon(
+        html=(
+            f"<div class='lp-marker' style='background:{colour}'>"
+            f"<i class='fa-solid fa-{glyph}' style='color:{text}'></i></div>"
+        ),
+        icon_size=(28, 28),
+        icon_anchor=(14, 34),
+        popup_anchor=(0, -30),
+        class_name="lp-pin-icon",
     )
+
+
+def _site_icon(row: Any, colour_by: str | None, top: int) -> folium.DivIcon:
+    """A site's marker icon: coloured by kind, or by ``colour_by`` (a phase, 1..top)."""
+    if colour_by is None:
+        return site_icon(row.get("kind"))
+    return site_icon(row.get("kind"), *phase_colour(int(row[colour_by]), top))
 
 
 def draw_sites(

@@ -13,7 +13,7 @@ ROUTE_COLOURS = [
     "#bcbd22",
     "#7f7f7f",
 ]
-#: Leaflet.awesome-markers colour of an open site, by kind.
+#: Colour names of an open site, by kind (kept for scripts; the map uses KIND_CSS).
 KIND_COLOURS = {"cabinet": "blue", "pickup_point": "purple"}
 #: The same colours as CSS (for the legend and the catchments).
 KIND_CSS = {"cabinet": "#38a9dc", "pickup_point": "#d252b9"}

@@ -181,7 +181,7 @@ class Plan(StreetGraphs):
     def map(self, **options: Any) -> folium.Map:
         """The interactive coverage map (a :class:`folium.Map`; displays inline in Jupyter).
 
-        ``options`` go to :func:`lockerplan.maps.coverage_map` (e.g. ``minimap=False``).
+        ``options`` go to :func:`lockerplan.maps.coverage_map` (e.g. ``whatif=None``).
         """
         return plan_map(self, **options)
 
@@ -190,8 +190,7 @@ class Plan(StreetGraphs):
     ) -> folium.Map:
         """This plan and ``other`` (of the same study area) on one map, to toggle between.
 
-        See :func:`lockerplan.maps.compare.comparison_map`; ``options`` go to it
-        (e.g. ``minimap=False``).
+        See :func:`lockerplan.maps.compare.comparison_map`; ``options`` go to it.
 
         Examples
         --------

@@ -372,7 +372,7 @@ def test_heatmap_and_write(tmp_path, buildings):
     clusters = cluster_demand(result.points)
     fmap = demand_heatmap(result.points, clusters)
     html = fmap.get_root().render()
-    assert "OpenStreetMap contributors" in html and "L.heatLayer" in html
+    assert "OpenStreetMap contributors" in html and "heatStops" in html
     paths = write_demand(tmp_path, "hel", result, clusters)
     assert {p.name for p in tmp_path.iterdir()} == {
         "hel_demand.gpkg",

@@ -80,7 +80,7 @@ def test_compare_page_loads_and_lists_both_plans_layers(loaded, page_path):
     assert list(state) == names
     for label in LABELS:
         assert f"{label}: coverage of demand" in state and f"{label}: walking catchments" in state
-    assert page_path.stat().st_size < 1_000_000
+    assert page_path.stat().st_size < 2_000_000  # 0.8 MB of it inlined scripts and styles
 
 
 def test_sites_in_both_and_in_one_plan_match_the_facilities(loaded, saved_plans):
@@ -187,7 +187,7 @@ def test_cli_refuses_a_folder_that_is_not_a_plan(saved_plans, tmp_path):
 
 def test_plans_of_different_study_areas_are_refused(saved_plans):
     (a, b), (folder_a, _) = saved_plans
-    assert isinstance(a.compare(b, labels=LABELS, minimap=False), folium.Map)
+    assert isinstance(a.compare(b, labels=LABELS), folium.Map)
     other = read_plan(folder_a)
     other.demand = other.demand.iloc[1:]
     with pytest.raises(InputError, match="demand clusters differ"):
@@ -237,7 +237,7 @@ def test_page_size_does_not_grow_with_demand(tmp_path):
     for n in (DETAIL_LIMIT + 1, 4 * DETAIL_LIMIT):
         path = tmp_path / f"{n}.html"
         a, b = _synthetic_plan(n, slice(0, 80), "a"), _synthetic_plan(n, slice(40, 120), "b")
-        comparison_map(a, b, minimap=False).save(str(path))
+        comparison_map(a, b).save(str(path))
         sizes.append(path.stat().st_size)
-    assert sizes[1] < 1.1 * sizes[0] and sizes[1] < 1_500_000, sizes
+    assert sizes[1] < 1.1 * sizes[0] and sizes[1] < 2_300_000, sizes
     assert "markerClusterGroup" in path.read_text(encoding="utf-8")

@@ -210,11 +210,12 @@ def test_map_loads_offline_without_console_errors(loaded):
     assert loaded.console_errors() == []
     assert loaded.router.tiles > 0
     assert loaded.page.evaluate(f"() => !!({loaded.MAP_JS})")
-    # controls: layers, fullscreen, mini map, scale, KPI panel with the OSM credit
+    # the page loads nothing from the web but tiles (every script and style inlined)
+    assert [u for u in loaded.requests if u.startswith("http") and "tile" not in u] == []
+    # controls: layers, full screen, scale, KPI panel with the OSM credit
     for selector in (
         ".leaflet-control-layers",
-        ".leaflet-control-zoom-fullscreen",
-        ".leaflet-control-minimap",
+        ".lp-fullscreen",
         ".leaflet-control-scale",
         "#lockerplan-kpis",
     ):
@@ -223,6 +224,42 @@ def test_map_loads_offline_without_console_errors(loaded):
     assert "Coverage" in panel and "%" in panel and "Sites open" in panel
     attribution = loaded.page.locator(".leaflet-control-attribution").first.inner_text()
     assert "OpenStreetMap contributors" in attribution
+
+
+def test_map_draws_sites_and_panel_with_every_request_blocked(browser, map_html, helsinki_plan):
+    """No network at all (every http/https request aborted, tiles too): the page draws
+    its sites, panel and streets; the streets base layer replaces the tiles."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    blocked: list[str] = []
+
+    def abort(route) -> None:
+        blocked.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: url.startswith(("http://", "https://")), abort)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(map_html.as_uri(), wait_until="load")
+        page.wait_for_function(
+            "() => document.querySelector('.lp-no-tiles') !== null", timeout=15_000
+        )
+        assert errors == []
+        assert page.locator(".lp-marker").count() == len(helsinki_plan.sites)
+        assert page.locator("#lockerplan-kpis").is_visible()
+        assert "Coverage" in page.locator("#lockerplan-kpis").inner_text()
+        assert page.locator(".leaflet-lp-streets-pane canvas").count() == 1
+        label = page.locator(".leaflet-control-layers-base label").filter(has_text="Streets")
+        assert label.locator("input").is_checked()
+        assert blocked and all("tile.openstreetmap.org" in u for u in blocked), blocked
+        # an icon font that did not load would show empty squares: the glyph has a width
+        width = page.evaluate(
+            "() => document.querySelector('.lp-marker i').getBoundingClientRect().width"
+        )
+        assert width > 4
+    finally:
+        context.close()
 
 
 def test_every_overlay_is_listed_and_toggles(loaded):
@@ -238,10 +275,12 @@ def test_every_overlay_is_listed_and_toggles(loaded):
         assert after is (not before) and box.is_checked() is after, f"{name} did not toggle"
         box.click()
         assert loaded.overlay_state()[name] is before
-    # the heat map draws on its canvas once shown
+    # the heat map draws its squares once shown
     heat = loaded.checkbox(LAYERS["heat"])
+    shapes = loaded.page.locator("path.leaflet-interactive")
+    before = shapes.count()
     heat.check()
-    assert loaded.page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    assert shapes.count() > before
     heat.uncheck()
     assert loaded.console_errors() == []
 
