@@ -377,6 +377,7 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
     _setup_logging(verbose, quiet)
 
     from . import demand as dm
+    from .assumptions import source_country
     from .demand.load import demand_file_stem, load_demand
     from .export import write_demand
     from .source import open_source
@@ -384,8 +385,11 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
 
     try:
         scenario = _scenario(None, options)
-        params, outputs = scenario.demand, scenario.outputs
+        outputs = scenario.outputs
         source = open_source(scenario.network)
+        country = source_country(source, scenario.demand.country)
+        params = scenario.demand.for_country(country["code"])
+        logging.getLogger("lockerplan").info("country %s (%s)", country["code"], country["found"])
         buildings = source.buildings() if clip else None  # read once, and only when needed
         area = study_area_around(buildings, buffer_m=50) if clip and len(buildings) else None
         result = load_demand(

@@ -364,6 +364,13 @@ FIGURES = _table(
            help="Everything the demand stage read"),
     Figure("demand_points", "Demand points", fmt="{:,.0f}", kind=int, default=0,
            help="Demand points planned"),
+    Figure("country", "Country", fmt="{}", kind=str, default="",
+           help="ISO code of the study area's country, whose preset fills the settings "
+           "left to the country"),
+    Figure("country_found", "Country from", fmt="{}", kind=str, default="",
+           help="How the country was found: given (--country) or from the OSM extract"),
+    Figure("assumptions", "Assumptions", fmt="{}", kind=dict, default={},
+           help="Each setting the figures depend on: value, source and set_by"),
     Figure("demand_source", "Demand source", fmt="{}", kind=str, default="",
            help="Where the demand comes from"),
     Figure("aggregation_error_m", "Clustering error", "m", kind=dict, default={},
@@ -499,6 +506,8 @@ _WITH, _DOOR = "business_case.with_lockers", "business_case.door_to_door"
 #: How the summary and the map's panel read a plan, in order; a figure with the
 #: ``"summary"`` view adds a row of its own after them.
 LINES = (
+    Line("country", "{country} ({country_found}); its figures and their sources are "
+         "summary.json's assumptions", when="country", views=(_SUMMARY,)),
     Line("demand", "{demand_parcels_per_day} from {demand_points} points ({demand_source}) "
          "in {demand_clusters} clusters", views=(_SUMMARY,)),
     Line("candidates", "{candidates} sites ({candidates_source})", views=(_SUMMARY,)),

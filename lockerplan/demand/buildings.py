@@ -106,7 +106,7 @@ def building_demand(
     >>> len(result.dropped)
     0
     """
-    model = model or DemandModel()
+    model = (model or DemandModel()).for_country()
     source = "osm_building"
     missing = [c for c in ("osm_id", "building", "geometry") if c not in buildings.columns]
     if missing:

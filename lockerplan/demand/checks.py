@@ -140,7 +140,7 @@ def calibrate_to_population(
     >>> cal = calibrate_to_population(buildings, grid, area)  # doctest: +SKIP
     >>> model = DemandModel(calibration=cal.factor)  # doctest: +SKIP
     """
-    model = model or DemandModel()
+    model = (model or DemandModel()).for_country()
     base = model.replace(calibration=1.0)
     area_geom = study_area_geometry(area)
     b = building_demand(buildings, base, area=area_geom).parcels

@@ -157,7 +157,7 @@ def grid_comparison(
     >>> cells["building_residents"].sum() / cells["grid_residents"].sum()  # doctest: +SKIP
     3.59...
     """
-    model = model or DemandModel()
+    model = (model or DemandModel()).for_country()
     area_geom = study_area_geometry(area)
     cells = _cells_in(grid, area_geom, population_column)
     points = building_demand(buildings, model, area=area_geom).points.to_crs(cells.crs)
@@ -264,7 +264,7 @@ def fit_untyped_residential_share(
     """
     if fit_on not in ("even", "odd"):
         raise InputError(f"fit_on must be 'even' or 'odd', got {fit_on!r}.")
-    model = model or DemandModel()
+    model = (model or DemandModel()).for_country()
     cells = grid_comparison(
         buildings, grid, area=area, model=model, population_column=population_column
     )

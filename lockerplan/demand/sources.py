@@ -383,7 +383,7 @@ def demand_from_population_grid(
     >>> round(result.points["population"].sum())  # doctest: +SKIP
     71724
     """
-    model = model or DemandModel()
+    model = (model or DemandModel()).for_country()
     if split_m is not None:
         check_positive(split_m=split_m)
     if parcels_per_person_per_day is None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..assumptions import plan_assumptions
 from ..demand import aggregation_error
 from ..equity import equity_summary
 from ..records import Kpis
@@ -100,6 +101,9 @@ def plan_kpis(
         solver_s=round(siting.solve_s, 3),
         regions=int(siting.stats.get("regions", 1)),
         regions_note=str(siting.stats.get("regions_note", "")),
+        country=str(area.country.get("code", "")),
+        country_found=str(area.country.get("found", "")),
+        assumptions=plan_assumptions(area.scenario, area.country) if area.country else {},
         demand_read_parcels_per_day=round(area.demand_parcels_in, 2),
         demand_points=len(area.demand_points),
         demand_source=area.demand_source,

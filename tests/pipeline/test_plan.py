@@ -250,7 +250,7 @@ def test_lockers_are_compared_with_door_to_door_delivery(helsinki_plan):
     # consolidating home stops into a few lockers saves driver time and money per parcel
     assert lockers["driver_hours"] < d2d["driver_hours"]
     assert lockers["cost_per_parcel"] < d2d["cost_per_parcel"]
-    assert d2d["failure_rate"] == pytest.approx(0.10)
+    assert d2d["failure_rate"] == pytest.approx(0.06)  # FI: no tracking figure; mean of GB, DE
     # the plan's cost is the whole day with lockers: replenishment, sites and home
     # delivery of the rest, on the same parcels as door to door
     bc = k["business_case"]
