@@ -23,15 +23,19 @@ Whole-file problems are always errors: a missing file, an unreadable file, missi
 from __future__ import annotations
 
 import codecs
+import logging
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from .errors import InputError
+
+log = logging.getLogger(__name__)
 
 _LON = ("lon", "lng", "longitude", "x")
 _LAT = ("lat", "latitude", "y")
@@ -42,6 +46,10 @@ REASON_NO_COORDS = "invalid: missing or non-numeric coordinates"
 REASON_OUT_OF_RANGE = "invalid: coordinates out of range (lon -180..180, lat -90..90)"
 #: Reason given for features without geometry.
 REASON_NO_GEOMETRY = "invalid: feature without geometry"
+#: Reason given for polygons that :func:`shapely.make_valid` cannot make an area of.
+REASON_BAD_POLYGON = "invalid: a polygon without area, even once repaired"
+#: The option that gives the CRS of a demand file's coordinates.
+CRS_OPTION = "--demand-crs"
 
 
 def _find(columns: pd.Index, names: tuple[str, ...]) -> str | None:
@@ -138,7 +146,7 @@ def read_features(
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         gdf = _read_csv(path, option, user_crs)
     else:
-        gdf = _read_vector(path, option)
+        gdf = _read_vector(path, option, user_crs, crs)
     gdf = gdf.reset_index(drop=True)
     gdf["input_row"] = np.arange(1, len(gdf) + 1)
     return gdf
@@ -215,16 +223,27 @@ def _read_csv(path: Path, option: str, user_crs: CRS | None) -> gpd.GeoDataFrame
     return gdf
 
 
-def _read_vector(path: Path, option: str) -> gpd.GeoDataFrame:
+def _read_vector(
+    path: Path, option: str, user_crs: CRS | None = None, crs_text: str | None = None
+) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises DataSourceError and others
         raise InputError(f"{option}: cannot read {str(path)!r} as a vector file: {exc}") from exc
     if len(gdf) == 0:
         raise InputError(f"{option}: {str(path)!r} has no rows.")
+    if gdf.crs is None and user_crs is not None:
+        gdf = gdf.set_crs(user_crs)
     if gdf.crs is None:
         raise InputError(
             f"{option}: {str(path)!r} has no CRS; save it with its CRS (e.g. EPSG:4326)."
+        )
+    if user_crs is not None and not user_crs.equals(gdf.crs):
+        own = gdf.crs.to_string()
+        raise InputError(
+            f"{option}: {str(path)!r} says its coordinates are in {own}, but {CRS_OPTION} "
+            f"says {crs_text}; {CRS_OPTION} is for a CSV's columns and a file without a "
+            f"CRS: leave it out, or fix the file's CRS."
         )
     empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if gdf.crs.is_geographic and not empty.all():
@@ -233,11 +252,44 @@ def _read_vector(path: Path, option: str) -> gpd.GeoDataFrame:
         if min(w, s) < -180 or max(e, n) > 180 or min(s, n) < -90 or max(s, n) > 90:
             first = gdf.geometry[~empty].iloc[0].representative_point()
             raise _projected_error(option, path, first.x, first.y)
-    gdf = gdf.to_crs("EPSG:4326")
     invalid = np.where(empty, REASON_NO_GEOMETRY, None).astype(object)
     gdf.loc[empty, gdf.geometry.name] = None
+    gdf = _repair_polygons(gdf, invalid, option, path)
+    gdf = gdf.to_crs("EPSG:4326")
     gdf["invalid"] = invalid
     return gdf
+
+
+def _repair_polygons(
+    gdf: gpd.GeoDataFrame, invalid: np.ndarray, option: str, path: Path
+) -> gpd.GeoDataFrame:
+    """Invalid polygons (self-intersecting, bow-ties) repaired by :func:`shapely.make_valid`,
+    keeping their polygonal part; one without area is flagged in ``invalid`` (its row
+    reported, its geometry None). ``invalid`` is updated in place."""
+    geoms = gdf.geometry.to_numpy()
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+    broken = polygonal & ~shapely.is_valid(geoms)
+    if not broken.any():
+        return gdf
+    fixed = geoms.copy()
+    for i in np.flatnonzero(broken):
+        parts = shapely.get_parts(shapely.make_valid(geoms[i]))
+        areas = [g for g in parts if shapely.get_type_id(g) in (3, 6) and g.area > 0]
+        if areas:
+            fixed[i] = shapely.union_all(areas)
+        else:
+            fixed[i] = None
+            invalid[i] = REASON_BAD_POLYGON
+    rows = np.flatnonzero(broken) + 1
+    lost = np.flatnonzero(broken & (invalid == REASON_BAD_POLYGON)) + 1
+    log.warning(
+        "%s: %r has invalid polygons on %s, repaired (shapely make_valid)%s",
+        option,
+        str(path),
+        rows_text(rows),
+        f"; without area even so, left out: {rows_text(lost)}" if len(lost) else "",
+    )
+    return gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
 
 
 def read_points(path: str | Path, option: str) -> gpd.GeoDataFrame:

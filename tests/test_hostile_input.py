@@ -19,6 +19,13 @@ a garbage ``.gpkg`` (pyogrio ``DataSourceError``)           test_a_tampered_plan
 no ``facilities`` layer (pyogrio ``DataLayerError``)        test_a_tampered_plan_is_one_error_line
 a FIFO as ``summary.json`` or ``*.gpkg``                    test_special_files_never_block_compare
 ``--out afile/x.html``, ``/proc/x.html``, ``/dev/null``     test_an_out_that_cannot_be_written_is_one_line
+``--peak-factor 1e300`` (a traceback), ``1e20`` ("Empty.")  test_absurd_factors_are_refused_naming_the_option
+``--demand-days 1e-300``                                    test_absurd_factors_are_refused_naming_the_option
+``--demand-scenarios peak=1e-300`` ("0.0 % of 0.0")         test_absurd_factors_are_refused_naming_the_option
+weights of ``1e300`` ("not solved: Empty.")                 test_absurd_weights_are_refused_naming_the_file_and_row
+a total beyond any city's                                   test_a_total_beyond_any_city_names_the_settings
+a self-intersecting polygon in ``--population``             test_invalid_polygons_are_repaired_or_reported_with_their_row
+``--demand-crs EPSG:3067`` for a GeoJSON in EPSG:4326       test_a_demand_crs_that_contradicts_the_file_is_an_error
 ==========================================================  =================================================
 """
 
@@ -216,3 +223,101 @@ def test_an_out_that_cannot_be_written_is_one_line(out, tmp_path):
     ):
         _one_error(_compare(out, "--out", str(dest)), "--out", says)
     assert (tmp_path / "afile").read_text() == "a file in the way"
+
+
+# ------------------------------------------------------- numbers that break the models
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+ORDERS = ["--demand", str(DATA / "helsinki_orders.csv"), "--demand-weight", "parcels_30d"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--peak-factor", "1e300"], "--peak-factor must be between 0.01 and 100, got 1e+300"),
+        (["--peak-factor", "1e20"], "--peak-factor must be between 0.01 and 100"),
+        (["--peak-factor", "inf"], "--peak-factor must be between 0.01 and 100"),
+        ([*ORDERS, "--demand-days", "1e-300"], "--demand-days must be between 0.01 and 36500"),
+        (["--demand-scenarios", "peak=1e-300"], "the factor of 'peak' must be between 0.01"),
+        (["--demand-scenarios", "peak=nan"], "the factor of 'peak' must be between 0.01"),
+    ],
+)
+def test_absurd_factors_are_refused_naming_the_option(tmp_path, args, says):
+    result = CliRunner().invoke(main, ["plan", *args, "--out", str(tmp_path / "o")])
+    _one_error(result, says)
+    assert not (tmp_path / "o").exists()
+
+
+def _orders(tmp_path: Path, value: str) -> Path:
+    """The sample orders with line 7 (its 6th row) holding ``value`` parcels."""
+    lines = (DATA / "helsinki_orders.csv").read_text().splitlines()
+    head = lines[6].rsplit(",", 1)[0]
+    lines[6] = f"{head},{value}"
+    path = tmp_path / "orders.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("value", ["1e300", "inf", "2.7e7"])
+def test_absurd_weights_are_refused_naming_the_file_and_row(tmp_path, value):
+    orders = _orders(tmp_path, value)
+    args = ["--demand", str(orders), "--demand-weight", "parcels_30d", "--demand-days", "30"]
+    result = CliRunner().invoke(main, ["demand", *args, "--out", str(tmp_path / "o")])
+    if value == "inf":  # not a number: dropped and reported, as any unreadable weight
+        assert result.exit_code == 0, result.output
+        return
+    _one_error(result, "--demand", "orders.csv", "line 7 has 'parcels_30d'", "100,000")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_total_beyond_any_city_names_the_settings(tmp_path):
+    """150 addresses of 90,000 parcels a day each: each below the limit of a row, their
+    13.5 million beyond that of a study area."""
+    rows = "".join(f"{24.93 + 0.0002 * i:.4f},60.17,90000\n" for i in range(150))
+    orders = tmp_path / "orders.csv"
+    orders.write_text("lon,lat,parcels\n" + rows)
+    args = ["--demand", str(orders), "--demand-weight", "parcels", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, ["demand", *args])
+    _one_error(result, "the orders of --demand give 1.35e+07 parcels/day", "--demand-days")
+
+
+def _cells(tmp_path: Path, crs: str | None = "EPSG:4326") -> Path:
+    """Six population cells in central Helsinki: row 3 a bow-tie, row 5 a ring without area."""
+    features = []
+    for i in range(6):
+        x, y, d = 24.93 + 0.004 * i, 60.165, 0.002
+        ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]
+        if i == 2:
+            ring = [[x, y], [x + d, y + d], [x + d, y], [x, y + d], [x, y]]
+        if i == 4:
+            ring = [[x, y], [x + d, y], [x + d / 2, y], [x, y]]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"id": f"c{i}", "population": 500},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    path = tmp_path / "cells.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_invalid_polygons_are_repaired_or_reported_with_their_row(tmp_path, caplog):
+    from lockerplan.demand import demand_from_population_grid
+
+    area = (24.925, 60.16, 24.945, 60.17)  # cuts cells 0-3: the bow-tie is clipped
+    result = demand_from_population_grid(_cells(tmp_path), area=area)
+    assert "c2" in set(result.points["source_id"])  # repaired: two triangles, half a cell
+    dropped = result.dropped.set_index("id")
+    assert "without area" in dropped.loc["c4", "reason"]
+    assert "rows 3, 5" in caplog.text and "make_valid" in caplog.text
+
+
+def test_a_demand_crs_that_contradicts_the_file_is_an_error(tmp_path):
+    cells = str(_cells(tmp_path))
+    args = ["--population", cells, "--demand-crs", "EPSG:3067", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, ["demand", *args])
+    _one_error(result, "--population", "EPSG:4326", "--demand-crs says EPSG:3067")
+    same = CliRunner().invoke(main, ["demand", *args[:3], "EPSG:4326", *args[4:]])
+    assert same.exit_code == 0, same.output

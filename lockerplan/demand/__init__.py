@@ -95,6 +95,8 @@ from .cluster import aggregation_error, cluster_demand, cluster_labels
 from .core import (
     CLUSTER_COLUMNS,
     DROP_COLUMNS,
+    MAX_PARCELS_PER_DAY,
+    MAX_ROW_PARCELS_PER_DAY,
     POINT_COLUMNS,
     REASON_OUTSIDE,
     REASON_ZERO,
@@ -110,6 +112,8 @@ __all__ = [
     "DEFAULT_LEVELS",
     "DROP_COLUMNS",
     "IGNORED_TYPES",
+    "MAX_PARCELS_PER_DAY",
+    "MAX_ROW_PARCELS_PER_DAY",
     "MIXED_TYPES",
     "POINT_COLUMNS",
     "REASON_OUTSIDE",

@@ -35,6 +35,14 @@ CLUSTER_COLUMNS = [
 
 REASON_OUTSIDE = "outside study area"
 REASON_ZERO = "zero parcels"
+#: The most parcels per day lockerplan plans for in one study area: ten times a large
+#: metro area's year-end peak. More is a weight, a factor or a span of days gone
+#: wrong, and numbers that large break the siting models.
+MAX_PARCELS_PER_DAY = 1e7
+#: The most parcels per day of one row of a demand file (an address, a grid cell):
+#: far beyond any address's deliveries; the door-to-door routes of a point with
+#: millions a day do not fit in memory.
+MAX_ROW_PARCELS_PER_DAY = 1e5
 
 
 StudyArea = BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries | tuple[float, float, float, float]

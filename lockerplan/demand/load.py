@@ -13,10 +13,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
+from ..errors import InputError
 from ..scenario import DemandParams
 from .addresses import building_addresses, grid_addresses, grid_cell_area_m2, order_addresses
 from .buildings import building_demand
-from .core import DemandResult, StudyArea
+from .core import MAX_PARCELS_PER_DAY, DemandResult, StudyArea
 from .sources import demand_from_population_grid, read_demand_file
 
 
@@ -84,6 +85,7 @@ def load_demand(
     >>> load_demand(DemandParams(), buildings=src.buildings).summary()  # doctest: +SKIP
     """
     result = _read(params, area, buildings)
+    check_total(result, demand_source_kind(params))
     points = result.points
     kind = demand_source_kind(params)
     if kind == "orders":
@@ -100,6 +102,43 @@ def load_demand(
         addresses, area_m2 = building_addresses(points), np.zeros(len(points))
     points = points.assign(addresses=np.round(addresses, 3), area_m2=np.round(area_m2, 1))
     return dataclasses.replace(result, points=points)
+
+
+#: Each source as an error names it.
+_SOURCE_TEXT = {
+    "orders": "the orders of --demand give",
+    "population": "the population grid of --population gives",
+    "buildings": "the OSM buildings give",
+}
+#: The settings that scale each source's parcels, named in an error about them.
+_SCALED_BY = {
+    "orders": "--demand-weight's column, --demand-days and --peak-factor",
+    "population": "--population's column, --parcels-per-person and --peak-factor",
+    "buildings": "--peak-factor, demand.calibration and demand.parcels_per_dwelling_per_day",
+}
+
+
+def check_total(result: DemandResult, kind: str = "buildings") -> None:
+    """Refuse demand whose total is not finite or beyond :data:`MAX_PARCELS_PER_DAY`,
+    naming the settings that scale the source ``kind`` (see :func:`demand_source_kind`).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> points = gpd.GeoDataFrame({"parcels_per_day": [4e6, 8e6]}, geometry=[None, None])
+    >>> check_total(DemandResult(points=points, dropped=None, source="osm_building"))
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: demand: the OSM buildings give 1.2e+07 parcels/day, more than the 10,000,000 lockerplan plans for one study area; check --peak-factor, demand.calibration and demand.parcels_per_dwelling_per_day.
+    """
+    total = float(np.sum(result.points["parcels_per_day"].to_numpy(dtype=float)))
+    if not total <= MAX_PARCELS_PER_DAY:
+        raise InputError(
+            f"demand: {_SOURCE_TEXT.get(kind, _SOURCE_TEXT['buildings'])} {total:.3g} "
+            f"parcels/day, more than the "
+            f"{MAX_PARCELS_PER_DAY:,.0f} lockerplan plans for one study area; check "
+            f"{_SCALED_BY.get(kind, _SCALED_BY['buildings'])}."
+        )
 
 
 def _read(

@@ -12,8 +12,9 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError
-from ..inputs import read_features
+from ..inputs import read_features, rows_text
 from .core import (
+    MAX_ROW_PARCELS_PER_DAY,
     REASON_OUTSIDE,
     DemandModel,
     DemandResult,
@@ -62,6 +63,41 @@ def _weights(
     return values.to_numpy(dtype=float), unreadable, negative
 
 
+#: What scales a source's weights into parcels per day, as an error names it.
+_SCALE_TEXT = {
+    "demand_file": "--peak-factor / --demand-days",
+    "population_grid": "--parcels-per-person x --peak-factor",
+}
+
+
+def _refuse_huge(
+    parcels: np.ndarray,
+    read: np.ndarray,
+    weights: np.ndarray,
+    scale: float,
+    label: str,
+    column: str | None,
+    rows: np.ndarray,
+    row_label: str,
+    source: str,
+) -> None:
+    """Refuse rows whose parcels per day are beyond :data:`MAX_ROW_PARCELS_PER_DAY` (or
+    infinite)."""
+    huge = read & ~(parcels <= MAX_ROW_PARCELS_PER_DAY)
+    if not huge.any():
+        return
+    first = np.flatnonzero(huge)[0]
+    what = f"{column!r} = {weights[first]:g}" if column else "1 parcel"
+    raise InputError(
+        f"{label}: {rows_text(rows[huge], label=row_label)} "
+        f"{'has' if huge.sum() == 1 else 'have, the first,'} {what}, "
+        f"{parcels[first]:.3g} parcels/day once scaled (x {scale:.3g} by "
+        f"{_SCALE_TEXT.get(source, 'the settings')}), more than the "
+        f"{MAX_ROW_PARCELS_PER_DAY:,.0f} parcels/day lockerplan plans for one address or "
+        "cell; check the column and those settings."
+    )
+
+
 def _ids(gdf: pd.DataFrame, id_column: str | None, label: str) -> pd.Series:
     if id_column is None:
         return "row " + gdf["input_row"].astype(str)
@@ -102,7 +138,11 @@ def _from_table(
         unreadable = negative = np.zeros(len(gdf), dtype=bool)
     else:
         w, unreadable, negative = _weights(gdf, weight_column, label, errors, rows, row_label)
-    parcels = np.where(unreadable, np.nan, w * scale)
+    with np.errstate(over="ignore", invalid="ignore"):
+        parcels = np.where(unreadable, np.nan, w * scale)
+    _refuse_huge(
+        parcels, ~(unreadable | negative), w, scale, label, weight_column, rows, row_label, source
+    )
     bad_geom = gdf["invalid"].notna().to_numpy()
     raise_or_drop(errors, bad_geom, f"{label}: missing or invalid coordinates", rows, row_label)
     drops = [

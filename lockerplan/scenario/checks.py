@@ -132,7 +132,8 @@ class Number(_Numeric):
     """A finite number ``> 0`` (``>= 0`` with ``allow_zero``).
 
     ``below`` is an exclusive upper bound; ``upto`` an inclusive one (then the
-    message reads "between 0 and upto").
+    message reads "between 0 and upto"); ``least`` an inclusive lower bound (for
+    factors and spans whose tiny values are as absurd as their huge ones).
 
     Examples
     --------
@@ -142,16 +143,23 @@ class Number(_Numeric):
     Traceback (most recent call last):
     ...
     lockerplan.errors.InputError: --failure-rate must be below 1, got 1.0.
+    >>> Number(least=0.01, upto=100)("--peak-factor", 1e300)
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: --peak-factor must be between 0.01 and 100, got 1e+300.
     """
 
     allow_zero: bool = False
     below: float | None = None
     upto: float | None = None
+    least: float | None = None
     metavar: ClassVar[str] = "X"
 
     def _fail(self, label: str, value: Any) -> InputError:
         if self.upto is not None:
-            expected = f"between 0 and {self.upto:g}"
+            expected = f"between {self.least or 0:g} and {self.upto:g}"
+        elif self.least is not None:
+            expected = f"a number >= {self.least:g}"
         else:
             expected = "a number " + (">= 0" if self.allow_zero else "> 0")
         return InputError(f"{label} must be {expected}, got {value!r}.")
@@ -162,9 +170,20 @@ class Number(_Numeric):
             raise self._fail(label, value)
         if (value == 0 and not self.allow_zero) or (self.upto is not None and value > self.upto):
             raise self._fail(label, value)
+        if self.least is not None and value < self.least:
+            raise self._fail(label, value)
         if self.below is not None and not value < self.below:
             raise InputError(f"{label} must be below {self.below:g}, got {value!r}.")
         return value
+
+
+#: The range of a demand factor (a peak factor, a demand scenario's factor): beyond
+#: it, the parcels a plan counts are no city's and the models' numbers break down.
+FACTOR_RANGE = (0.01, 100.0)
+#: The range of the days an orders file covers (a quarter of an hour to a century).
+DAYS_RANGE = (0.01, 36_500.0)
+#: A demand factor (:data:`FACTOR_RANGE`).
+FACTOR = Number(least=FACTOR_RANGE[0], upto=FACTOR_RANGE[1])
 
 
 @dataclass(frozen=True)
@@ -444,7 +463,7 @@ class DemandFactors(Check):
     """Demand scenarios: names and their demand factors, ``"normal=1,peak=2.5"`` or a mapping.
 
     Names are short words (letters, digits, ``_``; they name facilities columns),
-    unique; factors are finite numbers > 0. The order given is kept.
+    unique; factors are between 0.01 and 100 (:data:`FACTOR_RANGE`). The order given is kept.
 
     Examples
     --------
@@ -500,10 +519,5 @@ class DemandFactors(Check):
                     f"{label}: scenario {key!r} is given twice (names are compared "
                     "ignoring case); names must be unique."
                 )
-            number = isinstance(factor, int | float) and not isinstance(factor, bool)
-            if not (number and math.isfinite(factor) and factor > 0):
-                raise InputError(
-                    f"{label}: the factor of {key!r} must be a number > 0, got {factor!r}."
-                )
-            out[key] = float(factor)
+            out[key] = float(FACTOR(f"{label}: the factor of {key!r}", factor))
         return out

@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .checks import Number, PathText, Text
+from .checks import DAYS_RANGE, FACTOR, Number, PathText, Text
 from .fields import Cli, Section, setting
 
 _POSITIVE = Number()
@@ -70,7 +70,7 @@ class DemandParams(Section):
     )
     peak_factor: float = setting(
         1.0,
-        check=_POSITIVE,
+        check=FACTOR,
         cli=True,
         help="Peak-season multiplier of all demand, e.g. 2.5 for December",
     )
@@ -100,7 +100,7 @@ class DemandParams(Section):
     demand_days: float = setting(
         1.0,
         unit="days",
-        check=_POSITIVE,
+        check=Number(least=DAYS_RANGE[0], upto=DAYS_RANGE[1]),
         cli=True,
         help="Days that --demand covers: parcels/day = weight / days",
     )
@@ -166,7 +166,7 @@ class DemandParams(Section):
     )
     calibration: float = setting(
         1.0,
-        check=_POSITIVE,
+        check=FACTOR,
         help="Multiplier of building demand after calibration against local counts",
     )
 
