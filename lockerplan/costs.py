@@ -282,30 +282,38 @@ def compare_deliveries(
 
 
 def business_case(
-    lockers: Delivery,
-    home: Delivery,
+    days: list[Delivery],
     door: Delivery,
     *,
     locker_parcels: float,
+    home_parcels: float,
+    home_stops: float,
+    locker_stops: int,
     pickup_co2_kg: float,
+    fleet: str = "mixed",
     longest_route_h: tuple[float, float] = (0.0, 0.0),
     shift_h: float | None = None,
 ) -> BusinessCase:
-    """The two sides of the business case from three priced days of routes.
+    """The two sides of the business case from priced days of routes.
 
     Parameters
     ----------
-    lockers : Delivery
-        Replenishment of the routed sites (with their fixed costs).
-    home : Delivery
-        Home delivery of the parcels that do not go to a locker (its ``stops`` are
-        the expected address stops).
+    days : list of Delivery
+        The day with lockers: one day of one fleet for lockers and doors
+        (``fleet="mixed"``), or the replenishment and the home delivery
+        (``"separate"``); the sites' fixed costs in one of them.
     door : Delivery
-        Every parcel to the door.
-    locker_parcels : float
-        Parcels collected at routed lockers per day.
+        Every parcel to the door (its ``stops`` are the expected address stops).
+    locker_parcels, home_parcels : float
+        Parcels collected at routed lockers, and delivered home, per day.
+    home_stops : float
+        Expected address stops of the home deliveries with lockers.
+    locker_stops : int
+        Locker visits with lockers.
     pickup_co2_kg : float
         Customers' car trips to collect them, kg CO2e per day.
+    fleet : {"mixed", "separate"}
+        How the day with lockers was routed.
     longest_route_h : tuple of float
         The longest route's hours with lockers and door to door.
     shift_h : float, optional
@@ -313,16 +321,18 @@ def business_case(
 
     Examples
     --------
-    >>> day = dict(vans=1, km=20.0, driver_hours=8.0, cost=300.0, co2_kg=5.0, stops=90)
-    >>> bc = business_case(Delivery(parcels=10, **day), Delivery(parcels=50, **day),
-    ...     Delivery(parcels=60, **{**day, "stops": 180}), locker_parcels=10, pickup_co2_kg=1)
-    >>> bc.with_lockers.co2_kg_per_day, bc.with_lockers.home_stops_per_day
-    (11.0, 90.0)
+    >>> day = dict(vans=2, km=20.0, driver_hours=8.0, cost=300.0, co2_kg=5.0, stops=90)
+    >>> bc = business_case([Delivery(parcels=60, **day)], Delivery(parcels=60, **day),
+    ...     locker_parcels=10, home_parcels=50, home_stops=80, locker_stops=2,
+    ...     pickup_co2_kg=1)
+    >>> bc.with_lockers.co2_kg_per_day, bc.with_lockers.stops_per_route, bc.fleet
+    (6.0, 41.0, 'mixed')
     """
-    parcels = locker_parcels + home.parcels
-    cost = lockers.cost + home.cost
-    hours = lockers.driver_hours + home.driver_hours
-    vans = lockers.vans + home.vans
+    parcels = locker_parcels + home_parcels
+    cost = sum(d.cost for d in days)
+    hours = sum(d.driver_hours for d in days)
+    vans = sum(d.vans for d in days)
+    van_co2 = sum(d.co2_kg for d in days)
 
     def share(h: float) -> float | None:
         return round(h / shift_h, 3) if shift_h else None
@@ -330,18 +340,18 @@ def business_case(
     with_lockers = Side(
         parcels_per_day=round(parcels, 2),
         locker_parcels_per_day=round(locker_parcels, 2),
-        home_parcels_per_day=round(home.parcels, 2),
+        home_parcels_per_day=round(home_parcels, 2),
         cost_per_day=round(cost, 2),
         cost_per_parcel=round(cost / parcels, 3) if parcels > 0 else None,
-        co2_kg_per_day=round(lockers.co2_kg + home.co2_kg + pickup_co2_kg, 2),
-        van_co2_kg_per_day=round(lockers.co2_kg + home.co2_kg, 2),
+        co2_kg_per_day=round(van_co2 + pickup_co2_kg, 2),
+        van_co2_kg_per_day=round(van_co2, 2),
         pickup_co2_kg_per_day=round(pickup_co2_kg, 2),
         vans=vans,
-        van_km=round(lockers.km + home.km, 2),
+        van_km=round(sum(d.km for d in days), 2),
         driver_hours=round(hours, 2),
-        home_stops_per_day=round(float(home.stops), 1),
+        home_stops_per_day=round(float(home_stops), 1),
         parcels_per_driver_hour=round(parcels / hours, 1) if hours > 0 else None,
-        stops_per_route=round((home.stops + lockers.stops) / vans, 1) if vans else None,
+        stops_per_route=round((home_stops + locker_stops) / vans, 1) if vans else None,
         longest_route_share=share(longest_route_h[0]),
     )
     door_side = Side(
@@ -367,6 +377,7 @@ def business_case(
         door_to_door=door_side,
         savings_per_day=round(saving, 2),
         savings_pct=round(100 * saving / door.cost, 1) if door.cost > 0 else None,
+        fleet=fleet,
     )
 
 

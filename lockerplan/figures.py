@@ -305,6 +305,9 @@ BUSINESS_FIGURES = _table(
            help="Door to door minus with lockers"),
     Figure("savings_pct", "Savings", "%", "{:.1f}", kind=float | None, default=None,
            help="Savings in percent of the door-to-door cost"),
+    Figure("fleet", "Fleet", fmt="{}", kind=str, default="mixed",
+           help="mixed: the same vans fill the lockers and deliver home in one routed day; "
+           "separate: a replenishment fleet and a home-delivery fleet"),
 )  # fmt: skip
 
 
@@ -534,10 +537,15 @@ LINES = (
          views=(_PANEL,)),
     Line("with lockers", f"{{{_WITH}.cost_per_day}}, {{{_WITH}.cost_per_parcel:n}} per parcel "
          f"for {{{_WITH}.parcels_per_day:n}} parcels ({{{_WITH}.locker_parcels_per_day:n}} at "
-         f"lockers, {{{_WITH}.home_parcels_per_day:n}} home), {{{_WITH}.vans}} vans, "
-         f"{{{_WITH}.co2_kg_per_day}}", when="business_case", views=(_SUMMARY,)),
+         f"lockers, {{{_WITH}.home_parcels_per_day:n}} home), {{{_WITH}.vans}} vans "
+         "({business_case.fleet} fleet), "
+         f"{{{_WITH}.van_km}}, {{{_WITH}.home_stops_per_day:n}} home stops, "
+         f"{{{_WITH}.co2_kg_per_day}} ({{{_WITH}.van_co2_kg_per_day:n}} vans, "
+         f"{{{_WITH}.pickup_co2_kg_per_day:n}} pickup trips)", when="business_case",
+         views=(_SUMMARY,)),
     Line("door-to-door", f"{{{_DOOR}.cost_per_day}}, {{{_DOOR}.cost_per_parcel:n}} per parcel "
          f"for {{{_DOOR}.parcels_per_day:n}} parcels, {{{_DOOR}.vans}} vans, "
+         f"{{{_DOOR}.van_km}}, {{{_DOOR}.home_stops_per_day:n}} home stops, "
          f"{{{_DOOR}.co2_kg_per_day}} ({{door_to_door.failure_rate}} failed first attempts "
          "re-delivered)", when="business_case", views=(_SUMMARY,)),
     Line("cost", "{cost_per_day}, {cost_per_parcel:n} per parcel, {co2_kg_per_day}",

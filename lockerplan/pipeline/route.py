@@ -152,11 +152,17 @@ def route_plan(
     if zones is not None:
         zone_matrices(drive, hubs, zones, max_snap_m=max_snap_m)
 
+    mixed = routing_params.fleet == "mixed"
+
     def lockers_then_home() -> tuple:
         routing = replenish()
         at_lockers = _at_lockers(on, alloc, routing)
         home_stops = _home_stops(on, at_lockers)
-        home = route_door_to_door(drive, hubs, home_stops, fleet, zones=zones, **door_kw)
+        routed = alloc.sites[_routed(alloc.sites, routing)]
+        home = route_door_to_door(
+            drive, hubs, home_stops, fleet, zones=zones, lockers=routed if mixed else None,
+            **door_kw,
+        )  # fmt: skip
         return routing, home, at_lockers, home_stops
 
     def every_door() -> RoutingResult:
@@ -165,23 +171,35 @@ def route_plan(
     (routing, home, at_lockers, home_stops), door = fork_map(_call, [lockers_then_home, every_door])
     lockers = _locker_kpis(routing, alloc, costs)
     comparison = compare_deliveries(routing, door, alloc.sites, costs)
-    home_kpis = delivery_kpis(home, costs, parcels=_delivered(home_stops, home))
+    home_parcels = _delivered(home_stops, home)
+    routed = alloc.sites[_routed(alloc.sites, routing)]
+    if mixed:  # one day: the sites' fixed costs on it, the lockers' parcels and the doors'
+        days = [
+            delivery_kpis(home, costs, parcels=home_parcels + float(at_lockers.sum()), sites=routed)
+        ]
+    else:
+        days = [lockers, delivery_kpis(home, costs, parcels=home_parcels)]
     trips = PickupTrips(
         mode=costs.pickup,
         chained_share=costs.chained_share,
         car_co2_kg_per_km=costs.car_co2_kg_per_km,
     )
     business = business_case(
-        lockers,
-        home_kpis,
+        days,
         comparison.door_to_door,
         # per cluster, so that locker + home is every parcel on the network exactly
         locker_parcels=float(at_lockers.sum()),
+        home_parcels=home_parcels,
+        home_stops=float(home.stats.get("home_stops", 0.0)),
+        locker_stops=int(home.stats["locker_stops"]) if mixed else len(routing.stops),
         pickup_co2_kg=trips.co2_kg(at_lockers, on["walk_m"].fillna(0.0).to_numpy()),
-        longest_route_h=(_longest(routing, home), _longest(door)),
+        fleet=routing_params.fleet,
+        longest_route_h=(_longest(home) if mixed else _longest(routing, home), _longest(door)),
         shift_h=routing_params.shift_h,
     )
-    unserved = home.unserved.assign(
+    # the home day's unserved clusters (a locker no van reaches is the routing's)
+    cluster_ids = set(home_stops["cluster_id"].astype(str))
+    unserved = home.unserved[home.unserved["site_id"].astype(str).isin(cluster_ids)].assign(
         parcels=lambda u: u["site_id"].map(home_stops.set_index("cluster_id")["parcels_per_day"])
     )
     return Delivered(hubs, routing, lockers, comparison, business, unserved)

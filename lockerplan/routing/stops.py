@@ -162,3 +162,34 @@ def door_stops(demand: pd.DataFrame, failure_rate: float, stop_service_s: float)
         }
     )
     return out[ok]
+
+
+def locker_stops(sites: pd.DataFrame, handover_s: float, locker_parcel_s: float) -> pd.DataFrame:
+    """Open sites as stops of a home-delivery day (one fleet for lockers and doors).
+
+    A locker is one stop with its parcels; loading a compartment takes
+    ``locker_parcel_s`` a parcel instead of a door's ``handover_s`` (the difference
+    is its ``extra_s_per_parcel``, below 0).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> s = gpd.GeoDataFrame({"site_id": ["osm1"], "parcels_per_day": [40.0]},
+    ...     geometry=gpd.points_from_xy([0], [0]))
+    >>> locker_stops(s, 90, 6)[["stops", "extra_s_per_parcel", "locker"]].values.tolist()
+    [[1.0, -84.0, True]]
+    """
+    n = len(sites)
+    return pd.DataFrame(
+        {
+            "site_id": sites["site_id"].astype(str).to_numpy(),
+            "parcels_per_day": sites["parcels_per_day"].to_numpy(dtype=float),
+            "stops": np.ones(n),
+            "tour_km": np.zeros(n),
+            "extra_s_per_parcel": np.full(n, float(locker_parcel_s - handover_s)),
+            "km_per_parcel": np.zeros(n),
+            "area_m2": np.zeros(n),
+            "locker": np.ones(n, dtype=bool),
+            "geometry": sites.geometry.to_numpy(),
+        }
+    )

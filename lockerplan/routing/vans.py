@@ -30,7 +30,7 @@ from .problem import (
 )
 from .result import RoutingResult, empty_result, unserved_frame
 from .sizing import Solved, nearest_hubs, sized_vans, solve_fleet
-from .stops import door_stops
+from .stops import door_stops, locker_stops
 from .visits import (
     Located,
     check_inputs,
@@ -279,6 +279,7 @@ def route_door_to_door(
     costs: CostModel | None = None,
     street_paths: bool = True,
     zones: Zones | None = None,
+    lockers: gpd.GeoDataFrame | None = None,
 ) -> RoutingResult:
     """Route the same parcels to the customers' doors (the door-to-door baseline).
 
@@ -318,12 +319,20 @@ def route_door_to_door(
     zones : Zones, optional
         Delivery zones from :func:`delivery_zones` (shared by several days); made
         here above :data:`MAX_DOOR_STOPS` stops when omitted.
+    lockers : geopandas.GeoDataFrame, optional
+        Open sites (``site_id``, ``parcels_per_day``) the same vans fill on the same
+        day (one fleet for lockers and doors, as carriers run it): each a stop that
+        loads its parcels at the fleet's ``parcel_service_s`` each
+        (:func:`~lockerplan.routing.stops.locker_stops`); without the replenishment
+        window.
 
     Returns
     -------
     RoutingResult
-        ``site_id`` in ``stops`` and ``unserved`` holds the ``cluster_id``; ``stats``
-        adds ``failure_rate`` and ``attempts``.
+        ``site_id`` in ``stops`` and ``unserved`` holds the ``cluster_id`` (or a
+        locker's ``site_id``); ``stats`` adds ``failure_rate``, ``attempts`` (home
+        attempts), ``home_stops`` (the expected address stops made) and
+        ``locker_stops``.
 
     Examples
     --------
@@ -344,6 +353,15 @@ def route_door_to_door(
         crs=demand.crs,
     )
     hubs_plain = _uncapped(hubs)
+    at_lockers = (
+        None
+        if lockers is None or not len(lockers)
+        else gpd.GeoDataFrame(
+            locker_stops(lockers, d2d_fleet.parcel_service_s, fleet.parcel_service_s),
+            geometry="geometry",
+            crs=demand.crs,
+        ).to_crs(demand.crs)
+    )
     if zones is None and len(stops) > MAX_DOOR_STOPS:
         zones = _zones_of(arrays, stops, d2d_fleet, max_snap_m, seed)
     far = []
@@ -351,10 +369,13 @@ def route_door_to_door(
         zones = zones.carrying(stops)
         member = stops["site_id"].astype(str).isin(zones.members.index).to_numpy()
         far = far_sites(stops.reset_index(drop=True), member, max_snap_m)
+    routed = stops if zones is None else zones.stops
+    if at_lockers is not None:
+        routed = pd.concat([routed, at_lockers.to_crs(routed.crs)], ignore_index=True)
     result = route_vans(
         arrays,
         hubs_plain,
-        stops if zones is None else zones.stops,
+        routed,
         d2d_fleet,
         max_snap_m=max_snap_m,
         seed=seed,
@@ -367,14 +388,26 @@ def route_door_to_door(
         matrices=None if zones is None else zones.matrices,
     )
     if zones is not None:
+        lost_lockers = (
+            result.unserved[result.unserved["site_id"].isin(set(at_lockers["site_id"]))]
+            if at_lockers is not None
+            else result.unserved.iloc[:0]
+        )
         result = _from_zones(result, zones, stops, far)
+        result = dataclasses.replace(
+            result, unserved=pd.concat([result.unserved, lost_lockers], ignore_index=True)
+        )
     else:  # the tours between a cluster's address stops
         per_parcel = stops.set_index("site_id")["km_per_parcel"]
         result = dataclasses.replace(
             result, routes=add_inner_km(result.routes, result.stops, per_parcel)
         )
-    made = ~stops["site_id"].isin(set(result.unserved["site_id"].astype(str))).to_numpy()
+    missed = set(result.unserved["site_id"].astype(str))
+    made = ~stops["site_id"].isin(missed).to_numpy()
     result.stats["home_stops"] = round(float(stops.loc[made, "stops"].sum()), 2)
+    result.stats["locker_stops"] = (
+        0 if at_lockers is None else int((~at_lockers["site_id"].isin(missed)).sum())
+    )
     result.stats["failure_rate"] = failure_rate
     result.stats["attempts"] = round(float(stops["parcels_per_day"].sum()), 2)
     return result

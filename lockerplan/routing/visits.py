@@ -402,8 +402,8 @@ def service_times(
     ``extra_per_parcel`` (per site, in location order from ``first_loc``) adds
     seconds per parcel delivered, e.g. a delivery zone's inner tour
     (:mod:`~lockerplan.routing.zones`), or takes some off where a cluster expects
-    less than one parking stop a day (:func:`~lockerplan.routing.stops.door_stops`);
-    a visit never takes less than its handovers.
+    less than one parking stop a day (:func:`~lockerplan.routing.stops.door_stops`)
+    or a locker is loaded faster than a door is served (one fleet for both).
 
     Examples
     --------
@@ -411,9 +411,9 @@ def service_times(
     [960]
     """
     base = [fleet.stop_service_s + fleet.parcel_service_s * (d + p) for _, _, d, p in visits]
-    if extra_per_parcel is not None:  # never below the handovers (the extra may be < 0)
+    if extra_per_parcel is not None:  # the extra may be < 0; a visit never less than 0
         base = [
-            max(t + extra_per_parcel[v.loc - first_loc] * v.delivery, t - fleet.stop_service_s)
+            max(t + extra_per_parcel[v.loc - first_loc] * v.delivery, 0.0)
             for t, v in zip(base, visits, strict=True)
         ]
     return [int(t) for t in base]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .checks import HubsInput, Number, Whole, Window, parse_window
+from .checks import Choice, HubsInput, Number, Whole, Window, parse_window
 from .fields import Cli, Section, setting
 
 _POSITIVE = Number()
@@ -62,6 +62,14 @@ class RoutingParams(Section):
         unit="hours",
         check=Number(upto=24),
         help="Driver's shift: the longest route, all trips, loading and waiting included",
+    )
+    fleet: str = setting(
+        "mixed",
+        check=Choice(("mixed", "separate")),
+        cli=Cli(metavar="MODE"),
+        help="With lockers: mixed, the same vans fill the lockers and deliver home in one "
+        "routed day (as carriers run it); separate, a replenishment fleet (in the window) "
+        "and a home-delivery fleet",
     )
     km2_per_hub: float = setting(
         50.0,

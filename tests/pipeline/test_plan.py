@@ -265,6 +265,28 @@ def test_lockers_are_compared_with_door_to_door_delivery(helsinki_plan):
     assert "door-to-door" in helsinki_plan.summary()
 
 
+def test_one_fleet_is_never_costlier_than_two_and_lockers_cut_van_co2(helsinki_plan):
+    """The default day with lockers is one fleet (lockers and doors on the same vans);
+    the separate fleets cost at least as much. Both sides deliver the same parcels, the
+    vans emit less with lockers, and with walking pickups the whole day does too."""
+    mixed = helsinki_plan.kpis.business_case
+    separate = lockerplan.plan(fleet="separate").kpis.business_case
+    walking = lockerplan.plan(pickup="walk").kpis.business_case
+    assert mixed.fleet == "mixed" and separate.fleet == "separate"
+    assert mixed.with_lockers.cost_per_day <= separate.with_lockers.cost_per_day
+    assert mixed.with_lockers.parcels_per_day == pytest.approx(
+        separate.with_lockers.parcels_per_day, abs=0.05
+    )
+    w, d = mixed.with_lockers, mixed.door_to_door
+    assert w.van_co2_kg_per_day < d.van_co2_kg_per_day
+    assert w.home_stops_per_day < d.home_stops_per_day
+    assert w.parcels_per_driver_hour > d.parcels_per_driver_hour
+    assert w.co2_kg_per_day == pytest.approx(w.van_co2_kg_per_day + w.pickup_co2_kg_per_day)
+    assert walking.with_lockers.pickup_co2_kg_per_day == 0.0
+    assert walking.with_lockers.co2_kg_per_day < walking.door_to_door.co2_kg_per_day
+    assert walking.with_lockers.cost_per_day < walking.door_to_door.cost_per_day
+
+
 def test_sites_over_capacity_are_said(helsinki_plan, tmp_path):
     """An uncapacitated model's sites carry their capacity and any load beyond it."""
     p = helsinki_plan

@@ -160,8 +160,10 @@ def test_coverage_models_report_their_objective(area, settings):
 
 
 def test_capacitated_maximal_covering_decides_modules_and_holds_capacity(area):
-    """cmclp: modules per site, no site over capacity, coverage = parcels served."""
-    p = solve(area, model="cmclp", sites=4, max_modules=2, solver="highs", via="highspy")
+    """cmclp: modules per site, no site over capacity, coverage = parcels served (small
+    cabinets of 10 compartments, so that capacity binds on central Helsinki)."""
+    small = {"cabinet_compartments": 10}
+    p = solve(area, model="cmclp", sites=4, max_modules=2, solver="highs", via="highspy", **small)
     assert p.kpis["solver_status"] == "optimal"
     assert p.kpis["sites_over_capacity"] == 0
     assert (p.sites["over_capacity_parcels_per_day"] == 0).all()
@@ -169,5 +171,5 @@ def test_capacitated_maximal_covering_decides_modules_and_holds_capacity(area):
     assert (p.sites["assigned_parcels_per_day"] <= p.sites["capacity_parcels_per_day"] + 0.01).all()
     assert p.kpis["covered_parcels_per_day"] == pytest.approx(p.kpis["solver_objective"], abs=0.01)
     # capacity binds: four sites of at most two modules serve less than they cover
-    uncapacitated = solve(area, model="mclp", sites=4)
+    uncapacitated = solve(area, model="mclp", sites=4, **small)
     assert p.kpis["covered_parcels_per_day"] < uncapacitated.kpis["covered_parcels_per_day"]
