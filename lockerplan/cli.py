@@ -10,12 +10,14 @@ written), 1 an unexpected failure.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from .errors import InputError
 from .scenario import PATH_UNITS, Choice, Cli, Scenario, option_name, scenario_fields
@@ -51,6 +53,32 @@ class _Failure(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.message}", err=True)
+
+
+@contextlib.contextmanager
+def _one_line_usage() -> Iterator[None]:
+    """click's usage errors (an unknown option, a bad choice, a missing argument) as one
+    ``error:`` line naming the option and the command's help; exit code 2."""
+    try:
+        yield
+    except NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "lockerplan"
+        text = " ".join(exc.format_message().split()).replace(". (Did you mean", " (did you mean")
+        raise _Failure(f"{text.rstrip('.')}; see `{where} --help`.") from None
+
+
+class _Commands(click.Group):
+    """lockerplan's commands: every usage error as one ``error:`` line (:func:`_one_line_usage`)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _one_line_usage():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _one_line_usage():
+            return super().invoke(ctx)
 
 
 def default_text(name: str) -> str:
@@ -186,7 +214,7 @@ def _scenario(config: str | None, options: dict[str, Any]) -> Scenario:
     return Scenario.from_toml(config, **overrides) if config else Scenario(**overrides)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lockerplan")
 def main() -> None:
     """lockerplan: plan parcel-locker and pickup-point networks from OpenStreetMap.

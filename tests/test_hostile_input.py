@@ -26,6 +26,11 @@ weights of ``1e300`` ("not solved: Empty.")                 test_absurd_weights_
 a total beyond any city's                                   test_a_total_beyond_any_city_names_the_settings
 a self-intersecting polygon in ``--population``             test_invalid_polygons_are_repaired_or_reported_with_their_row
 ``--demand-crs EPSG:3067`` for a GeoJSON in EPSG:4326       test_a_demand_crs_that_contradicts_the_file_is_an_error
+rivals on every candidate ("raise --walk-m, --sites...")   test_competitors_that_take_every_customer_are_named
+``--order sideways`` (click's three-line usage error)       test_usage_errors_are_one_error_line
+``--open`` beyond phase 1 ("raise max_sites")               test_messages_name_options_not_fields
+``--phases 2,99999999999999999999`` / ``2,10000000000``     test_large_numbers_are_refused_alike
+``window = "25:00-26:00"`` read as hours 25-26; --depart    test_clock_times_are_checked
 ==========================================================  =================================================
 """
 
@@ -321,3 +326,77 @@ def test_a_demand_crs_that_contradicts_the_file_is_an_error(tmp_path):
     _one_error(result, "--population", "EPSG:4326", "--demand-crs says EPSG:3067")
     same = CliRunner().invoke(main, ["demand", *args[:3], "EPSG:4326", *args[4:]])
     assert same.exit_code == 0, same.output
+
+
+# ------------------------------------------------------------ messages that name the cause
+
+
+def test_competitors_that_take_every_customer_are_named(tmp_path):
+    points = "24.9400,60.1680\n24.9450,60.1700\n24.9500,60.1720\n"
+    rivals, cands = tmp_path / "rivals.csv", tmp_path / "cands.csv"
+    rivals.write_text("lon,lat\n" + points)
+    cands.write_text("lon,lat\n" + points)
+    args = ["--candidates", str(cands), "--competitors", str(rivals), "--sites", "2"]
+    result = CliRunner().invoke(main, ["plan", *args, "--out", str(tmp_path / "o")])
+    _one_error(result, "the competitors (--competitors, 3 sites) take every customer")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["rollout", "--order", "sideways"], "'sideways' is not one of 'forward', 'backward'"),
+        (["plan", "--bogus"], "No such option '--bogus'"),
+        (["compare"], "Missing argument 'A'"),
+        (["nothing"], "No such command 'nothing'"),
+        (["plan", "--config", "."], "Invalid value for '--config'"),
+    ],
+)
+def test_usage_errors_are_one_error_line(args, says):
+    result = CliRunner().invoke(main, args)
+    _one_error(result, says, "--help`")
+
+
+def test_messages_name_options_not_fields(tmp_path):
+    out = ["--out", str(tmp_path / "o")]
+    rollout = ["rollout", "--phases", "2,4", "--open", "osm34,osm48,osm54", *out]
+    _one_error(CliRunner().invoke(main, rollout), "--open names 3 sites", "--phases opens 2")
+    plan = ["plan", "--open", "osm34,osm48", "--sites", "1", *out]
+    result = CliRunner().invoke(main, plan)
+    _one_error(result, "raise --sites", "--open")
+    assert "raise max_sites" not in result.output
+    from lockerplan.scenario import RoutingParams
+
+    with pytest.raises(Exception, match=r"^--window 12:00-14:00 does not overlap"):
+        RoutingParams(start_h=6, shift_h=2, window="12:00-14:00")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["rollout", "--phases", "2,99999999999999999999"], "--phases must be a whole number <="),
+        (["rollout", "--phases", "2,10000000000"], "--phases must be a whole number <="),
+        (["plan", "--sites", "99999999999999999999"], "--sites must be a whole number <="),
+        (["plan", "--sites", "10000000000"], "--sites must be a whole number <="),
+        (["plan", "--seed", "99999999999999999999"], "--seed must be a whole number <="),
+        (["plan", "--max-trips", "99999999999999999999"], "--max-trips must be a whole number"),
+    ],
+)
+def test_large_numbers_are_refused_alike(tmp_path, args, says):
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    _one_error(result, says, "1,000,000,000")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--window", "25:00-26:00"], "25:00 is no time of day"),
+        (["--window", "10:60-11:00"], "10:60 is no time of day"),
+        (["--window", "06:00-24:30"], "24:30 is no time of day"),
+        (["--depart", "7:75"], "--depart must be a time of day as HH:MM"),
+        (["--depart", "48:00"], "--depart must be a time of day as HH:MM"),
+    ],
+)
+def test_clock_times_are_checked(tmp_path, args, says):
+    result = CliRunner().invoke(main, ["plan", *args, "--out", str(tmp_path / "o")])
+    _one_error(result, says)

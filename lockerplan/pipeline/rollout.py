@@ -64,6 +64,7 @@ from ..export import write_plan
 from ..figures import PHASE_FIGURES
 from ..progress import tqdm
 from ..scenario import Scenario
+from ..scenario.checks import Whole
 from ..siting import MODELS, SitingResult
 from .allocate import candidate_attributes
 from .prepare import StudyArea, prepare_study_area, resolve_scenario
@@ -105,16 +106,28 @@ def check_phases(phases: Iterable[int] | str) -> tuple[int, ...]:
     given = phases
     if isinstance(phases, str):
         phases = [p.strip() for p in phases.split(",") if p.strip()]
+    expected = (
+        "--phases must be strictly increasing whole numbers >= 1 (sites per phase), "
+        f"e.g. 10,25,50; got {given!r}."
+    )
     try:
-        values = [int(p) for p in phases if not isinstance(p, bool) and float(p) == int(p)]
-    except (TypeError, ValueError):
-        values = []
-    ok = values and len(values) == len(list(phases)) and values[0] >= 1
-    if not ok or any(b <= a for a, b in zip(values, values[1:], strict=False)):
-        raise InputError(
-            "--phases must be strictly increasing whole numbers >= 1 (sites per phase), "
-            f"e.g. 10,25,50; got {given!r}."
-        )
+        parts = list(phases)
+    except TypeError:
+        raise InputError(expected) from None
+    values = []
+    for part in parts:
+        if isinstance(part, str):
+            try:
+                part = int(part)
+            except ValueError:
+                raise InputError(expected) from None
+        elif isinstance(part, float) and part.is_integer():
+            part = int(part)
+        if isinstance(part, bool) or not isinstance(part, int) or part < 1:
+            raise InputError(expected)
+        values.append(Whole(low=1)("--phases", part))  # a number too large is named as such
+    if not values or any(b <= a for a, b in zip(values, values[1:], strict=False)):
+        raise InputError(expected)
     return tuple(values)
 
 
@@ -361,6 +374,13 @@ def rollout(
     if "sites" in settings:
         raise InputError("rollout: give the sites of each phase with --phases, not --sites.")
     base = resolve_scenario(scenario, {**settings, "sites": phases[-1]})
+    forced = len(base.siting.open_sites or ())
+    if forced > phases[0]:
+        raise InputError(
+            f"--open names {forced} sites, but the first phase of --phases opens "
+            f"{phases[0]}; every phase keeps them open: give fewer sites in --open or "
+            "a first phase of at least as many."
+        )
     if not MODELS[base.siting.model].coverage:
         coverage = [name for name, m in MODELS.items() if m.coverage]
         raise InputError(

@@ -131,11 +131,28 @@ def solve_siting(
                 f"--budget {params.budget:g} is below the cheapest site ({cheapest:g} {costs.currency}/day), "
                 "so no site can open; raise the budget."
             )
+        _refuse_rivals_take_all(area, D, params.walk_m)
         raise InputError(
             f"the {siting.model} model opened no site ({siting.message or 'no site covers any demand'}); "
             "raise --walk-m, --sites or --budget, or give more candidate sites."
         )
     return siting
+
+
+def _refuse_rivals_take_all(area: StudyArea, D: sparse.csr_matrix, walk_m: float) -> None:
+    """Name the competitors when they are why no site opens: candidates reach customers
+    within the walk, but a rival is at least as near for every one of them."""
+    if area.competitors is None or D.nnz:
+        return
+    if area.distances_within(walk_m).nnz == 0:
+        return  # no candidate reaches anyone: the walk or the candidates, not the rivals
+    raise InputError(
+        f"the competitors (--competitors, {len(area.competitors):,} sites) take every "
+        f"customer: for each customer a candidate site reaches within {walk_m:g} m, a rival "
+        "site is at least as near, so no site would capture any parcel; give candidate "
+        "sites nearer the customers than the rivals (--candidates), or plan without "
+        "--competitors to see the market as if they were not there."
+    )
 
 
 def not_coverable(area: StudyArea, D: sparse.csr_matrix) -> gpd.GeoDataFrame:

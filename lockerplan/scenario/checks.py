@@ -102,9 +102,15 @@ class _Numeric(Check):
             raise self._fail(label, text) from None
 
 
+#: The largest whole number a setting takes (sites, trips, seconds, seeds...): far
+#: beyond any plan, and within what the libraries lockerplan drives accept, so that a
+#: setting is refused by its name instead of failing deep inside one of them.
+WHOLE_MAX = 10**9
+
+
 @dataclass(frozen=True)
 class Whole(_Numeric):
-    """A whole number ``>= low`` (``True``/``False`` are not numbers).
+    """A whole number ``>= low`` and ``<= high`` (``True``/``False`` are not numbers).
 
     Examples
     --------
@@ -112,18 +118,29 @@ class Whole(_Numeric):
     Traceback (most recent call last):
     ...
     lockerplan.errors.InputError: --sites must be a whole number >= 1, got 0.
+    >>> Whole(low=1).parse("--sites", "99999999999999999999")
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: --sites must be a whole number <= 1,000,000,000, got 99999999999999999999.
     """
 
     low: int = 0
+    high: int = WHOLE_MAX
     metavar: ClassVar[str] = "N"
     convert: ClassVar[type] = int
 
     def _fail(self, label: str, value: Any) -> InputError:
         return InputError(f"{label} must be a whole number >= {self.low}, got {value!r}.")
 
+    def parse(self, label: str, text: str) -> Any:
+        """The text as a whole number, checked (a number too large is named as such)."""
+        return self(label, super().parse(label, text))
+
     def __call__(self, label: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < self.low:
             raise self._fail(label, value)
+        if value > self.high:
+            raise InputError(f"{label} must be a whole number <= {self.high:,}, got {value!r}.")
         return value
 
 
@@ -290,7 +307,7 @@ class HubsInput(Check):
 
 
 def parse_window(
-    value: str | tuple[float, float] | None, label: str = "routing.window"
+    value: str | tuple[float, float] | None, label: str = "--window"
 ) -> tuple[float, float] | None:
     """A time window as ``(start_h, end_h)`` hours after midnight.
 
@@ -298,7 +315,7 @@ def parse_window(
     ----------
     value : str or tuple of float or None
         ``"06:00-10:00"``, ``(6, 10)`` or ``None`` (no window).
-    label : str, default "routing.window"
+    label : str, default "--window"
         How messages name the setting.
 
     Returns
@@ -317,6 +334,10 @@ def parse_window(
     (6.0, 10.5)
     >>> parse_window((7, 9))
     (7.0, 9.0)
+    >>> parse_window("25:00-26:00", "--window")
+    Traceback (most recent call last):
+    ...
+    lockerplan.errors.InputError: --window must be two clock times (00:00 to 24:00), got '25:00-26:00': 25:00 is no time of day.
     """
     if value is None:
         return None
@@ -328,6 +349,12 @@ def parse_window(
                 "give the start and end clock times of the replenishment window."
             )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
+        for h, m in ((h1, m1), (h2, m2)):
+            if m > 59 or h > 24 or (h == 24 and m):
+                raise InputError(
+                    f"{label} must be two clock times (00:00 to 24:00), got {value!r}: "
+                    f"{h:02d}:{m:02d} is no time of day."
+                )
         value = (h1 + m1 / 60, h2 + m2 / 60)
     try:
         start, end = (float(v) for v in value)

@@ -30,7 +30,7 @@ class RoutingParams(Section):
     >>> RoutingParams(start_h=6, shift_h=2, window=(12, 14))
     Traceback (most recent call last):
     ...
-    lockerplan.errors.InputError: routing.window 12:00-14:00 does not overlap the shift 6-8 h; move start_h or the window.
+    lockerplan.errors.InputError: --window 12:00-14:00 does not overlap the shift 6-8 h (routing.start_h, routing.shift_h); move routing.start_h or --window.
     """
 
     section = "routing"
@@ -133,8 +133,9 @@ class RoutingParams(Section):
             hours[1] <= self.start_h or hours[0] >= self.start_h + self.shift_h
         ):
             raise InputError(
-                f"routing.window {self.window} does not overlap the shift "
-                f"{self.start_h:g}-{self.start_h + self.shift_h:g} h; move start_h or the window."
+                f"--window {self.window} does not overlap the shift "
+                f"{self.start_h:g}-{self.start_h + self.shift_h:g} h (routing.start_h, "
+                "routing.shift_h); move routing.start_h or --window."
             )
 
     @property

@@ -317,7 +317,7 @@ def diagnose_rules(cands: Candidates, rules: SiteRules) -> list[str]:
         if forced.sum() > rules.max_sites:
             msgs.append(
                 f"{forced.sum()} sites are forced open but at most {rules.max_sites} may open; "
-                "raise max_sites or force fewer sites."
+                "raise --sites (max_sites) or open fewer sites with --open (forced open)."
             )
     for kind, limit in rules.max_per_kind.items():
         if kind not in KINDS:
