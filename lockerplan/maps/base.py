@@ -105,7 +105,7 @@ class StreetsBase(MacroElement):
             var streets = L.polyline({{ this.lines_js }}, {
                 pane: "lp-streets", renderer: L.canvas({pane: "lp-streets"}),
                 color: {{ this.colour|tojson }}, weight: 1.2, opacity: 0.9,
-                interactive: false, smoothFactor: 1.5});
+                interactive: false, smoothFactor: 1.5, attribution: {{ this.attribution|tojson }}});
             var group = L.layerGroup([streets]);
             var loaded = false;
             tiles.on("tileload", function () { loaded = true; });
@@ -138,6 +138,7 @@ class StreetsBase(MacroElement):
         self.tiles = tiles
         self.lines_js = page_json(lines)
         self.colour = STREET_COLOUR
+        self.attribution = OSM_ATTRIBUTION_HTML  # the streets are OpenStreetMap data too
 
 
 def base_map(bounds: list[list[float]] | None, streets: Any = None) -> folium.Map:
@@ -200,7 +201,9 @@ class FullScreen(MacroElement):
                 var bar = L.DomUtil.create("div", "leaflet-bar leaflet-control");
                 var a = L.DomUtil.create("a", "lp-fullscreen", bar);
                 a.href = "#"; a.title = "Full screen"; a.setAttribute("role", "button");
-                a.setAttribute("aria-label", "Full screen"); a.innerHTML = "&#x26F6;";
+                a.setAttribute("aria-label", "Full screen");
+                a.innerHTML = '<svg viewBox="0 0 16 16" aria-hidden="true"><path fill="none" ' +
+                    'stroke="#333" stroke-width="2" d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5"/></svg>';
                 L.DomEvent.on(a, "click", function (e) {
                     L.DomEvent.stop(e);
                     var box = map.getContainer();

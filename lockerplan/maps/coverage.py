@@ -29,10 +29,10 @@ from .demand_layers import (
     draw_heat,
     draw_underserved,
 )
-from .html import PAGE_CSS, PanelControl, escape, map_bounds
+from .html import PAGE_CSS, MapTitle, PanelControl, escape, map_bounds
 from .layers import COMPETITOR_LAYERS, DETAIL_LIMIT, LAYER_TABLE
 from .names import street_network, with_labels
-from .panel import kpi_panel_html
+from .panel import kpi_panel_html, map_title
 from .site_layers import draw_candidates, draw_catchments, draw_hubs, draw_routes, draw_sites
 from .style import CANDIDATE_COLOUR
 from .whatif import WhatIf, whatif_data, whatif_html
@@ -168,6 +168,7 @@ def coverage_map(
         position="bottomleft",
         element_id="lockerplan-kpis",
     ).add_to(fmap)
+    MapTitle(map_title(kpis)).add_to(fmap)
     if whatif:
         WhatIf(whatif, CANDIDATE_COLOUR).add_to(fmap)
     if bounds:

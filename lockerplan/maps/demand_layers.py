@@ -248,11 +248,12 @@ def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame | JsLayer) ->
 
 
 def _demand_rows(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    """One row per demand cluster: ``c`` [lat, lon], ``r`` radius, ``v`` covered, ``t`` tip."""
+    """One row per demand cluster: ``j`` its position in ``demand``, ``c`` [lat, lon],
+    ``r`` radius, ``v`` covered, ``t`` tip."""
     names = site_names(sites)
     top = max(float(demand["parcels_per_day"].max()), 1.0) if len(demand) else 1.0
     rows = []
-    for _, row in demand.iterrows():
+    for position, (_, row) in enumerate(demand.iterrows()):
         ll = lat_lon(row.geometry)
         if ll is None:
             continue
@@ -269,6 +270,7 @@ def _demand_rows(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> list[dict
         radius = 3 + 9 * math.sqrt(max(float(row["parcels_per_day"]), 0.0) / top)
         rows.append(
             {
+                "j": position,
                 "c": [round(v, DIGITS) for v in ll],
                 "r": round(radius, 1),
                 "v": int(covered),
@@ -284,7 +286,8 @@ def draw_demand(
     demand: gpd.GeoDataFrame | JsLayer,
     sites: gpd.GeoDataFrame,
 ) -> None:
-    """Demand clusters as circles sized by parcels, green when covered, red when not.
+    """Demand clusters as circles sized by parcels: blue when covered, an orange dashed
+    ring when not (:func:`demand_style_js`).
 
     At scale (``demand`` is the cell overlay's rows) one circle per coverage cell,
     sized by its parcels and coloured by its coverage share.
@@ -311,12 +314,31 @@ def draw_demand(
             }}; }})()"""
         JsLayer([], build, source=demand).add_to(group)
         return
-    build = f"""(function () {{ var C = {page_json([UNCOVERED_COLOUR, COVERED_COLOUR])};
+    build = f"""(function () {{ {demand_style_js()}
+        var drawn = window.lockerplanDemand = window.lockerplanDemand || [];
         return function (r) {{
-            return L.circleMarker(r.c, {{radius: r.r, color: C[r.v], fill: true,
-                    fillOpacity: 0.6, weight: 1}}).bindTooltip(r.t);
+            var m = L.circleMarker(r.c, Object.assign({{radius: r.r, fill: true}},
+                    window.lockerplanDemandStyle(r.v))).bindTooltip(r.t);
+            m.lpRow = r; drawn.push(m);
+            return m;
         }}; }})()"""
     JsLayer(_demand_rows(demand, sites), build).add_to(group)
+
+
+def demand_style_js() -> str:
+    """``window.lockerplanDemandStyle(covered)``: a demand circle's style, covered or not.
+
+    Covered demand is a filled circle of :data:`COVERED_COLOUR`; demand not covered a
+    dashed ring of :data:`UNCOVERED_COLOUR`, lightly filled (shape besides colour).
+    The what-if repaints the clusters with it.
+    """
+    return (
+        f"window.lockerplanDemandStyle = function (v) {{ return v ? "
+        f"{{color: {page_json(COVERED_COLOUR)}, fillColor: {page_json(COVERED_COLOUR)}, "
+        "fillOpacity: 0.6, weight: 1, dashArray: null} : "
+        f"{{color: {page_json(UNCOVERED_COLOUR)}, fillColor: {page_json(UNCOVERED_COLOUR)}, "
+        "fillOpacity: 0.15, weight: 2, dashArray: '3 2'}; };"
+    )
 
 
 def draw_contested(

@@ -154,12 +154,39 @@ PAGE_CSS = """
   display:flex;align-items:center;justify-content:center}
 .lp-marker i {transform:rotate(45deg);font-size:12px}
 .lp-fullscreen {font-size:18px;line-height:30px;text-align:center;text-decoration:none}
-.lp-no-tiles {background:#fafafa}
+.leaflet-container.lp-no-tiles {background:#fafafa}
+.lp-fullscreen svg {width:16px;height:16px;vertical-align:-2px}
 .lp-popup {font:13px/1.35 sans-serif}
 .lp-toggle-site, .lp-reset {margin-top:5px;padding:2px 8px;font:12px sans-serif;cursor:pointer;
   border:1px solid #888;border-radius:4px;background:#f4f4f4}
 .lockerplan-panel .lp-whatif td {font-variant-numeric:tabular-nums}
 .lp-popup .lp-table th {text-align:left;padding-right:8px;vertical-align:top;white-space:nowrap}
+.lp-status:not(:empty) {margin-bottom:4px;padding:2px 5px;border-radius:3px;background:#fff3d6;
+  border-left:3px solid #e69f00}
+.lockerplan-panel .lp-head {font-size:13px;margin-bottom:3px}
+.lp-strip {display:flex;gap:5px;margin:2px 0 5px}
+.lp-tile {flex:1 1 0;text-align:center;background:#eef3f8;border-radius:4px;padding:2px 3px;
+  min-width:0}
+.lp-tile span {display:block;font-size:10px;color:#333;white-space:nowrap;overflow:hidden;
+  text-overflow:ellipsis}
+.lp-tile .lp-big {font-size:16px;font-weight:700;color:#111}
+.lp-sw.lp-ring {border:2px dashed;background:none;border-radius:50%;box-sizing:border-box}
+.lockerplan-panel .lp-more {margin-top:3px}
+.leaflet-control-layers {font:13px/1.3 sans-serif}
+.leaflet-control-layers label {margin:0;font-size:13px}
+.leaflet-control-layers-expanded {max-height:calc(100vh - 60px);overflow:auto}
+.lp-title {position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:800;
+  background:rgba(255,255,255,.93);padding:4px 10px;border-radius:6px;text-align:center;
+  box-shadow:0 1px 5px rgba(0,0,0,.35);font:15px/1.3 sans-serif;color:#111;
+  max-width:calc(100% - 700px);min-width:220px}
+.lp-title .lp-sub {font-size:12px;color:#444}
+@media (max-width: 700px) {
+  .lockerplan-panel {max-width:calc(100vw - 24px);max-height:42vh;font-size:11px}
+  .lockerplan-panel .lp-legend {font-size:10px}
+  .lp-title {max-width:calc(100% - 124px);min-width:0;font-size:12px;padding:3px 6px;top:8px}
+  .lp-title .lp-sub {font-size:10px}
+  .leaflet-control-attribution {font-size:9px;max-width:calc(100vw - 110px)}
+}
 </style>
 """
 
@@ -187,7 +214,7 @@ class PanelControl(MacroElement):
             div.innerHTML = {{ this.html|tojson }};
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
-            if (window.innerWidth < {{ this.small_px }}) {
+            if (window.innerWidth < {{ this.small_px }}) {  // the headline figures stay
                 var details = div.querySelector("details");
                 if (details) { details.open = false; }
             }
@@ -205,6 +232,28 @@ class PanelControl(MacroElement):
         self.position = position
         self.element_id = element_id
         self.small_px = SMALL_SCREEN_PX
+
+
+class MapTitle(MacroElement):
+    """A title over the top middle of the map (HTML, escaped beforehand)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var div = L.DomUtil.create("div", "lp-title", map.getContainer());
+            div.id = "lockerplan-title";
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "MapTitle"
+        self.html = html_text
 
 
 class SmallScreen(MacroElement):

@@ -49,6 +49,7 @@ from .style import (
     ROUTE_COLOURS,
     SHARE_COLOURS,
     UNCOVERED_COLOUR,
+    translucent,
 )
 
 
@@ -63,7 +64,8 @@ class Swatch:
     css : str
         CSS ``background`` of the swatch: a colour, or a gradient for a ramp.
     shape : str, default "dot"
-        ``dot``, ``pin``, ``box``, ``line`` or ``ramp`` (the ``lp-<shape>`` CSS class).
+        ``dot``, ``ring`` (dashed, ``css`` its colour), ``pin``, ``box``, ``line`` or
+        ``ramp`` (the ``lp-<shape>`` CSS class).
     ends : tuple of str, default ()
         Labels of a ramp's two ends (e.g. ``("0 %", "100 %")``), shown either side.
     """
@@ -134,14 +136,25 @@ LAYER_TABLE: tuple[Layer, ...] = (
         "catchments",
         "Walking catchments",
         legend=(
-            Swatch(f"{KIND_LABELS['cabinet']} catchment", "rgba(56,169,220,.3)", "box"),
-            Swatch(f"{KIND_LABELS['pickup_point']} catchment", "rgba(210,82,185,.3)", "box"),
+            Swatch(
+                f"{KIND_LABELS['cabinet']} catchment",
+                translucent(KIND_CSS["cabinet"], 0.3),
+                "box",
+            ),
+            Swatch(
+                f"{KIND_LABELS['pickup_point']} catchment",
+                translucent(KIND_CSS["pickup_point"], 0.3),
+                "box",
+            ),
         ),
     ),
     Layer(
         "demand",
         "Demand clusters (parcels/day)",
-        legend=(Swatch("covered demand", COVERED_COLOUR), Swatch("not covered", UNCOVERED_COLOUR)),
+        legend=(
+            Swatch("covered demand", COVERED_COLOUR),
+            Swatch("not covered (dashed ring)", UNCOVERED_COLOUR, "ring"),
+        ),
     ),
     Layer(
         "candidates",

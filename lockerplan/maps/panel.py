@@ -12,6 +12,7 @@ overlay brings its own entries.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -86,7 +87,8 @@ def _comparison_html(kpis: Kpis) -> str:
 
 def _swatch_html(s: Swatch) -> str:
     """One legend entry; a ramp with end labels reads ``0 % [ramp] 100 % label``."""
-    sw = f"<span class='lp-sw lp-{escape(s.shape)}' style='background:{escape(s.css)}'></span>"
+    paint = f"border-color:{s.css}" if s.shape == "ring" else f"background:{s.css}"
+    sw = f"<span class='lp-sw lp-{escape(s.shape)}' style='{escape(paint)}'></span>"
     if len(s.ends) == 2:
         first, last = (f"<span class='lp-end'>{escape(e)}</span>" for e in s.ends)
         return f"{first}{sw}{last} {escape(s.label)}"
@@ -147,7 +149,9 @@ def kpi_panel_html(
     equity: dict[str, Any] | None = None,
     extra: str = "",
 ) -> str:
-    """The KPI panel and legend shown in the map's lower-left corner.
+    """The KPI panel shown in the map's lower-left corner: the headline figures
+    (:func:`kpi_strip_html`) and the legend first, so both show without
+    scrolling, then every figure (closed at first on a phone) and the map's credit.
 
     Parameters
     ----------
@@ -184,8 +188,70 @@ def kpi_panel_html(
         for label, text in line_rows(kpis, "panel")
     ]
     return (
-        f"<details open><summary><b>{escape(kpis.name or 'lockerplan')}</b> \u2013 coverage "
-        f"plan</summary>{table_html(rows)}{extra}"
-        f"{_comparison_html(kpis)}{legend_html(_legend_layers(kpis, sites))}<div class='lp-note'>Walking distances along the street network. "
-        f"Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
+        f"<div class='lp-head'><b>{escape(kpis.name or 'lockerplan')}</b> \u2013 coverage "
+        f"plan</div>{kpi_strip_html(kpis)}{legend_html(_legend_layers(kpis, sites))}"
+        f"<details open class='lp-more'><summary>All figures</summary>{table_html(rows)}"
+        f"{extra}{_comparison_html(kpis)}<div class='lp-note'>Walking distances along the "
+        "street network.</div></details>"
+        f"<div class='lp-note lp-credit'>Map data {OSM_ATTRIBUTION_HTML}.</div>"
+    )
+
+
+def kpi_strip_html(kpis: Kpis) -> str:
+    """The headline figures in large type: coverage, sites, mean walk, cost per parcel.
+
+    Shown at the top of the panel on every screen (the rest of the panel starts
+    closed on a phone).
+
+    Examples
+    --------
+    >>> "83.8 %" in kpi_strip_html(Kpis(coverage_share=0.838, sites_open=6))
+    True
+    """
+    cost = kpis.cost_per_parcel
+    if missing(cost) and kpis.lockers is not None:
+        cost = kpis.lockers.cost_per_parcel
+    tiles = [
+        (
+            "covered",
+            num(None if missing(kpis.coverage_share) else 100 * kpis.coverage_share, "{:.1f}", "%"),
+        ),
+        ("sites", num(kpis.sites_open, "{:,.0f}")),
+        ("mean walk", num(kpis.mean_walk_m, "{:,.0f}", "m")),
+        (f"{escape(kpis.currency or '')}/parcel".lstrip("/"), num(cost, "{:,.2f}")),
+    ]
+    cells = "".join(
+        f"<div class='lp-tile'><span class='lp-big'>{value}</span><span>{label}</span></div>"
+        for label, value in tiles
+    )
+    return f"<div class='lp-strip'>{cells}</div>"
+
+
+def map_title(kpis: Kpis, when: datetime.date | None = None) -> str:
+    """The map's title: the area, the scenario and the date, as HTML.
+
+    Examples
+    --------
+    >>> k = Kpis(name="helsinki", osm="Helsinki.osm.pbf", model="mclp", sites_limit=6, walk_m=400)
+    >>> map_title(k, datetime.date(2026, 12, 7))
+    "<b>Helsinki</b> \u2013 parcel lockers<br><span class='lp-sub'>helsinki: mclp, 6 sites, 400 m walk \u2013 7 December 2026</span>"
+    """
+    when = when or datetime.date.today()
+    osm = kpis.osm if isinstance(kpis.osm, str) else ""
+    area = osm.split("/")[-1].split(".")[0].replace("_", " ") if osm else ""
+    area = area or (kpis.name or "lockerplan")
+    area = area[:1].upper() + area[1:]
+    sites = kpis.sites_limit or kpis.sites_open
+    parts = [
+        escape(kpis.model) if kpis.model else "",
+        f"{num(sites, '{:,.0f}')} sites" if not missing(sites) and sites else "",
+        f"{num(kpis.walk_m, '{:,.0f}')} m walk" if not missing(kpis.walk_m) else "",
+    ]
+    scenario = ", ".join(p for p in parts if p)
+    name = escape(kpis.name) if kpis.name else ""
+    label = f"{name}: {scenario}" if name and scenario else (name or scenario)
+    day = f"{when.day} {when.strftime('%B %Y')}"
+    return (
+        f"<b>{escape(area)}</b> \u2013 parcel lockers<br><span class='lp-sub'>"
+        f"{label} \u2013 {day}</span>"
     )

@@ -9,6 +9,7 @@ site (the comparison page shows it too).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -42,7 +43,8 @@ def _site_kinds(sites: gpd.GeoDataFrame) -> dict[str, Any]:
 def _catchment_rows(
     catchments: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, walk_m: float | None
 ) -> list[dict[str, Any]]:
-    """One row per site (``g`` polygons, ``k`` kind, ``t`` tooltip), or per kind at scale."""
+    """One row per site (``g`` polygons, ``k`` kind, ``t`` tooltip, ``i`` the site's
+    candidate id), or per kind at scale."""
     kinds = _site_kinds(sites)
     frame = catchments[~(catchments.geometry.isna() | catchments.geometry.is_empty)].copy()
     frame["kind"] = [kinds.get(str(sid), "cabinet") for sid in frame["site_id"]]
@@ -65,9 +67,20 @@ def _catchment_rows(
         ]
     geoms = simplified(frame, SIMPLIFY_M[merged])
     order = list(KIND_CSS)
+    ids = (
+        {str(s): str(c) for s, c in zip(sites["site_id"], sites["candidate_id"], strict=True)}
+        if ("candidate_id" in sites.columns and not merged)
+        else {}
+    )
+    sids = frame["site_id"].astype(str) if not merged else [""] * len(frame)
     return [
-        {"g": lat_lon_rings(geom), "k": order.index(kind) if kind in order else 0, "t": tip}
-        for geom, kind, tip in zip(geoms, frame["kind"], frame["tip"], strict=True)
+        {
+            "g": lat_lon_rings(geom),
+            "k": order.index(kind) if kind in order else 0,
+            "t": tip,
+            **({"i": ids[sid]} if sid in ids else {}),
+        }
+        for geom, kind, tip, sid in zip(geoms, frame["kind"], frame["tip"], sids, strict=True)
         if geom is not None and not geom.is_empty
     ]
 
@@ -97,10 +110,13 @@ def draw_catchments(
     if not len(catchments):
         return
     build = f"""(function () {{ var K = {page_json(list(KIND_CSS.values()))};
+        var drawn = window.lockerplanCatchments = window.lockerplanCatchments || {{}};
         return function (r) {{
             var c = K[r.k];
-            return L.polygon(r.g, {{color: c, weight: 1, fillColor: c, fillOpacity: 0.15}})
+            var p = L.polygon(r.g, {{color: c, weight: 1, fillColor: c, fillOpacity: 0.15}})
                 .bindTooltip(r.t, {{sticky: true}});
+            if (r.i) {{ drawn[r.i] = p; }}
+            return p;
         }}; }})()"""
     JsLayer(_catchment_rows(catchments, sites, walk_m), build).add_to(group)
 
@@ -151,11 +167,18 @@ def draw_candidates(
 
 
 def _route_tooltip(routes: gpd.GeoDataFrame, row: Any, van_capacity: float | None) -> str:
-    """A route's van, hub, stops, load (and share of the van), km and hours."""
+    """A route's van, hub, stops, parcels and trips (a van reloads at its hub between
+    trips; one trip also says how full the van is), km and hours."""
     load = row.get("parcels")
-    load_text = f"load {num(load, '{:,.0f}')} parcels"
-    if van_capacity and not missing(load):
-        load_text += f" ({100 * float(load) / float(van_capacity):.0f} % of the van)"
+    load_text = f"{num(load, '{:,.0f}')} parcels"
+    trips = row.get("trips")
+    if missing(trips) and van_capacity and not missing(load):
+        trips = max(math.ceil(float(load) / float(van_capacity) - 1e-9), 1)
+    if not missing(trips):
+        trips = int(trips)
+        load_text += f" in {trips} trip{'s' if trips != 1 else ''}"
+        if trips == 1 and van_capacity and not missing(load):
+            load_text += f" ({100 * float(load) / float(van_capacity):.0f} % of the van)"
     stops = row.get("stops")
     stop_ids = row.get("site_ids")
     return (
@@ -180,7 +203,8 @@ def draw_routes(
         (Multi)lines with ``route_id``, ``hub_id``, ``stops``, ``site_ids``
         (``;``-separated), ``parcels``, ``km`` and optionally ``hours``.
     van_capacity : float, optional
-        Parcels per van, to show the load as a share of the van.
+        Parcels per van: the number of trips when the routes have no ``trips``
+        column, and how full the van is on a one-trip route.
     """
     geoms = simplified(routes, SIMPLIFY_M[0])
     for k, ((_, row), geom) in enumerate(zip(routes.iterrows(), geoms, strict=True)):
@@ -230,7 +254,9 @@ def site_popup(sites: gpd.GeoDataFrame, row: Any, toggles: bool = False) -> str:
     capacity = column_value(sites, row, "capacity")
     if not missing(capacity):
         rows.append(("Capacity", num(capacity, "{:,.0f}", "parcels/day")))
-    rows.append(("Assigned", num(assigned, "{:,.1f}", "parcels/day")))
+    rows.append(
+        ("Assigned", f"<span class='lp-assigned'>{num(assigned, '{:,.1f}', 'parcels/day')}</span>")
+    )
     util = column_value(sites, row, "utilisation")
     if missing(util) and not missing(capacity) and float(capacity) > 0:
         util = (0.0 if missing(assigned) else float(assigned)) / float(capacity)
@@ -240,7 +266,11 @@ def site_popup(sites: gpd.GeoDataFrame, row: Any, toggles: bool = False) -> str:
         rows.append(("Demand clusters", num(row["clusters"], "{:,.0f}")))
     rows.append(("Mean walk", num(column_value(sites, row, "mean_walk_m"), "{:,.0f}", "m")))
     button = _toggle_button(row["candidate_id"], "Close this site") if toggles else ""
-    return f"<div class='lp-popup'>{table_html([(escape(k), v) for k, v in rows])}{button}</div>"
+    status = "<div class='lp-status'></div>" if toggles else ""  # what the what-if changed
+    return (
+        f"<div class='lp-popup'>{status}{table_html([(escape(k), v) for k, v in rows])}"
+        f"{button}</div>"
+    )
 
 
 def site_icon(kind: Any, colour: str | None = None, text: str = "#fff") -> folium.DivIcon:

@@ -21,6 +21,11 @@ What the page embeds (:func:`whatif_data`), bounded at any scale:
 
 Toggling a site adds or removes its groups from a count per group, and the page
 sums the parcels of the groups with a count above zero (the same sum as Python's).
+The map follows: a closed site's catchment is hidden and its marker faded, its
+popup says it is closed (no parcels assigned); demand clusters that no open site
+reaches any more are drawn as not covered, and those an opened candidate reaches
+as covered (clusters whose reach did not change keep the plan's colour, which
+also counts capacity).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from folium.template import Template
 
 from .html import escape, num
 from .js import page_json
+from .layers import DETAIL_LIMIT
 from .style import KIND_CSS, KIND_LABELS
 
 #: Above this many bytes of embedded coverage data the page has no what-if (the
@@ -70,7 +76,8 @@ def whatif_data(plan: Any) -> dict[str, Any] | None:
     Keys: ``id`` candidate ids, ``k`` kind index (into ``kinds``), ``f`` fixed cost
     per day, ``r`` delta-encoded group indices per candidate, ``w`` parcels per
     group, ``o`` positions of the plan's open candidates, ``t`` demand parcels/day,
-    ``cur`` currency; ``plan`` the plan's own :class:`~lockerplan.pipeline.result.Evaluation`
+    ``cur`` currency, ``cg`` the group of each demand cluster (-1: no candidate
+    reaches it; only while the map draws clusters one by one); ``plan`` the plan's own :class:`~lockerplan.pipeline.result.Evaluation`
     (for the panel's first figures; not embedded).
     """
     if getattr(plan, "distances", None) is None:
@@ -98,6 +105,8 @@ def whatif_data(plan: Any) -> dict[str, Any] | None:
         "t": float(plan.kpis.demand_parcels_per_day or parcels.sum()),
         "cur": plan.scenario.costs.currency,
     }
+    if len(group) <= DETAIL_LIMIT:  # clusters drawn one by one: the page repaints them
+        data["cg"] = group.tolist()
     if len(page_json(data)) > WHATIF_MAX_BYTES:
         return None
     data["plan"] = plan.evaluate(plan.candidates["candidate_id"].to_numpy()[opened])
@@ -188,7 +197,23 @@ class WhatIf(MacroElement):
                         sites: sites, kinds: kinds};
             }
             for (var o = 0; o < D.o.length; o++) { set(D.o[o], 1); }
-            var optimum = figures();
+            var optimum = figures(), base = new Uint8Array(G);
+            for (var g0 = 0; g0 < G; g0++) { base[g0] = count[g0] > 0 ? 1 : 0; }
+            function repaint() {
+                var drawn = window.lockerplanDemand || [], style = window.lockerplanDemandStyle;
+                if (!D.cg || !style) { return; }
+                for (var i = 0; i < drawn.length; i++) {
+                    var m = drawn[i], r = m.lpRow, g = D.cg[r.j];
+                    var now = g >= 0 && count[g] > 0, was = g >= 0 && base[g] === 1;
+                    var v = now === was ? r.v : (now ? 1 : 0), key = now === was ? -1 : v;
+                    if (m.lpShown === key) { continue; }
+                    m.lpShown = key;
+                    m.setStyle(style(v));
+                    m.setTooltipContent(now === was ? r.t : r.t.split(", ")[0] + ", " + (now ?
+                        "covered in this what-if (an open site within the walk)" :
+                        "not covered in this what-if (no open site within the walk)"));
+                }
+            }
             function text(id, t) { var el = document.getElementById(id); if (el) { el.textContent = t; } return el; }
             function show() {
                 var f = figures(), parts = [];
@@ -222,6 +247,12 @@ class WhatIf(MacroElement):
             }
             function look(id) {
                 var j = index[id], on = open[j];
+                var c = (window.lockerplanCatchments || {})[id];
+                if (c) {
+                    c.setStyle(on ? {opacity: 1, fillOpacity: 0.15} : {opacity: 0, fillOpacity: 0});
+                    var el = c.getElement && c.getElement();
+                    if (el) { el.style.pointerEvents = on ? "" : "none"; }
+                }
                 (layers[id] || []).forEach(function (l) {
                     if (l instanceof L.CircleMarker) {
                         l.setStyle(on ? {color: K[D.k[j]], fillColor: K[D.k[j]], weight: 2}
@@ -233,7 +264,19 @@ class WhatIf(MacroElement):
             function label(root) {
                 root.querySelectorAll(".lp-toggle-site").forEach(function (b) {
                     var j = index[b.dataset.siteId];
-                    if (j !== undefined) { b.textContent = open[j] ? "Close this site" : "Open this site"; }
+                    if (j === undefined) { return; }
+                    b.textContent = open[j] ? "Close this site" : "Open this site";
+                    var box = b.closest(".lp-popup");
+                    var status = box && box.querySelector(".lp-status");
+                    var assigned = box && box.querySelector(".lp-assigned");
+                    if (assigned) {
+                        if (assigned.dataset.plan === undefined) { assigned.dataset.plan = assigned.textContent; }
+                        assigned.textContent = open[j] ? assigned.dataset.plan : "none (closed)";
+                    }
+                    if (status) {
+                        status.textContent = open[j] ? "" : "Closed in this what-if: its demand " +
+                            "counts only where another open site is within the walk.";
+                    }
                 });
             }
             map.on("popupopen", function (e) {
@@ -248,14 +291,15 @@ class WhatIf(MacroElement):
                 var b = e.target.closest && e.target.closest(".lp-toggle-site");
                 if (b && index[b.dataset.siteId] !== undefined) {
                     var j = index[b.dataset.siteId];
-                    set(j, open[j] ? 0 : 1); look(b.dataset.siteId); label(document); show();
+                    set(j, open[j] ? 0 : 1); look(b.dataset.siteId); label(document); show(); repaint();
                 } else if (e.target.id === "lp-reset") {
                     for (var j = 0; j < n; j++) { if (open[j]) { set(j, 0); look(D.id[j]); } }
                     for (var o = 0; o < D.o.length; o++) { set(D.o[o], 1); look(D.id[D.o[o]]); }
-                    label(document); show();
+                    label(document); show(); repaint();
                 }
             });
-            window.lockerplanWhatIf = {open: open, ids: D.id, figures: figures, show: show};
+            window.lockerplanWhatIf = {open: open, ids: D.id, figures: figures, show: show,
+                                       repaint: repaint};
             show();
         })({{ this.data_js }}, {{ this._parent.get_name() }});
         {% endmacro %}

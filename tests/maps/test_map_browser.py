@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import lockerplan
-from lockerplan.maps import HIDDEN_LAYERS, LAYERS, plan_map
+from lockerplan.maps import HIDDEN_LAYERS, LAYERS, UNCOVERED_COLOUR, plan_map
 from tests.pipeline.test_sweep_report import sweep_table
 from tests.support import TESTS
 
@@ -333,12 +333,12 @@ def test_screenshot_is_not_blank(loaded):
     background = max(colours)[1]
     share_bg = max(colours)[0] / (350 * 225)
     assert share_bg < 0.8, f"{share_bg:.0%} of the screenshot is one colour {background}"
-    # covered (green) and uncovered (red) demand circles are drawn
+    # covered (blue) and not covered (orange) demand circles are drawn
     px = np.asarray(small, dtype=int).reshape(-1, 3)
     r, g, b = px[:, 0], px[:, 1], px[:, 2]
-    greenish = int(((g > r + 40) & (g > b + 40)).sum())
-    reddish = int(((r > g + 60) & (r > b + 60)).sum())
-    assert greenish > 50 and reddish > 20
+    bluish = int(((b > r + 60) & (b > g + 20)).sum())
+    orange = int(((r > b + 100) & (g > b + 40) & (r > g)).sum())
+    assert bluish > 50 and orange > 20, (bluish, orange)
 
 
 def test_xss_candidate_shows_as_text_and_runs_nothing(browser, xss_plan, tmp_path):
@@ -436,20 +436,87 @@ def test_legend_labels_the_coverage_ramp_and_catchments(loaded):
     assert "cabinet catchment" in legend and "pickup point catchment" in legend
 
 
-def test_phone_screen_starts_with_the_layer_control_and_panel_closed(browser, map_html):
-    page = LoadedMap(browser, map_html, viewport=(390, 844))
+#: The map's controls, which the panel and the title may not cover.
+CONTROLS = (
+    ".leaflet-control-zoom",
+    ".lp-fullscreen",
+    ".leaflet-control-layers",
+    ".leaflet-control-attribution",
+    ".leaflet-control-scale",
+)
+
+
+def _box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def _inside(inner: dict, outer: dict) -> bool:
+    return (
+        inner["x"] >= outer["x"] - 0.5
+        and inner["y"] >= outer["y"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+    )
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1280, 800)])
+def test_kpis_title_and_legend_show_without_covering_the_controls(browser, map_html, viewport):
+    """Phone and laptop: the headline figures, the title and the whole legend are on
+    screen without scrolling, and none of them covers a control of the map."""
+    page = LoadedMap(browser, map_html, viewport=viewport)
     try:
-        control = page.page.locator(".leaflet-control-layers")
-        assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")
-        assert (
-            page.page.evaluate("() => document.querySelector('#lockerplan-kpis details').open")
-            is False
+        p = page.page
+        width, height = viewport
+        screen = {"x": 0, "y": 0, "width": width, "height": height}
+        control = p.locator(".leaflet-control-layers")
+        expanded = "leaflet-control-layers-expanded" in (control.get_attribute("class") or "")
+        assert expanded is (width >= 700)  # collapsed on small screens
+        strip = p.locator("#lockerplan-kpis .lp-strip")
+        assert strip.is_visible() and "%" in strip.inner_text()
+        for tile in p.locator("#lockerplan-kpis .lp-big").all():  # readable: large type
+            assert float(tile.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 15
+        panel, title = _box(p, "#lockerplan-kpis"), _box(p, "#lockerplan-title")
+        for part in ("#lockerplan-kpis .lp-strip", "#lockerplan-kpis .lp-legend"):
+            assert _inside(_box(p, part), panel) and _inside(_box(p, part), screen), part
+        assert p.evaluate("() => document.querySelector('#lockerplan-kpis').scrollTop") == 0
+        assert _inside(title, screen)
+        for selector in CONTROLS:
+            if not p.locator(selector).first.is_visible():
+                continue
+            box = _box(p, selector)
+            assert not _overlap(panel, box), f"the panel covers {selector}"
+            assert not _overlap(title, box), f"the title covers {selector}"
+        assert not _overlap(
+            _box(p, ".leaflet-control-attribution"), _box(p, ".leaflet-control-scale")
         )
-        page.page.locator(".leaflet-control-layers-toggle").click()
-        assert "leaflet-control-layers-expanded" in (control.get_attribute("class") or "")
+        more_open = p.evaluate("() => document.querySelector('#lockerplan-kpis details').open")
+        assert more_open is (width >= 700)  # every figure: one tap away on a phone
+        if width < 700:
+            p.locator(".leaflet-control-layers-toggle").click()
+            assert "leaflet-control-layers-expanded" in (control.get_attribute("class") or "")
+        assert p.locator(".leaflet-tooltip").count() == 0  # no tooltip stays over the panel
         assert page.console_errors() == []
     finally:
         page.close()
+
+
+def test_the_title_names_area_scenario_and_date(loaded, helsinki_plan):
+    import datetime
+
+    title = loaded.page.locator("#lockerplan-title").inner_text()
+    today = datetime.date.today()
+    assert "Helsinki" in title and helsinki_plan.name in title
+    assert helsinki_plan.kpis.model in title and "sites" in title and "m walk" in title
+    assert f"{today.day} {today.strftime('%B %Y')}" in title
 
 
 @pytest.fixture(scope="module")
@@ -576,6 +643,53 @@ def test_whatif_toggles_sites_and_matches_plan_evaluate(browser, map_html, helsi
         page.close()
 
 
+def _uncovered_circles(page: LoadedMap) -> int:
+    return page.page.evaluate(
+        f"() => (window.lockerplanDemand || []).filter(m => m.options.color === "
+        f"{UNCOVERED_COLOUR!r}).length"
+    )
+
+
+def test_closing_a_site_repaints_catchment_demand_and_popup(browser, map_html, helsinki_plan):
+    """What-if repaints what it changes: the closed site's catchment goes, the demand
+    only it reached turns to not covered, and its popup says it is closed."""
+    plan = helsinki_plan
+    site = plan.sites.sort_values("parcels_per_day", ascending=False).iloc[0]
+    cid = str(site["candidate_id"])
+    page = LoadedMap(browser, map_html)
+    try:
+        before = _uncovered_circles(page)
+        visible = "(id) => window.lockerplanCatchments[id].options.fillOpacity"
+        assert page.page.evaluate(visible, cid) > 0
+        assert _toggle(page, cid) == "Close this site"
+        assert page.page.evaluate(visible, cid) == 0
+        after = _uncovered_circles(page)
+        # the clusters no other open site reaches
+        others = set(plan.sites["candidate_id"]) - {cid}
+        reach = plan.reach().tocsr()
+        alone = reach[plan.candidate_positions([cid])].toarray().ravel().astype(bool)
+        rest = np.asarray(reach[plan.candidate_positions(sorted(others))].sum(axis=0)).ravel() > 0
+        covered = plan.demand["covered"].to_numpy(dtype=bool)
+        assert after - before == int((alone & ~rest & covered).sum()) > 0
+        # the popup, opened again, says the site is closed and assigns nothing
+        page.page.evaluate(
+            f"""(id) => {{ const map = {page.MAP_JS};
+                map.eachLayer(l => {{ const p = l.getPopup && l.getPopup();
+                    if (p && String(p.getContent().outerHTML || p.getContent()).includes(id))
+                        l.openPopup(); }}); }}""",
+            cid,
+        )
+        popup = page.page.locator(".leaflet-popup .lp-popup")
+        assert "Closed in this what-if" in popup.locator(".lp-status").inner_text()
+        assert popup.locator(".lp-assigned").inner_text() == "none (closed)"
+        page.page.locator("#lp-reset").click()
+        assert _uncovered_circles(page) == before
+        assert page.page.evaluate(visible, cid) > 0
+        assert page.console_errors() == []
+    finally:
+        page.close()
+
+
 # --------------------------------------------------------------------------- sweep report
 
 
@@ -649,3 +763,29 @@ def test_readme_picture_of_porto_alegre(browser, bench_dir, tmp_path_factory):
     size = _picture(browser, html_path, drive, DOCS / "porto_alegre.png")
     print(f"docs/porto_alegre.png: {size:,} bytes")
     assert size < MAX_PICTURE_BYTES
+
+
+@pytest.mark.skipif(not SCREENSHOTS, reason="set LOCKERPLAN_SCREENSHOTS=1 to write docs/img/*.png")
+@pytest.mark.parametrize(("viewport", "name"), [((390, 844), "phone"), ((1280, 800), "laptop")])
+def test_screenshots_of_the_map_offline(browser, map_html, viewport, name):
+    """docs/img/map_{phone,laptop}.png: the Helsinki map in headless Chromium with no
+    network at all (the streets base layer instead of tiles)."""
+    from PIL import Image
+
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context.route(lambda url: url.startswith(("http://", "https://")), lambda r: r.abort())
+    try:
+        page = context.new_page()
+        page.goto(map_html.as_uri(), wait_until="load")
+        page.wait_for_function("() => document.querySelector('.lp-no-tiles') !== null")
+        page.wait_for_timeout(600)
+        page.mouse.move(viewport[0] - 5, viewport[1] // 2)
+        png = page.screenshot()
+    finally:
+        context.close()
+    out = DOCS / "img" / f"map_{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+    print(f"{out}: {out.stat().st_size:,} bytes")
+    assert out.stat().st_size < MAX_PICTURE_BYTES

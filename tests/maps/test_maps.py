@@ -351,7 +351,17 @@ def test_route_tooltip_has_km_stops_and_load():
     assert m, "route tooltip missing"
     tip = m.group(1)
     assert "2 stops" in tip and "site1, site2" in tip
-    assert "load 150 parcels (75 % of the van)" in tip and "3.2 km" in tip
+    assert "150 parcels in 1 trip (75 % of the van)" in tip and "3.2 km" in tip
+    # a van that reloads at its hub: its trips, never "198 % of the van"
+    two = _tiny_plan(["A", "B"])
+    two["routes"] = two["routes"].assign(parcels=396.0)
+    tip = re.search(
+        r"Van van1 from hub hub0: ([^`]*)`", _render(coverage_map(**two, van_capacity=200))
+    )
+    assert "396 parcels in 2 trips" in tip.group(1) and "% of the van" not in tip.group(1)
+    with_trips = two["routes"].assign(trips=3)
+    html = _render(coverage_map(**{**two, "routes": with_trips}, van_capacity=200))
+    assert "396 parcels in 3 trips" in html
 
 
 def test_kpi_panel_with_and_without_costs():
@@ -404,8 +414,9 @@ def test_legend_has_an_entry_for_every_shown_layer():
     for layer in shown:
         assert layer.legend, f"layer {layer.key!r} is shown but has no legend entry"
         for swatch in layer.legend:
+            paint = "border-color" if swatch.shape == "ring" else "background"
             entry = (
-                f"<span class='lp-sw lp-{swatch.shape}' style='background:{escape(swatch.css)}'>"
+                f"<span class='lp-sw lp-{swatch.shape}' style='{paint}:{escape(swatch.css)}'>"
                 f"</span>{escape(swatch.label)}</div>"
             )
             assert entry in legend, f"{layer.key}: {swatch.label!r} missing from the legend"
