@@ -2,12 +2,23 @@
 
 A user who tampers with plan folders, points ``--out`` at a plan, or gives numbers,
 polygons and clock times that break the model gets one ``error:`` line naming
-the input and what is wrong (exit 2), and no plan is harmed. The documentation's
-page "Promises under bad input and faults" (docs/promises.md) lists these too.
+the input and what is wrong (exit 2), and no plan is harmed. The cases of the
+siting models' optimum, ``--scheduler`` and the scenario file's types have their
+tests beside the code they exercise (named with their module); the rest are
+in this module. The documentation's page "Promises under bad input and faults"
+(docs/promises.md) is this table in words, and
+:func:`test_every_promise_names_a_test_that_exists` holds it to the tests.
 
 ==========================================================  =================================================
 Case                                                        Test
 ==========================================================  =================================================
+``--walk-m 3000`` covers less than 1500, "optimal"          siting/test_exact::test_cmclp_equals_the_plain_milp_where_capacity_binds
+three identical cabinets: one opens, "optimal"              siting/test_exact::test_identical_cabinets_all_open_when_each_fills
+every model's reductions against the plain MILP             siting/test_exact::test_*_equal(s)_the_plain_milp (each model)
+coverage never falls as the walk grows or a site is added   siting/test_exact::test_coverage_never_falls_when_the_walk_grows_or_a_site_is_added
+``--open`` of another plan's sites beats the bound          siting/test_exact::test_no_plan_beats_a_reported_bound
+``--scheduler`` at HTTP, silent, SSH-banner, closed ports   regions/test_scheduler::test_the_plan_command_stops_with_one_line_and_writes_nothing
+TOML values of the wrong type (``osm = 5``, ``out = 7``)    scenario/test_scenario::test_a_value_of_the_wrong_type_is_one_error_line_before_any_work
 ``compare A B --out A/summary.json`` (onto a plan's file)   test_compare_never_writes_into_a_plan
 ``compare --out A.html`` (the plan's map), ``.A.next/``     test_compare_never_writes_into_a_plan
 ``cd A && compare . B``: the page beside the plans          test_compare_from_inside_a_plan_writes_beside_it
@@ -32,12 +43,16 @@ rivals on every candidate ("raise --walk-m, --sites...")   test_competitors_that
 ``--phases 2,99999999999999999999`` / ``2,10000000000``     test_large_numbers_are_refused_alike
 ``window = "25:00-26:00"`` read as hours 25-26; --depart    test_clock_times_are_checked
 ==========================================================  =================================================
+
+A test named without its module is in this one; ``siting/test_exact`` is
+``tests/siting/test_exact.py``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -400,3 +415,20 @@ def test_large_numbers_are_refused_alike(tmp_path, args, says):
 def test_clock_times_are_checked(tmp_path, args, says):
     result = CliRunner().invoke(main, ["plan", *args, "--out", str(tmp_path / "o")])
     _one_error(result, says)
+
+
+# ------------------------------------------------------------------ the promises page
+
+
+def test_every_promise_names_a_test_that_exists():
+    """Each test docs/promises.md names (``tests/FILE.py::test_x``, or ``::test_y`` of the
+    file named before it) is defined in that file."""
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "promises.md").read_text(encoding="utf-8")
+    named, current = [], None
+    for path, test in re.findall(r"`(tests/[\w/]+\.py)?::(test_\w+)`", page):
+        current = path or current
+        named.append((current, test))
+    assert len(named) > 30
+    for path, test in named:
+        assert path is not None and f"def {test}(" in (root / path).read_text(), (path, test)
