@@ -331,9 +331,13 @@ def read_points(path: str | Path, option: str) -> gpd.GeoDataFrame:
                 f"{rows_text(rows + 1, label='line')}; give WGS84 degrees "
                 "(lon -180..180, lat -90..90)."
             )
-        raise InputError(
-            f"{option}: {str(path)!r} has features without geometry: {rows_text(rows)}."
+        reasons = gdf["invalid"].to_numpy()[bad]
+        what = (
+            "polygons without area, even once repaired"
+            if (reasons == REASON_BAD_POLYGON).all()
+            else "features without geometry"
         )
+        raise InputError(f"{option}: {str(path)!r} has {what}: {rows_text(rows)}.")
     not_point = (gdf.geometry.geom_type != "Point").to_numpy()
     if not_point.any():
         gdf.loc[not_point, gdf.geometry.name] = gdf.geometry[not_point].representative_point()

@@ -36,6 +36,8 @@ a FIFO as ``summary.json`` or ``*.gpkg``                    test_special_files_n
 weights of ``1e300`` ("not solved: Empty.")                 test_absurd_weights_are_refused_naming_the_file_and_row
 a total beyond any city's                                   test_a_total_beyond_any_city_names_the_settings
 a self-intersecting polygon in ``--population``             test_invalid_polygons_are_repaired_or_reported_with_their_row
+a polygon without area where every row counts              test_a_polygon_without_area_is_refused_where_every_row_counts
+``--cluster-m 1e300`` ("tile_m must be larger...")          test_a_cluster_budget_beyond_the_tiles_names_the_option
 ``--demand-crs EPSG:3067`` for a GeoJSON in EPSG:4326       test_a_demand_crs_that_contradicts_the_file_is_an_error
 rivals on every candidate ("raise --walk-m, --sites...")   test_competitors_that_take_every_customer_are_named
 ``--order sideways`` (click's three-line usage error)       test_usage_errors_are_one_error_line
@@ -63,6 +65,7 @@ import pytest
 from click.testing import CliRunner
 
 from lockerplan.cli import main
+from lockerplan.errors import InputError
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs and symbolic links: POSIX")
 
@@ -283,9 +286,6 @@ def test_absurd_weights_are_refused_naming_the_file_and_row(tmp_path, value):
     orders = _orders(tmp_path, value)
     args = ["--demand", str(orders), "--demand-weight", "parcels_30d", "--demand-days", "30"]
     result = CliRunner().invoke(main, ["demand", *args, "--out", str(tmp_path / "o")])
-    if value == "inf":  # not a number: dropped and reported, as any unreadable weight
-        assert result.exit_code == 0, result.output
-        return
     _one_error(result, "--demand", "orders.csv", "line 7 has 'parcels_30d'", "100,000")
     assert not (tmp_path / "o").exists()
 
@@ -332,6 +332,18 @@ def test_invalid_polygons_are_repaired_or_reported_with_their_row(tmp_path, capl
     dropped = result.dropped.set_index("id")
     assert "without area" in dropped.loc["c4", "reason"]
     assert "rows 3, 5" in caplog.text and "make_valid" in caplog.text
+
+
+def test_a_polygon_without_area_is_refused_where_every_row_counts(tmp_path):
+    from lockerplan.inputs import read_points
+
+    with pytest.raises(InputError, match=r"polygons without area, even once repaired: row 5"):
+        read_points(_cells(tmp_path), "--candidates")
+
+
+def test_a_cluster_budget_beyond_the_tiles_names_the_option(tmp_path):
+    result = CliRunner().invoke(main, ["plan", "--cluster-m", "1e300", "--out", str(tmp_path)])
+    _one_error(result, "--cluster-m must be below 1000")
 
 
 def test_a_demand_crs_that_contradicts_the_file_is_an_error(tmp_path):

@@ -44,7 +44,7 @@ def _weights(
     """Numeric weights, masks of unreadable and negative ones."""
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce")
-    unreadable = (values.isna() | ~np.isfinite(values.fillna(0))).to_numpy()
+    unreadable = values.isna().to_numpy()  # an infinite weight is refused as too large
     if unreadable.all():
         sample = ", ".join(repr(v) for v in raw.head(3).tolist())
         raise InputError(

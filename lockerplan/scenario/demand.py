@@ -77,7 +77,7 @@ class DemandParams(Section):
     cluster_m: float = setting(
         50.0,
         unit="metres",
-        check=Number(allow_zero=True),
+        check=Number(allow_zero=True, below=1000),  # below cluster_demand's 1 km tiles
         cli=True,
         help="Walking-error budget of demand clusters; 0 turns clustering off",
     )
