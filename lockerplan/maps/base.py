@@ -29,16 +29,20 @@ log = logging.getLogger(__name__)
 
 #: The base layer drawn from the plan's streets, as the layer control names it.
 STREETS_LAYER = "Streets (no tiles needed)"
-#: Most points of street lines in a page (about 2 MB); above it, shorter streets are left out.
-STREET_POINTS = 120_000
+#: Most points of street lines in a page (about 1 MB); above it, shorter streets are left out.
+STREET_POINTS = 100_000
 #: Simplification of the street lines, metres.
 STREET_TOLERANCE_M = 3.0
 #: Colour of the drawn streets.
 STREET_COLOUR = "#b4b4b4"
 
 
-def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[list[float]]]:
-    """The streets of a network as ``[[lat, lon], ...]`` lines, each street once.
+def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[int]]:
+    """The streets of a network as compact lines, each street once.
+
+    Each line is ``[lat, lon, dlat, dlon, ...]`` in units of 1e-5 degree (about
+    1 m): its first point, then the steps to the next (small whole numbers, a
+    third of the size of the coordinates written out).
 
     Parameters
     ----------
@@ -50,8 +54,7 @@ def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[lis
     Returns
     -------
     list
-        Lines of ``[lat, lon]`` rounded to 5 decimals (about 1 m); empty when the
-        network has no street shapes.
+        The encoded lines; empty when the network has no street shapes.
     """
     from ..distances import graph_arrays
 
@@ -83,7 +86,11 @@ def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[lis
     import geopandas as gpd
 
     lonlat = gpd.GeoSeries(lines[keep], crs=arrays.crs).to_crs("EPSG:4326")
-    return [np.round(np.asarray(g.coords)[:, ::-1], 5).tolist() for g in lonlat]
+    out = []
+    for geom in lonlat:
+        units = np.round(np.asarray(geom.coords)[:, ::-1] * 1e5).astype(np.int64)
+        out.append(np.diff(units, axis=0, prepend=0).ravel().tolist())
+    return out
 
 
 class StreetsBase(MacroElement):
@@ -102,7 +109,14 @@ class StreetsBase(MacroElement):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }}_group = (function (map, tiles) {
             map.createPane("lp-streets").style.zIndex = 250;
-            var streets = L.polyline({{ this.lines_js }}, {
+            var lines = {{ this.lines_js }}.map(function (d) {
+                var out = [], lat = 0, lon = 0;
+                for (var i = 0; i < d.length; i += 2) {
+                    lat += d[i]; lon += d[i + 1]; out.push([lat / 1e5, lon / 1e5]);
+                }
+                return out;
+            });
+            var streets = L.polyline(lines, {
                 pane: "lp-streets", renderer: L.canvas({pane: "lp-streets"}),
                 color: {{ this.colour|tojson }}, weight: 1.2, opacity: 0.9,
                 interactive: false, smoothFactor: 1.5, attribution: {{ this.attribution|tojson }}});
