@@ -339,17 +339,17 @@ def calibrate_beta(
     longest = mean_at(0.0)
     if target >= longest:
         raise InputError(
-            f"mean_commute_s={target:g} s is not below the longest mean commute these "
-            f"travel times allow ({longest:.0f} s, with no deterrence); give a shorter "
-            "mean_commute_s or beta=... directly."
+            f"--mean-commute-min {target / 60:g} is not below the longest mean commute these "
+            f"travel times allow ({longest / 60:.1f} min, with no deterrence); give a shorter "
+            "--mean-commute-min or --commute-beta directly."
         )
     hi = 1.0 / target
     while mean_at(hi) > target:
         hi *= 4.0
         if hi > 1.0:
             raise InputError(
-                f"mean_commute_s={target:g} s is below what these travel times allow; "
-                "give a longer mean_commute_s or beta=... directly."
+                f"--mean-commute-min {target / 60:g} is below what these travel times allow; "
+                "give a longer --mean-commute-min or --commute-beta directly."
             )
     return float(optimize.brentq(lambda b: mean_at(b) - target, 0.0, hi, xtol=1e-7, rtol=1e-6))
 

@@ -48,7 +48,7 @@ def test_pairs_without_a_way_do_not_stop_the_balancing():
 
 def test_a_mean_the_travel_times_cannot_give_is_refused():
     workers, jobs, t = _city()
-    with pytest.raises(InputError, match="mean_commute_s=36000"):
+    with pytest.raises(InputError, match="--mean-commute-min 600 is not below"):
         gravity_commutes(workers, jobs, t, GravityParams(mean_commute_s=36_000.0))
 
 
