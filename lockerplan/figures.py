@@ -14,7 +14,8 @@ words people read (``label``), its ``unit``, how it is written (``fmt``, and
   :class:`BusinessCase`);
 * :data:`SCENARIO_FIGURES`: one demand scenario (``--demand-scenarios``);
 * :data:`ON_THE_WAY_FIGURES`: customers covered at home, at work and on the way
-  (``--on-the-way``).
+  (``--on-the-way``);
+* :data:`PARCEL_FIGURES`: every parcel accounted for (``parcels``).
 
 The records of :mod:`lockerplan.records` are made from these tables, field for
 field (their defaults, types and docstrings too), and every renderer reads them: the printed summary
@@ -295,6 +296,21 @@ ON_THE_WAY_FIGURES = _table(
 )  # fmt: skip
 
 
+#: Every parcel accounted for (:class:`Parcels`, ``summary.json`` ``parcels``): what the
+#: demand stage read = collected at lockers + delivered home + not delivered (by reason).
+PARCEL_FIGURES = _table(
+    Figure("read", "Read", _PARCELS, help="Everything the demand stage read"),
+    Figure("at_lockers", "At lockers", _PARCELS, help="Collected at routed lockers"),
+    Figure("home", "Home", _PARCELS,
+           help="Delivered home (beyond the walk, not adopting the locker, or its site "
+           "unrouted)"),
+    Figure("not_delivered", "Not delivered", _PARCELS,
+           help="Read but delivered by nobody: the sum of not_delivered_by_reason"),
+    Figure("not_delivered_by_reason", "Not delivered, by reason", fmt="{}", kind=dict,
+           default={}, help="Parcels per day not delivered, by reason (see dropped.csv)"),
+)  # fmt: skip
+
+
 #: The business case (:class:`BusinessCase`): lockers plus home delivery against door to door.
 BUSINESS_FIGURES = _table(
     Figure("with_lockers", "With lockers", fmt="{}", kind="Side", default={},
@@ -429,6 +445,9 @@ FIGURES = _table(
            help="Lockers plus home delivery vs door to door, for the same parcels"),
     Figure("scenarios", "Demand scenarios", fmt="{}", kind=list | None, default=None,
            help="Per demand scenario: the figures of SCENARIO_FIGURES"),
+    Figure("parcels", "Parcels", fmt="{}", kind="Parcels | None", default=None,
+           help="Every parcel accounted for: read = at lockers + home + not delivered "
+           "(:class:`Parcels`; with the door-to-door baseline)"),
     Figure("on_the_way", "On the way", fmt="{}", kind="CommuteCoverage | None", default=None,
            help="With --on-the-way: the covered parcels at home, at work and on the way "
            "(:class:`CommuteCoverage`)"),
@@ -514,6 +533,10 @@ LINES = (
     Line("demand", "{demand_parcels_per_day} from {demand_points} points ({demand_source}) "
          "in {demand_clusters} clusters", views=(_SUMMARY,)),
     Line("candidates", "{candidates} sites ({candidates_source})", views=(_SUMMARY,)),
+    Line("parcels", "{parcels.read} read = {parcels.at_lockers:n} at lockers + "
+         "{parcels.home:n} home + {parcels.not_delivered:n} not delivered", when="parcels",
+         panel="{parcels.at_lockers:n} at lockers, {parcels.home:n} home, "
+         "{parcels.not_delivered:n} not delivered"),
     Line("sites open", "{sites_text}"),
     Line("over capacity", "{sites_over_capacity} sites, {over_capacity_parcels_per_day} "
          "beyond what their cabinets hand out", when="sites_over_capacity"),

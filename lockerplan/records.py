@@ -38,6 +38,7 @@ from .figures import (
     FIGURES,
     LINES,
     ON_THE_WAY_FIGURES,
+    PARCEL_FIGURES,
     SCENARIO_FIGURES,
     SIDE_FIGURES,
     Figure,
@@ -168,6 +169,15 @@ CommuteCoverage = _record(
 )
 
 
+Parcels = _record(
+    "Parcels",
+    PARCEL_FIGURES,
+    _Record,
+    "Every parcel of a plan accounted for: read = at lockers + home + not delivered "
+    "(made by :func:`lockerplan.pipeline.kpis.parcel_balance`).",
+)
+
+
 class _KpisBase(_Record):
     """What :class:`Kpis` says in words beyond its figures."""
 
@@ -178,6 +188,7 @@ class _KpisBase(_Record):
         "business_case",
         "scenarios",
         "on_the_way",
+        "parcels",
     )
     #: properties written by a figure of the table
     _aliases = {"locker_cost_per_parcel": "cost_per_parcel"}
@@ -280,6 +291,7 @@ Kpis = _record(
         "door_to_door": Delivery,
         "business_case": BusinessCase,
         "on_the_way": CommuteCoverage,
+        "parcels": Parcels,
     },
 )
 

@@ -66,6 +66,13 @@ FULL = Kpis(
             "cost_per_parcel": 1.48,
         },
     },
+    parcels={
+        "read": 1696.6,
+        "at_lockers": 758.8,
+        "home": 910.8,
+        "not_delivered": 27.0,
+        "not_delivered_by_reason": {"outside study area": 27.0},
+    },
     on_the_way={
         "mode": "transit",
         "at_home_parcels_per_day": 1100.0,
@@ -129,6 +136,9 @@ def test_the_summary_the_panel_and_the_comparison_write_a_figure_alike():
         "home-only coverage (1,234 commutes by transit, mean 27.7 min)"
     ) in summary
     assert "+19.0 % at work and on the way" in panel
+    read = "1,696.6 parcels/day read = 758.8 at lockers + 910.8 home + 27.0 not delivered"
+    assert read in summary
+    assert "758.8 at lockers, 910.8 home, 27.0 not delivered" in panel
     assert "3 of 10 cells (250 m), 9 parcels/day" in panel  # a line of the panel only
     assert "runtime" not in panel.lower()
 

@@ -12,24 +12,56 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from ..assumptions import plan_assumptions
 from ..demand import aggregation_error
 from ..equity import equity_summary
-from ..records import Kpis
+from ..records import BusinessCase, Kpis, Parcels
 from ..siting import MODELS
 from .commutes import on_the_way_figures
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
-    import pandas as pd
 
     from ..siting import SitingResult
     from .allocate import Allocation
     from .prepare import StudyArea
     from .route import Delivered
 
-__all__ = ["Kpis", "plan_kpis"]
+__all__ = ["Kpis", "parcel_balance", "plan_kpis"]
+
+#: Layers of the dropped table whose parcels nobody delivers (the others say why a
+#: parcel went home rather than to a locker).
+NOT_DELIVERED_LAYERS = ("demand_points", "demand_clusters", "home_delivery")
+
+
+def parcel_balance(read: float, bc: BusinessCase, dropped: pd.DataFrame) -> Parcels:
+    """Every parcel read, accounted for: at lockers, home, or not delivered (by reason).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from lockerplan.records import BusinessCase
+    >>> bc = BusinessCase(with_lockers={"locker_parcels_per_day": 40.0,
+    ...     "home_parcels_per_day": 55.0})
+    >>> d = pd.DataFrame({"layer": ["demand_points", "sites"], "id": ["row 3", "s1"],
+    ...     "parcels_per_day": [5.0, 9.0], "reason": ["outside study area", "x"]})
+    >>> p = parcel_balance(100.0, bc, d)
+    >>> p.not_delivered, p.not_delivered_by_reason
+    (5.0, {'outside study area': 5.0})
+    """
+    lost = dropped[dropped["layer"].isin(NOT_DELIVERED_LAYERS).to_numpy()]
+    lost = lost[lost["parcels_per_day"].notna().to_numpy()]
+    by_reason = lost.groupby("reason")["parcels_per_day"].sum().sort_values(ascending=False)
+    w = bc.with_lockers
+    return Parcels(
+        read=round(read, 2),
+        at_lockers=round(float(w.locker_parcels_per_day or 0.0), 2),
+        home=round(float(w.home_parcels_per_day or 0.0), 2),
+        not_delivered=round(float(by_reason.sum()), 2),
+        not_delivered_by_reason={str(k): round(float(v), 2) for k, v in by_reason.items()},
+    )
 
 
 def plan_kpis(
@@ -138,6 +170,7 @@ def plan_kpis(
         door_to_door=cmp.door_to_door if cmp else None,
         door_to_door_savings=cmp.savings if cmp else None,
         business_case=bc,
+        parcels=parcel_balance(area.demand_parcels_in, bc, dropped) if bc else None,
         on_the_way=None
         if otw is None
         else on_the_way_figures(otw, clusters, open_sites, area.candidates, total),

@@ -7,6 +7,7 @@ routes any number of scenarios on it (a sweep re-uses one study area).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from .. import candidates as cand_mod
 from .. import competitors as comp_mod
@@ -23,6 +25,7 @@ from ..demand import cluster_demand
 from ..demand.load import load_demand
 from ..distances import (
     GraphArrays,
+    snap_points,
     within_cutoff,
 )
 from ..errors import InputError
@@ -34,6 +37,8 @@ from ..scheduler import dask_client
 from ..source import OsmFile, Place, open_source
 from ..streets import StreetGraphs, Streets
 from ..walking import WalkNetwork
+
+log = logging.getLogger(__name__)
 
 Drop = tuple[str, str, float, str]
 """What was left out: ``(layer, id, parcels_per_day, reason)``."""
@@ -277,6 +282,42 @@ def _snap(
     return frame, snap, drops
 
 
+def _van_reachable(
+    drive: GraphArrays, cands: gpd.GeoDataFrame, c_snap: pd.DataFrame, max_snap_m: float
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Drop]]:
+    """Candidates a van can reach: within ``max_snap_m`` of a street of the drive
+    network's largest strongly connected part (where the hubs are). The others are
+    left out before siting, listed with their reason, so no open site is unserved."""
+    if not drive.has_edges or not len(cands):
+        return cands, c_snap, []
+    _, label = connected_components(drive.length, directed=True, connection="strong")
+    main = np.bincount(label).argmax()
+    snap = snap_points(drive, cands.geometry, max_snap_m)
+    ends = [snap[c].to_numpy() for c in ("u_index", "v_index", "node_index")]
+    inside = np.zeros(len(cands), dtype=bool)
+    for idx in ends:
+        ok = idx >= 0
+        inside[ok] |= label[idx[ok]] == main
+    off = ~snap["snapped"].to_numpy()
+    cut = ~off & ~inside
+    bad = (off | cut) & cands["on_network"].to_numpy()
+    if not bad.any():
+        return cands, c_snap, []
+    reasons = np.where(
+        off[bad],
+        f"no van can reach it: more than {max_snap_m:.0f} m from the drive network",
+        "no van can reach it: its street is cut off from the rest of the drive network",
+    )
+    drops = [
+        ("candidates", i, 0.0, r)
+        for i, r in zip(cands.loc[bad, "candidate_id"], reasons, strict=True)
+    ]
+    log.info("%d candidate sites no van can reach left out before siting", int(bad.sum()))
+    c_snap = c_snap.copy()
+    c_snap.loc[c_snap.index[bad], "snapped"] = False
+    return cands.assign(on_network=cands["on_network"].to_numpy() & ~bad), c_snap, drops
+
+
 def _given_sites(
     sc: Scenario,
     candidate_sites: gpd.GeoDataFrame | None,
@@ -389,6 +430,9 @@ def prepare_study_area(
                 if len(stops):
                     cand_source += f" and {len(stops):,} transit stops"
         cands, c_snap, c_drops = _snap(walk, cands, snap_m, "candidates", "candidate_id")
+        if isinstance(drive, GraphArrays):  # not when the drive network is on a Dask worker
+            cands, c_snap, v_drops = _van_reachable(drive, cands, c_snap, snap_m)
+            c_drops += v_drops
         cands = cands.assign(near_street=walk.streets(cands.geometry))
         if not c_snap["snapped"].any():
             file = sc.candidates.candidates

@@ -230,8 +230,31 @@ def _read_back(
     return routing_result(best, routes, stops, unserved, t0, stats, len(located.sites), len(visits))
 
 
-def _door_stops(demand: gpd.GeoDataFrame, failure_rate: float, stop_s: float) -> pd.DataFrame:
-    """The demand clusters as stops at the level of addresses (:func:`door_stops`)."""
+#: Farthest a home is delivered on foot from the nearest drivable street, metres
+#: (beyond the snapping distance: pedestrian streets, courtyards, car-free islands).
+ON_FOOT_MAX_M = 2000.0
+#: A courier's walking speed carrying parcels, m/s (about 4.3 km/h; assumed).
+ON_FOOT_SPEED_MS = 1.2
+
+
+def on_foot_reach(max_snap_m: float) -> float:
+    """How far from a drivable street the door-to-door days deliver (on foot)."""
+    return max(float(max_snap_m), ON_FOOT_MAX_M)
+
+
+def _door_stops(
+    arrays: GraphArrays,
+    demand: gpd.GeoDataFrame,
+    failure_rate: float,
+    stop_s: float,
+    max_snap_m: float,
+) -> gpd.GeoDataFrame:
+    """The demand clusters as stops at the level of addresses (:func:`door_stops`).
+
+    A cluster farther than ``max_snap_m`` from a drivable street (up to
+    :data:`ON_FOOT_MAX_M`) is delivered on foot from the nearest one: each of its
+    stops adds the walk there and back at :data:`ON_FOOT_SPEED_MS` (``on_foot_m``).
+    """
     # a covered cluster's site_id names its locker; the stop is the cluster itself
     if "cluster_id" in demand:
         demand = demand.assign(site_id=demand["cluster_id"].astype(str))
@@ -239,7 +262,20 @@ def _door_stops(demand: gpd.GeoDataFrame, failure_rate: float, stop_s: float) ->
         raise InputError("demand must have a 'cluster_id' (or 'site_id') column.")
     if "parcels_per_day" not in demand:
         raise InputError("demand must have a 'parcels_per_day' column.")
-    return door_stops(demand, failure_rate, stop_s)
+    stops = gpd.GeoDataFrame(
+        door_stops(demand, failure_rate, stop_s), geometry="geometry", crs=demand.crs
+    )
+    if not len(stops):
+        return stops.assign(on_foot_m=np.zeros(0))
+    reach = on_foot_reach(max_snap_m)
+    access = snap_points(arrays, stops.geometry, reach)["access_m"].to_numpy(dtype=float)
+    # beyond the reach a stop is not snapped, and the routing lists it unserved
+    walk = np.where((access > max_snap_m) & (access <= reach), access, 0.0)
+    per = np.where(stops["parcels_per_day"] > 0, stops["parcels_per_day"], 1.0)
+    extra = stops["stops"].to_numpy() * 2 * walk / ON_FOOT_SPEED_MS / per
+    return stops.assign(
+        on_foot_m=walk.round(1), extra_s_per_parcel=stops["extra_s_per_parcel"] + extra
+    )
 
 
 def _door_fleet(
@@ -315,7 +351,9 @@ def route_door_to_door(
     start_h : float, default 8
         Start of the delivery day (vans leave the hub), hours after midnight.
     max_snap_m, seed, iterations, time_limit_s, costs, street_paths
-        As in :func:`route_vans`.
+        As in :func:`route_vans`; a home farther than ``max_snap_m`` from a drivable
+        street (up to :data:`ON_FOOT_MAX_M`) is delivered on foot from the nearest,
+        the walk in the stop's time.
     zones : Zones, optional
         Delivery zones from :func:`delivery_zones` (shared by several days); made
         here above :data:`MAX_DOOR_STOPS` stops when omitted.
@@ -347,11 +385,8 @@ def route_door_to_door(
     if not (isinstance(handover_s, int | float) and handover_s >= 0):
         raise InputError(f"handover_s must be >= 0 seconds, got {handover_s!r}.")
     d2d_fleet = _door_fleet(fleet, handover_s, stop_service_s, start_h)
-    stops = gpd.GeoDataFrame(
-        _door_stops(demand, failure_rate, d2d_fleet.stop_service_s),
-        geometry="geometry",
-        crs=demand.crs,
-    )
+    stops = _door_stops(arrays, demand, failure_rate, d2d_fleet.stop_service_s, max_snap_m)
+    max_snap_m = on_foot_reach(max_snap_m)
     hubs_plain = _uncapped(hubs)
     at_lockers = (
         None
@@ -383,7 +418,7 @@ def route_door_to_door(
         time_limit_s=time_limit_s,
         costs=costs,
         min_visits=0,
-        visit_parcels=None if zones is None else DOOR_VISIT_PARCELS,
+        visit_parcels=_visit_parcels(d2d_fleet, zones is not None),
         street_paths=street_paths,
         matrices=None if zones is None else zones.matrices,
     )
@@ -447,14 +482,12 @@ def delivery_zones(
     >>> door = route_door_to_door(drive_arrays, hubs, clusters, zones=zones)  # doctest: +SKIP
     """
     d2d_fleet = _door_fleet(fleet or Fleet(), handover_s, stop_service_s, 8.0)
-    stops = gpd.GeoDataFrame(
-        _door_stops(demand, failure_rate, d2d_fleet.stop_service_s),
-        geometry="geometry",
-        crs=demand.crs,
-    )
+    if len(demand) <= MAX_DOOR_STOPS:
+        return None
+    stops = _door_stops(arrays, demand, failure_rate, d2d_fleet.stop_service_s, max_snap_m)
     if len(stops) <= MAX_DOOR_STOPS:
         return None
-    return _zones_of(arrays, stops, d2d_fleet, max_snap_m, seed)
+    return _zones_of(arrays, stops, d2d_fleet, on_foot_reach(max_snap_m), seed)
 
 
 def zone_matrices(
@@ -479,7 +512,23 @@ def zone_matrices(
     >>> len(zones.matrices)  # doctest: +SKIP
     1
     """
-    locate(arrays, _uncapped(hubs), zones.stops, Fleet(), max_snap_m, street_paths, zones.matrices)
+    reach = on_foot_reach(max_snap_m)
+    locate(arrays, _uncapped(hubs), zones.stops, Fleet(), reach, street_paths, zones.matrices)
+
+
+#: Most of a shift one door-to-door visit may take, so that a van can still drive
+#: there and back: a cluster with more work is split into several visits.
+VISIT_SHARE_OF_SHIFT = 0.5
+
+
+def _visit_parcels(d2d_fleet: Fleet, zoned: bool) -> int:
+    """Most parcels of one door-to-door visit: a van load (a zone's
+    :data:`DOOR_VISIT_PARCELS`), and no more than half a shift at a stop and a
+    handover each."""
+    load = DOOR_VISIT_PARCELS if zoned else d2d_fleet.van_capacity
+    per_parcel_s = d2d_fleet.parcel_service_s + d2d_fleet.stop_service_s
+    by_time = int(VISIT_SHARE_OF_SHIFT * d2d_fleet.shift_h * 3600 / max(per_parcel_s, 1))
+    return max(1, min(load, by_time))
 
 
 def _uncapped(hubs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

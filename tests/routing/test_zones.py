@@ -47,8 +47,8 @@ def test_an_unserved_zone_lists_its_clusters(helsinki_plan, monkeypatch):
     arrays = graph_arrays(p.drive_graph)
     demand = p.demand[p.demand["on_network"]].copy()
     monkeypatch.setattr(vans, "MAX_DOOR_STOPS", 20)
-    # one van of a 1-hour shift cannot serve the whole day: some zones stay unserved
-    day = route_door_to_door(arrays, p.hubs, demand, Fleet(shift_h=1.0, vans_per_hub=1), **FAST)
+    # a 3-minute shift cannot make a single visit: the zones stay unserved
+    day = route_door_to_door(arrays, p.hubs, demand, Fleet(shift_h=0.05), **FAST)
     lost = day.unserved
     assert len(lost) and lost["site_id"].isin(demand["cluster_id"].astype(str)).all()
     parcels = demand.set_index("cluster_id")["parcels_per_day"] * 1.1
