@@ -537,3 +537,22 @@ def test_demand_heat_maps_have_a_legend(helsinki_plan):
     heat = next(layer for layer in LAYER_TABLE if layer.key == "heat")
     assert heat.legend and heat.legend[0].ends == ("fewer", "more")
     assert "parcels/day per square" in kpi_panel_html(_tiny_plan(["A"])["kpis"])
+
+
+def test_street_lines_draw_each_street_once_within_the_budget():
+    """The streets base layer: every street once (not both directions), from a
+    Streets, its arrays or its graph alike, decoded to the area's coordinates."""
+    from lockerplan.maps.base import street_lines
+    from lockerplan.network import streets_from_osm
+    from lockerplan.osm import default_osm_path
+
+    walk = streets_from_osm(default_osm_path(), "walk")
+    lines = street_lines(walk)
+    assert lines == street_lines(walk.arrays()) == street_lines(walk.graph)
+    assert len(lines) < walk.n_edges  # two-way streets drawn once
+    assert street_lines(None) == []
+    first = np.cumsum(np.asarray(lines[0]).reshape(-1, 2), axis=0) / 1e5
+    assert (first[:, 0] > 59.9).all() and (first[:, 0] < 60.4).all()  # Helsinki's latitudes
+    assert (first[:, 1] > 24.7).all() and (first[:, 1] < 25.2).all()
+    few = street_lines(walk, max_points=2_000)
+    assert sum(len(line) // 2 for line in few) <= 2_000 and len(few) < len(lines)
