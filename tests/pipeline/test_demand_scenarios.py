@@ -87,8 +87,8 @@ def test_summary_json_printed_and_facilities_agree(tmp_path):
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("peak=0", "the factor of 'peak' must be a number > 0"),
-        ("peak=-1", "must be a number > 0"),
+        ("peak=0", "the factor of 'peak' must be between 0.01 and 100"),
+        ("peak=-1", "must be between 0.01 and 100"),
         ("a=1,a=2", "scenario 'a' is given twice"),
         ("peak=2,Peak=3", "scenario 'Peak' is given twice"),  # one GeoPackage column
         ("peak", "name=factor pairs"),
