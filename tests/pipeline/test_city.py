@@ -63,9 +63,13 @@ def test_every_parcel_read_is_delivered_or_listed(porto_alegre):
     assert w["locker_parcels_per_day"] + w["home_parcels_per_day"] + undelivered == pytest.approx(
         s["demand_read_parcels_per_day"], abs=0.5
     )
-    # both sides of the business case deliver the same parcels
+    # both sides of the business case deliver the same parcels, lockers for less money
+    # and less CO2 (vans and pickup trips together)
     d = s["business_case"]["door_to_door"]
     assert w["parcels_per_day"] == pytest.approx(d["parcels_per_day"], rel=1e-3)
+    assert w["cost_per_parcel"] < d["cost_per_parcel"]
+    assert w["co2_kg_per_day"] < d["co2_kg_per_day"]
+    assert s["unserved_sites"] == 0
 
 
 def test_every_open_site_is_routed_or_listed(porto_alegre):
