@@ -52,8 +52,10 @@ __version__ = "0.1.0"
 
 #: The public modules (besides this package's own names).
 PUBLIC_MODULES = (
+    "assumptions",
     "candidates",
     "cli",
+    "comparison",
     "competitors",
     "costs",
     "country",

@@ -36,6 +36,14 @@ from .scenario import Scenario, scenario_fields
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "COUNTRY_SETTINGS",
+    "PRICE_SETTINGS",
+    "plan_assumptions",
+    "source_country",
+    "with_country",
+]
+
 #: The settings a country preset feeds: setting -> (preset fields it comes from, value).
 COUNTRY_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[CountryPreset], float]]] = {
     "parcels_per_dwelling_per_day": (

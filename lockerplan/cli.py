@@ -482,7 +482,7 @@ def compare_command(
     """
     _setup_logging(verbose, quiet)
     try:
-        from .export import write_comparison
+        from .comparison import write_comparison
 
         path = write_comparison(plan_a, plan_b, out=out, labels=labels)
     except InputError as exc:

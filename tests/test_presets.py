@@ -47,7 +47,7 @@ def test_values_in_range_and_published_figures_kept():
         for share in ("out_of_home_share", "failed_first_attempt_share"):
             assert 0 < getattr(p, share).value < 1
         assert 1 < p.household_size.value < 4
-    # Figures as published (lockerplan/presets.py cites each).
+    # Figures as published (lockerplan/presets/countries.py cites each).
     assert preset("BR").parcels_per_capita_per_year.value == 6.0
     assert preset("US").parcels_per_capita_per_year.value == 64.0
     assert preset("GB").failed_first_attempt_share.value == pytest.approx(1 - 0.951)

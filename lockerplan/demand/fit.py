@@ -211,7 +211,7 @@ def fit_untyped_share(cells: pd.DataFrame, model: DemandModel) -> float:
     --------
     >>> cells = pd.DataFrame({"grid_residents": [190.0], "typed_floor_m2": [4000.0],
     ...                       "untyped_floor_m2": [8000.0]})
-    >>> fit_untyped_share(cells, DemandModel(persons_per_dwelling=1.9))
+    >>> fit_untyped_share(cells, DemandModel(persons_per_dwelling=1.9, floor_area_per_dwelling_m2=80))
     0.5
     """
     untyped = float(cells["untyped_floor_m2"].sum())

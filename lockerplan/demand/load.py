@@ -84,6 +84,7 @@ def load_demand(
     >>> src = open_source(NetworkParams())  # doctest: +SKIP
     >>> load_demand(DemandParams(), buildings=src.buildings).summary()  # doctest: +SKIP
     """
+    params = params.for_country()
     result = _read(params, area, buildings)
     check_total(result, demand_source_kind(params))
     points = result.points

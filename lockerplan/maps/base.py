@@ -54,11 +54,16 @@ def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[int
     Returns
     -------
     list
-        The encoded lines; empty when the network has no street shapes.
+        The encoded lines; empty when the network has no street shapes, or is a
+        network not read here (a plan whose walking ran on Dask workers).
     """
     from ..distances import graph_arrays
 
     if network is None:
+        return []
+    if getattr(network, "source", None) is not None and getattr(network, "arcs", 0) is None:
+        # a plan whose walking ran on Dask workers: its network stays there
+        log.info("streets base layer left out: the walk network is on the Dask workers")
         return []
     if hasattr(network, "arrays"):
         arrays = network.arrays()

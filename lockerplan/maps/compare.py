@@ -20,7 +20,7 @@ Every overlay is drawn by the plan map's own ``draw_<layer>`` functions
 every figure of the panel is a figure of :data:`lockerplan.figures.FIGURES` with
 the ``"compare"`` view. :func:`lockerplan.export.read_plan` reads a plan back
 from the folder ``lockerplan plan`` writes; the command ``lockerplan compare A B``
-is the two together (:func:`lockerplan.export.write_comparison`).
+is the two together (:func:`lockerplan.comparison.write_comparison`).
 
 Examples
 --------

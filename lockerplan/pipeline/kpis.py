@@ -9,7 +9,7 @@ is priced by :mod:`lockerplan.costs`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,23 @@ def parcel_balance(read: float, bc: BusinessCase, dropped: pd.DataFrame) -> Parc
     )
 
 
+def _money(delivered: Delivered, read: float, dropped: pd.DataFrame) -> dict[str, Any]:
+    """The figures of the priced days: the plan's cost and CO2 (the day with lockers,
+    or the replenishment alone without the baseline), both sides and the parcels."""
+    lockers, cmp, bc = delivered.lockers, delivered.comparison, delivered.business
+    return {
+        "currency": lockers.currency,
+        "cost_per_day": bc.with_lockers.cost_per_day if bc else lockers.cost,
+        "cost_per_parcel": bc.with_lockers.cost_per_parcel if bc else lockers.cost_per_parcel,
+        "co2_kg_per_day": bc.with_lockers.co2_kg_per_day if bc else lockers.co2_kg,
+        "lockers": lockers,
+        "door_to_door": cmp.door_to_door if cmp else None,
+        "door_to_door_savings": cmp.savings if cmp else None,
+        "business_case": bc,
+        "parcels": parcel_balance(read, bc, dropped) if bc else None,
+    }
+
+
 def plan_kpis(
     name: str,
     area: StudyArea,
@@ -97,7 +114,6 @@ def plan_kpis(
         float(np.average(clusters["walk_m"].to_numpy()[cov], weights=w[cov])) if covered else 0.0
     )
     routes = delivered.routing.routes
-    lockers, cmp, bc = delivered.lockers, delivered.comparison, delivered.business
     over = open_sites["over_capacity_parcels_per_day"].to_numpy(dtype=float)
     layer = dropped["layer"]
     lost = (~layer.isin(["not_coverable", "competitor_nearer"])).to_numpy()
@@ -162,15 +178,7 @@ def plan_kpis(
         equity=equity_summary(cells),
         runtime_s=round(runtime_s, 2),
         stage_seconds=dict(stage_seconds or {}),
-        currency=lockers.currency,
-        cost_per_day=bc.with_lockers.cost_per_day if bc else lockers.cost,
-        cost_per_parcel=bc.with_lockers.cost_per_parcel if bc else lockers.cost_per_parcel,
-        co2_kg_per_day=bc.with_lockers.co2_kg_per_day if bc else lockers.co2_kg,
-        lockers=lockers,
-        door_to_door=cmp.door_to_door if cmp else None,
-        door_to_door_savings=cmp.savings if cmp else None,
-        business_case=bc,
-        parcels=parcel_balance(area.demand_parcels_in, bc, dropped) if bc else None,
+        **_money(delivered, area.demand_parcels_in, dropped),
         on_the_way=None
         if otw is None
         else on_the_way_figures(otw, clusters, open_sites, area.candidates, total),

@@ -282,6 +282,33 @@ def _snap(
     return frame, snap, drops
 
 
+def _snap_candidates(
+    sc: Scenario,
+    src: OsmFile | Place,
+    walk: WalkNetwork,
+    drive: Any,
+    cands: gpd.GeoDataFrame,
+    cand_source: str,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Drop]]:
+    """Candidates snapped to the walk network, those no van can reach left out, each
+    with its nearest street's name; an error when none is left."""
+    snap_m = sc.network.max_snap_m
+    cands, c_snap, c_drops = _snap(walk, cands, snap_m, "candidates", "candidate_id")
+    if isinstance(drive, GraphArrays):  # not when the drive network is on a Dask worker
+        cands, c_snap, v_drops = _van_reachable(drive, cands, c_snap, snap_m)
+        c_drops += v_drops
+    cands = cands.assign(near_street=walk.streets(cands.geometry))
+    if not c_snap["snapped"].any():
+        file = sc.candidates.candidates
+        where = f"--candidates {file!r}" if file else f"the {cand_source}"
+        raise InputError(
+            f"{where}: none of its {len(cands)} sites is within {snap_m:g} m of the "
+            f"study area's walk network ({src.label}); give sites inside the area, or the "
+            "extract that covers them."
+        )
+    return cands, c_snap, c_drops
+
+
 def _van_reachable(
     drive: GraphArrays, cands: gpd.GeoDataFrame, c_snap: pd.DataFrame, max_snap_m: float
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Drop]]:
@@ -429,19 +456,7 @@ def prepare_study_area(
                 cands = pd.concat([cands, stops], ignore_index=True)
                 if len(stops):
                     cand_source += f" and {len(stops):,} transit stops"
-        cands, c_snap, c_drops = _snap(walk, cands, snap_m, "candidates", "candidate_id")
-        if isinstance(drive, GraphArrays):  # not when the drive network is on a Dask worker
-            cands, c_snap, v_drops = _van_reachable(drive, cands, c_snap, snap_m)
-            c_drops += v_drops
-        cands = cands.assign(near_street=walk.streets(cands.geometry))
-        if not c_snap["snapped"].any():
-            file = sc.candidates.candidates
-            where = f"--candidates {file!r}" if file else f"the {cand_source}"
-            raise InputError(
-                f"{where}: none of its {len(cands)} sites is within {snap_m:g} m of the "
-                f"study area's walk network ({src.label}); give sites inside the area, or the "
-                "extract that covers them."
-            )
+        cands, c_snap, c_drops = _snap_candidates(sc, src, walk, drive, cands, cand_source)
         with clock("distances"):
             D = walk.distances(c_snap, d_snap, max_walk_m)
             rivals = comp_mod.combine(competitor_sites, osm_rivals)

@@ -171,38 +171,67 @@ def route_plan(
     (routing, home, at_lockers, home_stops), door = fork_map(_call, [lockers_then_home, every_door])
     lockers = _locker_kpis(routing, alloc, costs)
     comparison = compare_deliveries(routing, door, alloc.sites, costs)
-    home_parcels = _delivered(home_stops, home)
-    routed = alloc.sites[_routed(alloc.sites, routing)]
-    if mixed:  # one day: the sites' fixed costs on it, the lockers' parcels and the doors'
-        days = [
-            delivery_kpis(home, costs, parcels=home_parcels + float(at_lockers.sum()), sites=routed)
-        ]
-    else:
-        days = [lockers, delivery_kpis(home, costs, parcels=home_parcels)]
-    trips = PickupTrips(
-        mode=costs.pickup,
-        chained_share=costs.chained_share,
-        car_co2_kg_per_km=costs.car_co2_kg_per_km,
-    )
-    business = business_case(
-        days,
-        comparison.door_to_door,
-        # per cluster, so that locker + home is every parcel on the network exactly
-        locker_parcels=float(at_lockers.sum()),
-        home_parcels=home_parcels,
-        home_stops=float(home.stats.get("home_stops", 0.0)),
-        locker_stops=int(home.stats["locker_stops"]) if mixed else len(routing.stops),
-        pickup_co2_kg=trips.co2_kg(at_lockers, on["walk_m"].fillna(0.0).to_numpy()),
-        fleet=routing_params.fleet,
-        longest_route_h=(_longest(home) if mixed else _longest(routing, home), _longest(door)),
-        shift_h=routing_params.shift_h,
-    )
+    days = _Days(routing, home, door, at_lockers, home_stops, on)
+    business = _business(days, alloc, lockers, comparison, costs, routing_params)
     # the home day's unserved clusters (a locker no van reaches is the routing's)
     cluster_ids = set(home_stops["cluster_id"].astype(str))
     unserved = home.unserved[home.unserved["site_id"].astype(str).isin(cluster_ids)].assign(
         parcels=lambda u: u["site_id"].map(home_stops.set_index("cluster_id")["parcels_per_day"])
     )
     return Delivered(hubs, routing, lockers, comparison, business, unserved)
+
+
+@dataclass(frozen=True)
+class _Days:
+    """The routed days of a business case and the parcels they carry."""
+
+    routing: RoutingResult  # the replenishment
+    home: RoutingResult  # home delivery (with the lockers, one fleet)
+    door: RoutingResult  # every parcel to the door
+    at_lockers: np.ndarray  # per cluster on the network
+    home_stops: gpd.GeoDataFrame
+    on: gpd.GeoDataFrame  # the clusters on the network
+
+
+def _business(
+    days: _Days,
+    alloc: Allocation,
+    lockers: Delivery,
+    comparison: Comparison,
+    costs: CostModel,
+    fleet: RoutingParams,
+) -> BusinessCase:
+    """The business case of the routed days: one fleet (its day with the sites' fixed
+    costs) or two (replenishment and home delivery), against door to door."""
+    mixed = fleet.fleet == "mixed"
+    at_lockers, home = days.at_lockers, days.home
+    home_parcels = _delivered(days.home_stops, home)
+    routed = alloc.sites[_routed(alloc.sites, days.routing)]
+    if mixed:  # one day: the sites' fixed costs on it, the lockers' parcels and the doors'
+        priced = [
+            delivery_kpis(home, costs, parcels=home_parcels + float(at_lockers.sum()), sites=routed)
+        ]
+    else:
+        priced = [lockers, delivery_kpis(home, costs, parcels=home_parcels)]
+    trips = PickupTrips(
+        mode=costs.pickup,
+        chained_share=costs.chained_share,
+        car_co2_kg_per_km=costs.car_co2_kg_per_km,
+    )
+    longest = _longest(home) if mixed else _longest(days.routing, home)
+    return business_case(
+        priced,
+        comparison.door_to_door,
+        # per cluster, so that locker + home is every parcel on the network exactly
+        locker_parcels=float(at_lockers.sum()),
+        home_parcels=home_parcels,
+        home_stops=float(home.stats.get("home_stops", 0.0)),
+        locker_stops=int(home.stats["locker_stops"]) if mixed else len(days.routing.stops),
+        pickup_co2_kg=trips.co2_kg(at_lockers, days.on["walk_m"].fillna(0.0).to_numpy()),
+        fleet=fleet.fleet,
+        longest_route_h=(longest, _longest(days.door)),
+        shift_h=fleet.shift_h,
+    )
 
 
 def _longest(*days: RoutingResult) -> float:

@@ -127,7 +127,7 @@ def door_stops(demand: pd.DataFrame, failure_rate: float, stop_service_s: float)
     >>> d = gpd.GeoDataFrame({"site_id": ["c0"], "parcels_per_day": [10.0],
     ...     "addresses": [100.0], "area_m2": [1e4]}, geometry=gpd.points_from_xy([0], [0]))
     >>> door_stops(d, 0.0, 60)[["parcels_per_day", "stops", "tour_km"]].round(2).values.tolist()
-    [[10.0, 9.52, 0.28]]
+    [[10.0, 9.52, 0.29]]
     """
     parcels = pd.to_numeric(demand["parcels_per_day"], errors="coerce").to_numpy(dtype=float)
     attempts = parcels * (1 + failure_rate)

@@ -35,8 +35,8 @@ class DemandParams(Section):
 
     Examples
     --------
-    >>> DemandParams(peak_factor=2.5).person_rate
-    0.2083...
+    >>> round(DemandParams(country="FI", peak_factor=2.5).for_country().person_rate, 4)
+    0.1144
     >>> DemandParams(mixed_residential_share=1.5)
     Traceback (most recent call last):
     ...

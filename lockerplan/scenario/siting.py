@@ -31,7 +31,7 @@ class SitingParams(Section):
     --------
     >>> SitingParams().milp_via, SitingParams(solver="cbc").milp_via
     ('highspy', 'pulp')
-    >>> round(SitingParams().cabinet_capacity, 1)
+    >>> round(SitingParams(cabinet_compartments=100, dwell_days=1.5).cabinet_capacity, 1)
     66.7
     """
 

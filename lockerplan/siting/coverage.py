@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -103,23 +104,17 @@ def solve_mclp(
     lb, ub = y_bounds(cands)
     y = b.add_columns("y", np.zeros(n_cand), lb, ub, integer=True)
     z = b.add_columns("z", -weight, 0.0, 1.0)
-    counts = np.diff(cover.indptr)[first]
-    site_rows = (
-        np.concatenate([cover.indices[cover.indptr[i] : cover.indptr[i + 1]] for i in first])
-        if len(first)
-        else np.zeros(0, int)
-    )
-    local = np.arange(len(first))
+    pair_rows, site_rows = _pairs_of(cover, first)
     b.add_rows(
         "cover",
-        np.r_[local, np.repeat(local, counts)],
+        np.r_[np.arange(len(first)), pair_rows],
         np.r_[z, y[site_rows]],
         np.r_[np.ones(len(first)), -np.ones(len(site_rows))],
         hi=np.zeros(len(first)),
     )
     add_site_rows(b, y, cands, rules)
     milp = b.build()
-    start = _greedy_start(site_rows, np.repeat(local, counts), weight, cands, rules, y, z)
+    start = _greedy_start(site_rows, pair_rows, weight, cands, rules, y, z)
     stats = {
         "variables": milp.shape[1],
         "constraints": milp.shape[0],
@@ -128,7 +123,7 @@ def solve_mclp(
         "greedy_covered": round(float(-milp.c @ start), 6),
     }
     # the greedy plan improved by swaps: the MIP start, and the least answer
-    pairs = CoverPairs.of(site_rows, np.repeat(local, counts), weight, n_cand)
+    pairs = CoverPairs.of(site_rows, pair_rows, weight, n_cand)
     best, stats["start_search"] = strong_start(pairs, start[y] > 0.5, cands, rules, opts)
     start[y], start[z] = best, np.minimum(pairs.count(best), 1.0)
     how, figures = choose(method, len(first), len(site_rows), rules)
@@ -139,6 +134,24 @@ def solve_mclp(
     out = solve_milp(milp, opts, start=start, highs_options=HIGHS_OPTIONS)
     if out.x is None and out.status != "infeasible":  # time limit before any plan
         out.x = start
+    return _mclp_result(out, y, pairs, best, cands, rules, opts, D, w, stats, t_build)
+
+
+def _mclp_result(
+    out: Any,
+    y: np.ndarray,
+    pairs: CoverPairs,
+    best: np.ndarray,
+    cands: Candidates,
+    rules: SiteRules,
+    opts: SolverOptions,
+    D: sparse.csr_matrix,
+    w: np.ndarray,
+    stats: dict,
+    t_build: float,
+) -> SitingResult:
+    """The MILP's plan (never below its start ``best``), its coverage and proven bound."""
+    n_dem = D.shape[1]
     if out.x is None:
         msg = "the site rules admit no plan" if out.status == "infeasible" else out.detail
         return failed(
@@ -155,7 +168,7 @@ def solve_mclp(
     plan = out.x[y] > 0.5
     if pairs.covered(best) > pairs.covered(plan):
         plan = best  # the solver stopped on a plan below its start
-    chosen = _drop_redundant(cover, np.flatnonzero(plan), w, cands.forced_open)
+    chosen = _drop_redundant(D.tocsc(), np.flatnonzero(plan), w, cands.forced_open)
     covered = np.zeros(n_dem, dtype=bool)
     if len(chosen):
         covered[D[chosen].indices] = True
@@ -176,6 +189,46 @@ def solve_mclp(
         unserved=float(w[~covered].sum()),
     )
     return make_result(outcome, D, opts)
+
+
+def _lscp_dense(
+    R: sparse.csr_matrix,
+    cost: np.ndarray,
+    cands: Candidates,
+    start: np.ndarray,
+    whole: bool,
+    opts: SolverOptions,
+    t0: float,
+    t_build: float,
+) -> Outcome:
+    """The set cover solved by :func:`~lockerplan.siting.set_cover.solve_set_cover_dense`."""
+    dense = solve_set_cover_dense(
+        R, cost, cands, start, whole=whole, options=opts, deadline=t0 + opts.time_limit_s
+    )
+    return Outcome(
+        "lscp",
+        np.flatnonzero(dense.open_mask),
+        dense.status,
+        dense.objective,
+        dense.bound,
+        dense.gap,
+        build_s=t_build,
+        solve_s=time.perf_counter() - t0 - t_build,
+        stats={"benders": dense.stats},
+    )
+
+
+def _pairs_of(cover: sparse.csc_matrix, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reaching pairs of the demand ``columns`` of ``cover`` (candidates x demand):
+    each pair's demand row (0 .. len(columns) - 1) and candidate."""
+    counts = np.diff(cover.indptr)[columns]
+    rows = np.repeat(np.arange(len(columns)), counts)
+    sites = (
+        np.concatenate([cover.indices[cover.indptr[i] : cover.indptr[i + 1]] for i in columns])
+        if len(columns)
+        else np.zeros(0, int)
+    )
+    return rows, sites
 
 
 def _fallback_bound(pairs: CoverPairs, plan: np.ndarray, cands, rules: SiteRules) -> float:
@@ -340,12 +393,7 @@ def solve_lscp(
     lb, ub = y_bounds(cands)
     cost = np.ones(n_cand) if minimise == "sites" else cands.fixed_cost
     y = b.add_columns("y", cost, lb, ub, integer=True)
-    local = np.repeat(np.arange(len(coverable)), counts[coverable])
-    cols = (
-        np.concatenate([cover.indices[cover.indptr[i] : cover.indptr[i + 1]] for i in coverable])
-        if len(coverable)
-        else np.zeros(0, int)
-    )
+    local, cols = _pairs_of(cover, coverable)
     b.add_rows("cover", local, y[cols], np.ones(len(cols)), lo=np.ones(len(coverable)))
     add_site_rows(b, y, cands, rules)
     milp = b.build()
@@ -361,30 +409,9 @@ def solve_lscp(
     stats.update(figures)
     if how == "benders":
         R = sparse.csr_matrix((np.ones(len(cols)), (cols, local)), shape=(n_cand, len(coverable)))
-        dense = solve_set_cover_dense(
-            R,
-            cost,
-            cands,
-            start,
-            whole=minimise == "sites",
-            options=opts,
-            deadline=t0 + opts.time_limit_s,
-        )
-        stats["benders"] = dense.stats
-        outcome = Outcome(
-            "lscp",
-            np.flatnonzero(dense.open_mask),
-            dense.status,
-            dense.objective,
-            dense.bound,
-            dense.gap,
-            build_s=t_build,
-            solve_s=time.perf_counter() - t0 - t_build,
-            stats=stats,
-            unserved=float(w[lost].sum()),
-            message=note,
-        )
-        return make_result(outcome, D, opts)
+        outcome = _lscp_dense(R, cost, cands, start, minimise == "sites", opts, t0, t_build)
+        outcome.stats.update(stats)
+        return make_result(replace(outcome, unserved=float(w[lost].sum()), message=note), D, opts)
     out = solve_milp(milp, opts, start=start)
     if out.x is None:
         msg = note

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -56,6 +57,31 @@ SERVED_SLACK = 1e-6
 #: dual simplex took 16 s (4,000 demand x 800 candidates, 42k pairs) and did not
 #: finish in 300 s (15,000 x 3,000, 160k pairs), the IPM 6 s and 34 s.
 HIGHS_OPTIONS = {"mip_lp_solver": "ipm"}
+
+
+def _check_cmclp_args(max_sites: Any, max_modules: Any, minimise_modules: Any) -> None:
+    """The arguments of :func:`solve_cmclp` that its setup does not check."""
+    check_max_sites(max_sites)
+    check_count("max_modules", max_modules)
+    if minimise_modules not in MODULE_STEPS:
+        raise InputError(
+            f"minimise_modules must be one of {', '.join(MODULE_STEPS)}, got {minimise_modules!r}."
+        )
+
+
+def _cmclp_start(
+    model: Any, milp: Any, opts: SolverOptions, deadline: float
+) -> tuple[np.ndarray, float, dict]:
+    """The MIP start: the greedy plan improved by swaps on the stored pairs, then the
+    most its sites serve, exactly; with the greedy plan's parcels and the search's
+    figures."""
+    start = model.start(Greedy(model), milp.shape[1])
+    greedy_served = float(-milp.c @ start)
+    search_s = min(START_SHARE * opts.time_limit_s, START_MAX_S)
+    start, search = improve_start(model, start, search_s)  # swaps on the stored pairs
+    if search["swaps"]:  # the most those sites serve, exactly
+        start = model.serve_most(start, opts, deadline)[0]
+    return start, greedy_served, search
 
 
 def solve_cmclp(
@@ -154,12 +180,7 @@ def solve_cmclp(
     >>> r.status, r.objective, r.modules.tolist(), r.load.tolist(), r.served.tolist()
     ('optimal', 120.0, [2], [120.0], [100.0, 20.0])
     """
-    check_max_sites(max_sites)
-    check_count("max_modules", max_modules)
-    if minimise_modules not in MODULE_STEPS:
-        raise InputError(
-            f"minimise_modules must be one of {', '.join(MODULE_STEPS)}, got {minimise_modules!r}."
-        )
+    _check_cmclp_args(max_sites, max_modules, minimise_modules)
     D, w, cands, rules, diag, opts = setup(
         distances, weights, candidates, rules, options, dominance="order", max_sites=max_sites
     )
@@ -170,12 +191,7 @@ def solve_cmclp(
     deadline = t0 + opts.time_limit_s
     model = _Cmclp.of(D, w, cands, rules, int(max_modules))
     milp = model.build(pair_rows)
-    start = model.start(Greedy(model), milp.shape[1])
-    greedy_served = float(-milp.c @ start)
-    search_s = min(START_SHARE * opts.time_limit_s, START_MAX_S)
-    start, search = improve_start(model, start, search_s)  # swaps on the stored pairs
-    if search["swaps"]:  # the most those sites serve, exactly
-        start = model.serve_most(start, opts, deadline)[0]
+    start, greedy_served, search = _cmclp_start(model, milp, opts, deadline)
     roomy = Roomy.of(model) if rules.budget is None else None
     first = milp if roomy is None else roomy.milp
     t_build = time.perf_counter() - t0
