@@ -45,6 +45,7 @@ near are listed in ``dropped.csv`` with the layer ``competitor_nearer``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -292,41 +293,66 @@ def competition_columns(
     D: sparse.spmatrix,
     open_sites: np.ndarray,
     competitor_walk: np.ndarray,
+    adoption: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Demand clusters with ``nearest_competitor_m`` and ``contested``.
+    """Demand clusters with ``nearest_competitor_m``, ``contested`` and
+    ``rival_locker_parcels_per_day``.
 
     ``contested``: a competitor and one of our open sites (``open_sites``, rows of
     the unmasked ``D``) are both within the walk, whoever wins the cluster.
+    ``rival_locker_parcels_per_day``: of a cluster with a competitor within the
+    walk and no open site of ours serving it (``covered`` False; without that
+    column: a candidate reaches it but a competitor is at least as near), the
+    parcels its customers collect at the rival's locker, ``adoption(walk to the
+    rival)`` of them (the rest are delivered home), 0 elsewhere; only with
+    ``adoption``.
     """
     ours = np.diff(D.tocsr()[np.asarray(open_sites, dtype=int)].tocsc().indptr) > 0
     near = np.isfinite(competitor_walk)
-    return clusters.assign(
-        nearest_competitor_m=np.round(np.where(near, competitor_walk, np.nan), 1),
-        contested=near & ours,
+    walk = np.where(near, competitor_walk, np.nan)
+    if "covered" in clusters:
+        taken = near & ~clusters["covered"].to_numpy(dtype=bool)
+    else:
+        taken = _taken(D, contestable(D, competitor_walk))
+    out = clusters.assign(nearest_competitor_m=np.round(walk, 1), contested=near & ours)
+    if adoption is None:
+        return out
+    share = adoption(np.nan_to_num(walk))
+    parcels = clusters["parcels_per_day"].to_numpy(dtype=float)
+    return out.assign(
+        rival_locker_parcels_per_day=np.round(np.where(taken, parcels * share, 0.0), 4)
     )
+
+
+def _taken(D: sparse.spmatrix, contest: sparse.spmatrix) -> np.ndarray:
+    """Clusters a candidate reaches but a competitor is at least as near to."""
+    return (np.diff(D.tocsc().indptr) > 0) & ~(np.diff(contest.tocsc().indptr) > 0)
 
 
 def taken_by_competitors(
     clusters: gpd.GeoDataFrame, D: sparse.spmatrix, contest: sparse.spmatrix
 ) -> pd.DataFrame:
     """``dropped.csv`` rows of the clusters a candidate reaches but a competitor is
-    at least as near to (no plan of ours can capture them).
+    at least as near to (no plan of ours can capture them); when ``clusters``
+    carries ``rival_locker_parcels_per_day`` (:func:`competition_columns`), every
+    cluster whose locker users collect at a rival, with those parcels (the rest are
+    delivered home).
 
     ``clusters`` carries ``nearest_competitor_m`` (:func:`competition_columns`).
     """
-    reached = np.diff(D.tocsc().indptr) > 0
-    winnable = np.diff(contest.tocsc().indptr) > 0
-    lost = clusters[reached & ~winnable]
+    if "rival_locker_parcels_per_day" in clusters:  # what the rival's lockers take
+        share = clusters["rival_locker_parcels_per_day"].to_numpy(dtype=float)
+        lost, column = clusters[share > 0], "rival_locker_parcels_per_day"
+        why = "a competitor is within the walk ({:,.0f} m) and no open site of ours is; its "
+        why += "locker users collect at the rival, the rest are delivered home"
+    else:
+        lost, column = clusters[_taken(D, contest)], "parcels_per_day"
+        why = "a competitor is nearer ({:,.0f} m walk) than every candidate site; its "
+        why += "customers walk to the rival"
     rows = [
-        (
-            TAKEN_LAYER,
-            cid,
-            float(p),
-            f"a competitor is nearer ({d:,.0f} m walk) than every candidate site; "
-            "its customers walk to the rival",
-        )
+        (TAKEN_LAYER, cid, float(p), why.format(d))
         for cid, p, d in zip(
-            lost["cluster_id"], lost["parcels_per_day"], lost["nearest_competitor_m"], strict=True
+            lost["cluster_id"], lost[column], lost["nearest_competitor_m"], strict=True
         )
     ]
     return pd.DataFrame(rows, columns=["layer", "id", "parcels_per_day", "reason"])

@@ -297,10 +297,14 @@ ON_THE_WAY_FIGURES = _table(
 
 
 #: Every parcel accounted for (:class:`Parcels`, ``summary.json`` ``parcels``): what the
-#: demand stage read = collected at lockers + delivered home + not delivered (by reason).
+#: demand stage read = collected at our lockers + at rivals' lockers + delivered home +
+#: not delivered (by reason).
 PARCEL_FIGURES = _table(
     Figure("read", "Read", _PARCELS, help="Everything the demand stage read"),
     Figure("at_lockers", "At lockers", _PARCELS, help="Collected at routed lockers"),
+    Figure("at_rivals", "At rivals' lockers", _PARCELS,
+           help="Collected at competitors' lockers: customers a rival is nearer to than "
+           "every candidate site, who use lockers"),
     Figure("home", "Home", _PARCELS,
            help="Delivered home (beyond the walk, not adopting the locker, or its site "
            "unrouted)"),
@@ -446,7 +450,8 @@ FIGURES = _table(
     Figure("scenarios", "Demand scenarios", fmt="{}", kind=list | None, default=None,
            help="Per demand scenario: the figures of SCENARIO_FIGURES"),
     Figure("parcels", "Parcels", fmt="{}", kind="Parcels | None", default=None,
-           help="Every parcel accounted for: read = at lockers + home + not delivered "
+           help="Every parcel accounted for: read = at lockers + at rivals' lockers + home "
+           "+ not delivered "
            "(:class:`Parcels`; with the door-to-door baseline)"),
     Figure("on_the_way", "On the way", fmt="{}", kind="CommuteCoverage | None", default=None,
            help="With --on-the-way: the covered parcels at home, at work and on the way "
@@ -534,9 +539,15 @@ LINES = (
          "in {demand_clusters} clusters", views=(_SUMMARY,)),
     Line("candidates", "{candidates} sites ({candidates_source})", views=(_SUMMARY,)),
     Line("parcels", "{parcels.read} read = {parcels.at_lockers:n} at lockers + "
-         "{parcels.home:n} home + {parcels.not_delivered:n} not delivered", when="parcels",
+         "{parcels.home:n} home + {parcels.not_delivered:n} not delivered",
+         when="parcels_without_rivals",
          panel="{parcels.at_lockers:n} at lockers, {parcels.home:n} home, "
          "{parcels.not_delivered:n} not delivered"),
+    Line("parcels", "{parcels.read} read = {parcels.at_lockers:n} at lockers + "
+         "{parcels.at_rivals:n} at rivals' lockers + {parcels.home:n} home + "
+         "{parcels.not_delivered:n} not delivered", when="parcels_with_rivals",
+         panel="{parcels.at_lockers:n} at lockers, {parcels.at_rivals:n} at rivals', "
+         "{parcels.home:n} home, {parcels.not_delivered:n} not delivered"),
     Line("sites open", "{sites_text}"),
     Line("over capacity", "{sites_over_capacity} sites, {over_capacity_parcels_per_day} "
          "beyond what their cabinets hand out", when="sites_over_capacity"),

@@ -214,6 +214,16 @@ class _KpisBase(_Record):
         return " and capacity" if self.capacitated else ""
 
     @property
+    def parcels_without_rivals(self) -> bool:
+        """Whether the parcels' split is shown without rivals' lockers."""
+        return self.parcels is not None and not self.parcels.at_rivals
+
+    @property
+    def parcels_with_rivals(self) -> bool:
+        """Whether the parcels' split is shown with rivals' lockers."""
+        return self.parcels is not None and bool(self.parcels.at_rivals)
+
+    @property
     def competitors_text(self) -> str:
         """``"3 sites (RivalBox), captured 41.2 parcels/day; 12.0 parcels/day walk to a
         rival first"``, or "" without competitors."""

@@ -181,3 +181,36 @@ def test_the_legend_shows_competitors_only_when_there_are_some():
     assert "competitor site" not in kpi_panel_html(Kpis(name="x"))
     panel = kpi_panel_html(Kpis(name="x", competitor_sites=2, competitor_operators=["A<b>"]))
     assert "competitor site" in panel and "A&lt;b&gt;" in panel
+
+
+def test_what_the_rival_takes_is_listed_once_and_delivered_once(tmp_path):
+    """Customers with a rival within the walk and no open site of ours: their locker
+    users collect at the rival (listed in dropped.csv with those parcels), the rest are
+    delivered home; read = at our lockers + at rivals' + home + not delivered, on
+    both sides of the business case the same parcels, and the summary says so."""
+    import json
+
+    from click.testing import CliRunner
+
+    from lockerplan.cli import main
+    from tests.support import ROOT
+
+    out = tmp_path / "out"
+    rivals = ROOT / "data" / "helsinki_competitors.csv"
+    result = CliRunner().invoke(main, ["plan", "--competitors", str(rivals), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    s = json.loads((out / "helsinki" / "summary.json").read_text())
+    p, bc = s["parcels"], s["business_case"]
+    assert p["at_rivals"] > 0
+    assert p["read"] == pytest.approx(
+        p["at_lockers"] + p["at_rivals"] + p["home"] + p["not_delivered"], rel=1e-3
+    )
+    dropped = pd.read_csv(out / "helsinki" / "dropped.csv")
+    taken = dropped[dropped["layer"] == comp.TAKEN_LAYER]
+    assert taken["parcels_per_day"].sum() == pytest.approx(p["at_rivals"], abs=0.01)
+    assert dropped["id"].is_unique  # a cluster is listed once
+    w, d = bc["with_lockers"], bc["door_to_door"]
+    assert w["home_parcels_per_day"] == p["home"]
+    assert w["parcels_per_day"] == pytest.approx(d["parcels_per_day"], abs=0.05)
+    assert w["parcels_per_day"] == pytest.approx(p["read"] - p["at_rivals"], abs=0.05)
+    assert f"{p['at_rivals']:,.1f} at rivals' lockers" in result.stdout

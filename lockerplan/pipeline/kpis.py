@@ -36,8 +36,11 @@ __all__ = ["Kpis", "parcel_balance", "plan_kpis"]
 NOT_DELIVERED_LAYERS = ("demand_points", "demand_clusters", "home_delivery")
 
 
-def parcel_balance(read: float, bc: BusinessCase, dropped: pd.DataFrame) -> Parcels:
-    """Every parcel read, accounted for: at lockers, home, or not delivered (by reason).
+def parcel_balance(
+    read: float, bc: BusinessCase, dropped: pd.DataFrame, at_rivals: float = 0.0
+) -> Parcels:
+    """Every parcel read, accounted for: at our lockers, at rivals' lockers, home, or
+    not delivered (by reason).
 
     Examples
     --------
@@ -58,6 +61,7 @@ def parcel_balance(read: float, bc: BusinessCase, dropped: pd.DataFrame) -> Parc
     return Parcels(
         read=round(read, 2),
         at_lockers=round(float(w.locker_parcels_per_day or 0.0), 2),
+        at_rivals=round(at_rivals, 2),
         home=round(float(w.home_parcels_per_day or 0.0), 2),
         not_delivered=round(float(by_reason.sum()), 2),
         not_delivered_by_reason={str(k): round(float(v), 2) for k, v in by_reason.items()},
@@ -77,7 +81,7 @@ def _money(delivered: Delivered, read: float, dropped: pd.DataFrame) -> dict[str
         "door_to_door": cmp.door_to_door if cmp else None,
         "door_to_door_savings": cmp.savings if cmp else None,
         "business_case": bc,
-        "parcels": parcel_balance(read, bc, dropped) if bc else None,
+        "parcels": parcel_balance(read, bc, dropped, delivered.rival_parcels) if bc else None,
     }
 
 

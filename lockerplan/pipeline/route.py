@@ -57,6 +57,8 @@ class Delivered:
     home_unserved : pandas.DataFrame or None
         Clusters whose home delivery no van can make (``site_id`` = cluster id,
         ``reason``, ``parcels``).
+    rival_parcels : float
+        Parcels collected at competitors' lockers (on neither side).
     """
 
     hubs: gpd.GeoDataFrame
@@ -65,6 +67,7 @@ class Delivered:
     comparison: Comparison | None = None
     business: BusinessCase | None = None
     home_unserved: pd.DataFrame | None = None
+    rival_parcels: float = 0.0
 
 
 def plan_hubs(
@@ -139,6 +142,12 @@ def route_plan(
         routing = replenish()
         return Delivered(hubs, routing, _locker_kpis(routing, alloc, costs))
     on = alloc.clusters[alloc.clusters["on_network"].to_numpy()]
+    # parcels collected at a competitor's locker: on neither side of the business case
+    at_rival = (
+        on["rival_locker_parcels_per_day"].to_numpy(dtype=float)
+        if "rival_locker_parcels_per_day" in on
+        else np.zeros(len(on))
+    )
     # the door-to-door days are costed, not drawn: no street lines, no path trees
     door_kw = {
         "failure_rate": costs.failure_rate,
@@ -157,7 +166,7 @@ def route_plan(
     def lockers_then_home() -> tuple:
         routing = replenish()
         at_lockers = _at_lockers(on, alloc, routing)
-        home_stops = _home_stops(on, at_lockers)
+        home_stops = _home_stops(on, at_lockers + at_rival)
         routed = alloc.sites[_routed(alloc.sites, routing)]
         home = route_door_to_door(
             drive, hubs, home_stops, fleet, zones=zones, lockers=routed if mixed else None,
@@ -166,7 +175,8 @@ def route_plan(
         return routing, home, at_lockers, home_stops
 
     def every_door() -> RoutingResult:
-        return route_door_to_door(drive, hubs, on, fleet, zones=zones, **door_kw)
+        doors = _home_stops(on, at_rival)
+        return route_door_to_door(drive, hubs, doors, fleet, zones=zones, **door_kw)
 
     (routing, home, at_lockers, home_stops), door = fork_map(_call, [lockers_then_home, every_door])
     lockers = _locker_kpis(routing, alloc, costs)
@@ -178,7 +188,7 @@ def route_plan(
     unserved = home.unserved[home.unserved["site_id"].astype(str).isin(cluster_ids)].assign(
         parcels=lambda u: u["site_id"].map(home_stops.set_index("cluster_id")["parcels_per_day"])
     )
-    return Delivered(hubs, routing, lockers, comparison, business, unserved)
+    return Delivered(hubs, routing, lockers, comparison, business, unserved, float(at_rival.sum()))
 
 
 @dataclass(frozen=True)

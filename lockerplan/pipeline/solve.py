@@ -21,6 +21,7 @@ import shapely
 from scipy import sparse
 
 from ..competitors import competition_columns, with_taken
+from ..costs import adoption
 from ..equity import coverage_by_cell
 from ..errors import InputError
 from ..ontheway import OnTheWay
@@ -181,14 +182,17 @@ def dropped_table(
     customers are delivered home) say why parcels did not go to a locker.
     """
     load = alloc.sites.set_index("site_id")["parcels_per_day"]
+    # a cluster's parcels collected at a rival's locker are listed under the rival
+    rival = alloc.clusters.set_index("cluster_id").get("rival_locker_parcels_per_day")
+    home_part = uncoverable["parcels_per_day"].to_numpy(dtype=float) - (
+        0.0 if rival is None else rival.reindex(uncoverable["cluster_id"]).fillna(0.0).to_numpy()
+    )
     walk = f"no candidate site within the walk ({walk_m:g} m); delivered home"
     rows = (
         list(area.dropped)
         + [
             ("not_coverable", cid, float(p), walk)
-            for cid, p in zip(
-                uncoverable["cluster_id"], uncoverable["parcels_per_day"], strict=True
-            )
+            for cid, p in zip(uncoverable["cluster_id"], home_part, strict=True)
         ]
         + [
             ("sites", sid, float(load.get(sid, 0.0)), f"not routed: {reason}")
@@ -229,7 +233,13 @@ def _allocation(
     if area.competitors is None:
         return alloc
     rival_m = area.competitor_walk(sc.siting.walk_m)
-    clusters = competition_columns(alloc.clusters, D, siting.open_sites, rival_m)
+    clusters = competition_columns(
+        alloc.clusters,
+        D,
+        siting.open_sites,
+        rival_m,
+        adoption=lambda walk: adoption(walk, *adopt),
+    )
     return dataclasses.replace(alloc, clusters=clusters)
 
 
