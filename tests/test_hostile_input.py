@@ -44,6 +44,7 @@ rivals on every candidate ("raise --walk-m, --sites...")   test_competitors_that
 ``--open`` beyond phase 1 ("raise max_sites")               test_messages_name_options_not_fields
 ``--phases 2,99999999999999999999`` / ``2,10000000000``     test_large_numbers_are_refused_alike
 ``window = "25:00-26:00"`` read as hours 25-26; --depart    test_clock_times_are_checked
+rivals: dropped.csv "walk to the rival", delivered home   test_competitors::test_what_the_rival_takes_is_listed_once_and_delivered_once
 ==========================================================  =================================================
 
 A test named without its module is in this one; ``siting/test_exact`` is
