@@ -225,13 +225,17 @@ def optimum(area: StudyArea, **settings: Any) -> SitingResult:
     """The siting of ``area.scenario`` with ``settings`` (e.g. ``sites=25``): no routing.
 
     The model is given what :func:`~lockerplan.pipeline.solve.plan_study_area` gives
-    it (:meth:`StudyArea.siting_distances`), so the optimum and the nested plans
-    answer the same question.
+    it (:meth:`StudyArea.siting_distances`; with ``--on-the-way`` the customer
+    groups reached from home, work or the way, and their parcels), so the optimum
+    and the nested plans answer the same question.
     """
     sc = resolve_scenario(area.scenario, settings)
     D = area.siting_distances(sc.siting.walk_m)
     attrs = candidate_attributes(sc.siting, sc.costs, area.candidates)
-    return solve_siting(sc.siting, sc.costs, area, D, attrs)
+    if area.on_the_way is None:
+        return solve_siting(sc.siting, sc.costs, area, D, attrs)
+    otw = area.on_the_way.coverage(D, sc.siting.walk_m)
+    return solve_siting(sc.siting, sc.costs, area, otw.matrix, attrs, weights=otw.weights)
 
 
 def covered_bound(siting: SitingResult) -> float:
