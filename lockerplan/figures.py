@@ -538,16 +538,10 @@ LINES = (
     Line("demand", "{demand_parcels_per_day} from {demand_points} points ({demand_source}) "
          "in {demand_clusters} clusters", views=(_SUMMARY,)),
     Line("candidates", "{candidates} sites ({candidates_source})", views=(_SUMMARY,)),
-    Line("parcels", "{parcels.read} read = {parcels.at_lockers:n} at lockers + "
-         "{parcels.home:n} home + {parcels.not_delivered:n} not delivered",
-         when="parcels_without_rivals",
-         panel="{parcels.at_lockers:n} at lockers, {parcels.home:n} home, "
+    Line("parcels", "{parcels.read} read = {parcels.at_lockers:n} at lockers + {rivals_text}"
+         "{parcels.home:n} home + {parcels.not_delivered:n} not delivered", when="parcels",
+         panel="{parcels.at_lockers:n} at lockers + {rivals_text}{parcels.home:n} home + "
          "{parcels.not_delivered:n} not delivered"),
-    Line("parcels", "{parcels.read} read = {parcels.at_lockers:n} at lockers + "
-         "{parcels.at_rivals:n} at rivals' lockers + {parcels.home:n} home + "
-         "{parcels.not_delivered:n} not delivered", when="parcels_with_rivals",
-         panel="{parcels.at_lockers:n} at lockers, {parcels.at_rivals:n} at rivals', "
-         "{parcels.home:n} home, {parcels.not_delivered:n} not delivered"),
     Line("sites open", "{sites_text}"),
     Line("over capacity", "{sites_over_capacity} sites, {over_capacity_parcels_per_day} "
          "beyond what their cabinets hand out", when="sites_over_capacity"),

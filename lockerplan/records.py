@@ -214,14 +214,11 @@ class _KpisBase(_Record):
         return " and capacity" if self.capacitated else ""
 
     @property
-    def parcels_without_rivals(self) -> bool:
-        """Whether the parcels' split is shown without rivals' lockers."""
-        return self.parcels is not None and not self.parcels.at_rivals
-
-    @property
-    def parcels_with_rivals(self) -> bool:
-        """Whether the parcels' split is shown with rivals' lockers."""
-        return self.parcels is not None and bool(self.parcels.at_rivals)
+    def rivals_text(self) -> str:
+        """``"2.4 at rivals' lockers + "`` in the parcels' split, or "" without them."""
+        if self.parcels is None or not self.parcels.at_rivals:
+            return ""
+        return f"{PARCEL_FIGURES['at_rivals'].number(self.parcels.at_rivals)} at rivals' lockers + "
 
     @property
     def competitors_text(self) -> str:

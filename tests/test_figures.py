@@ -138,7 +138,7 @@ def test_the_summary_the_panel_and_the_comparison_write_a_figure_alike():
     assert "+19.0 % at work and on the way" in panel
     read = "1,696.6 parcels/day read = 758.8 at lockers + 910.8 home + 27.0 not delivered"
     assert read in summary
-    assert "758.8 at lockers, 910.8 home, 27.0 not delivered" in panel
+    assert "758.8 at lockers + 910.8 home + 27.0 not delivered" in panel
     assert "3 of 10 cells (250 m), 9 parcels/day" in panel  # a line of the panel only
     assert "runtime" not in panel.lower()
 
