@@ -24,6 +24,7 @@ from ..records import BusinessCase, Delivery
 from ..routing import (
     RoutingResult,
     delivery_zones,
+    door_access,
     hub_count,
     place_hubs,
     route_door_to_door,
@@ -148,15 +149,19 @@ def route_plan(
         if "rival_locker_parcels_per_day" in on
         else np.zeros(len(on))
     )
-    # the door-to-door days are costed, not drawn: no street lines, no path trees
+    # the door-to-door days are costed, not drawn: no street lines, no path trees;
+    # their stops' distances to the drive network are snapped once, for all of them
     door_kw = {
         "failure_rate": costs.failure_rate,
         "handover_s": costs.handover_s,
         "street_paths": False,
+        "access": door_access(drive, on, max_snap_m),
         **common,
     }
     # both days over the same delivery zones (metro scale): zoned and matrices once
-    zone_kw = {k: door_kw[k] for k in ("failure_rate", "handover_s", "max_snap_m", "seed")}
+    zone_kw = {
+        k: door_kw[k] for k in ("failure_rate", "handover_s", "max_snap_m", "seed", "access")
+    }
     zones = delivery_zones(drive, on, fleet, **zone_kw)
     if zones is not None:
         zone_matrices(drive, hubs, zones, max_snap_m=max_snap_m)

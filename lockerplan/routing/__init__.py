@@ -36,7 +36,14 @@ from ..scenario import parse_window
 from .fleet import Fleet
 from .hubs import hub_count, place_hubs
 from .result import ROUTE_COLUMNS, STOP_COLUMNS, RoutingResult
-from .vans import default_hub, delivery_zones, route_door_to_door, route_vans, zone_matrices
+from .vans import (
+    default_hub,
+    delivery_zones,
+    door_access,
+    route_door_to_door,
+    route_vans,
+    zone_matrices,
+)
 
 __all__ = [
     "ROUTE_COLUMNS",
@@ -45,6 +52,7 @@ __all__ = [
     "RoutingResult",
     "default_hub",
     "delivery_zones",
+    "door_access",
     "hub_count",
     "parse_window",
     "place_hubs",

@@ -242,40 +242,103 @@ def on_foot_reach(max_snap_m: float) -> float:
     return max(float(max_snap_m), ON_FOOT_MAX_M)
 
 
+def door_access(
+    arrays: GraphArrays, demand: gpd.GeoDataFrame, max_snap_m: float = 250.0
+) -> pd.Series:
+    """Each demand cluster's straight distance to the nearest drivable street, metres.
+
+    The snap the door-to-door days make of their stops (within
+    :func:`on_foot_reach`): it depends on the clusters' places only, not on their
+    parcels, so it is made once and handed to :func:`delivery_zones` and to every
+    :func:`route_door_to_door` over the same clusters (``access``), as the zones'
+    road matrices are (:func:`zone_matrices`).
+
+    Parameters
+    ----------
+    arrays : GraphArrays
+        The drive network.
+    demand : geopandas.GeoDataFrame
+        Demand clusters with ``cluster_id`` (or ``site_id``).
+    max_snap_m : float, default 250
+        As in :func:`route_door_to_door`.
+
+    Returns
+    -------
+    pandas.Series
+        ``access_m`` by cluster id (as a string); beyond the reach, the distance
+        to the nearest node.
+
+    Examples
+    --------
+    >>> access = door_access(drive_arrays, clusters)  # doctest: +SKIP
+    >>> door = route_door_to_door(drive_arrays, hubs, clusters, access=access)  # doctest: +SKIP
+    """
+    ids = _stop_ids(demand)
+    snap = snap_points(arrays, demand.geometry, on_foot_reach(max_snap_m))
+    return pd.Series(snap["access_m"].to_numpy(dtype=float), index=ids.to_numpy(), name="access_m")
+
+
+def _stop_ids(demand: gpd.GeoDataFrame) -> pd.Series:
+    """The door stops' ids: the clusters' ``cluster_id`` (else ``site_id``), as strings."""
+    if "cluster_id" in demand:
+        return demand["cluster_id"].astype(str)
+    if "site_id" not in demand:
+        raise InputError("demand must have a 'cluster_id' (or 'site_id') column.")
+    return demand["site_id"].astype(str)
+
+
+def _access_of(
+    arrays: GraphArrays, stops: gpd.GeoDataFrame, reach: float, access: pd.Series | None
+) -> np.ndarray:
+    """The stops' ``access_m``: from ``access`` (:func:`door_access`), or snapped now
+    within ``reach`` for the stops it does not hold."""
+    ids = stops["site_id"].astype(str)
+    known = (
+        np.full(len(stops), np.nan)
+        if access is None
+        else access.reindex(ids.to_numpy()).to_numpy(dtype=float)
+    )
+    missing = np.isnan(known)
+    if missing.any():
+        snap = snap_points(arrays, stops.geometry[missing], reach)
+        known[missing] = snap["access_m"].to_numpy(dtype=float)
+    return known
+
+
 def _door_stops(
     arrays: GraphArrays,
     demand: gpd.GeoDataFrame,
     failure_rate: float,
     stop_s: float,
     max_snap_m: float,
-) -> gpd.GeoDataFrame:
-    """The demand clusters as stops at the level of addresses (:func:`door_stops`).
+    access: pd.Series | None = None,
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The demand clusters as stops at the level of addresses (:func:`door_stops`),
+    and each stop's ``access_m`` (from ``access`` when given, :func:`door_access`).
 
     A cluster farther than ``max_snap_m`` from a drivable street (up to
     :data:`ON_FOOT_MAX_M`) is delivered on foot from the nearest one: each of its
     stops adds the walk there and back at :data:`ON_FOOT_SPEED_MS` (``on_foot_m``).
     """
     # a covered cluster's site_id names its locker; the stop is the cluster itself
-    if "cluster_id" in demand:
-        demand = demand.assign(site_id=demand["cluster_id"].astype(str))
-    elif "site_id" not in demand:
-        raise InputError("demand must have a 'cluster_id' (or 'site_id') column.")
+    demand = demand.assign(site_id=_stop_ids(demand))
     if "parcels_per_day" not in demand:
         raise InputError("demand must have a 'parcels_per_day' column.")
     stops = gpd.GeoDataFrame(
         door_stops(demand, failure_rate, stop_s), geometry="geometry", crs=demand.crs
     )
     if not len(stops):
-        return stops.assign(on_foot_m=np.zeros(0))
+        return stops.assign(on_foot_m=np.zeros(0)), np.zeros(0)
     reach = on_foot_reach(max_snap_m)
-    access = snap_points(arrays, stops.geometry, reach)["access_m"].to_numpy(dtype=float)
+    to_street = _access_of(arrays, stops, reach, access)
     # beyond the reach a stop is not snapped, and the routing lists it unserved
-    walk = np.where((access > max_snap_m) & (access <= reach), access, 0.0)
+    walk = np.where((to_street > max_snap_m) & (to_street <= reach), to_street, 0.0)
     per = np.where(stops["parcels_per_day"] > 0, stops["parcels_per_day"], 1.0)
     extra = stops["stops"].to_numpy() * 2 * walk / ON_FOOT_SPEED_MS / per
-    return stops.assign(
+    stops = stops.assign(
         on_foot_m=walk.round(1), extra_s_per_parcel=stops["extra_s_per_parcel"] + extra
     )
+    return stops, to_street
 
 
 def _door_fleet(
@@ -316,6 +379,7 @@ def route_door_to_door(
     street_paths: bool = True,
     zones: Zones | None = None,
     lockers: gpd.GeoDataFrame | None = None,
+    access: pd.Series | None = None,
 ) -> RoutingResult:
     """Route the same parcels to the customers' doors (the door-to-door baseline).
 
@@ -363,6 +427,9 @@ def route_door_to_door(
         loads its parcels at the fleet's ``parcel_service_s`` each
         (:func:`~lockerplan.routing.stops.locker_stops`); without the replenishment
         window.
+    access : pandas.Series, optional
+        The clusters' distances to the drive network from :func:`door_access`
+        (shared by the days over the same clusters); snapped here when omitted.
 
     Returns
     -------
@@ -385,7 +452,9 @@ def route_door_to_door(
     if not (isinstance(handover_s, int | float) and handover_s >= 0):
         raise InputError(f"handover_s must be >= 0 seconds, got {handover_s!r}.")
     d2d_fleet = _door_fleet(fleet, handover_s, stop_service_s, start_h)
-    stops = _door_stops(arrays, demand, failure_rate, d2d_fleet.stop_service_s, max_snap_m)
+    stops, to_street = _door_stops(
+        arrays, demand, failure_rate, d2d_fleet.stop_service_s, max_snap_m, access
+    )
     max_snap_m = on_foot_reach(max_snap_m)
     hubs_plain = _uncapped(hubs)
     at_lockers = (
@@ -394,11 +463,11 @@ def route_door_to_door(
         else gpd.GeoDataFrame(
             locker_stops(lockers, d2d_fleet.parcel_service_s, fleet.parcel_service_s),
             geometry="geometry",
-            crs=demand.crs,
-        ).to_crs(demand.crs)
+            crs=lockers.crs,
+        )
     )
     if zones is None and len(stops) > MAX_DOOR_STOPS:
-        zones = _zones_of(arrays, stops, d2d_fleet, max_snap_m, seed)
+        zones = _zones_of(stops, to_street <= max_snap_m, d2d_fleet, seed)
     far = []
     if zones is not None:  # the stops off the drive network are no zone's members
         zones = zones.carrying(stops)
@@ -448,11 +517,8 @@ def route_door_to_door(
     return result
 
 
-def _zones_of(
-    arrays: GraphArrays, stops: gpd.GeoDataFrame, d2d_fleet: Fleet, max_snap_m: float, seed: int
-) -> Zones:
-    """:data:`MAX_DOOR_STOPS` zones of the door-to-door stops on the drive network."""
-    on = snap_points(arrays, stops.geometry, max_snap_m)["snapped"].to_numpy()
+def _zones_of(stops: gpd.GeoDataFrame, on: np.ndarray, d2d_fleet: Fleet, seed: int) -> Zones:
+    """:data:`MAX_DOOR_STOPS` zones of the door-to-door stops on the drive network (``on``)."""
     return door_zones(
         stops[on], MAX_DOOR_STOPS, d2d_fleet.stop_service_s, d2d_fleet.parcel_service_s, seed
     )
@@ -468,13 +534,16 @@ def delivery_zones(
     stop_service_s: int | None = None,
     max_snap_m: float = 250.0,
     seed: int = 0,
+    access: pd.Series | None = None,
 ) -> Zones | None:
     """The delivery zones :func:`route_door_to_door` would make of ``demand``.
 
     Give them to several door-to-door days over the same clusters (every parcel;
     the parcels not collected at lockers) so that the days share their zones, and
     with them the road matrices (computed once). None at or below
-    :data:`MAX_DOOR_STOPS` stops (every cluster is routed).
+    :data:`MAX_DOOR_STOPS` stops (every cluster is routed). ``access``: the
+    clusters' distances to the drive network from :func:`door_access`, shared
+    with the days (snapped here when omitted).
 
     Examples
     --------
@@ -484,10 +553,12 @@ def delivery_zones(
     d2d_fleet = _door_fleet(fleet or Fleet(), handover_s, stop_service_s, 8.0)
     if len(demand) <= MAX_DOOR_STOPS:
         return None
-    stops = _door_stops(arrays, demand, failure_rate, d2d_fleet.stop_service_s, max_snap_m)
+    stops, to_street = _door_stops(
+        arrays, demand, failure_rate, d2d_fleet.stop_service_s, max_snap_m, access
+    )
     if len(stops) <= MAX_DOOR_STOPS:
         return None
-    return _zones_of(arrays, stops, d2d_fleet, on_foot_reach(max_snap_m), seed)
+    return _zones_of(stops, to_street <= on_foot_reach(max_snap_m), d2d_fleet, seed)
 
 
 def zone_matrices(

@@ -129,3 +129,34 @@ def test_days_routed_side_by_side_equal_the_days_one_after_the_other(
     assert a.routes.geometry.geom_equals_exact(b.routes.geometry, 1e-9).all()
     assert a.stops.equals(b.stops)
     assert side_by_side.home_unserved.equals(serial.home_unserved)
+
+
+def test_the_door_stops_are_snapped_once_for_the_zones_and_both_days(helsinki_plan, monkeypatch):
+    """delivery_zones, the home day and the door-to-door day take the clusters' snap
+    to the drive network made once (door_access), with the same figures as each
+    snapping its own stops."""
+    from lockerplan import parallel
+    from lockerplan.pipeline import route
+    from lockerplan.pipeline.allocate import Allocation
+    from lockerplan.pipeline.route import route_plan
+
+    p = helsinki_plan
+    monkeypatch.setattr(vans, "MAX_DOOR_STOPS", 40)
+    monkeypatch.setattr(parallel, "_IN_WORKER", True)  # one process: the calls are counted
+    fleet = p.scenario.routing.replace(routing_iterations=300)
+    alloc = Allocation(p.sites, p.demand, None)
+    drive = p.drive_streets.arrays()
+    snapped = []
+    real_snap = vans.snap_points
+    monkeypatch.setattr(
+        vans, "snap_points", lambda *a, **k: snapped.append(len(a[1])) or real_snap(*a, **k)
+    )
+    once = route_plan(fleet, p.scenario.costs, drive, p.hubs, alloc)
+    on = int(p.demand["on_network"].sum())
+    assert snapped == [on]
+    # as before: every door-to-door call snapping its own stops
+    monkeypatch.setattr(route, "door_access", lambda *a, **k: None)
+    each = route_plan(fleet, p.scenario.costs, drive, p.hubs, alloc)
+    assert len(snapped) == 4
+    assert once.business == each.business and once.comparison == each.comparison
+    assert once.home_unserved.equals(each.home_unserved)
