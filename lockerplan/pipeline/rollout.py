@@ -16,19 +16,30 @@ is excluded, like ``--exclude``). Both are nested by construction and both reuse
 the siting model as it is (forced-open and excluded sites are honoured by every
 model).
 
-The bound, and the price of nesting
------------------------------------
+The optimum, the bound, and the price of nesting
+------------------------------------------------
 No nested plan can cover more in phase ``k`` than the best plan with ``phases[k]``
 sites and no nesting. So for every phase the same model is also solved without
-the roll-out's forced or excluded sites, and its coverage is reported as
-``optimal_coverage_share``: a proven upper bound on any nested plan's phase ``k``
-(when that solve stops at its time limit, the solver's proven bound
-``SitingResult.best_bound`` is used, so it stays an upper bound). The price of
-nesting is ``100 * (optimal - nested) / optimal`` in percent: what the roll-out
-costs against planning each phase from scratch, measured, not assumed (it also
-holds the nested solve's own gap when that stops early). A joint multi-period
-MILP would make the same comparison against the same bound; the sequence's
-measured price says how much there is left to gain.
+the roll-out's forced or excluded sites. Two figures come of it:
+
+* ``optimal_coverage_share``: the best plan found with that many sites and no
+  nesting, the optimum solve's plan or the nested phase itself when that covers
+  more (it is such a plan too). The phase that is its own optimum (the first
+  forward, the last backward) is it.
+* ``coverage_bound_share``: what no plan with that many sites covers more than,
+  the solver's proven bound (``SitingResult.best_bound``). It equals the optimum
+  when that solve is proven optimal; when a solve stops at its time limit, the
+  difference is the solver's gap, not the nesting's.
+
+The price of nesting is ``100 * (optimum - nested) / optimum`` in percent: what
+the roll-out costs against planning each phase from scratch, measured, not
+assumed; 0 for the phase that is its own optimum. ``price_bound_pct``, ``100 *
+(bound - nested) / bound``, is the most it can be: both agree when every solve is
+proven optimal. Both compare the solves' objectives, the parcels each siting
+covers; a phase's ``covered_parcels_per_day`` is what its siting covered (with
+``--on-the-way``, the customer groups' parcels reached from home, work or the
+way). A joint multi-period MILP would make the same comparison against the same
+bound; the sequence's measured price says how much there is left to gain.
 
 Which order? Forward keeps the first phase optimal (the sites built first cover
 the most) and pays the price at the end; backward keeps the final network optimal
@@ -143,8 +154,8 @@ class RolloutResult:
     phases : pandas.DataFrame
         One row per phase: ``phase``, ``sites`` (the limit), ``sites_open``,
         ``new_sites``, ``covered_parcels_per_day``, ``coverage_share``,
-        ``optimal_coverage_share``, ``optimum_status``, ``price_of_nesting_pct``,
-        ``solver_status``, ``solver_gap``, ``cost_per_day``,
+        ``optimal_coverage_share``, ``coverage_bound_share``, ``optimum_status``,
+        ``price_of_nesting_pct``, ``price_bound_pct``, ``solver_status``, ``solver_gap``, ``cost_per_day``,
         ``cost_per_parcel_with_lockers`` and ``cost_per_parcel_door_to_door``
         (the phase's business case; None without the door-to-door baseline).
     plans : tuple of Plan
@@ -169,7 +180,8 @@ class RolloutResult:
     def summary(self) -> str:
         """A short table: one row per phase, a column per figure of
         :data:`~lockerplan.figures.PHASE_FIGURES` with the ``"summary"`` view (phase,
-        sites, coverage, optimum, price of nesting, cost per parcel both ways)."""
+        sites, coverage, optimum, bound, price of nesting and its most, cost per
+        parcel both ways)."""
         cur = self.plan.kpis.currency
         shown = [f for f in PHASE_FIGURES.values() if "summary" in f.views]
         head = [f.heading(cur) for f in shown]
@@ -183,8 +195,11 @@ class RolloutResult:
                 "  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True))
                 for row in body
             ),
-            "  optimum: the best plan with that many sites and no nesting (the solver's "
-            "proven bound when not optimal); price = (optimum - coverage) / optimum",
+            "  optimum: the best plan found with that many sites and no nesting; bound: "
+            "no such plan covers more (the solver's proof; above the optimum when a solve "
+            "stopped at its time limit)",
+            "  price = (optimum - coverage) / optimum, 0 for a phase that is its own "
+            "optimum; at most (bound - coverage) / bound",
         ]
         return "\n".join(lines)
 
@@ -245,6 +260,12 @@ def covered_bound(siting: SitingResult) -> float:
     return max(bound, float(siting.objective)) if math.isfinite(bound) else float(siting.objective)
 
 
+def _pct(best: float, nested: float) -> float:
+    """``100 * (best - nested) / best``, 2 decimals; 0 when ``best`` is 0. Nested
+    coverage above ``best`` is a solver's tolerance: 0 too."""
+    return round(100 * max(best - nested, 0.0) / best, 2) if best > 0 else 0.0
+
+
 def nested_plans(
     area: StudyArea, phases: Sequence[int], order: str, progress: bool = False, name: str = ""
 ) -> list[Plan]:
@@ -283,16 +304,21 @@ def nested_plans(
 def phase_table(
     plans: Sequence[Plan], optima: Sequence[SitingResult], phases: Sequence[int]
 ) -> pd.DataFrame:
-    """The per-phase table of :class:`RolloutResult` from the nested plans and the optima."""
+    """The per-phase table of :class:`RolloutResult` from the nested plans and the optima.
+
+    The optimum is the best plan found with that many sites and no nesting: the
+    optimum solve's, or the nested phase's when that covers more (``optima[k]`` may be
+    ``plans[k].siting`` itself: then the price is 0). The bound is the larger of the
+    optimum solve's proven bound and the optimum.
+    """
     rows = []
     seen: set[str] = set()
     for k, (p, best, n) in enumerate(zip(plans, optima, phases, strict=True)):
         k_ = p.kpis
         demand = k_.demand_parcels_per_day
-        bound = covered_bound(best)
-        opt = bound / demand if demand else 0.0
-        # nested coverage is below the bound; what is above it is rounding (2 decimals)
-        below = max(bound - k_.covered_parcels_per_day, 0.0) if bound else 0.0
+        nested = float(p.siting.objective)
+        found = max(float(best.objective), nested)
+        bound = max(covered_bound(best), found)
         bc = k_.business_case
         ids = set(p.sites["candidate_id"].astype(str))
         rows.append(
@@ -303,9 +329,11 @@ def phase_table(
                 "new_sites": len(ids - seen),
                 "covered_parcels_per_day": k_.covered_parcels_per_day,
                 "coverage_share": k_.coverage_share,
-                "optimal_coverage_share": round(opt, 4),
+                "optimal_coverage_share": round(found / demand, 4) if demand else 0.0,
+                "coverage_bound_share": round(bound / demand, 4) if demand else 0.0,
                 "optimum_status": best.status,
-                "price_of_nesting_pct": round(100 * below / bound, 2) if bound else 0.0,
+                "price_of_nesting_pct": _pct(found, nested),
+                "price_bound_pct": _pct(bound, nested),
                 "solver_status": k_.solver_status,
                 "solver_gap": k_.solver_gap,
                 "cost_per_day": k_.cost_per_day,
