@@ -233,8 +233,9 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
     \b
     Units: metres, parcels per day. Writes, by default, OUT/NAME.html (the map)
     and OUT/NAME/ with NAME.gpkg (layers facilities, candidates, demand_points,
-    allocation_lines, catchments, depots, routes, coverage_cells, buildings, and
-    competitors when there are any), route_stops.csv, dropped.csv and summary.json;
+    allocation_lines, catchments, depots, routes, coverage_cells, buildings,
+    streets, and competitors when there are any), route_stops.csv, dropped.csv and
+    summary.json;
     --formats gpkg,csv,geojson adds LAYER.csv and LAYER.geojson for each layer.
     Bad input exits with code 2 and writes nothing.
 
@@ -382,6 +383,16 @@ def rollout_command(
         _echo_written(result.summary(), paths)
 
 
+def _walk_streets(source: Any) -> Any:
+    """The source's walk network for the demand map's streets, or None when it cannot be
+    read (a place name without internet): the map then says it has no streets."""
+    try:
+        return source.streets("walk")
+    except InputError as exc:
+        logging.getLogger("lockerplan").warning("demand map without streets: %s", exc)
+        return None
+
+
 @main.command("demand")
 @_field_options(_DEMAND)
 @click.option(
@@ -393,8 +404,9 @@ def rollout_command(
 @_log_options
 def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> None:
     """Estimate demand and write it for inspection: NAME_demand.gpkg (layers
-    demand_points, demand_clusters), NAME_demand.html (heat map) and
-    NAME_demand_dropped.csv (rows left out, with the reason).
+    demand_points, demand_clusters), NAME_demand.html (heat map, with the
+    extract's streets as the base layer offline) and NAME_demand_dropped.csv
+    (rows left out, with the reason).
 
     \b
     Examples:
@@ -429,7 +441,9 @@ def demand_command(clip: bool, verbose: int, quiet: bool, **options: Any) -> Non
             raise InputError(f"no demand left: {result.summary()}")
         clusters = dm.cluster_demand(result.points, params.cluster_m)
         stem = demand_file_stem(params) or source.name
-        paths = write_demand(outputs.out, outputs.name or stem, result, clusters)
+        paths = write_demand(
+            outputs.out, outputs.name or stem, result, clusters, streets=_walk_streets(source)
+        )
     except InputError as exc:
         raise _Failure(str(exc)) from None
     if not quiet:

@@ -6,7 +6,9 @@ Network Analyst, QGIS plug-ins): ``facilities`` (open sites), ``candidates``
 (demand point -> facility), ``catchments`` (service areas), ``depots`` (hubs) and
 ``routes``; ``coverage_cells`` holds the coverage share per grid cell (equity)
 and ``buildings`` the raw per-building demand; ``competitors`` (a rival network's
-sites, :mod:`lockerplan.competitors`) only when a plan has them. Every layer is in
+sites, :mod:`lockerplan.competitors`) only when a plan has them; ``streets`` holds
+the simplified walk network the map draws where tiles cannot load (so a comparison
+of saved plans draws it too). Every layer is in
 EPSG:4326 with its CRS recorded, so QGIS opens it in place.
 
 The GeoPackage is the primary output and always written; ``LAYER.csv`` (``lon``/
@@ -67,7 +69,7 @@ GIS_LAYERS = (
     "buildings",
 )
 #: Layers written after :data:`GIS_LAYERS` when a plan has them.
-OPTIONAL_LAYERS = ("competitors", "commute_flows")
+OPTIONAL_LAYERS = ("competitors", "commute_flows", "streets")
 #: The layers :func:`read_plan` reads back (besides ``coverage_cells``).
 COMPARED_LAYERS = ("facilities", "demand_points", "catchments", "candidates")
 #: The figures and the scenario of a plan, in its folder.
@@ -227,6 +229,9 @@ class PlanLayers:
         Coverage per grid cell (``coverage_cells``).
     kpis : Kpis
         From ``summary.json``.
+    streets : geopandas.GeoSeries or None
+        The simplified streets of the ``streets`` layer (the map's streets base
+        layer); None for a plan saved without them.
     """
 
     name: str
@@ -236,6 +241,7 @@ class PlanLayers:
     candidates: gpd.GeoDataFrame = field(repr=False)
     cells: gpd.GeoDataFrame | None = field(default=None, repr=False)
     kpis: Kpis = field(default_factory=Kpis, repr=False)
+    streets: gpd.GeoSeries | None = field(default=None, repr=False)
 
 
 def read_plan(folder: str | Path, what: str = "plan") -> PlanLayers:
@@ -298,6 +304,7 @@ def read_plan(folder: str | Path, what: str = "plan") -> PlanLayers:
         candidates=layers["candidates"],
         cells=cells,
         kpis=kpis,
+        streets=layers["streets"].geometry if "streets" in layers else None,
     )
 
 
@@ -333,7 +340,8 @@ def _read_summary(path: Path, what: str) -> dict[str, Any]:
 
 
 def _read_layers(gpkg: Path, what: str) -> dict[str, gpd.GeoDataFrame]:
-    """The layers a comparison reads (and ``coverage_cells``), each with its id column."""
+    """The layers a comparison reads (and ``coverage_cells``, and ``streets`` when the
+    plan has them), each with its id column."""
     import pyogrio
 
     _regular_file(gpkg, what)
@@ -346,7 +354,11 @@ def _read_layers(gpkg: Path, what: str) -> dict[str, gpd.GeoDataFrame]:
                 f"{what}: {str(gpkg)!r} has no layer {', '.join(lacking)} (a plan's "
                 f"GeoPackage has {', '.join(wanted)}); plan it again."
             )
-        layers = {name: gpd.read_file(gpkg, layer=name) for name in wanted}
+        layers = {
+            name: gpd.read_file(gpkg, layer=name)
+            for name in (*wanted, "streets")
+            if name in present
+        }
     except InputError:
         raise
     except (ValueError, OSError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
@@ -445,6 +457,7 @@ def write_demand(
     name: str,
     result: DemandResult,
     clusters: gpd.GeoDataFrame | None = None,
+    streets: Any = None,
 ) -> dict[str, Path]:
     """Write ``NAME_demand.gpkg`` (layers points, clusters), ``NAME_demand_dropped.csv``
     and the heat map ``NAME_demand.html``, atomically (temporary files, then rename).
@@ -459,6 +472,9 @@ def write_demand(
         Points and drops.
     clusters : geopandas.GeoDataFrame, optional
         Output of :func:`lockerplan.demand.cluster_demand`.
+    streets : Streets, GraphArrays, networkx.MultiDiGraph or geopandas.GeoSeries, optional
+        The study area's walk network: the heat map's streets base layer
+        (:func:`lockerplan.maps.demand.demand_heatmap`).
 
     Returns
     -------
@@ -481,7 +497,8 @@ def write_demand(
         for layer, gdf in layers.items():
             gis_safe(gdf).to_file(stage.path / files["gpkg"], layer=layer, driver="GPKG")
         result.dropped.to_csv(stage.path / files["dropped"], index=False)
-        demand_heatmap(result.points, clusters).save(str(stage.path / files["map"]))
+        page = demand_heatmap(result.points, clusters, streets=streets)
+        page.save(str(stage.path / files["map"]))
         published = stage.publish(*files.values())
     paths = {kind: published[fname] for kind, fname in files.items()}
     out = stage.out

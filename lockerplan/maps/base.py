@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 import folium
+import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import MacroElement
@@ -37,34 +38,45 @@ STREET_TOLERANCE_M = 3.0
 STREET_COLOUR = "#b4b4b4"
 
 
-def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[int]]:
-    """The streets of a network as compact lines, each street once.
+def street_shapes(network: Any, max_points: int = STREET_POINTS) -> gpd.GeoSeries:
+    """The streets of a network as simplified lines in EPSG:4326, each street once.
 
-    Each line is ``[lat, lon, dlat, dlon, ...]`` in units of 1e-5 degree (about
-    1 m): its first point, then the steps to the next (small whole numbers, a
-    third of the size of the coordinates written out).
+    What the streets base layer draws and a plan's GeoPackage keeps as its
+    ``streets`` layer: both directions of a street once, simplified by
+    :data:`STREET_TOLERANCE_M`, longest first, at most ``max_points`` points in all.
 
     Parameters
     ----------
-    network : Streets, GraphArrays or networkx.MultiDiGraph
-        The plan's walk network (:func:`lockerplan.maps.names.street_network`).
+    network : Streets, GraphArrays, networkx.MultiDiGraph or geopandas.GeoSeries
+        The plan's walk network (:func:`lockerplan.maps.names.street_network`), or
+        lines made by this function before (a plan's ``streets`` layer), kept as
+        they are within ``max_points``.
     max_points : int, default STREET_POINTS
         Most points in all; the shortest streets are left out beyond it.
 
     Returns
     -------
-    list
-        The encoded lines; empty when the network has no street shapes, or is a
-        network not read here (a plan whose walking ran on Dask workers).
+    geopandas.GeoSeries
+        The lines; empty when the network has no street shapes, or is a network
+        not read here (a plan whose walking ran on Dask workers hands its workers'
+        lines instead, :attr:`lockerplan.Plan.streets`).
     """
     from ..distances import graph_arrays
 
     if network is None:
-        return []
+        return _no_streets()
+    if isinstance(network, gpd.GeoDataFrame):
+        network = network.geometry
+    if isinstance(network, gpd.GeoSeries):
+        lines = network[~(network.is_empty | network.isna())]
+        if lines.crs is not None:
+            lines = lines.to_crs("EPSG:4326")
+        keep = np.cumsum(shapely.get_num_coordinates(lines.to_numpy())) <= max_points
+        return lines[keep].reset_index(drop=True)
     if getattr(network, "source", None) is not None and getattr(network, "arcs", 0) is None:
         # a plan whose walking ran on Dask workers: its network stays there
-        log.info("streets base layer left out: the walk network is on the Dask workers")
-        return []
+        log.info("streets base layer: the walk network is on the Dask workers, not read here")
+        return _no_streets()
     if hasattr(network, "arrays"):
         arrays = network.arrays()
     elif hasattr(network, "geom_ptr"):
@@ -72,7 +84,7 @@ def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[int
     else:
         arrays = graph_arrays(network)
     if not arrays.has_edges or not len(arrays.edge_u):
-        return []
+        return _no_streets()
     u, v = arrays.edge_u, arrays.edge_v
     pairs = np.column_stack([np.minimum(u, v), np.maximum(u, v), np.round(arrays.edge_length)])
     _, first = np.unique(pairs, axis=0, return_index=True)  # both directions of a street once
@@ -84,15 +96,37 @@ def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[int
         indices=np.repeat(np.arange(len(order)), np.diff(ptr)[order]),
     )
     lines = shapely.simplify(lines, STREET_TOLERANCE_M)
-    counts = shapely.get_num_coordinates(lines)
-    keep = np.cumsum(counts) <= max_points
+    keep = np.cumsum(shapely.get_num_coordinates(lines)) <= max_points
     if not keep.all():
         log.info("map: %d of %d streets drawn (the longest)", keep.sum(), len(keep))
-    import geopandas as gpd
+    return gpd.GeoSeries(lines[keep], crs=arrays.crs).to_crs("EPSG:4326")
 
-    lonlat = gpd.GeoSeries(lines[keep], crs=arrays.crs).to_crs("EPSG:4326")
+
+def _no_streets() -> gpd.GeoSeries:
+    return gpd.GeoSeries([], crs="EPSG:4326")
+
+
+def street_lines(network: Any, max_points: int = STREET_POINTS) -> list[list[int]]:
+    """The streets of :func:`street_shapes` as compact lines for the page.
+
+    Each line is ``[lat, lon, dlat, dlon, ...]`` in units of 1e-5 degree (about
+    1 m): its first point, then the steps to the next (small whole numbers, a
+    third of the size of the coordinates written out).
+
+    Parameters
+    ----------
+    network : Streets, GraphArrays, networkx.MultiDiGraph or geopandas.GeoSeries
+        As :func:`street_shapes` takes it.
+    max_points : int, default STREET_POINTS
+        Most points in all; the shortest streets are left out beyond it.
+
+    Returns
+    -------
+    list
+        The encoded lines; empty when there are no streets to draw.
+    """
     out = []
-    for geom in lonlat:
+    for geom in street_shapes(network, max_points):
         units = np.round(np.asarray(geom.coords)[:, ::-1] * 1e5).astype(np.int64)
         out.append(np.diff(units, axis=0, prepend=0).ravel().tolist())
     return out
@@ -160,16 +194,20 @@ class StreetsBase(MacroElement):
         self.attribution = OSM_ATTRIBUTION_HTML  # the streets are OpenStreetMap data too
 
 
-def base_map(bounds: list[list[float]] | None, streets: Any = None) -> folium.Map:
+def base_map(
+    bounds: list[list[float]] | None, streets: Any = None, attribution: str | None = None
+) -> folium.Map:
     """An empty, self-contained map centred on ``bounds`` (the world without).
 
     Parameters
     ----------
     bounds : list or None
         ``[[south, west], [north, east]]``.
-    streets : Streets, GraphArrays or networkx.MultiDiGraph, optional
-        The plan's walk network, drawn as the base layer :data:`STREETS_LAYER`
-        when the OpenStreetMap tiles cannot load.
+    streets : Streets, GraphArrays, networkx.MultiDiGraph or geopandas.GeoSeries, optional
+        The plan's walk network or its lines (:func:`street_shapes`), drawn as the
+        base layer :data:`STREETS_LAYER` when the OpenStreetMap tiles cannot load.
+    attribution : str, optional
+        The tiles' credit (HTML); the OpenStreetMap credit by default.
 
     Returns
     -------
@@ -184,7 +222,10 @@ def base_map(bounds: list[list[float]] | None, streets: Any = None) -> folium.Ma
         folium.Map(location=centre, zoom_start=15 if bounds else 2, tiles=None, control_scale=True)
     )
     tiles = folium.TileLayer(
-        "OpenStreetMap", name="OpenStreetMap", attr=OSM_ATTRIBUTION_HTML, control=True
+        "OpenStreetMap",
+        name="OpenStreetMap",
+        attr=attribution or OSM_ATTRIBUTION_HTML,
+        control=True,
     ).add_to(fmap)
     lines = street_lines(streets)
     if lines:

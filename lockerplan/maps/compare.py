@@ -59,7 +59,7 @@ from .html import (
 )
 from .js import DIGITS, page_json
 from .layers import CLUSTER_SITES, DETAIL_LIMIT, LAYER_TABLE, Layer, Swatch, place_label
-from .names import street_network, with_labels
+from .names import plan_streets, street_network, with_labels
 from .panel import legend_html
 from .site_layers import draw_catchments, site_popup
 from .style import HUB_COLOUR, KIND_ICONS, KIND_LABELS, ROUTE_COLOURS
@@ -83,6 +83,13 @@ CHANGE_STYLES = {
 }
 #: Style of the second plan's catchments (Leaflet path options), told apart from the first's.
 SECOND_CATCHMENTS = {"dashArray": "6 4", "weight": 2, "fillOpacity": 0.05}
+
+#: The legend's note when neither plan brings its streets.
+NO_STREETS_SAVED = (
+    "No streets base layer: neither plan has its streets (a plan folder saved by an older "
+    "lockerplan has no <code>streets</code> layer), so without tiles the map shows no "
+    "streets; plan again to add them."
+)
 
 _CSS = """
 <style>
@@ -353,8 +360,12 @@ def comparison_panel_html(
     labels: tuple[str, str],
     changes: dict[str, list[str]],
     layers: tuple[Layer, ...],
+    streets: bool = True,
 ) -> str:
     """The panel: both plans' key figures, their difference, the sites that change, the legend.
+
+    Without ``streets`` (neither plan has its streets: saved before plans kept
+    them) the legend says that the page has no streets base layer.
 
     Each figure's cell has the id ``lp-cmp-<key>-a`` / ``-b`` / ``-diff`` (the figure's
     key of :data:`~lockerplan.figures.FIGURES`: ``sites_open``, ``coverage_share``,
@@ -386,7 +397,8 @@ def comparison_panel_html(
         f"<table class='lp-table lp-compare lp-cmp-table'><tr><th></th><th>{a}</th>"
         f"<th>{b}</th><th>{b} \u2212 {a}</th></tr>{''.join(rows)}</table>"
         f"<div>Sites: {counts}</div>{legend_html(layers)}"
-        "<div class='lp-note'>Walking distances along the street network. "
+        + ("" if streets else f"<div class='lp-note' id='lp-no-streets'>{NO_STREETS_SAVED}</div>")
+        + "<div class='lp-note'>Walking distances along the street network. "
         f"Map data {OSM_ATTRIBUTION_HTML}.</div></details>"
     )
 
@@ -398,8 +410,10 @@ def comparison_map(plan_a: Any, plan_b: Any, labels: tuple[str, str] = ("A", "B"
     ----------
     plan_a, plan_b : lockerplan.Plan or lockerplan.export.PlanLayers
         Read duck-typed: ``sites``, ``demand``, ``catchments``, ``candidates`` and
-        ``kpis``; ``cells`` and ``walk_graph`` when present (a saved plan:
-        :func:`lockerplan.export.read_plan`). Both must be plans of one study area: the same demand
+        ``kpis``; ``cells``, ``streets`` and ``walk_graph`` when present (a saved plan:
+        :func:`lockerplan.export.read_plan`). The first plan's streets (else the
+        second's) are the base layer drawn when the tiles cannot load
+        (:func:`~lockerplan.maps.names.plan_streets`). Both must be plans of one study area: the same demand
         clusters and candidate sites.
     labels : tuple of str, default ("A", "B")
         The plans' names on the page (e.g. ``("400 m", "500 m")``).
@@ -438,7 +452,9 @@ def comparison_map(plan_a: Any, plan_b: Any, labels: tuple[str, str] = ("A", "B"
     changes = site_changes(*sites)
     layers = comparison_layers(labels, cells=len(plan_a.demand) > DETAIL_LIMIT)
     bounds = map_bounds(plan_a.demand, plan_b.demand, *sites)
-    fmap = base_map(bounds, streets=street_network(plan_a))
+    streets = plan_streets(plan_a)
+    streets = streets if len(streets) else plan_streets(plan_b)
+    fmap = base_map(bounds, streets=streets)
     groups = {layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown) for layer in layers}
     for side, plan in zip("ab", (plan_a, plan_b), strict=True):
         k = kpis["ab".index(side)]
@@ -454,7 +470,7 @@ def comparison_map(plan_a: Any, plan_b: Any, labels: tuple[str, str] = ("A", "B"
     root.title = f"{escape(labels[0])} vs {escape(labels[1])} \u2013 locker plan comparison"
     root.header.add_child(folium.Element(PAGE_CSS + _CSS))
     PanelControl(
-        comparison_panel_html(kpis, labels, changes, layers),
+        comparison_panel_html(kpis, labels, changes, layers, streets=len(streets) > 0),
         position="bottomleft",
         element_id="lockerplan-compare",
     ).add_to(fmap)

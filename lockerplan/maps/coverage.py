@@ -31,7 +31,7 @@ from .demand_layers import (
 )
 from .html import PAGE_CSS, MapTitle, PanelControl, escape, map_bounds
 from .layers import COMPETITOR_LAYERS, DETAIL_LIMIT, LAYER_TABLE
-from .names import street_network, with_labels
+from .names import plan_streets, street_network, with_labels
 from .panel import kpi_panel_html, map_title
 from .site_layers import draw_candidates, draw_catchments, draw_hubs, draw_routes, draw_sites
 from .style import CANDIDATE_COLOUR
@@ -74,6 +74,7 @@ def coverage_map(
     whatif: dict[str, Any] | None = None,
     competitors: gpd.GeoDataFrame | None = None,
     commute_flows: gpd.GeoDataFrame | None = None,
+    streets: Any = None,
 ) -> folium.Map:
     """Draw a plan as an interactive folium map.
 
@@ -116,6 +117,9 @@ def coverage_map(
     commute_flows : geopandas.GeoDataFrame, optional
         With ``--on-the-way``: the plan's commute flows through its open sites, drawn
         as the overlay of :data:`~lockerplan.maps.commute_layers.COMMUTE_LAYERS`.
+    streets : geopandas.GeoSeries, optional
+        The lines of the streets base layer (:func:`~lockerplan.maps.base.street_shapes`);
+        drawn from ``walk_graph`` when omitted.
 
     Returns
     -------
@@ -126,7 +130,7 @@ def coverage_map(
     """
     kpis = Kpis.from_dict(kpis)
     bounds = map_bounds(demand, candidates, sites, hubs)
-    fmap = base_map(bounds, streets=walk_graph)
+    fmap = base_map(bounds, streets=walk_graph if streets is None else streets)
     groups = {
         layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown) for layer in LAYER_TABLE
     }
@@ -208,6 +212,7 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
         options["cells"] = cells
     options.setdefault("demand_points", getattr(plan, "demand_points", None))
     options.setdefault("walk_graph", street_network(plan))
+    options.setdefault("streets", plan_streets(plan))
     options.setdefault(
         "van_capacity", getattr(getattr(scenario, "routing", None), "van_capacity", None)
     )

@@ -36,6 +36,23 @@ def street_network(plan: Any) -> Any:
     return streets if streets is not None else getattr(plan, "walk_graph", None)
 
 
+def plan_streets(plan: Any) -> gpd.GeoSeries:
+    """The lines of a plan's streets base layer (:func:`lockerplan.maps.base.street_shapes`).
+
+    A plan's ``streets`` when it has them (a saved plan's ``streets`` layer, the
+    lines a Dask plan's workers drew); else drawn from its walk network once and
+    kept in ``plan.streets``. Empty when the plan has neither.
+    """
+    from .base import street_shapes
+
+    lines = getattr(plan, "streets", None)
+    if lines is None:
+        lines = street_shapes(street_network(plan))
+        if hasattr(plan, "streets"):
+            plan.streets = lines
+    return lines
+
+
 def with_labels(places: gpd.GeoDataFrame, graph: Any) -> gpd.GeoDataFrame:
     """``places`` with a ``label``: the name, else "<category> near <street>".
 

@@ -16,6 +16,7 @@ from scipy import sparse
 from ..errors import InputError
 from ..export import GIS_LAYERS, OPTIONAL_LAYERS, write_plan
 from ..maps import comparison_map, plan_map
+from ..maps.names import plan_streets
 from ..records import Kpis
 from ..settings import OSM_ATTRIBUTION
 from ..streets import StreetGraphs, Streets
@@ -119,6 +120,11 @@ class Plan(StreetGraphs):
         With ``--on-the-way``: one line per commute served at work or on the way, from
         home through its site to work (:func:`lockerplan.pipeline.commutes.flow_layer`);
         None without.
+    streets : geopandas.GeoSeries or None
+        The simplified walk network the map draws where tiles cannot load, and the
+        GeoPackage's ``streets`` layer (:func:`lockerplan.maps.base.street_shapes`):
+        drawn from ``walk_streets`` on first use, or handed by the Dask workers of a
+        plan whose walk network stayed on them.
 
     Examples
     --------
@@ -149,6 +155,7 @@ class Plan(StreetGraphs):
     distances: sparse.csr_matrix | None = field(default=None, repr=False)
     competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
     commute_flows: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    streets: gpd.GeoSeries | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         k = self.kpis
@@ -319,6 +326,9 @@ class Plan(StreetGraphs):
             layers["competitors"] = self.competitors
         if self.commute_flows is not None:
             layers["commute_flows"] = self.commute_flows
+        streets = plan_streets(self)
+        if len(streets):
+            layers["streets"] = gpd.GeoDataFrame(geometry=streets.reset_index(drop=True))
         return {name: layers[name] for name in GIS_LAYERS + OPTIONAL_LAYERS if name in layers}
 
     def summary_dict(self) -> dict[str, Any]:

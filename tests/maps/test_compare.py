@@ -25,7 +25,14 @@ from lockerplan.export import PlanLayers, read_plan
 from lockerplan.maps import DETAIL_LIMIT, comparison_map
 from lockerplan.maps.compare import comparison_layers
 from lockerplan.pipeline import plan_study_area, prepare_study_area
-from tests.maps.test_map_browser import XSS, LoadedMap, artifact_dir, browser, chromium  # noqa: F401
+from tests.maps.test_map_browser import (  # noqa: F401
+    XSS,
+    LoadedMap,
+    artifact_dir,
+    browser,
+    chromium,
+    offline_streets,
+)
 
 LABELS = ("300 m", "400 m")
 
@@ -147,6 +154,26 @@ def test_panel_shows_each_plans_summary_and_the_difference(loaded, saved_plans):
     shot = artifact_dir() / "compare_map.png"
     loaded.page.screenshot(path=str(shot))
     print(f"screenshot: {shot}")
+
+
+def test_compare_page_of_saved_plans_draws_their_streets_offline(browser, page_path, saved_plans):  # noqa: F811
+    """``lockerplan compare`` reads two plan folders: their ``streets`` layer is the
+    base layer drawn with no network at all, as on the plans' own maps."""
+    _, (a, _) = saved_plans
+    streets = read_plan(a).streets
+    assert streets is not None and len(streets) > 100
+    assert offline_streets(browser, page_path) > 100
+    assert "lp-no-streets" not in page_path.read_text(encoding="utf-8")
+
+
+def test_compare_page_of_plans_saved_without_streets_says_so(saved_plans, tmp_path):
+    _, (a, b) = saved_plans
+    old = [read_plan(folder) for folder in (a, b)]
+    for plan in old:
+        plan.streets = None
+    page = comparison_map(*old).get_root().render()
+    assert "lockerplanBaseLayers" not in page
+    assert "lp-no-streets" in page and "No streets base layer" in page
 
 
 def test_labels_show_as_text_and_run_nothing(browser, saved_plans, tmp_path):  # noqa: F811

@@ -157,6 +157,35 @@ class LoadedMap:
         self.context.close()
 
 
+def offline_streets(browser, html_path: Path) -> int:
+    """Open a page with every http(s) request aborted (tiles too) and return how many
+    street lines its streets base layer drew (Leaflet's projected parts of the
+    canvas polyline); 0 when the page has no streets base layer."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route(lambda url: url.startswith(("http://", "https://")), lambda r: r.abort())
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(html_path.as_uri(), wait_until="load")
+        if page.evaluate("() => window.lockerplanBaseLayers === undefined"):
+            return 0
+        page.wait_for_function(
+            "() => document.querySelector('.lp-no-tiles') !== null", timeout=15_000
+        )
+        page.wait_for_timeout(300)
+        assert errors == []
+        assert page.locator(".leaflet-lp-streets-pane canvas").count() == 1
+        return page.evaluate(
+            """() => {
+                const group = window.lockerplanBaseLayers.streets;
+                return group.getLayers().reduce((n, l) => n + (l._parts || []).length, 0);
+            }"""
+        )
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def map_html(helsinki_plan, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("map") / "helsinki.html"
@@ -260,6 +289,20 @@ def test_map_draws_sites_and_panel_with_every_request_blocked(browser, map_html,
         assert width > 4
     finally:
         context.close()
+
+
+def test_demand_page_draws_the_extracts_streets_offline(browser, tmp_path):
+    """``lockerplan demand`` hands the extract's walk network to its heat map: with every
+    request aborted the page draws its streets instead of the tiles."""
+    from click.testing import CliRunner
+
+    from lockerplan.cli import main
+
+    result = CliRunner().invoke(main, ["demand", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "helsinki_demand.html"
+    assert "lp-no-streets" not in page.read_text(encoding="utf-8")
+    assert offline_streets(browser, page) > 100
 
 
 def test_every_overlay_is_listed_and_toggles(loaded):

@@ -539,6 +539,38 @@ def test_demand_heat_maps_have_a_legend(helsinki_plan):
     assert "parcels/day per square" in kpi_panel_html(_tiny_plan(["A"])["kpis"])
 
 
+def test_demand_map_draws_streets_near_its_demand_or_says_it_has_none(helsinki_plan):
+    """The demand map's streets base layer: the walk network's streets around the
+    demand; none without a network, or for a network elsewhere, and the legend says so."""
+    from lockerplan.maps.base import street_shapes
+    from lockerplan.maps.demand import demand_heatmap, streets_around
+
+    points = helsinki_plan.demand_points
+    near = streets_around(helsinki_plan.walk_streets, points)
+    assert 0 < len(near) <= len(street_shapes(helsinki_plan.walk_streets, 10**9))
+    with_streets = demand_heatmap(points, streets=helsinki_plan.walk_streets)
+    page = with_streets.get_root().render()
+    assert "lockerplanBaseLayers" in page and "lp-no-streets" not in page
+    assert "Streets (no tiles needed)" in page
+    for streets in (None, near.translate(xoff=10.0)):  # 10 degrees east: another city
+        page = demand_heatmap(points, streets=streets).get_root().render()
+        assert "lockerplanBaseLayers" not in page
+        assert "lp-no-streets" in page and "No streets base layer" in page
+
+
+def test_a_saved_plan_keeps_its_streets(helsinki_plan, tmp_path):
+    """The GeoPackage's ``streets`` layer is what the map draws where tiles cannot load,
+    and a comparison of the saved plans reads it back."""
+    from lockerplan.export import read_plan
+    from lockerplan.maps.base import street_lines
+    from lockerplan.maps.names import plan_streets
+
+    paths = helsinki_plan.save(tmp_path)
+    saved = read_plan(paths["folder"]).streets
+    assert len(saved) == len(plan_streets(helsinki_plan)) > 100
+    assert street_lines(saved) == street_lines(helsinki_plan.walk_streets)
+
+
 def test_street_lines_draw_each_street_once_within_the_budget():
     """The streets base layer: every street once (not both directions), from a
     Streets, its arrays or its graph alike, decoded to the area's coordinates."""
