@@ -75,6 +75,7 @@ def coverage_map(
     competitors: gpd.GeoDataFrame | None = None,
     commute_flows: gpd.GeoDataFrame | None = None,
     streets: Any = None,
+    detail_limit: int = DETAIL_LIMIT,
 ) -> folium.Map:
     """Draw a plan as an interactive folium map.
 
@@ -120,6 +121,10 @@ def coverage_map(
     streets : geopandas.GeoSeries, optional
         The lines of the streets base layer (:func:`~lockerplan.maps.base.street_shapes`);
         drawn from ``walk_graph`` when omitted.
+    detail_limit : int, default DETAIL_LIMIT
+        Above this many demand clusters (or points) demand is drawn per coverage cell
+        (:data:`~lockerplan.maps.layers.DETAIL_LIMIT`); give ``whatif`` data made with
+        the same limit (:func:`~lockerplan.maps.whatif.whatif_data`).
 
     Returns
     -------
@@ -141,8 +146,8 @@ def coverage_map(
     if cell_layer is not None:
         draw_underserved(groups["underserved"], cell_layer)
     points = demand_points if demand_points is not None and len(demand_points) else demand
-    at_scale = cell_layer is not None and len(demand) > DETAIL_LIMIT
-    draw_heat(groups["heat"], cell_layer if at_scale or len(points) > DETAIL_LIMIT else points)
+    at_scale = cell_layer is not None and len(demand) > detail_limit
+    draw_heat(groups["heat"], cell_layer if at_scale or len(points) > detail_limit else points)
     draw_catchments(groups["catchments"], catchments, sites, walk_m=kpis.walk_m or None)
     draw_demand(groups["demand"], cell_layer if at_scale else demand, sites)
     draw_candidates(groups["candidates"], candidates, toggles=whatif is not None)
@@ -221,7 +226,7 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
     # the what-if counts coverage from home; a plan on the way counts work and the way too
     on_the_way = options["commute_flows"] is not None
     if "whatif" not in options and hasattr(plan, "reach") and not on_the_way:
-        options["whatif"] = whatif_data(plan)
+        options["whatif"] = whatif_data(plan, options.get("detail_limit", DETAIL_LIMIT))
     return coverage_map(
         plan.demand,
         plan.candidates,

@@ -58,8 +58,8 @@ def cell_rows(cells: gpd.GeoDataFrame) -> list[dict[str, Any]]:
         {
             "i": str(row.cell_id),
             "s": round(float(row.coverage_share), 3),
-            "p": round(float(row.parcels_per_day), 1),
-            "u": round(float(row.uncovered_parcels_per_day), 1),
+            "p": round(float(row.parcels_per_day), 3),
+            "u": round(float(row.uncovered_parcels_per_day), 3),
             "n": int(row.clusters),
             "m": int(row.uncovered_clusters),
             "c": [round(float(c.y), DIGITS), round(float(c.x), DIGITS)],
@@ -74,6 +74,16 @@ def cell_rows(cells: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 _JS_FORMATS = (
     "var fmt = function (x, d) { return x.toLocaleString('en-US', "
     "{minimumFractionDigits: d, maximumFractionDigits: d}); };"
+)
+
+
+#: ``window.lockerplanCellLayers[i]``: row ``i`` of the coverage cells and the layers
+#: drawn from it (each with ``lpRestyle(share, uncovered, note)``), which the
+#: what-if repaints (:mod:`~lockerplan.maps.whatif`).
+_CELL_REGISTRY = (
+    "var cellLayers = window.lockerplanCellLayers = window.lockerplanCellLayers || [];"
+    "var register = function (r, i, layer) { var e = cellLayers[i] = cellLayers[i] || "
+    "{r: r, layers: []}; e.layers.push(layer); return layer; };"
 )
 
 
@@ -92,13 +102,22 @@ def draw_cells(group: folium.FeatureGroup, cells: gpd.GeoDataFrame) -> JsLayer:
     JsLayer
         The cells' rows, which the underserved and (at scale) demand overlays share.
     """
-    build = f"""(function () {{ {_JS_FORMATS}
+    build = f"""(function () {{ {_JS_FORMATS} {_CELL_REGISTRY}
         var P = {page_json(_share_palette())}, size = {page_json(escape(_cell_size(cells)))};
-        return function (r) {{
+        return function (r, i) {{
             var c = P[Math.round(r.s * {SHARE_STEPS - 1})];
-            return L.polygon(r.q, {{color: c, weight: 0.5, fillColor: c, fillOpacity: 0.45}})
-                .bindTooltip(size + r.i + ": " + fmt(100 * r.s, 0) + " % covered, " +
-                    fmt(r.p, 1) + " parcels/day, " + fmt(r.u, 1) + " beyond the cutoff");
+            var tip = function (s, u, whatif) {{
+                return size + r.i + ": " + fmt(100 * s, 0) + " % covered, " + fmt(r.p, 1) +
+                    " parcels/day, " + fmt(u, 1) + " beyond the cutoff" + whatif;
+            }};
+            var layer = L.polygon(r.q, {{color: c, weight: 0.5, fillColor: c, fillOpacity: 0.45}})
+                .bindTooltip(tip(r.s, r.u, ""));
+            layer.lpRestyle = function (s, u, whatif) {{
+                var k = P[Math.round(s * {SHARE_STEPS - 1})];
+                layer.setStyle({{color: k, fillColor: k}});
+                layer.setTooltipContent(tip(s, u, whatif));
+            }};
+            return register(r, i, layer);
         }}; }})()"""
     layer = JsLayer(cell_rows(cells), build)
     layer.cell_size = _cell_size(cells)
@@ -304,13 +323,23 @@ def draw_demand(
     """
     if isinstance(demand, JsLayer):
         top = max((r["p"] for r in demand.rows), default=0.0) or 1.0
-        build = f"""(function () {{ {_JS_FORMATS} var P = {page_json(_share_palette())};
-            return function (r) {{
+        build = f"""(function () {{ {_JS_FORMATS} {_CELL_REGISTRY}
+            var P = {page_json(_share_palette())};
+            return function (r, i) {{
                 var c = P[Math.round(r.s * {SHARE_STEPS - 1})];
-                return L.circleMarker(r.c, {{radius: 3 + 9 * Math.sqrt(r.p / {top}), color: c,
-                        fill: true, fillOpacity: 0.6, weight: 1}})
-                    .bindTooltip(r.n + " demand clusters in cell " + r.i + ": " + fmt(r.p, 1) +
-                        " parcels/day, " + fmt(100 * r.s, 0) + " % covered");
+                var tip = function (s, whatif) {{
+                    return r.n + " demand clusters in cell " + r.i + ": " + fmt(r.p, 1) +
+                        " parcels/day, " + fmt(100 * s, 0) + " % covered" + whatif;
+                }};
+                var layer = L.circleMarker(r.c, {{radius: 3 + 9 * Math.sqrt(r.p / {top}),
+                        color: c, fill: true, fillOpacity: 0.6, weight: 1}})
+                    .bindTooltip(tip(r.s, ""));
+                layer.lpRestyle = function (s, u, whatif) {{
+                    var k = P[Math.round(s * {SHARE_STEPS - 1})];
+                    layer.setStyle({{color: k, fillColor: k}});
+                    layer.setTooltipContent(tip(s, whatif));
+                }};
+                return register(r, i, layer);
             }}; }})()"""
         JsLayer([], build, source=demand).add_to(group)
         return

@@ -85,8 +85,8 @@ class JsLayer(MacroElement):
     rows : list
         JSON-ready rows (dicts with short keys; escape their text first).
     build : str
-        A JavaScript function expression ``function (r) {...}`` returning a Leaflet
-        layer for a row, or null to skip it.
+        A JavaScript function expression ``function (r, i) {...}`` returning a
+        Leaflet layer for row ``r`` (position ``i`` in the rows), or null to skip it.
     source : JsLayer, optional
         Draw ``source``'s rows instead of embedding ``rows`` again (it must be
         rendered first: add its group to the map earlier).
@@ -99,7 +99,7 @@ class JsLayer(MacroElement):
         (function (rows, group) {
             var build = {{ this.build }};
             for (var i = 0; i < rows.length; i++) {
-                var layer = build(rows[i]);
+                var layer = build(rows[i], i);
                 if (layer) { layer.addTo(group); }
             }
         })({{ this.get_name() }}_rows, {{ this._parent.get_name() }});

@@ -17,7 +17,11 @@ What the page embeds (:func:`whatif_data`), bounded at any scale:
 * per candidate the indices of the groups it reaches, sorted and delta-encoded
   (groups are numbered in the order candidates first reach them, so neighbours
   give small steps);
-* per candidate its kind and fixed cost, and the plan's open candidates.
+* per candidate its kind and fixed cost, and the plan's open candidates;
+* to repaint the demand: the group of each cluster while the map draws clusters
+  one by one, or, where it draws demand per coverage cell (above
+  :data:`~lockerplan.maps.layers.DETAIL_LIMIT` clusters), each group's cells with
+  its parcels (covered by the plan or not) in them.
 
 Toggling a site adds or removes its groups from a count per group, and the page
 sums the parcels of the groups with a count above zero (the same sum as Python's).
@@ -25,7 +29,9 @@ The map follows: a closed site's catchment is hidden and its marker faded, its
 popup says it is closed (no parcels assigned); demand clusters that no open site
 reaches any more are drawn as not covered, and those an opened candidate reaches
 as covered (clusters whose reach did not change keep the plan's colour, which
-also counts capacity).
+also counts capacity). Per coverage cell, the cells of the groups whose reach
+changed (and only they) take their new share; a toggle's work is the size of the
+site's catchment, not of the map.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
@@ -69,16 +76,28 @@ def _groups(reach: Any) -> tuple[np.ndarray, int]:
     return np.where(col_key >= 0, order[np.maximum(col_key, 0)], -1), len(keys)
 
 
-def whatif_data(plan: Any) -> dict[str, Any] | None:
+def whatif_data(plan: Any, detail_limit: int = DETAIL_LIMIT) -> dict[str, Any] | None:
     """The coverage data the page's what-if reads, or None when the plan has no
     distances or the data would exceed :data:`WHATIF_MAX_BYTES`.
 
     Keys: ``id`` candidate ids, ``k`` kind index (into ``kinds``), ``f`` fixed cost
     per day, ``r`` delta-encoded group indices per candidate, ``w`` parcels per
     group, ``o`` positions of the plan's open candidates, ``t`` demand parcels/day,
-    ``cur`` currency, ``cg`` the group of each demand cluster (-1: no candidate
-    reaches it; only while the map draws clusters one by one); ``plan`` the plan's own :class:`~lockerplan.pipeline.result.Evaluation`
-    (for the panel's first figures; not embedded).
+    ``cur`` currency; ``plan`` the plan's own
+    :class:`~lockerplan.pipeline.result.Evaluation` (for the panel's first figures;
+    not embedded). To repaint the demand: ``cg`` the group of each demand cluster
+    (-1: no candidate reaches it) while the map draws clusters one by one (up to
+    ``detail_limit``); above it, where the map draws demand per coverage cell, the
+    cells of each group (:func:`_cell_entries`), left out (the figures stay, the
+    cells keep the plan's colours) when they would exceed :data:`WHATIF_MAX_BYTES`.
+
+    Parameters
+    ----------
+    plan : lockerplan.Plan
+        With ``distances``.
+    detail_limit : int, default DETAIL_LIMIT
+        The map's :data:`~lockerplan.maps.layers.DETAIL_LIMIT` (clusters drawn one by
+        one up to it).
     """
     if getattr(plan, "distances", None) is None:
         return None
@@ -105,12 +124,72 @@ def whatif_data(plan: Any) -> dict[str, Any] | None:
         "t": float(plan.kpis.demand_parcels_per_day or parcels.sum()),
         "cur": plan.scenario.costs.currency,
     }
-    if len(group) <= DETAIL_LIMIT:  # clusters drawn one by one: the page repaints them
+    if len(group) <= detail_limit:  # clusters drawn one by one: the page repaints them
         data["cg"] = group.tolist()
+    elif len(page_json(data)) <= WHATIF_MAX_BYTES:  # demand drawn per coverage cell
+        cells = _cell_entries(plan, group)
+        if len(page_json(data | cells)) <= WHATIF_MAX_BYTES:  # else figures, no repaint
+            data |= cells
     if len(page_json(data)) > WHATIF_MAX_BYTES:
         return None
     data["plan"] = plan.evaluate(plan.candidates["candidate_id"].to_numpy()[opened])
     return data
+
+
+def _cell_entries(plan: Any, group: np.ndarray) -> dict[str, list]:
+    """What the page needs to repaint the coverage cells: per group, the cells its
+    clusters lie in, with their parcels.
+
+    Keys (flat lists, ordered by group): ``xn`` number of cells of each group,
+    ``xc`` the cell's position in the cells' rows
+    (:func:`~lockerplan.maps.demand_layers.cell_rows`), ``xp`` the group's parcels/day
+    in the cell and ``xu`` those of them the plan does not cover (3 decimals). While
+    a group's reach holds its cells count the plan's covered parcels (``xp - xu``);
+    when it gets an open site within the walk they count ``xp``, when it loses
+    every one, nothing. Empty without the plan's cells.
+    """
+    cells = getattr(plan, "cells", None)
+    cell_m, grid_crs = (
+        (cells.attrs.get(k) for k in ("cell_m", "grid_crs")) if cells is not None else (None, None)
+    )
+    if cells is None or not len(cells) or not cell_m or grid_crs is None:
+        return {}
+    drawn = ~(cells.geometry.isna() | cells.geometry.is_empty).to_numpy()
+    position = dict(zip(cells["cell_id"].to_numpy()[drawn], range(int(drawn.sum())), strict=True))
+    demand = plan.demand
+    pts = demand.geometry.to_crs(grid_crs)
+    if not (pts.geom_type == "Point").all():
+        pts = pts.representative_point()
+    col = np.floor(pts.x.to_numpy() / cell_m).astype(np.int64)
+    row = np.floor(pts.y.to_numpy() / cell_m).astype(np.int64)
+    ids = [
+        f"E{int(round(c * cell_m))}_N{int(round(r * cell_m))}"
+        for c, r in zip(col, row, strict=True)
+    ]
+    cell = np.array([position.get(i, -1) for i in ids])
+    parcels = demand["parcels_per_day"].to_numpy(dtype=float)
+    covered = demand["covered"].fillna(False).astype(bool).to_numpy()
+    keep = (group >= 0) & (cell >= 0)
+    table = (
+        pd.DataFrame(
+            {
+                "g": group[keep],
+                "c": cell[keep],
+                "p": parcels[keep],
+                "u": np.where(covered[keep], 0.0, parcels[keep]),
+            }
+        )
+        .groupby(["g", "c"], sort=True)
+        .sum()
+        .reset_index()
+    )
+    counts = np.bincount(table["g"].to_numpy(), minlength=int(group.max()) + 1 if len(group) else 0)
+    return {
+        "xn": counts.tolist(),
+        "xc": table["c"].tolist(),
+        "xp": np.round(table["p"].to_numpy(), 2).tolist(),
+        "xu": np.round(table["u"].to_numpy(), 2).tolist(),
+    }
 
 
 def _kinds_text(by_kind: dict[str, int]) -> str:
@@ -180,11 +259,16 @@ class WhatIf(MacroElement):
             }
             var fmt = function (v, p) { return v.toLocaleString("en-US",
                 {minimumFractionDigits: p, maximumFractionDigits: p}); };
+            var flipped = [];  // groups whose reach changed since the last repaint
             function set(j, on) {
                 if (open[j] === on) { return; }
                 open[j] = on;
                 var a = reach[j], step = on ? 1 : -1;
-                for (var i = 0; i < a.length; i++) { count[a[i]] += step; }
+                for (var i = 0; i < a.length; i++) {
+                    var g = a[i], before = count[g] > 0;
+                    count[g] += step;
+                    if (before !== count[g] > 0) { flipped.push(g); }
+                }
             }
             function figures() {
                 var covered = 0, cost = 0, sites = 0, kinds = {};
@@ -197,9 +281,51 @@ class WhatIf(MacroElement):
                         sites: sites, kinds: kinds};
             }
             for (var o = 0; o < D.o.length; o++) { set(D.o[o], 1); }
+            flipped = [];
             var optimum = figures(), base = new Uint8Array(G);
             for (var g0 = 0; g0 < G; g0++) { base[g0] = count[g0] > 0 ? 1 : 0; }
+            // demand drawn per coverage cell: the cells of each group, and the parcels
+            // covered in each cell beyond the plan's (only the flipped groups' cells change)
+            var xs = null, cov = null, cov0 = null;
+            if (D.xn) {
+                xs = new Int32Array(G + 1);
+                for (var g1 = 0; g1 < G; g1++) { xs[g1 + 1] = xs[g1] + (D.xn[g1] || 0); }
+                var cells = 0;
+                for (var e0 = 0; e0 < D.xc.length; e0++) { cells = Math.max(cells, D.xc[e0] + 1); }
+                cov = new Float64Array(cells);
+                for (var e1 = 0; e1 < D.xc.length; e1++) { cov[D.xc[e1]] += D.xp[e1] - D.xu[e1]; }
+                cov0 = Float64Array.from(cov);
+                var painted = Uint8Array.from(base);  // each group's reach as last painted
+            }
+            function part(g, e, now) {  // parcels of entry e covered: the plan's while its reach holds
+                return now === (base[g] === 1) ? D.xp[e] - D.xu[e] : (now ? D.xp[e] : 0);
+            }
+            function repaintCells() {
+                var reg = window.lockerplanCellLayers || [], touched = {};
+                for (var f = 0; f < flipped.length; f++) {
+                    var g = flipped[f], now = count[g] > 0;
+                    if (now === (painted[g] === 1)) { continue; }  // flipped back, or seen
+                    for (var e = xs[g]; e < xs[g + 1]; e++) {
+                        cov[D.xc[e]] += part(g, e, now) - part(g, e, !now);
+                        touched[D.xc[e]] = true;
+                    }
+                    painted[g] = now ? 1 : 0;
+                }
+                flipped = [];
+                Object.keys(touched).forEach(function (key) {
+                    var c = +key, entry = reg[c];
+                    if (!entry) { return; }
+                    var r = entry.r, d = cov[c] - cov0[c], same = Math.abs(d) < 1e-6;
+                    var s = same || !(r.p > 0) ? r.s : Math.min(1, Math.max(0, cov[c] / r.p));
+                    var u = same ? r.u : Math.max(0, r.p - cov[c]);
+                    var note = same ? "" : " in this what-if (" + (d > 0 ? "+" : "\u2212") +
+                        fmt(Math.abs(d), 1) + " parcels/day against the plan)";
+                    entry.layers.forEach(function (l) { l.lpRestyle(s, u, note); });
+                });
+            }
             function repaint() {
+                if (xs) { repaintCells(); return; }
+                flipped = [];
                 var drawn = window.lockerplanDemand || [], style = window.lockerplanDemandStyle;
                 if (!D.cg || !style) { return; }
                 for (var i = 0; i < drawn.length; i++) {

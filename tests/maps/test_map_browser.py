@@ -832,3 +832,58 @@ def test_screenshots_of_the_map_offline(browser, map_html, viewport, name):
     img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
     print(f"{out}: {out.stat().st_size:,} bytes")
     assert out.stat().st_size < MAX_PICTURE_BYTES
+
+
+def _cell_shares(page: LoadedMap) -> dict[str, float]:
+    """Cell id -> the coverage share each coverage cell's tooltip says now (percent)."""
+    return page.page.evaluate(
+        """() => Object.fromEntries((window.lockerplanCellLayers || []).filter(e => e)
+            .map(e => [e.r.i, parseFloat(e.layers[0].getTooltip().getContent()
+                .split(": ")[1])]))"""
+    )
+
+
+def test_whatif_repaints_coverage_cells_above_the_detail_limit(browser, helsinki_plan, tmp_path):
+    """Above the detail limit demand is drawn per coverage cell (a metro map): closing a
+    site repaints the cells whose demand it alone reached, and only those, with the
+    shares the same what-if gives in Python; the reset paints the plan again."""
+    from lockerplan.equity import coverage_by_cell
+
+    plan = helsinki_plan
+    limit = len(plan.demand) // 4
+    path = tmp_path / "cells.html"
+    plan_map(plan, detail_limit=limit).save(str(path))
+    assert "demand clusters in cell" in path.read_text(encoding="utf-8")
+    site = plan.sites.sort_values("parcels_per_day", ascending=False).iloc[0]
+    cid = str(site["candidate_id"])
+    reach = plan.reach().tocsr()
+    opened = list(plan.sites["candidate_id"])
+    was = np.asarray(reach[plan.candidate_positions(opened)].sum(axis=0)).ravel() > 0
+    now = np.asarray(reach[plan.candidate_positions([c for c in opened if c != cid])].sum(axis=0))
+    now = now.ravel() > 0
+    covered = plan.demand["covered"].to_numpy(dtype=bool)
+    whatif = plan.demand.assign(covered=np.where(now == was, covered, now))
+    expected = coverage_by_cell(whatif, cell_m=plan.cells.attrs["cell_m"])
+    expected = dict(zip(expected["cell_id"], 100 * expected["coverage_share"], strict=True))
+    page = LoadedMap(browser, path)
+    try:
+        before = _cell_shares(page)
+        assert len(before) == len(plan.cells)
+        assert _toggle(page, cid) == "Close this site"
+        after = _cell_shares(page)
+        changed = {i for i in after if after[i] != before[i]}
+        lost = set(plan.demand["cluster_id"][covered & was & ~now])
+        assert changed and lost
+        for i, share in after.items():
+            assert share == pytest.approx(expected[i], abs=1.0), i
+        assert {i for i in expected if abs(expected[i] - before[i]) > 1.0} <= changed
+        tips = page.page.evaluate(
+            """() => (window.lockerplanCellLayers || []).filter(e => e)
+                .flatMap(e => e.layers.map(l => l.getTooltip().getContent()))"""
+        )
+        assert sum("in this what-if" in t for t in tips) >= 2 * len(changed)
+        page.page.locator("#lp-reset").click()
+        assert _cell_shares(page) == before
+        assert page.console_errors() == []
+    finally:
+        page.close()

@@ -113,6 +113,35 @@ def test_embedded_coverage_data_gives_evaluates_figures(helsinki_plan):
         assert fixed == pytest.approx(ev.fixed_cost_per_day, abs=0.01)
 
 
+def test_above_the_detail_limit_the_page_data_holds_each_groups_cells(helsinki_plan):
+    """Where demand is drawn per coverage cell the page gets, per group of clusters, the
+    cells it lies in with their parcels (covered by the plan or not): one entry per
+    group and cell, so it grows no faster than the clusters; within its size bound
+    the figures stay and only the repaint is left out."""
+    p = helsinki_plan
+    small = whatif_data(p)
+    assert "cg" in small and "xn" not in small
+    data = whatif_data(p, detail_limit=10)
+    assert "cg" not in data and len(data["xn"]) == len(data["w"])
+    entries = len(data["xc"])
+    assert sum(data["xn"]) == entries <= len(p.demand)
+    assert max(data["xc"]) < len(p.cells)
+    reached = np.asarray(p.reach().sum(axis=0)).ravel() > 0
+    parcels = p.demand["parcels_per_day"].to_numpy()
+    assert sum(data["xp"]) == pytest.approx(parcels[reached].sum(), abs=5e-4 * entries)
+    covered = p.demand["covered"].to_numpy(dtype=bool)
+    assert sum(data["xp"]) - sum(data["xu"]) == pytest.approx(
+        parcels[covered].sum(), abs=1e-3 * entries
+    )
+    size = len(whatif_module.page_json({k: data[k] for k in ("xn", "xc", "xp", "xu")}))
+    assert size < 25 * entries  # about 0.6 MB for a metro plan's 38,857 clusters
+    bound = len(whatif_module.page_json({k: v for k, v in data.items() if k != "plan"}))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(whatif_module, "WHATIF_MAX_BYTES", bound - 1)
+        tight = whatif_data(p, detail_limit=10)
+    assert tight is not None and "xn" not in tight and tight["w"] == data["w"]
+
+
 def _page_text(path) -> str:
     """The page with the JSON escapes of the panel's HTML undone."""
     text = path.read_text()
