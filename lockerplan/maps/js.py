@@ -114,3 +114,20 @@ class JsLayer(MacroElement):
         self.rows = rows if source is None else source.rows
         self.rows_js = page_json(rows) if source is None else f"{source.get_name()}_rows"
         self.build = build
+
+
+class GroupHandle(MacroElement):
+    """``window[name]``: the parent feature group, for scripts that add to it later."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window[{{ this.handle|tojson }}] = {{ this._parent.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = "GroupHandle"
+        self.handle = name

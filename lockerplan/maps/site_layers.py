@@ -20,7 +20,7 @@ from folium import plugins
 
 from ..figures import missing
 from .html import escape, lat_lon, num, plain_id, table_html
-from .js import DIGITS, JsLayer, lat_lon_rings, page_json, simplified
+from .js import DIGITS, GroupHandle, JsLayer, lat_lon_rings, page_json, simplified
 from .layers import CLUSTER_SITES, SIMPLIFY_M, column_value, phase_colour, place_label, site_names
 from .style import (
     CANDIDATE_COLOUR,
@@ -107,6 +107,7 @@ def draw_catchments(
     walk_m : float, optional
         The walking cutoff, metres, named in the tooltip.
     """
+    GroupHandle("lockerplanCatchmentGroup").add_to(group)  # the what-if adds to it
     if not len(catchments):
         return
     build = f"""(function () {{ var K = {page_json(list(KIND_CSS.values()))};

@@ -18,6 +18,9 @@ What the page embeds (:func:`whatif_data`), bounded at any scale:
   (groups are numbered in the order candidates first reach them, so neighbours
   give small steps);
 * per candidate its kind and fixed cost, and the plan's open candidates;
+* per candidate not open, the outline of the demand within its walk
+  (:func:`candidate_outlines`), drawn as its catchment when it is opened (for the
+  :data:`CANDIDATE_OUTLINES` candidates reaching the most parcels);
 * to repaint the demand: the group of each cluster while the map draws clusters
   one by one, or, where it draws demand per coverage cell (above
   :data:`~lockerplan.maps.layers.DETAIL_LIMIT` clusters), each group's cells with
@@ -26,7 +29,8 @@ What the page embeds (:func:`whatif_data`), bounded at any scale:
 Toggling a site adds or removes its groups from a count per group, and the page
 sums the parcels of the groups with a count above zero (the same sum as Python's).
 The map follows: a closed site's catchment is hidden and its marker faded, its
-popup says it is closed (no parcels assigned); demand clusters that no open site
+popup says it is closed (no parcels assigned); an opened candidate's outline is
+drawn, dashed; demand clusters that no open site
 reaches any more are drawn as not covered, and those an opened candidate reaches
 as covered (clusters whose reach did not change keep the plan's colour, which
 also counts capacity). Per coverage cell, the cells of the groups whose reach
@@ -38,13 +42,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
 from .html import escape, num
-from .js import page_json
+from .js import lat_lon_rings, page_json
 from .layers import DETAIL_LIMIT
 from .style import KIND_CSS, KIND_LABELS
 
@@ -90,6 +96,9 @@ def whatif_data(plan: Any, detail_limit: int = DETAIL_LIMIT) -> dict[str, Any] |
     ``detail_limit``); above it, where the map draws demand per coverage cell, the
     cells of each group (:func:`_cell_entries`), left out (the figures stay, the
     cells keep the plan's colours) when they would exceed :data:`WHATIF_MAX_BYTES`.
+    ``h`` the outline each candidate's catchment is drawn with when it is opened
+    (:func:`candidate_outlines`; left out beyond :data:`WHATIF_MAX_BYTES`) and
+    ``outlines_left`` the candidates without one (not embedded).
 
     Parameters
     ----------
@@ -132,8 +141,74 @@ def whatif_data(plan: Any, detail_limit: int = DETAIL_LIMIT) -> dict[str, Any] |
             data |= cells
     if len(page_json(data)) > WHATIF_MAX_BYTES:
         return None
+    outlines, left = candidate_outlines(plan, reach, opened)
+    if len(page_json(data | {"h": outlines})) <= WHATIF_MAX_BYTES:
+        data["h"] = outlines
+        data["outlines_left"] = left  # not embedded: for the panel's note
     data["plan"] = plan.evaluate(plan.candidates["candidate_id"].to_numpy()[opened])
     return data
+
+
+#: Most candidates whose catchment outline the page carries (those reaching the most
+#: parcels first): the what-if draws it when one is opened.
+CANDIDATE_OUTLINES = 1000
+#: Margin of a candidate's outline around the demand it reaches, metres (the depth of
+#: the buildings fronting a street, as the catchments' street buffer).
+OUTLINE_MARGIN_M = 25.0
+
+
+def candidate_outlines(plan: Any, reach: Any, opened: np.ndarray) -> tuple[list, int]:
+    """The outline of the demand each candidate reaches, for the what-if to draw when
+    the candidate is opened.
+
+    The plan's catchments (:func:`lockerplan.pipeline.allocate.catchment_layer`)
+    follow the reachable streets and take about 0.15 s a site, too slow for every
+    candidate; a candidate's outline is the convex hull of itself and the demand
+    clusters within its walk, grown by :data:`OUTLINE_MARGIN_M` and simplified by
+    5 m, computed from the plan's distances alone (no network: it works for a plan
+    on Dask too).
+
+    Parameters
+    ----------
+    plan : lockerplan.Plan
+        With ``candidates`` and ``demand``.
+    reach : scipy.sparse.csr_matrix
+        Candidate x cluster reach (:meth:`lockerplan.Plan.reach`).
+    opened : numpy.ndarray
+        Positions of the plan's open sites (they have their catchments).
+
+    Returns
+    -------
+    list
+        Per candidate the outline as Leaflet ``latlngs`` (:func:`lat_lon_rings`), or
+        0: an open site, a candidate reaching no demand, or one beyond the
+        :data:`CANDIDATE_OUTLINES` reaching the most parcels.
+    int
+        How many candidates reaching demand were left without an outline.
+    """
+    n = reach.shape[0]
+    out: list = [0] * n
+    parcels = plan.demand["parcels_per_day"].to_numpy(dtype=float)
+    served = reach @ parcels
+    rows = np.setdiff1d(np.flatnonzero(np.diff(reach.indptr) > 0), opened)
+    rows = rows[np.argsort(-served[rows], kind="stable")]
+    left = max(len(rows) - CANDIDATE_OUTLINES, 0)
+    rows = np.sort(rows[:CANDIDATE_OUTLINES])
+    if not len(rows):
+        return out, left
+    crs = plan.demand.estimate_utm_crs()
+    demand_xy = shapely.get_coordinates(plan.demand.geometry.to_crs(crs).representative_point())
+    cand_xy = shapely.get_coordinates(plan.candidates.geometry.to_crs(crs).representative_point())
+    counts = np.diff(reach.indptr)[rows]
+    cols = np.concatenate([reach.indices[reach.indptr[j] : reach.indptr[j + 1]] for j in rows])
+    xy = np.concatenate([demand_xy[cols], cand_xy[rows]])
+    which = np.concatenate([np.repeat(np.arange(len(rows)), counts), np.arange(len(rows))])
+    order = np.argsort(which, kind="stable")
+    hulls = shapely.convex_hull(shapely.multipoints(xy[order], indices=which[order]))
+    shapes = shapely.simplify(shapely.buffer(hulls, OUTLINE_MARGIN_M, quad_segs=4), 5.0)
+    for j, geom in zip(rows, gpd.GeoSeries(shapes, crs=crs).to_crs("EPSG:4326"), strict=True):
+        out[j] = lat_lon_rings(geom)
+    return out, left
 
 
 def _cell_entries(plan: Any, group: np.ndarray) -> dict[str, list]:
@@ -235,7 +310,35 @@ def whatif_html(data: dict[str, Any]) -> str:
         f"</div><table class='lp-table lp-whatif'>{table}</table>"
         "<button type='button' id='lp-reset' class='lp-reset'>Reset to the optimal plan</button>"
         "<div class='lp-note'>Coverage within the walk: demand within the walk of an open "
-        "site, capacity not counted (as <code>Plan.evaluate</code>).</div>"
+        "site, capacity not counted (as <code>Plan.evaluate</code>).</div>" + _outline_note(data)
+    )
+
+
+def _outline_note(data: dict[str, Any]) -> str:
+    """What an opened candidate's catchment is, and for how many candidates it is drawn.
+
+    Examples
+    --------
+    >>> "dashed" in _outline_note({"h": [0], "outlines_left": 0})
+    True
+    >>> "1,000 candidates reaching the most demand" in _outline_note({"h": [0], "outlines_left": 5})
+    True
+    >>> _outline_note({})
+    ''
+    """
+    if "h" not in data:
+        return ""
+    left = data.get("outlines_left", 0)
+    limit = (
+        f" It is drawn for the {CANDIDATE_OUTLINES:,} candidates reaching the most demand; "
+        f"the other {left:,} show none."
+        if left
+        else ""
+    )
+    return (
+        "<div class='lp-note' id='lp-outline-note'>An opened candidate's catchment is the "
+        "outline of the demand within its walk (dashed), not the streets' shape of an open "
+        f"site's.{limit}</div>"
     )
 
 
@@ -371,9 +474,22 @@ class WhatIf(MacroElement):
                 for (var j = 0; j < n; j++) { if (s[j] !== open[j]) { return false; } }
                 return true;
             }
+            function outline(id, j) {  // an opened candidate's catchment: its outline
+                var group = window.lockerplanCatchmentGroup;
+                if (!D.h || !D.h[j] || !group) { return null; }
+                var tip = document.createElement("span");
+                tip.textContent = "Opened in this what-if: " + id +
+                    " (outline of the demand within its walk)";
+                var c = L.polygon(D.h[j], {color: K[D.k[j]], weight: 1.5, dashArray: "5 4",
+                        fillColor: K[D.k[j]], fillOpacity: 0.15}).bindTooltip(tip, {sticky: true});
+                c.lpOutline = true;
+                c.addTo(group);
+                (window.lockerplanCatchments = window.lockerplanCatchments || {})[id] = c;
+                return c;
+            }
             function look(id) {
                 var j = index[id], on = open[j];
-                var c = (window.lockerplanCatchments || {})[id];
+                var c = (window.lockerplanCatchments || {})[id] || (on ? outline(id, j) : null);
                 if (c) {
                     c.setStyle(on ? {opacity: 1, fillOpacity: 0.15} : {opacity: 0, fillOpacity: 0});
                     var el = c.getElement && c.getElement();
@@ -435,7 +551,9 @@ class WhatIf(MacroElement):
     def __init__(self, data: dict[str, Any], candidate_css: str) -> None:
         super().__init__()
         self._name = "WhatIf"
-        self.data_js = page_json({k: v for k, v in data.items() if k != "plan"})
+        self.data_js = page_json(
+            {k: v for k, v in data.items() if k not in ("plan", "outlines_left")}
+        )
         self.kind_css = page_json(list(KIND_CSS.values()))
         self.kind_labels = page_json([KIND_LABELS[k] for k in KIND_CSS])
         self.candidate_css = page_json(candidate_css)

@@ -834,6 +834,41 @@ def test_screenshots_of_the_map_offline(browser, map_html, viewport, name):
     assert out.stat().st_size < MAX_PICTURE_BYTES
 
 
+def test_an_opened_candidate_draws_its_catchment(browser, map_html, helsinki_plan):
+    """Opening a candidate in the what-if draws its catchment (the outline of the
+    demand within its walk, dashed, in the colour of its kind); closing it hides it."""
+    plan = helsinki_plan
+    reach = plan.reach()
+    others = [
+        c for c in plan.candidates["candidate_id"] if c not in set(plan.sites["candidate_id"])
+    ]
+    cid = max(others, key=lambda c: reach[plan.candidate_positions([c])].nnz)
+    page = LoadedMap(browser, map_html)
+    shown = """(id) => { const c = (window.lockerplanCatchments || {})[id];
+        return c ? [c.options.fillOpacity, c.options.dashArray, !!c.lpOutline,
+                    c._map !== undefined && c._map !== null,
+                    c.getTooltip().getContent().textContent] : null; }"""
+    try:
+        page.checkbox(LAYERS["candidates"]).check()
+        assert page.page.evaluate(shown, cid) is None
+        assert _toggle(page, cid) == "Open this site"
+        opacity, dashes, outline, on_map, tip = page.page.evaluate(shown, cid)
+        assert opacity > 0 and dashes and outline and on_map
+        assert tip.startswith(f"Opened in this what-if: {cid}")
+        box = page.page.evaluate(
+            "(id) => window.lockerplanCatchments[id].getBounds().toBBoxString()", cid
+        )
+        west, south, east, north = map(float, box.split(","))
+        point = plan.candidates.set_index("candidate_id").geometry[cid]
+        assert west <= point.x <= east and south <= point.y <= north
+        assert _toggle(page, cid) == "Close this site"
+        assert page.page.evaluate(shown, cid)[0] == 0
+        assert "outline of the demand" in page.page.locator("#lp-outline-note").inner_text()
+        assert page.console_errors() == []
+    finally:
+        page.close()
+
+
 def _cell_shares(page: LoadedMap) -> dict[str, float]:
     """Cell id -> the coverage share each coverage cell's tooltip says now (percent)."""
     return page.page.evaluate(

@@ -13,7 +13,7 @@ from lockerplan.costs import site_cost_per_day
 from lockerplan.errors import InputError
 from lockerplan.maps import plan_map
 from lockerplan.maps import whatif as whatif_module
-from lockerplan.maps.whatif import whatif_data
+from lockerplan.maps.whatif import whatif_data, whatif_html
 from lockerplan.pipeline import plan_study_area, prepare_study_area
 
 
@@ -135,11 +135,44 @@ def test_above_the_detail_limit_the_page_data_holds_each_groups_cells(helsinki_p
     )
     size = len(whatif_module.page_json({k: data[k] for k in ("xn", "xc", "xp", "xu")}))
     assert size < 25 * entries  # about 0.6 MB for a metro plan's 38,857 clusters
-    bound = len(whatif_module.page_json({k: v for k, v in data.items() if k != "plan"}))
+    embedded = {k: v for k, v in data.items() if k not in ("plan", "h", "outlines_left")}
+    bound = len(whatif_module.page_json(embedded))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(whatif_module, "WHATIF_MAX_BYTES", bound - 1)
         tight = whatif_data(p, detail_limit=10)
     assert tight is not None and "xn" not in tight and tight["w"] == data["w"]
+
+
+def test_candidates_carry_the_outline_of_the_demand_they_reach(helsinki_plan, monkeypatch):
+    """Each candidate that is not open and reaches demand carries an outline holding
+    itself and every cluster within its walk; beyond CANDIDATE_OUTLINES the ones
+    reaching the most parcels keep theirs and the panel says how many show none."""
+    from shapely.geometry import Point, Polygon
+
+    p = helsinki_plan
+    data = whatif_data(p)
+    reach = p.reach().tocsr()
+    opened = set(data["o"])
+    reaching = set(np.flatnonzero(np.diff(reach.indptr) > 0))
+    have = {j for j, h in enumerate(data["h"]) if h}
+    assert have == reaching - opened and len(have) > 20
+    demand = p.demand.to_crs("EPSG:4326")
+    for j in sorted(have)[:20]:
+        shape = Polygon(*[[(lon, lat) for lat, lon in ring] for ring in data["h"][j][0][:1]])
+        cand = p.candidates.geometry.iloc[j]
+        assert shape.contains(Point(cand.x, cand.y))
+        for col in reach.indices[reach.indptr[j] : reach.indptr[j + 1]]:
+            assert shape.contains(demand.geometry.iloc[col])
+    size = len(whatif_module.page_json(data["h"]))
+    assert size < 400 * len(have)  # bytes an outline
+    assert data["outlines_left"] == 0 and "id='lp-outline-note'" in whatif_html(data)
+    monkeypatch.setattr(whatif_module, "CANDIDATE_OUTLINES", 5)
+    few = whatif_data(p)
+    kept = [j for j, h in enumerate(few["h"]) if h]
+    served = reach @ p.demand["parcels_per_day"].to_numpy()
+    assert len(kept) == 5 and few["outlines_left"] == len(have) - 5
+    assert min(served[kept]) >= max(served[sorted(have - set(kept))])
+    assert f"the other {len(have) - 5:,} show none" in whatif_html(few)
 
 
 def _page_text(path) -> str:
