@@ -2,15 +2,16 @@
 
 Internal: the pipeline's plumbing (:mod:`lockerplan.distances` is the public side).
 
-A plan asks five things of the walk network: the area it covers (demand outside
+A plan asks six things of the walk network: the area it covers (demand outside
 is reported, not planned), where points meet its streets (snapping), walking
-distances within a cutoff, the open sites' catchments, and the nearest named
-street of a place (map labels). :class:`WalkNetwork` answers each either here, on
+distances within a cutoff, the open sites' catchments, the nearest named
+street of a place (map labels), and its streets simplified for the map's base
+layer. :class:`WalkNetwork` answers each either here, on
 the network's :class:`~lockerplan.distances.GraphArrays`, or — with a Dask
 scheduler (``--scheduler``) — as tasks on a worker that built the network itself
 from the extract. The network then never passes through this process: points and
 snap tables go out, and polygons, snap tables, sparse distance matrices and names
-come back. Distances are split into groups of nearby sources, one task each, so
+and the map's street lines come back. Distances are split into groups of nearby sources, one task each, so
 that they spread over the workers.
 
 Examples
@@ -25,7 +26,7 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -85,6 +86,7 @@ class WalkNetwork:
     arrays: GraphArrays | None = None
     client: Any = None
     future: Any = None
+    _streets: Any = field(default=None, repr=False)
 
     @classmethod
     def here(cls, arrays: GraphArrays) -> WalkNetwork:
@@ -112,6 +114,15 @@ class WalkNetwork:
         if self.arrays is not None:
             return fn(self.arrays, *args)
         return self.client.submit(fn, self.future, *args, pure=False).result()
+
+    def street_shapes(self) -> gpd.GeoSeries:
+        """The streets the map draws where tiles cannot load
+        (:func:`lockerplan.maps.base.street_shapes`: simplified, each once, at most
+        :data:`~lockerplan.maps.base.STREET_POINTS` points), drawn where the network
+        is (on Dask the worker sends back the lines alone, about 2 MB at most) and kept."""
+        if self._streets is None:
+            self._streets = self._call(_street_shapes)
+        return self._streets
 
     def area(self, buffer_m: float) -> Any:
         """The convex hull of the network's nodes grown by ``buffer_m`` (EPSG:4326)."""
@@ -200,6 +211,12 @@ def _snap(arrays: GraphArrays, points: gpd.GeoSeries, max_snap_m: float):
 
 def _streets(arrays: GraphArrays, points: gpd.GeoSeries) -> list[str]:
     return nearest_streets(gpd.GeoDataFrame(geometry=points), arrays)
+
+
+def _street_shapes(arrays: GraphArrays) -> gpd.GeoSeries:
+    from .maps.base import street_shapes
+
+    return street_shapes(arrays)
 
 
 def _source_groups(arrays: GraphArrays, source_snap: pd.DataFrame, size: int) -> list[np.ndarray]:

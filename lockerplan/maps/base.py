@@ -58,8 +58,8 @@ def street_shapes(network: Any, max_points: int = STREET_POINTS) -> gpd.GeoSerie
     -------
     geopandas.GeoSeries
         The lines; empty when the network has no street shapes, or is a network
-        not read here (a plan whose walking ran on Dask workers hands its workers'
-        lines instead, :attr:`lockerplan.Plan.streets`).
+        not read here (a plan whose walking ran on Dask has the lines its worker
+        drew instead, :attr:`lockerplan.Plan.streets`).
     """
     from ..distances import graph_arrays
 
@@ -74,8 +74,8 @@ def street_shapes(network: Any, max_points: int = STREET_POINTS) -> gpd.GeoSerie
         keep = np.cumsum(shapely.get_num_coordinates(lines.to_numpy())) <= max_points
         return lines[keep].reset_index(drop=True)
     if getattr(network, "source", None) is not None and getattr(network, "arcs", 0) is None:
-        # a plan whose walking ran on Dask workers: its network stays there
-        log.info("streets base layer: the walk network is on the Dask workers, not read here")
+        # a network kept on a Dask worker: the worker draws the lines (WalkNetwork)
+        log.info("streets base layer: the walk network is on a Dask worker, not read here")
         return _no_streets()
     if hasattr(network, "arrays"):
         arrays = network.arrays()

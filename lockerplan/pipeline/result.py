@@ -123,8 +123,8 @@ class Plan(StreetGraphs):
     streets : geopandas.GeoSeries or None
         The simplified walk network the map draws where tiles cannot load, and the
         GeoPackage's ``streets`` layer (:func:`lockerplan.maps.base.street_shapes`):
-        drawn from ``walk_streets`` on first use, or handed by the Dask workers of a
-        plan whose walk network stayed on them.
+        drawn from ``walk_streets`` on first use, or drawn by the Dask worker that
+        holds the walk network of a plan on Dask.
 
     Examples
     --------

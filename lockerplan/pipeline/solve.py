@@ -344,6 +344,8 @@ def plan_study_area(
         walk_streets=area.walk_streets,
         drive_streets=area.drive_streets,
         distances=ours,
+        # on Dask the walk network stays on a worker, which draws the map's streets
+        streets=area.walk.street_shapes() if area.walk.on_workers else None,
         competitors=area.competitors,
         commute_flows=None
         if otw is None

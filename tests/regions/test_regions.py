@@ -199,17 +199,23 @@ def helsinki_one():
 
 def test_a_plan_on_dask_never_reads_a_street_network_in_the_client(helsinki_one):
     """``plan(scheduler="local")`` (``lockerplan plan --scheduler local``): the
-    siting is solved by regions; catchments, spacing and map labels are worker
-    tasks too, and the routing runs on the worker that holds the drive network;
+    siting is solved by regions; catchments, spacing, map labels and the map's
+    streets are worker tasks too, and the routing runs on the worker that holds the
+    drive network;
     neither network is read in the client unless a user asks for its graph. The
     plan is the one-process plan."""
     import lockerplan
+    from lockerplan.maps.base import street_lines
 
     dask = lockerplan.plan(walk_m=200, min_spacing_m=150, scheduler="local")
     one = helsinki_one
-    dask.map()
+    page = dask.map().get_root().render()
     for streets in (dask.walk_streets, dask.drive_streets):  # neither network came here
         assert streets.arcs is None and streets._graph is None
+    # the worker holding the walk network drew the map's streets: the same lines
+    assert "lockerplanBaseLayers" in page and "Streets (no tiles needed)" in page
+    assert len(dask.streets) > 100
+    assert street_lines(dask.streets) == street_lines(one.walk_streets)
     assert (dask.distances != one.distances).nnz == 0
     assert dask.routes["km"].sum() == pytest.approx(one.routes["km"].sum())
     assert dask.kpis["door_to_door"] == one.kpis["door_to_door"]
