@@ -67,6 +67,7 @@ COUNTRY_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[CountryPreset], flo
         lambda p: p.failed_first_attempt_share.value,
     ),
     "adoption_share": (("out_of_home_share",), lambda p: p.out_of_home_share.value),
+    "out_of_home_share": (("out_of_home_share",), lambda p: p.out_of_home_share.value),
     "cabinet_compartments": (
         ("compartments_per_cabinet",),
         lambda p: int(round(p.compartments_per_cabinet.value)),
@@ -86,6 +87,10 @@ PRICE_SETTINGS = (
     "handover_s",
     "stop_service_s",
     "adoption_scale_m",
+    "choice",
+    "walk_utility_per_km",
+    "discount_utility",
+    "locker_discount",
     "pickup",
     "chained_share",
     "car_co2_kg_per_km",
@@ -177,9 +182,10 @@ def plan_assumptions(scenario: Scenario, country: dict[str, Any]) -> dict[str, d
             out[name] = {"value": value, "set_by": "scenario", "source": "set in the scenario"}
     for name in PRICE_SETTINGS:
         section = fields[name][0]
-        field = type(getattr(scenario, section)).__dataclass_fields__[name]
+        params = getattr(scenario, section)
+        field = type(params).__dataclass_fields__[name]
         out[name] = {
-            "value": getattr(scenario, name),
+            "value": getattr(params, name),
             "set_by": "scenario",
             "source": field.metadata.get("help", ""),
         }

@@ -330,7 +330,10 @@ def _taken(D: sparse.spmatrix, contest: sparse.spmatrix) -> np.ndarray:
 
 
 def taken_by_competitors(
-    clusters: gpd.GeoDataFrame, D: sparse.spmatrix, contest: sparse.spmatrix
+    clusters: gpd.GeoDataFrame,
+    D: sparse.spmatrix,
+    contest: sparse.spmatrix,
+    chosen: bool = False,
 ) -> pd.DataFrame:
     """``dropped.csv`` rows of the clusters a candidate reaches but a competitor is
     at least as near to (no plan of ours can capture them); when ``clusters``
@@ -339,8 +342,15 @@ def taken_by_competitors(
     delivered home).
 
     ``clusters`` carries ``nearest_competitor_m`` (:func:`competition_columns`).
+    ``chosen``: customers choose by the MNL (``--choice mnl``): a cluster's parcels
+    split between rivals, our sites and home, and every rival's share is listed.
     """
-    if "rival_locker_parcels_per_day" in clusters:  # what the rival's lockers take
+    if chosen:
+        share = clusters["rival_locker_parcels_per_day"].to_numpy(dtype=float)
+        lost, column = clusters[share > 0], "rival_locker_parcels_per_day"
+        why = "customers choose a competitor's site within the walk (nearest {:,.0f} m) "
+        why += "by the choice model; the rest go to our sites or home"
+    elif "rival_locker_parcels_per_day" in clusters:  # what the rival's lockers take
         share = clusters["rival_locker_parcels_per_day"].to_numpy(dtype=float)
         lost, column = clusters[share > 0], "rival_locker_parcels_per_day"
         why = "a competitor is within the walk ({:,.0f} m) and no open site of ours is; its "
@@ -359,8 +369,12 @@ def taken_by_competitors(
 
 
 def with_taken(
-    dropped: pd.DataFrame, clusters: gpd.GeoDataFrame, D: sparse.spmatrix, contest: sparse.spmatrix
+    dropped: pd.DataFrame,
+    clusters: gpd.GeoDataFrame,
+    D: sparse.spmatrix,
+    contest: sparse.spmatrix,
+    chosen: bool = False,
 ) -> pd.DataFrame:
     """``dropped`` with the :func:`taken_by_competitors` rows added."""
-    taken = taken_by_competitors(clusters, D, contest)
+    taken = taken_by_competitors(clusters, D, contest, chosen)
     return pd.concat([dropped, taken], ignore_index=True) if len(taken) else dropped

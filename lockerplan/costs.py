@@ -381,6 +381,33 @@ def business_case(
     )
 
 
+def with_discounts(bc: BusinessCase, paid_per_day: float) -> BusinessCase:
+    """The business case with the discounts paid on locker delivery in the cost with
+    lockers (``--locker-discount`` x the parcels collected at our lockers).
+
+    Examples
+    --------
+    >>> bc = BusinessCase(with_lockers={"parcels_per_day": 100.0, "cost_per_day": 300.0},
+    ...     door_to_door={"cost_per_day": 400.0})
+    >>> b = with_discounts(bc, 20.0)
+    >>> b.with_lockers.cost_per_day, b.with_lockers.cost_per_parcel, b.savings_pct
+    (320.0, 3.2, 20.0)
+    """
+    if not paid_per_day:
+        return bc
+    w = bc.with_lockers
+    cost = round(w.cost_per_day + paid_per_day, 2)
+    per = round(cost / w.parcels_per_day, 3) if w.parcels_per_day else None
+    door = bc.door_to_door.cost_per_day
+    saving = door - cost
+    return dataclasses.replace(
+        bc,
+        with_lockers=dataclasses.replace(w, cost_per_day=cost, cost_per_parcel=per),
+        savings_per_day=round(saving, 2),
+        savings_pct=round(100 * saving / door, 1) if door > 0 else None,
+    )
+
+
 def compare_last_mile(
     lockers: RoutedDay,
     door_to_door: RoutedDay,

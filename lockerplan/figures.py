@@ -15,25 +15,18 @@ words people read (``label``), its ``unit``, how it is written (``fmt``, and
 * :data:`SCENARIO_FIGURES`: one demand scenario (``--demand-scenarios``);
 * :data:`ON_THE_WAY_FIGURES`: customers covered at home, at work and on the way
   (``--on-the-way``);
-* :data:`PARCEL_FIGURES`: every parcel accounted for (``parcels``).
+* :data:`PARCEL_FIGURES`: every parcel accounted for (``parcels``);
+* :data:`CHOICE_FIGURES`: what customers choose (``choice``, ``--choice mnl``).
 
 The records of :mod:`lockerplan.records` are made from these tables, field for
-field (their defaults, types and docstrings too), and every renderer reads them: the printed summary
-and the notebook view (:meth:`Kpis.summary_lines`), ``summary.json``
-(:meth:`Kpis.to_dict`), the map's KPI panel (:mod:`lockerplan.maps.panel`), the
-comparison page (:mod:`lockerplan.maps.compare`), the sweep table
-(:mod:`lockerplan.pipeline.sweep`) and the roll-out's phases. Where a figure
-is shown is its ``views``: ``"summary"`` (a row of its own in the summary and
-the panel), ``"compare"`` (a row of the comparison page), ``"sweep"`` (a column
-of the sweep table), ``"panel"`` (a row of the panel's lockers vs door-to-door
-table). :data:`LINES` are the summary's sentences that read several figures at
-once; each number in them is written by its own figure.
-
-Adding a figure is one :class:`Figure` here and the line of
-:func:`lockerplan.pipeline.kpis.plan_kpis` that computes it.
-
-This module is a leaf: it imports nothing of lockerplan, so the maps, the
-exports and the pipeline all read it without reading each other.
+field, and every renderer reads them (the printed summary, ``summary.json``, the
+map's panel, the comparison page, the sweep table, the roll-out's phases). A
+figure's ``views`` say where it is shown: ``"summary"`` (a row of its own in the
+summary and the panel), ``"compare"``, ``"sweep"`` and ``"panel"`` (the panel's
+lockers vs door-to-door table). :data:`LINES` are the sentences that read several
+figures at once. Adding a figure is one :class:`Figure` here and the line of
+:func:`lockerplan.pipeline.kpis.plan_kpis` that computes it. A leaf: it imports
+nothing of lockerplan.
 
 Examples
 --------
@@ -296,6 +289,31 @@ ON_THE_WAY_FIGURES = _table(
 )  # fmt: skip
 
 
+#: What customers choose under the MNL (:class:`ChoiceFigures`, ``summary.json`` ``choice``).
+CHOICE_FIGURES = _table(
+    Figure("model", "Choice", fmt="{}", kind=str, default="mnl",
+           help="mnl: customers choose home, our sites or rivals' by a multinomial logit"),
+    Figure("out_of_home_share", "Out of home", "%", "{:.1f}", scale=100,
+           help="Parcels of customers with a site in reach that go out of home"),
+    Figure("target_share", "Target", "%", "{:.1f}", scale=100,
+           help="The out-of-home share the home utility is calibrated to"),
+    Figure("captured_parcels_per_day", "At our lockers", _PARCELS,
+           help="Expected parcels customers bring to our sites"),
+    Figure("rival_parcels_per_day", "At rivals' lockers", _PARCELS,
+           help="Expected parcels customers take to rivals' sites"),
+    Figure("home_parcels_per_day", "Home", _PARCELS, help="Expected parcels delivered home"),
+    Figure("home_utility", "Home utility", fmt="{:.3f}", help="The calibrated utility of home"),
+    Figure("walk_utility_per_km", "Walk utility", "per km", "{:.2f}",
+           help="Utility a site loses per km walked"),
+    Figure("locker_discount", "Locker discount", "{currency}/parcel", "{:.2f}",
+           help="Discount per parcel on locker delivery (in the cost with lockers)"),
+    Figure("rounds", "Rounds", fmt="{:,.0f}", kind=int, default=0,
+           help="Siting rounds of the calibration"),
+    Figure("settled", "Settled", fmt="{}", kind=bool, default=True,
+           help="Whether the last round opened the sites the round before did"),
+)  # fmt: skip
+
+
 #: Every parcel accounted for (:class:`Parcels`, ``summary.json`` ``parcels``): what the
 #: demand stage read = collected at our lockers + at rivals' lockers + delivered home +
 #: not delivered (by reason).
@@ -400,8 +418,7 @@ FIGURES = _table(
            help="Parcel-weighted mean and largest distance of a demand point to its cluster"),
     Figure("demand_clusters", "Demand clusters", fmt="{:,.0f}", kind=int, default=0,
            help="Demand clusters the siting model serves"),
-    Figure("candidates", "Candidates", fmt="{:,.0f}", kind=int, default=0,
-           help="Candidate sites"),
+    Figure("candidates", "Candidates", fmt="{:,.0f}", kind=int, default=0, help="Candidate sites"),
     Figure("candidates_source", "Candidates from", fmt="{}", kind=str, default="",
            help="Where the candidates come from"),
     Figure("hubs", "Hubs", fmt="{:,.0f}", kind=int, default=0, help="Van hubs"),
@@ -453,6 +470,8 @@ FIGURES = _table(
            help="Every parcel accounted for: read = at lockers + at rivals' lockers + home "
            "+ not delivered "
            "(:class:`Parcels`; with the door-to-door baseline)"),
+    Figure("choice", "Choice", fmt="{}", kind="ChoiceFigures | None", default=None,
+           help="--choice mnl: what customers choose (:class:`ChoiceFigures`)"),
     Figure("on_the_way", "On the way", fmt="{}", kind="CommuteCoverage | None", default=None,
            help="With --on-the-way: the covered parcels at home, at work and on the way "
            "(:class:`CommuteCoverage`)"),
@@ -552,6 +571,10 @@ LINES = (
          "{coverage_share} within {walk_m} walk{capacity_text}",
          panel="{coverage_share} of {demand_parcels_per_day}"),
     Line("competitors", "{competitors_text}", when="competitor_sites"),
+    Line("choice", "{choice.out_of_home_share} out of home (target {choice.target_share}): "
+         "{choice.captured_parcels_per_day:n} at our lockers, {choice.rival_parcels_per_day:n} "
+         "at rivals', {choice.home_parcels_per_day:n} home (mnl)", when="choice",
+         panel="{choice.out_of_home_share} out of home (mnl)"),
     Line("on the way", "{on_the_way.at_home_parcels_per_day:n} at home, "
          "{on_the_way.at_work_parcels_per_day:n} at work, {on_the_way.on_the_way_parcels_per_day:n} "
          "on the way: {on_the_way.gain_share} more than home-only coverage "

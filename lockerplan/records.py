@@ -33,6 +33,7 @@ from typing import Any
 
 from .figures import (
     BUSINESS_FIGURES,
+    CHOICE_FIGURES,
     DASH,
     DELIVERY_FIGURES,
     FIGURES,
@@ -169,6 +170,15 @@ CommuteCoverage = _record(
 )
 
 
+ChoiceFigures = _record(
+    "ChoiceFigures",
+    CHOICE_FIGURES,
+    _Record,
+    "What customers choose under the MNL: home, our sites or rivals' sites (made by "
+    ":func:`lockerplan.pipeline.choose.choice_figures`).",
+)
+
+
 Parcels = _record(
     "Parcels",
     PARCEL_FIGURES,
@@ -189,6 +199,7 @@ class _KpisBase(_Record):
         "scenarios",
         "on_the_way",
         "parcels",
+        "choice",
     )
     #: properties written by a figure of the table
     _aliases = {"locker_cost_per_parcel": "cost_per_parcel"}
@@ -299,6 +310,7 @@ Kpis = _record(
         "business_case": BusinessCase,
         "on_the_way": CommuteCoverage,
         "parcels": Parcels,
+        "choice": ChoiceFigures,
     },
 )
 

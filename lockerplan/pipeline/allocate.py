@@ -102,7 +102,8 @@ def allocate(
     choose them) times that. ``adopt`` is ``(share, scale_m)`` of
     :func:`adoption`: a covered cluster's ``locker_parcels_per_day`` are its
     parcels times the adoption at its walk, and a site's ``parcels_per_day`` (what
-    the vans bring and the cabinets hold) the sum over its clusters.
+    the vans bring and the cabinets hold) the sum over its clusters. Under customers'
+    choice (``siting.split``) they are the shares the customers bring each site.
     """
     open_idx = np.asarray(siting.open_sites, dtype=int)
     site_ids = np.array([f"site{k + 1}" for k in range(len(open_idx))])
@@ -116,7 +117,11 @@ def allocate(
     served = np.asarray(getattr(siting, "served", ()), dtype=float)
     if len(served) != len(w):  # the model serves all of an assigned cluster
         served = np.where(covered, w, 0.0)
-    locker = np.where(covered, served * adoption(np.nan_to_num(walk), *adopt), 0.0)
+    split = getattr(siting, "split", None)
+    if split is not None:  # customers' choice: the shares each open site captures
+        locker = w * np.asarray(split.sum(axis=0)).ravel()
+    else:
+        locker = np.where(covered, served * adoption(np.nan_to_num(walk), *adopt), 0.0)
     clusters = clusters.assign(
         covered=covered,
         site_id=np.where(covered, site_ids[np.maximum(best_site, 0)], None),
@@ -125,6 +130,8 @@ def allocate(
         locker_parcels_per_day=np.round(locker, 4),
     )
     sites = _site_layer(cands, open_idx, site_ids, clusters, best_site, walk)
+    if split is not None:  # a cluster's parcels split between the sites its customers choose
+        sites["parcels_per_day"] = np.round(split @ w, 4)
     sites = _with_capacity(sites, siting, capacity[open_idx])
     return Allocation(sites, clusters, _allocation_lines(clusters, sites, best_site))
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ..assumptions import plan_assumptions
 from ..demand import aggregation_error
 from ..equity import equity_summary
-from ..records import BusinessCase, Kpis, Parcels
+from ..records import BusinessCase, ChoiceFigures, Kpis, Parcels
 from ..siting import MODELS
 from .commutes import on_the_way_figures
 
@@ -98,6 +98,7 @@ def plan_kpis(
     dropped: pd.DataFrame,
     runtime_s: float,
     stage_seconds: dict[str, float] | None = None,
+    choice: ChoiceFigures | None = None,
 ) -> Kpis:
     """The one place a plan's :class:`Kpis` are made.
 
@@ -124,6 +125,10 @@ def plan_kpis(
     uncoverable = (layer == "not_coverable").to_numpy()
     near = clusters.get("nearest_competitor_m")  # within the walk of a competitor
     rival = ~cov & (near.notna().to_numpy() if near is not None else False)
+    if choice is not None:  # customers choose: what the rivals' sites take of every cluster
+        rival_parcels = float(choice.rival_parcels_per_day)
+    else:
+        rival_parcels = float(clusters["parcels_per_day"].to_numpy()[rival].sum())
     rivals = getattr(area, "competitors", None)
     otw = getattr(area, "on_the_way", None)
     return Kpis(
@@ -177,12 +182,13 @@ def plan_kpis(
         else sorted(
             {str(o) for o in rivals.loc[rivals["on_network"], "operator"] if str(o).strip()}
         ),
-        rival_parcels_per_day=round(float(clusters["parcels_per_day"].to_numpy()[rival].sum()), 2),
+        rival_parcels_per_day=round(rival_parcels, 2),
         unserved_sites=len(delivered.routing.unserved),
         equity=equity_summary(cells),
         runtime_s=round(runtime_s, 2),
         stage_seconds=dict(stage_seconds or {}),
         **_money(delivered, area.demand_parcels_in, dropped),
+        choice=choice,
         on_the_way=None
         if otw is None
         else on_the_way_figures(otw, clusters, open_sites, area.candidates, total),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -21,7 +22,7 @@ import shapely
 from scipy import sparse
 
 from ..competitors import competition_columns, with_taken
-from ..costs import adoption
+from ..costs import adoption, with_discounts
 from ..equity import coverage_by_cell
 from ..errors import InputError
 from ..ontheway import OnTheWay
@@ -30,6 +31,7 @@ from ..progress import StageClock
 from ..regions import solve_regions
 from ..scenario import CostParams, Scenario, SitingParams, scenario_fields
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
+from .choose import ChoiceFit, choice_columns, choice_figures, site_under_choice
 from .allocate import Allocation, allocate, candidate_attributes, catchment_layer
 from .commutes import allocate_groups, flow_layer, unreachable
 from .demand_scenarios import scenario_kpis, with_scenarios
@@ -43,7 +45,7 @@ from .route import Delivered, route_stage
 SOLVE_FIELDS = frozenset(
     name
     for name, (section, _) in scenario_fields().items()
-    if section in ("siting", "routing", "costs", "outputs")
+    if section in ("siting", "routing", "costs", "choice", "outputs")
 )
 
 
@@ -83,11 +85,15 @@ def solve_siting(
     attrs: Candidates,
     progress: bool = False,
     weights: np.ndarray | None = None,
+    solver: Callable[..., SitingResult] | None = None,
 ) -> SitingResult:
     """Run the siting section's model (``params.model``, a row of ``MODELS``) on ``D``.
 
     ``weights`` are the parcels per day of ``D``'s columns: the demand clusters' by
-    default, the customer groups' with ``--on-the-way``.
+    default, the customer groups' with ``--on-the-way``. ``solver`` replaces the
+    model's function (customers' choice: :func:`lockerplan.siting.mnl.solve_mnl`,
+    whose capacities count the parcels customers bring, not covered parcels; it is
+    solved in one process).
 
     With ``params.scheduler`` the model is solved region by region on Dask
     (:func:`lockerplan.regions.solve_regions`: the same optimum, or one process
@@ -96,8 +102,8 @@ def solve_siting(
     budget is held against.
     """
     spec = MODELS[params.model]
-    solve = spec.solve
-    if params.scheduler is not None:
+    solve = spec.solve if solver is None else solver
+    if params.scheduler is not None and solver is None:
         solve = functools.partial(
             solve_regions, model=params.model, scheduler=params.scheduler, progress=progress
         )
@@ -110,7 +116,10 @@ def solve_siting(
         # adoption share reach the locker: capacity counted in covered parcels; with
         # demand scenarios, what it holds at the largest factor (see demand_scenarios)
         candidates=dataclasses.replace(
-            attrs, capacity=attrs.capacity / costs.adoption_share / params.peak_factor
+            attrs,
+            capacity=attrs.capacity
+            / (1.0 if solver is not None else costs.adoption_share)
+            / params.peak_factor,
         ),
         rules=site_rules(params, area),
         options=SolverOptions(
@@ -211,6 +220,13 @@ def dropped_table(
     return pd.DataFrame(rows, columns=["layer", "id", "parcels_per_day", "reason"])
 
 
+def _solve(params, costs, area, progress, D, attrs, solver=None, time_limit_s=None):
+    """:func:`solve_siting` as :func:`~lockerplan.pipeline.choose.site_under_choice` runs it."""
+    if time_limit_s is not None:
+        params = dataclasses.replace(params, time_limit_s=time_limit_s)
+    return solve_siting(params, costs, area, D, attrs, progress, solver=solver)
+
+
 def _allocation(
     sc: Scenario,
     area: StudyArea,
@@ -218,9 +234,11 @@ def _allocation(
     attrs: Candidates,
     D: sparse.csr_matrix,
     otw: OnTheWay | None = None,
+    fit: ChoiceFit | None = None,
 ) -> Allocation:
     """The siting result as layers (over customer groups with ``otw``), with the demand
-    scenarios' columns and, with competitors, who walks to a rival first."""
+    scenarios' columns and, with competitors, who walks to a rival first (with ``fit``,
+    what customers choose: :func:`~lockerplan.pipeline.choose.choice_columns`)."""
     costs = sc.costs
     adopt = (costs.adoption_share, costs.adoption_scale_m)
     if otw is not None:
@@ -230,6 +248,12 @@ def _allocation(
     factors = sc.siting.demand_scenarios
     sites = with_scenarios(alloc.sites, factors, costs.adoption_share, attrs.capacity)
     alloc = dataclasses.replace(alloc, sites=sites)
+    if fit is not None:
+        clusters = alloc.clusters
+        if area.competitors is not None:
+            walk = area.competitor_walk(sc.siting.walk_m)
+            clusters = competition_columns(clusters, D, siting.open_sites, walk)
+        return dataclasses.replace(alloc, clusters=choice_columns(clusters, siting, fit, D))
     if area.competitors is None:
         return alloc
     rival_m = area.competitor_walk(sc.siting.walk_m)
@@ -284,15 +308,19 @@ def plan_study_area(
     with progress_bar(4, progress) as bar:
         clock = StageClock(area.stage_seconds, bar=bar)
         attrs = candidate_attributes(params, costs, area.candidates)
+        fit = None
         with clock("siting"):
-            if otw is None:
+            if otw is None and sc.choice.choice == "mnl":
+                run = functools.partial(_solve, params, costs, area, progress)
+                siting, fit = site_under_choice(sc, area, D, attrs, run)
+            elif otw is None:
                 siting = solve_siting(params, costs, area, ours, attrs, progress)
             else:
                 siting = solve_siting(
                     params, costs, area, otw.matrix, attrs, progress, weights=otw.weights
                 )
         with clock("allocation"):
-            alloc = _allocation(sc, area, siting, attrs, D, otw)
+            alloc = _allocation(sc, area, siting, attrs, D, otw, fit)
             catchment = catchment_layer(area, alloc.sites, params.walk_m, catchments)
         with clock("routing"):
             delivered = route_stage(
@@ -309,7 +337,12 @@ def plan_study_area(
             uncoverable = not_coverable(area, D) if otw is None else unreachable(area.clusters, otw)
             dropped = dropped_table(area, alloc, delivered, uncoverable, params.walk_m)
             if area.competitors is not None:
-                dropped = with_taken(dropped, alloc.clusters, D, ours)
+                dropped = with_taken(dropped, alloc.clusters, D, ours, chosen=fit is not None)
+        if fit is not None and delivered.business is not None:
+            paid = fit.discount * float(alloc.clusters["locker_parcels_per_day"].sum())
+            delivered = dataclasses.replace(
+                delivered, business=with_discounts(delivered.business, paid)
+            )
     kpis = plan_kpis(
         sc.outputs.name or area.name,
         area,
@@ -322,6 +355,7 @@ def plan_study_area(
         dropped=dropped,
         runtime_s=area.prepare_s + time.perf_counter() - t0,
         stage_seconds=clock,
+        choice=None if fit is None else choice_figures(alloc.clusters, fit),
     )
     if params.demand_scenarios:
         kpis = scenario_kpis(kpis, params.demand_scenarios, alloc.sites)

@@ -1,6 +1,6 @@
 """Scenarios: every setting of a plan, from Python, a scenario file or the command line.
 
-A :class:`Scenario` is eight sections, each a small dataclass that checks its own
+A :class:`Scenario` is nine sections, each a small dataclass that checks its own
 settings when it is made (the way PyVRP keeps one parameter object per section):
 
 ==============  ====================  =================================================
@@ -13,6 +13,7 @@ section         class                 what it holds
 ``siting``      :class:`SitingParams`     sites, walk, site rules, capacities, solver
 ``routing``     :class:`RoutingParams`    hubs, vans and their day
 ``costs``       :class:`CostParams`       prices, the door-to-door baseline, adoption
+``choice``      :class:`ChoiceParams`     how customers choose home, our sites or rivals'
 ``outputs``     :class:`OutputParams`     name, output folder, grid, formats
 ==============  ====================  =================================================
 
@@ -58,6 +59,7 @@ from .checks import (
     output_formats,
     parse_window,
 )
+from .choice import ChoiceParams
 from .commutes import CommuteParams
 from .core import Scenario
 from .costs import CostParams
@@ -76,6 +78,7 @@ __all__ = [
     "CandidateParams",
     "Check",
     "Choice",
+    "ChoiceParams",
     "Cli",
     "CommuteParams",
     "CostParams",

@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import InputError
 from .candidates import CandidateParams
 from .commutes import CommuteParams
+from .choice import ChoiceParams
 from .costs import CostParams
 from .demand import DemandParams
 from .fields import Section
@@ -44,11 +45,11 @@ class Scenario:
     ----------
     **values
         The sections by name (``network``, ``demand``, ``candidates``, ``commutes``,
-        ``siting``, ``routing``, ``costs``, ``outputs``: a :class:`Section` or a mapping of its
+        ``siting``, ``routing``, ``costs``, ``choice``, ``outputs``: a :class:`Section` or a mapping of its
         settings; the defaults otherwise), and flat settings (``sites=8``,
         ``walk_m=500``), each put into its section. Two names are both a section and
-        a setting: ``demand`` (the orders file) and ``candidates`` (the candidates
-        file); text there is the file.
+        a setting: ``demand`` (the orders file), ``candidates`` (the candidates
+        file) and ``choice`` (the choice model); text there is the setting.
 
     Examples
     --------
@@ -70,6 +71,7 @@ class Scenario:
     siting: SitingParams
     routing: RoutingParams
     costs: CostParams
+    choice: ChoiceParams
     outputs: OutputParams
 
     def __init__(self, **values: Any) -> None:
@@ -181,13 +183,14 @@ class Scenario:
 
 def _section(name: str, value: Any) -> Any:
     """A section given by name: the section, a mapping of its settings made into one,
-    or (for ``demand`` and ``candidates``) anything else, which is the file setting."""
+    or (for ``demand``, ``candidates`` and ``choice``) anything else, which is the
+    setting of that name."""
     cls = SECTIONS[name]
     if isinstance(value, cls):
         return value
     if isinstance(value, Mapping):
         return cls(**value)
-    if name in ("demand", "candidates"):
+    if name in ("demand", "candidates", "choice"):
         return value
     raise InputError(
         f"{name} must be a {cls.__name__} (or a mapping of its settings), got {value!r}."

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 
 from .candidates import CandidateParams
+from .choice import ChoiceParams
 from .commutes import CommuteParams
 from .costs import CostParams
 from .demand import DemandParams
@@ -24,6 +25,7 @@ SECTIONS: dict[str, type[Section]] = {
     "siting": SitingParams,
     "routing": RoutingParams,
     "costs": CostParams,
+    "choice": ChoiceParams,
     "outputs": OutputParams,
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +80,10 @@ class SitingResult:
         site's load even where a point split between two sites counts, in
         ``assignment``, only at the one serving more of it. Empty for the other
         models.
+    split : scipy.sparse.csr_matrix or None
+        Under customers' choice (:func:`lockerplan.siting.mnl.solve_mnl`): open
+        sites (in ``open_sites`` order) x demand columns, the share of each column's
+        parcels each open site captures. None for the other models.
     """
 
     open_sites: np.ndarray
@@ -100,6 +105,7 @@ class SitingResult:
     modules: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     served: np.ndarray = field(default_factory=lambda: np.zeros(0))
     load: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    split: Any = None
 
     @property
     def seconds(self) -> float:
