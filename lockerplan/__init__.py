@@ -6,7 +6,8 @@ day, clusters), :mod:`~lockerplan.candidates` and :mod:`~lockerplan.competitors`
 (possible and rival sites), :mod:`~lockerplan.ontheway` (commutes: pickups at work
 and on the way), :mod:`~lockerplan.distances` (network distances),
 :mod:`~lockerplan.siting` (MILP; :mod:`~lockerplan.regions` region by region),
-:mod:`~lockerplan.routing` (vans), :mod:`~lockerplan.costs` (prices and the business
+:mod:`~lockerplan.routing` (vans), :mod:`~lockerplan.choice` (what customers
+choose: home, our sites or rivals'), :mod:`~lockerplan.costs` (prices and the business
 case), :mod:`~lockerplan.maps` (HTML maps) and :mod:`~lockerplan.export` (files).
 :mod:`~lockerplan.scenario` holds every setting, :mod:`~lockerplan.figures` every
 figure a plan reports (:mod:`~lockerplan.records` their records), and
@@ -54,6 +55,7 @@ __version__ = "0.1.0"
 PUBLIC_MODULES = (
     "assumptions",
     "candidates",
+    "choice",
     "cli",
     "comparison",
     "competitors",

@@ -87,7 +87,7 @@ PRICE_SETTINGS = (
     "handover_s",
     "stop_service_s",
     "adoption_scale_m",
-    "choice",
+    "choice_model",
     "walk_utility_per_km",
     "discount_utility",
     "locker_discount",

@@ -54,6 +54,15 @@ from scipy import sparse
 
 from .errors import InputError
 
+__all__ = [
+    "CHOICE_MODELS",
+    "ChoiceModel",
+    "Shares",
+    "calibrate_home",
+    "out_of_home_share",
+    "rival_attraction",
+]
+
 #: How a plan's customers choose: ``mnl`` (this module) or ``decay`` (a fixed share
 #: that falls with the walk, :func:`lockerplan.costs.adoption`).
 CHOICE_MODELS = ("mnl", "decay")
@@ -127,9 +136,7 @@ class ChoiceModel:
         [1.0, 0.3679]
         """
         walk = np.asarray(walk_m, dtype=float)
-        return np.exp(
-            -self.walk_utility_per_km * walk / 1000.0 + self.discount_utility * discount
-        )
+        return np.exp(-self.walk_utility_per_km * walk / 1000.0 + self.discount_utility * discount)
 
     def shares(
         self,

@@ -73,6 +73,13 @@ FULL = Kpis(
         "not_delivered": 27.0,
         "not_delivered_by_reason": {"outside study area": 27.0},
     },
+    choice={
+        "out_of_home_share": 0.5,
+        "target_share": 0.5,
+        "captured_parcels_per_day": 700.0,
+        "rival_parcels_per_day": 58.8,
+        "home_parcels_per_day": 910.8,
+    },
     on_the_way={
         "mode": "transit",
         "at_home_parcels_per_day": 1100.0,

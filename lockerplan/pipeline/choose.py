@@ -13,7 +13,9 @@ plan is a fixed point, found in a few rounds:
    (at most :data:`ROUNDS` rounds).
 
 The plan reports the shares of the last siting under the home utility it was sited
-with; :class:`ChoiceFit` says whether the rounds settled. Rivals' sites enter the
+with; :class:`ChoiceFit` says whether the rounds settled. The home utility is
+calibrated at today's prices: a discount on locker delivery (``--locker-discount``)
+then moves customers beyond the target share. Rivals' sites enter the
 customers' choice by their own walks (not the nearest-wins masking of
 ``--choice decay``).
 """
@@ -83,9 +85,7 @@ def rival_walks(area, walk_m: float) -> sparse.csr_matrix | None:
     C.data[C.data > walk_m] = np.inf
     keep = np.isfinite(C.data)
     coo = C.tocoo()
-    return sparse.csr_matrix(
-        (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=C.shape
-    )
+    return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=C.shape)
 
 
 def nearest_only(D: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -104,6 +104,7 @@ def site_under_choice(
     attrs: Candidates,
     solve,
     weights: np.ndarray | None = None,
+    contest: sparse.csr_matrix | None = None,
 ) -> tuple[SitingResult, ChoiceFit]:
     """Site the scenario's model, calibrate the MNL on its sites, split the parcels.
 
@@ -129,6 +130,10 @@ def site_under_choice(
         siting function to use instead of the scenario model's.
     weights : numpy.ndarray, optional
         Parcels per day of ``D``'s columns (the clusters' by default).
+    contest : scipy.sparse.csr_matrix, optional
+        ``D`` less the walks a rival is at least as near for: what the coverage
+        models site on (``site_by="coverage"``), so that they do not count customers
+        a rival serves better; customers then choose over ``D``.
 
     Returns
     -------
@@ -142,13 +147,15 @@ def site_under_choice(
     discount, target = ch.locker_discount, float(ch.out_of_home_share)
     spec = MODELS[params.model]
     if ch.site_by == "coverage" or not spec.coverage:
-        siting = solve(D, attrs)
-        model = calibrate_home(model, target, w, D[siting.open_sites], rivals, discount)
+        siting = solve(D if contest is None else contest, attrs)
+        model = calibrate_home(model, target, w, D[siting.open_sites], rivals)
         fit = ChoiceFit(model, target, 1, True, rivals, discount)
         split = model.shares(D[siting.open_sites], rivals, discount).own
         siting.split = _within_capacity(split, w, siting, attrs.capacity / params.peak_factor)
     else:
-        siting, fit = _site_for_choice(solve, spec, D, attrs, w, rivals, model, target, discount, params)
+        siting, fit = _site_for_choice(
+            solve, spec, D, attrs, w, rivals, model, target, discount, params
+        )
     share = out_of_home_share(
         fit.model.shares(D[siting.open_sites], rivals, discount), w,
         _in_reach(D[siting.open_sites], rivals),
@@ -181,7 +188,7 @@ def _site_for_choice(solve, spec, D, attrs, w, rivals, model, target, discount, 
     previous: set[int] | None = None
     settled = False
     for rounds in range(1, ROUNDS + 1):
-        model = calibrate_home(model, target, w, reference, rivals, discount)
+        model = calibrate_home(model, target, w, reference, rivals)
         fit = ChoiceFit(model, target, rounds, settled, rivals, discount)
         mnl = functools.partial(
             solve_mnl,

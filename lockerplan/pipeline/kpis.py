@@ -85,6 +85,18 @@ def _money(delivered: Delivered, read: float, dropped: pd.DataFrame) -> dict[str
     }
 
 
+def _rival_parcels(clusters: gpd.GeoDataFrame, choice: ChoiceFigures | None) -> float:
+    """Parcels customers take to rivals' sites: under the MNL its figure, else the
+    parcels of the clusters within a rival's walk that no site of ours covers."""
+    if choice is not None:
+        return round(float(choice.rival_parcels_per_day), 2)
+    near = clusters.get("nearest_competitor_m")
+    if near is None:
+        return 0.0
+    rival = ~clusters["covered"].to_numpy(dtype=bool) & near.notna().to_numpy()
+    return round(float(clusters["parcels_per_day"].to_numpy()[rival].sum()), 2)
+
+
 def plan_kpis(
     name: str,
     area: StudyArea,
@@ -123,12 +135,6 @@ def plan_kpis(
     layer = dropped["layer"]
     lost = (~layer.isin(["not_coverable", "competitor_nearer"])).to_numpy()
     uncoverable = (layer == "not_coverable").to_numpy()
-    near = clusters.get("nearest_competitor_m")  # within the walk of a competitor
-    rival = ~cov & (near.notna().to_numpy() if near is not None else False)
-    if choice is not None:  # customers choose: what the rivals' sites take of every cluster
-        rival_parcels = float(choice.rival_parcels_per_day)
-    else:
-        rival_parcels = float(clusters["parcels_per_day"].to_numpy()[rival].sum())
     rivals = getattr(area, "competitors", None)
     otw = getattr(area, "on_the_way", None)
     return Kpis(
@@ -182,7 +188,7 @@ def plan_kpis(
         else sorted(
             {str(o) for o in rivals.loc[rivals["on_network"], "operator"] if str(o).strip()}
         ),
-        rival_parcels_per_day=round(rival_parcels, 2),
+        rival_parcels_per_day=_rival_parcels(clusters, choice),
         unserved_sites=len(delivered.routing.unserved),
         equity=equity_summary(cells),
         runtime_s=round(runtime_s, 2),

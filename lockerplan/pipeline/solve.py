@@ -31,8 +31,8 @@ from ..progress import StageClock
 from ..regions import solve_regions
 from ..scenario import CostParams, Scenario, SitingParams, scenario_fields
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
-from .choose import ChoiceFit, choice_columns, choice_figures, site_under_choice
 from .allocate import Allocation, allocate, candidate_attributes, catchment_layer
+from .choose import ChoiceFit, choice_columns, choice_figures, site_under_choice
 from .commutes import allocate_groups, flow_layer, unreachable
 from .demand_scenarios import scenario_kpis, with_scenarios
 from .kpis import plan_kpis
@@ -220,6 +220,39 @@ def dropped_table(
     return pd.DataFrame(rows, columns=["layer", "id", "parcels_per_day", "reason"])
 
 
+def _siting(
+    sc: Scenario,
+    area: StudyArea,
+    matrices: tuple[sparse.csr_matrix, sparse.csr_matrix],
+    attrs: Candidates,
+    otw: OnTheWay | None,
+    progress: bool,
+) -> tuple[SitingResult, ChoiceFit | None]:
+    """The siting: under customers' choice (``--choice mnl``), over customer groups
+    (``--on-the-way``, where customers choose by the decay curve), or the model alone.
+
+    ``matrices`` are the walks within the cutoff and those less the walks a rival is
+    at least as near for.
+    """
+    D, ours = matrices
+    params, costs = sc.siting, sc.costs
+    if otw is not None:
+        weights = otw.weights
+        return solve_siting(params, costs, area, otw.matrix, attrs, progress, weights), None
+    if sc.choice.choice_model == "mnl":
+        run = functools.partial(_solve, params, costs, area, progress)
+        return site_under_choice(sc, area, D, attrs, run, contest=ours)
+    return solve_siting(params, costs, area, ours, attrs, progress), None
+
+
+def _discounts_paid(delivered: Delivered, alloc: Allocation, fit: ChoiceFit | None) -> Delivered:
+    """The business case with the discounts on locker delivery paid (``--locker-discount``)."""
+    if fit is None or not fit.discount or delivered.business is None:
+        return delivered
+    paid = fit.discount * float(alloc.clusters["locker_parcels_per_day"].sum())
+    return dataclasses.replace(delivered, business=with_discounts(delivered.business, paid))
+
+
 def _solve(params, costs, area, progress, D, attrs, solver=None, time_limit_s=None):
     """:func:`solve_siting` as :func:`~lockerplan.pipeline.choose.site_under_choice` runs it."""
     if time_limit_s is not None:
@@ -308,17 +341,8 @@ def plan_study_area(
     with progress_bar(4, progress) as bar:
         clock = StageClock(area.stage_seconds, bar=bar)
         attrs = candidate_attributes(params, costs, area.candidates)
-        fit = None
         with clock("siting"):
-            if otw is None and sc.choice.choice == "mnl":
-                run = functools.partial(_solve, params, costs, area, progress)
-                siting, fit = site_under_choice(sc, area, D, attrs, run)
-            elif otw is None:
-                siting = solve_siting(params, costs, area, ours, attrs, progress)
-            else:
-                siting = solve_siting(
-                    params, costs, area, otw.matrix, attrs, progress, weights=otw.weights
-                )
+            siting, fit = _siting(sc, area, (D, ours), attrs, otw, progress)
         with clock("allocation"):
             alloc = _allocation(sc, area, siting, attrs, D, otw, fit)
             catchment = catchment_layer(area, alloc.sites, params.walk_m, catchments)
@@ -338,11 +362,7 @@ def plan_study_area(
             dropped = dropped_table(area, alloc, delivered, uncoverable, params.walk_m)
             if area.competitors is not None:
                 dropped = with_taken(dropped, alloc.clusters, D, ours, chosen=fit is not None)
-        if fit is not None and delivered.business is not None:
-            paid = fit.discount * float(alloc.clusters["locker_parcels_per_day"].sum())
-            delivered = dataclasses.replace(
-                delivered, business=with_discounts(delivered.business, paid)
-            )
+        delivered = _discounts_paid(delivered, alloc, fit)
     kpis = plan_kpis(
         sc.outputs.name or area.name,
         area,

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..choice import CHOICE_MODELS
+from .checks import Choice, Number
+from .fields import Cli, Section, setting
 
 #: What a plan under customers' choice is sited for (``site_by``).
 SITE_BY = ("coverage", "choice")
-from .checks import Choice, Number
-from .fields import Cli, Section, setting
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,24 +27,24 @@ class ChoiceParams(Section):
 
     Examples
     --------
-    >>> ChoiceParams().choice
+    >>> ChoiceParams().choice_model
     'mnl'
     >>> ChoiceParams(out_of_home_share=1.0)
     Traceback (most recent call last):
     ...
-    lockerplan.errors.InputError: choice.out_of_home_share must be below 1, got 1.0.
+    lockerplan.errors.InputError: --out-of-home-share must be below 1, got 1.0.
     """
 
     section = "choice"
 
-    choice: str = setting(
+    choice_model: str = setting(
         "mnl",
         check=Choice(CHOICE_MODELS),
-        cli=Cli(metavar="MODEL"),
+        cli=Cli(name="--choice", metavar="MODEL"),
         help="How customers choose: mnl (a multinomial logit of home delivery, our sites "
-        "and rivals' sites within the walk, calibrated to the out-of-home share; sites "
-        "are chosen for the parcels customers bring them) or decay (a fixed share "
-        "falling with the walk, adoption_share x exp(-walk / adoption_scale_m))",
+        "and rivals' sites within the walk, calibrated to the out-of-home share) or decay "
+        "(a fixed share falling with the walk, adoption_share x exp(-walk / "
+        "adoption_scale_m); a rival nearer than our sites takes the customer)",
     )
     out_of_home_share: float | None = setting(
         None,

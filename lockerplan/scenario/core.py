@@ -21,8 +21,8 @@ from typing import Any
 
 from ..errors import InputError
 from .candidates import CandidateParams
-from .commutes import CommuteParams
 from .choice import ChoiceParams
+from .commutes import CommuteParams
 from .costs import CostParams
 from .demand import DemandParams
 from .fields import Section
@@ -48,8 +48,8 @@ class Scenario:
         ``siting``, ``routing``, ``costs``, ``choice``, ``outputs``: a :class:`Section` or a mapping of its
         settings; the defaults otherwise), and flat settings (``sites=8``,
         ``walk_m=500``), each put into its section. Two names are both a section and
-        a setting: ``demand`` (the orders file), ``candidates`` (the candidates
-        file) and ``choice`` (the choice model); text there is the setting.
+        a setting: ``demand`` (the orders file) and ``candidates`` (the candidates
+        file); text there is the file.
 
     Examples
     --------
@@ -183,14 +183,13 @@ class Scenario:
 
 def _section(name: str, value: Any) -> Any:
     """A section given by name: the section, a mapping of its settings made into one,
-    or (for ``demand``, ``candidates`` and ``choice``) anything else, which is the
-    setting of that name."""
+    or (for ``demand`` and ``candidates``) anything else, which is the file setting."""
     cls = SECTIONS[name]
     if isinstance(value, cls):
         return value
     if isinstance(value, Mapping):
         return cls(**value)
-    if name in ("demand", "candidates", "choice"):
+    if name in ("demand", "candidates"):
         return value
     raise InputError(
         f"{name} must be a {cls.__name__} (or a mapping of its settings), got {value!r}."

@@ -278,8 +278,12 @@ def _build(inst: _Mnl, cands: Candidates, rules: SiteRules):
         b.add_rows("capacity", np.r_[local, np.arange(len(j))], np.r_[x[on_j], m[j]],
                    np.r_[inst.w[cols[on_j]], -inst.room[j]], hi=np.zeros(len(j)))  # fmt: skip
         jj, ones = np.arange(n_cand), np.ones(n_cand)
-        b.add_rows("modules_open", np.r_[jj, jj], np.r_[m, y], np.r_[ones, -ones], lo=np.zeros(n_cand))
-        b.add_rows("modules_most", np.r_[jj, jj], np.r_[m, y], np.r_[ones, -most], hi=np.zeros(n_cand))
+        b.add_rows(
+            "modules_open", np.r_[jj, jj], np.r_[m, y], np.r_[ones, -ones], lo=np.zeros(n_cand)
+        )
+        b.add_rows(
+            "modules_most", np.r_[jj, jj], np.r_[m, y], np.r_[ones, -most], hi=np.zeros(n_cand)
+        )
     add_site_rows(b, y, cands, rules)
     return b.build(), blocks
 

@@ -1,0 +1,91 @@
+"""Siting under customers' choice (MNL): the MILP against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from lockerplan.choice import ChoiceModel
+from lockerplan.siting import Candidates, SolverOptions
+from lockerplan.siting.mnl import solve_mnl
+
+OPTS = SolverOptions(solver="highs", via="highspy", time_limit_s=60)
+
+
+def _instance(seed: int, n_cand: int = 7, n_dem: int = 25):
+    rng = np.random.default_rng(seed)
+    D = sparse.random(n_cand, n_dem, density=0.35, random_state=seed, format="csr")
+    D.data = D.data * 600.0
+    w = rng.uniform(1.0, 10.0, n_dem)
+    rivals = rng.uniform(0.0, 1.5, n_dem) * (rng.random(n_dem) < 0.4)
+    return D, w, rivals
+
+
+def _capture(D, w, open_sites, model, outside):
+    shares = model.shares(D[list(open_sites)]).own if open_sites else None
+    if shares is None:
+        return 0.0
+    # the shares of model.shares use exp(home) as the outside option: replace it
+    A = sparse.csr_matrix(D[list(open_sites)], copy=True)
+    A.data = model.attraction(A.data)
+    total = outside + np.asarray(A.sum(axis=0)).ravel()
+    return float(w @ (np.asarray(A.sum(axis=0)).ravel() / total))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_milp_equals_brute_force_with_rivals(seed):
+    D, w, rival_attraction = _instance(seed)
+    model = ChoiceModel(home_utility=0.3)
+    outside = np.exp(model.home_utility) + rival_attraction
+    for p in (1, 2, 3):
+        r = solve_mnl(D, w, p, attraction=model.attraction, outside=outside,
+                      capacitated=False, options=OPTS)  # fmt: skip
+        best = max(
+            _capture(D, w, sites, model, outside)
+            for sites in itertools.combinations(range(D.shape[0]), p)
+        )
+        assert r.status == "optimal"
+        assert r.objective == pytest.approx(best, rel=1e-6)
+        assert _capture(D, w, r.open_sites.tolist(), model, outside) == pytest.approx(
+            best, rel=1e-6
+        )
+        # the split is the MNL's shares of the open sites
+        assert float((r.split @ np.ones(D.shape[1])).sum()) >= 0
+        assert float(w @ np.asarray(r.split.sum(axis=0)).ravel()) == pytest.approx(best, rel=1e-6)
+
+
+def test_capacity_bounds_what_a_site_captures():
+    D = sparse.csr_matrix(([100.0, 150.0, 200.0], ([0, 0, 0], [0, 1, 2])), shape=(1, 3))
+    w = np.array([50.0, 50.0, 50.0])
+    cands = Candidates.default(1, capacity=[20.0], fixed_cost=[10.0])
+    r = solve_mnl(D, w, 1, attraction=ChoiceModel().attraction, outside=np.ones(3),
+                  max_modules=2, candidates=cands, options=OPTS)  # fmt: skip
+    assert r.objective == pytest.approx(40.0, abs=1e-6)  # two modules of 20
+    assert r.modules.tolist() == [2]
+    assert float(w @ np.asarray(r.split.sum(axis=0)).ravel()) == pytest.approx(40.0, abs=1e-6)
+
+
+def test_more_rivals_never_raise_the_optimum():
+    D, w, _ = _instance(5)
+    model = ChoiceModel()
+    values = []
+    for strength in (0.0, 0.5, 2.0):
+        outside = np.exp(model.home_utility) + strength
+        r = solve_mnl(D, w, 2, attraction=model.attraction, outside=np.full(D.shape[1], outside),
+                      capacitated=False, options=OPTS)  # fmt: skip
+        values.append(r.objective)
+    assert values[0] >= values[1] >= values[2]
+
+
+def test_a_time_limited_solve_reports_a_finite_bound_and_is_never_below_greedy():
+    D, w, rival_attraction = _instance(9, n_cand=40, n_dem=300)
+    model = ChoiceModel()
+    r = solve_mnl(D, w, 6, attraction=model.attraction, outside=1.0 + rival_attraction,
+                  capacitated=False,
+                  options=SolverOptions(solver="highs", via="highspy", time_limit_s=1))  # fmt: skip
+    assert np.isfinite(r.best_bound) and np.isfinite(r.gap)
+    assert r.best_bound >= r.objective - 1e-9
+    assert r.objective >= r.stats["greedy_captured"] - 1e-6
