@@ -28,18 +28,20 @@ vans and their day), :mod:`~lockerplan.routing.visits` (what must be visited),
 :mod:`~lockerplan.routing.problem` (the PyVRP model and its solve),
 :mod:`~lockerplan.routing.sizing` (the vans per hub, and the vans the day needs),
 :mod:`~lockerplan.routing.decode` (routes and stops read back),
+:mod:`~lockerplan.routing.access` (the door-to-door stops and their walk from the
+drive network),
 :mod:`~lockerplan.routing.result` (what is returned) and
 :mod:`~lockerplan.routing.vans` (the public routers).
 """
 
 from ..scenario import parse_window
+from .access import door_access
 from .fleet import Fleet
 from .hubs import hub_count, place_hubs
 from .result import ROUTE_COLUMNS, STOP_COLUMNS, RoutingResult
 from .vans import (
     default_hub,
     delivery_zones,
-    door_access,
     route_door_to_door,
     route_vans,
     zone_matrices,

@@ -3,7 +3,8 @@
 Each is a short sequence of the stages: what must be visited
 (:mod:`~lockerplan.routing.visits`), the PyVRP model and its solve
 (:mod:`~lockerplan.routing.problem`) and the routes read back
-(:mod:`~lockerplan.routing.decode`).
+(:mod:`~lockerplan.routing.decode`); the door-to-door stops and their walk
+from the drive network come from :mod:`~lockerplan.routing.access`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import pandas as pd
 import shapely
 
 from ..costs import CostModel
-from ..distances import GraphArrays, snap_points
+from ..distances import GraphArrays
 from ..errors import InputError
+from .access import door_fleet, door_stops_on_foot, on_foot_reach
 from .decode import StreetPaths, read_routes, routing_result, unplanned
 from .fleet import Fleet, shift_times
 from .problem import (
@@ -30,7 +32,7 @@ from .problem import (
 )
 from .result import RoutingResult, empty_result, unserved_frame
 from .sizing import Solved, nearest_hubs, sized_vans, solve_fleet
-from .stops import door_stops, locker_stops
+from .stops import locker_stops
 from .visits import (
     Located,
     check_inputs,
@@ -230,137 +232,6 @@ def _read_back(
     return routing_result(best, routes, stops, unserved, t0, stats, len(located.sites), len(visits))
 
 
-#: Farthest a home is delivered on foot from the nearest drivable street, metres
-#: (beyond the snapping distance: pedestrian streets, courtyards, car-free islands).
-ON_FOOT_MAX_M = 2000.0
-#: A courier's walking speed carrying parcels, m/s (about 4.3 km/h; assumed).
-ON_FOOT_SPEED_MS = 1.2
-
-
-def on_foot_reach(max_snap_m: float) -> float:
-    """How far from a drivable street the door-to-door days deliver (on foot)."""
-    return max(float(max_snap_m), ON_FOOT_MAX_M)
-
-
-def door_access(
-    arrays: GraphArrays, demand: gpd.GeoDataFrame, max_snap_m: float = 250.0
-) -> pd.Series:
-    """Each demand cluster's straight distance to the nearest drivable street, metres.
-
-    The snap the door-to-door days make of their stops (within
-    :func:`on_foot_reach`): it depends on the clusters' places only, not on their
-    parcels, so it is made once and handed to :func:`delivery_zones` and to every
-    :func:`route_door_to_door` over the same clusters (``access``), as the zones'
-    road matrices are (:func:`zone_matrices`).
-
-    Parameters
-    ----------
-    arrays : GraphArrays
-        The drive network.
-    demand : geopandas.GeoDataFrame
-        Demand clusters with ``cluster_id`` (or ``site_id``).
-    max_snap_m : float, default 250
-        As in :func:`route_door_to_door`.
-
-    Returns
-    -------
-    pandas.Series
-        ``access_m`` by cluster id (as a string); beyond the reach, the distance
-        to the nearest node.
-
-    Examples
-    --------
-    >>> access = door_access(drive_arrays, clusters)  # doctest: +SKIP
-    >>> door = route_door_to_door(drive_arrays, hubs, clusters, access=access)  # doctest: +SKIP
-    """
-    ids = _stop_ids(demand)
-    snap = snap_points(arrays, demand.geometry, on_foot_reach(max_snap_m))
-    return pd.Series(snap["access_m"].to_numpy(dtype=float), index=ids.to_numpy(), name="access_m")
-
-
-def _stop_ids(demand: gpd.GeoDataFrame) -> pd.Series:
-    """The door stops' ids: the clusters' ``cluster_id`` (else ``site_id``), as strings."""
-    if "cluster_id" in demand:
-        return demand["cluster_id"].astype(str)
-    if "site_id" not in demand:
-        raise InputError("demand must have a 'cluster_id' (or 'site_id') column.")
-    return demand["site_id"].astype(str)
-
-
-def _access_of(
-    arrays: GraphArrays, stops: gpd.GeoDataFrame, reach: float, access: pd.Series | None
-) -> np.ndarray:
-    """The stops' ``access_m``: from ``access`` (:func:`door_access`), or snapped now
-    within ``reach`` for the stops it does not hold."""
-    ids = stops["site_id"].astype(str)
-    known = (
-        np.full(len(stops), np.nan)
-        if access is None
-        else access.reindex(ids.to_numpy()).to_numpy(dtype=float)
-    )
-    missing = np.isnan(known)
-    if missing.any():
-        snap = snap_points(arrays, stops.geometry[missing], reach)
-        known[missing] = snap["access_m"].to_numpy(dtype=float)
-    return known
-
-
-def _door_stops(
-    arrays: GraphArrays,
-    demand: gpd.GeoDataFrame,
-    failure_rate: float,
-    stop_s: float,
-    max_snap_m: float,
-    access: pd.Series | None = None,
-) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """The demand clusters as stops at the level of addresses (:func:`door_stops`),
-    and each stop's ``access_m`` (from ``access`` when given, :func:`door_access`).
-
-    A cluster farther than ``max_snap_m`` from a drivable street (up to
-    :data:`ON_FOOT_MAX_M`) is delivered on foot from the nearest one: each of its
-    stops adds the walk there and back at :data:`ON_FOOT_SPEED_MS` (``on_foot_m``).
-    """
-    # a covered cluster's site_id names its locker; the stop is the cluster itself
-    demand = demand.assign(site_id=_stop_ids(demand))
-    if "parcels_per_day" not in demand:
-        raise InputError("demand must have a 'parcels_per_day' column.")
-    stops = gpd.GeoDataFrame(
-        door_stops(demand, failure_rate, stop_s), geometry="geometry", crs=demand.crs
-    )
-    if not len(stops):
-        return stops.assign(on_foot_m=np.zeros(0)), np.zeros(0)
-    reach = on_foot_reach(max_snap_m)
-    to_street = _access_of(arrays, stops, reach, access)
-    # beyond the reach a stop is not snapped, and the routing lists it unserved
-    walk = np.where((to_street > max_snap_m) & (to_street <= reach), to_street, 0.0)
-    per = np.where(stops["parcels_per_day"] > 0, stops["parcels_per_day"], 1.0)
-    extra = stops["stops"].to_numpy() * 2 * walk / ON_FOOT_SPEED_MS / per
-    stops = stops.assign(
-        on_foot_m=walk.round(1), extra_s_per_parcel=stops["extra_s_per_parcel"] + extra
-    )
-    return stops, to_street
-
-
-def _door_fleet(
-    fleet: Fleet, handover_s: float, stop_service_s: int | None, start_h: float
-) -> Fleet:
-    """The door-to-door fleet: no window, and no cap (it is sized like an uncapped fleet).
-
-    With ``vans_per_hub=None`` :func:`route_vans` gives each hub enough vans that
-    only unreachable clusters are left out (:func:`~lockerplan.routing.fleet.vans_bound`)
-    and the fixed cost per van decides how many are used.
-    """
-    base = fleet.stop_service_s if stop_service_s is None else stop_service_s
-    return dataclasses.replace(
-        fleet,
-        window=None,
-        start_h=start_h,
-        parcel_service_s=handover_s,
-        stop_service_s=base,
-        vans_per_hub=None,
-    )
-
-
 def route_door_to_door(
     arrays: GraphArrays,
     hubs: gpd.GeoDataFrame,
@@ -416,8 +287,8 @@ def route_door_to_door(
         Start of the delivery day (vans leave the hub), hours after midnight.
     max_snap_m, seed, iterations, time_limit_s, costs, street_paths
         As in :func:`route_vans`; a home farther than ``max_snap_m`` from a drivable
-        street (up to :data:`ON_FOOT_MAX_M`) is delivered on foot from the nearest,
-        the walk in the stop's time.
+        street (up to :data:`~lockerplan.routing.access.ON_FOOT_MAX_M`) is
+        delivered on foot from the nearest, the walk in the stop's time.
     zones : Zones, optional
         Delivery zones from :func:`delivery_zones` (shared by several days); made
         here above :data:`MAX_DOOR_STOPS` stops when omitted.
@@ -428,8 +299,9 @@ def route_door_to_door(
         (:func:`~lockerplan.routing.stops.locker_stops`); without the replenishment
         window.
     access : pandas.Series, optional
-        The clusters' distances to the drive network from :func:`door_access`
-        (shared by the days over the same clusters); snapped here when omitted.
+        The clusters' distances to the drive network from
+        :func:`~lockerplan.routing.access.door_access` (shared by the days over the
+        same clusters); snapped here when omitted.
 
     Returns
     -------
@@ -451,8 +323,8 @@ def route_door_to_door(
         )
     if not (isinstance(handover_s, int | float) and handover_s >= 0):
         raise InputError(f"handover_s must be >= 0 seconds, got {handover_s!r}.")
-    d2d_fleet = _door_fleet(fleet, handover_s, stop_service_s, start_h)
-    stops, to_street = _door_stops(
+    d2d_fleet = door_fleet(fleet, handover_s, stop_service_s, start_h)
+    stops, to_street = door_stops_on_foot(
         arrays, demand, failure_rate, d2d_fleet.stop_service_s, max_snap_m, access
     )
     max_snap_m = on_foot_reach(max_snap_m)
@@ -542,18 +414,19 @@ def delivery_zones(
     the parcels not collected at lockers) so that the days share their zones, and
     with them the road matrices (computed once). None at or below
     :data:`MAX_DOOR_STOPS` stops (every cluster is routed). ``access``: the
-    clusters' distances to the drive network from :func:`door_access`, shared
-    with the days (snapped here when omitted).
+    clusters' distances to the drive network from
+    :func:`~lockerplan.routing.access.door_access`, shared with the days (snapped
+    here when omitted).
 
     Examples
     --------
     >>> zones = delivery_zones(drive_arrays, clusters)  # doctest: +SKIP
     >>> door = route_door_to_door(drive_arrays, hubs, clusters, zones=zones)  # doctest: +SKIP
     """
-    d2d_fleet = _door_fleet(fleet or Fleet(), handover_s, stop_service_s, 8.0)
+    d2d_fleet = door_fleet(fleet or Fleet(), handover_s, stop_service_s, 8.0)
     if len(demand) <= MAX_DOOR_STOPS:
         return None
-    stops, to_street = _door_stops(
+    stops, to_street = door_stops_on_foot(
         arrays, demand, failure_rate, d2d_fleet.stop_service_s, max_snap_m, access
     )
     if len(stops) <= MAX_DOOR_STOPS:

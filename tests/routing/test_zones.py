@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lockerplan.routing import route_door_to_door, vans
+from lockerplan.routing import access, route_door_to_door, vans
 from lockerplan.routing.fleet import Fleet
 
 FAST = {"iterations": 300, "time_limit_s": 5.0}
@@ -147,9 +147,9 @@ def test_the_door_stops_are_snapped_once_for_the_zones_and_both_days(helsinki_pl
     alloc = Allocation(p.sites, p.demand, None)
     drive = p.drive_streets.arrays()
     snapped = []
-    real_snap = vans.snap_points
+    real_snap = access.snap_points
     monkeypatch.setattr(
-        vans, "snap_points", lambda *a, **k: snapped.append(len(a[1])) or real_snap(*a, **k)
+        access, "snap_points", lambda *a, **k: snapped.append(len(a[1])) or real_snap(*a, **k)
     )
     once = route_plan(fleet, p.scenario.costs, drive, p.hubs, alloc)
     on = int(p.demand["on_network"].sum())
