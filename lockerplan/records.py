@@ -40,6 +40,7 @@ from .figures import (
     LINES,
     ON_THE_WAY_FIGURES,
     PARCEL_FIGURES,
+    PRICING_FIGURES,
     SCENARIO_FIGURES,
     SIDE_FIGURES,
     Figure,
@@ -179,6 +180,15 @@ ChoiceFigures = _record(
 )
 
 
+PricingFigures = _record(
+    "PricingFigures",
+    PRICING_FIGURES,
+    _Record,
+    "Locker prices by zone: the discounts that save the carrier most (made by "
+    ":func:`lockerplan.pipeline.prices.price_zones`).",
+)
+
+
 Parcels = _record(
     "Parcels",
     PARCEL_FIGURES,
@@ -200,6 +210,7 @@ class _KpisBase(_Record):
         "on_the_way",
         "parcels",
         "choice",
+        "pricing",
     )
     #: properties written by a figure of the table
     _aliases = {"locker_cost_per_parcel": "cost_per_parcel"}
@@ -239,6 +250,11 @@ class _KpisBase(_Record):
             return ""
         operators = ", ".join(self.competitor_operators) or "operator unknown"
         write = FIGURES["captured_parcels_per_day"].text
+        if self.choice is not None:  # customers choose: see the choice line
+            return (
+                f"{self.competitor_sites} sites ({operators}); customers choose: "
+                f"{write(self.rival_parcels_per_day)} at rivals' sites"
+            )
         return (
             f"{self.competitor_sites} sites ({operators}), captured "
             f"{write(self.captured_parcels_per_day)}; "
@@ -311,6 +327,7 @@ Kpis = _record(
         "on_the_way": CommuteCoverage,
         "parcels": Parcels,
         "choice": ChoiceFigures,
+        "pricing": PricingFigures,
     },
 )
 

@@ -16,7 +16,8 @@ words people read (``label``), its ``unit``, how it is written (``fmt``, and
 * :data:`ON_THE_WAY_FIGURES`: customers covered at home, at work and on the way
   (``--on-the-way``);
 * :data:`PARCEL_FIGURES`: every parcel accounted for (``parcels``);
-* :data:`CHOICE_FIGURES`: what customers choose (``choice``, ``--choice mnl``).
+* :data:`CHOICE_FIGURES`: what customers choose (``choice``, ``--choice mnl``);
+* :data:`PRICING_FIGURES`: locker prices by zone (``pricing``, ``--price-zones``).
 
 The records of :mod:`lockerplan.records` are made from these tables, field for
 field, and every renderer reads them (the printed summary, ``summary.json``, the
@@ -317,6 +318,29 @@ CHOICE_FIGURES = _table(
 )  # fmt: skip
 
 
+#: Locker prices by zone (:class:`PricingFigures`, ``summary.json`` ``pricing``, ``--price-zones``).
+PRICING_FIGURES = _table(
+    Figure("zones", "Zones", fmt="{:,.0f}", kind=int, default=0,
+           help="Cells of the coverage grid with demand"),
+    Figure("zones_discounted", "Zones discounted", fmt="{:,.0f}", kind=int, default=0,
+           help="Zones where a discount on locker delivery saves the carrier money"),
+    Figure("cost_per_driver_hour", "Cost per driver hour", "{currency}/h", "{:.2f}",
+           help="The door-to-door day's cost over its driver hours: the price of time saved"),
+    Figure("locker_cost_per_parcel", "Locker cost per parcel", "{currency}", "{:.2f}",
+           help="Loading and a compartment, per parcel via a locker"),
+    Figure("switched_parcels_per_day", "Switch to lockers", _PARCELS,
+           help="Parcels that move from the door to our lockers at the zones' discounts"),
+    Figure("discount_paid_per_day", "Discounts paid", _MONEY, "{:,.0f}",
+           help="Discounts on every locker parcel of a discounted zone"),
+    Figure("net_saving_per_day", "Net saving", _MONEY, "{:,.0f}",
+           help="The carrier's time and compartments saved less the discounts paid, "
+           "before routing (the business case is routed at these prices)"),
+    Figure("curve", "Curve", fmt="{}", kind=list, default=[],
+           help="One discount everywhere: locker share, parcels switched, discounts paid "
+           "and net saving per discount"),
+)  # fmt: skip
+
+
 #: Every parcel accounted for (:class:`Parcels`, ``summary.json`` ``parcels``): what the
 #: demand stage read = collected at our lockers + at rivals' lockers + delivered home +
 #: not delivered (by reason).
@@ -475,6 +499,8 @@ FIGURES = _table(
            "(:class:`Parcels`; with the door-to-door baseline)"),
     Figure("choice", "Choice", fmt="{}", kind="ChoiceFigures | None", default=None,
            help="--choice mnl: what customers choose (:class:`ChoiceFigures`)"),
+    Figure("pricing", "Pricing", fmt="{}", kind="PricingFigures | None", default=None,
+           help="--price-zones: locker prices by zone (:class:`PricingFigures`)"),
     Figure("on_the_way", "On the way", fmt="{}", kind="CommuteCoverage | None", default=None,
            help="With --on-the-way: the covered parcels at home, at work and on the way "
            "(:class:`CommuteCoverage`)"),

@@ -74,6 +74,10 @@ LINES = (
          "({on_the_way.commutes} commutes by {on_the_way.mode}, mean "
          "{on_the_way.mean_commute_min})", when="on_the_way",
          panel="+{on_the_way.gain_share} at work and on the way"),
+    Line("pricing", "{pricing.zones_discounted} of {pricing.zones} zones discounted: "
+         "{pricing.switched_parcels_per_day:n} switch to lockers, {pricing.discount_paid_per_day} "
+         "discounts, {pricing.net_saving_per_day} net saving (pricing.csv)", when="pricing",
+         panel="{pricing.zones_discounted} of {pricing.zones} zones discounted"),
     Line("mean walk", "{mean_walk_m} (covered parcels, network distance)", panel="{mean_walk_m}"),
     Line("walking cutoff", "{walk_m}", views=(_PANEL,)),
     Line("solver", "{solver_text}", when="solver_status",

@@ -16,10 +16,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
 
 from ..costs import adoption
 from ..errors import InputError
 from ..siting import Candidates, SitingResult
+from ..siting._common import assigned_distances, nearest_open
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario import CostParams, SitingParams
@@ -91,6 +93,7 @@ def allocate(
     siting: SitingResult,
     capacity: np.ndarray,
     adopt: tuple[float, float] = (1.0, np.inf),
+    walks: sparse.csr_matrix | None = None,
 ) -> Allocation:
     """The siting result's allocation as site, cluster and allocation-line layers.
 
@@ -103,7 +106,9 @@ def allocate(
     :func:`adoption`: a covered cluster's ``locker_parcels_per_day`` are its
     parcels times the adoption at its walk, and a site's ``parcels_per_day`` (what
     the vans bring and the cabinets hold) the sum over its clusters. Under customers'
-    choice (``siting.split``) they are the shares the customers bring each site.
+    choice (``siting.split``) they are the shares the customers bring each site, and
+    with ``walks`` (the open sites x clusters within the walk, not masked by rivals)
+    a cluster is covered where an open site is in reach, by the nearest one.
     """
     open_idx = np.asarray(siting.open_sites, dtype=int)
     site_ids = np.array([f"site{k + 1}" for k in range(len(open_idx))])
@@ -111,8 +116,12 @@ def allocate(
     position[open_idx] = np.arange(len(open_idx))
     assigned = np.asarray(siting.assignment, dtype=int)
     best_site = np.where(assigned >= 0, position[np.maximum(assigned, 0)], -1)
+    walk = np.asarray(siting.assigned_m, dtype=float)
+    if walks is not None:  # customers choose among every open site in reach
+        best_site = nearest_open(walks, np.arange(walks.shape[0]))
+        walk = assigned_distances(walks, best_site)
     covered = best_site >= 0
-    walk = np.where(covered, np.asarray(siting.assigned_m, dtype=float), np.nan)
+    walk = np.where(covered, walk, np.nan)
     w = clusters["parcels_per_day"].to_numpy(dtype=float)
     served = np.asarray(getattr(siting, "served", ()), dtype=float)
     if len(served) != len(w):  # the model serves all of an assigned cluster

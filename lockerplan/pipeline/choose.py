@@ -60,8 +60,8 @@ class ChoiceFit:
         utility then reproduces the target on the plan's own sites).
     rival_walk : scipy.sparse.csr_matrix or None
         Rivals' sites x clusters, the walks within reach.
-    discount : float
-        The discount on locker delivery customers chose with.
+    discount : float or numpy.ndarray
+        The discount on locker delivery customers chose with (one, or per cluster).
     """
 
     model: ChoiceModel
@@ -69,7 +69,7 @@ class ChoiceFit:
     rounds: int
     settled: bool
     rival_walk: sparse.csr_matrix | None
-    discount: float = 0.0
+    discount: float | np.ndarray = 0.0
 
     def outside(self, n: int) -> np.ndarray:
         """Per cluster, the attraction of home delivery plus the rivals' sites."""
@@ -151,7 +151,7 @@ def site_under_choice(
         model = calibrate_home(model, target, w, D[siting.open_sites], rivals)
         fit = ChoiceFit(model, target, 1, True, rivals, discount)
         split = model.shares(D[siting.open_sites], rivals, discount).own
-        siting.split = _within_capacity(split, w, siting, attrs.capacity / params.peak_factor)
+        siting.split = within_capacity(split, w, siting, attrs.capacity / params.peak_factor)
     else:
         siting, fit = _site_for_choice(
             solve, spec, D, attrs, w, rivals, model, target, discount, params
@@ -167,7 +167,7 @@ def site_under_choice(
     return siting, fit
 
 
-def _within_capacity(
+def within_capacity(
     split: sparse.csr_matrix, w: np.ndarray, siting: SitingResult, per_module: np.ndarray
 ) -> sparse.csr_matrix:
     """The shares scaled down at each open site whose customers bring more than its
@@ -261,7 +261,17 @@ def choice_figures(clusters: gpd.GeoDataFrame, fit: ChoiceFit) -> ChoiceFigures:
         home_parcels_per_day=round(float(home.sum()), 2),
         home_utility=round(fit.model.home_utility, 4),
         walk_utility_per_km=fit.model.walk_utility_per_km,
-        locker_discount=fit.discount,
+        locker_discount=_mean_discount(fit.discount, clusters["locker_parcels_per_day"]),
         rounds=fit.rounds,
         settled=fit.settled,
     )
+
+
+def _mean_discount(discount: float | np.ndarray, locker) -> float:
+    """The discount per parcel at our lockers: the one offered, or the mean over the
+    parcels of the zones' discounts."""
+    if np.ndim(discount) == 0:
+        return float(discount)
+    weights = np.asarray(locker, dtype=float)
+    total = weights.sum()
+    return round(float(np.asarray(discount) @ weights / total), 3) if total > 0 else 0.0

@@ -17,7 +17,7 @@ import pandas as pd
 from ..assumptions import plan_assumptions
 from ..demand import aggregation_error
 from ..equity import equity_summary
-from ..records import BusinessCase, ChoiceFigures, Kpis, Parcels
+from ..records import BusinessCase, ChoiceFigures, Kpis, Parcels, PricingFigures
 from ..siting import MODELS
 from .commutes import on_the_way_figures
 
@@ -111,6 +111,7 @@ def plan_kpis(
     runtime_s: float,
     stage_seconds: dict[str, float] | None = None,
     choice: ChoiceFigures | None = None,
+    pricing: PricingFigures | None = None,
 ) -> Kpis:
     """The one place a plan's :class:`Kpis` are made.
 
@@ -195,6 +196,7 @@ def plan_kpis(
         stage_seconds=dict(stage_seconds or {}),
         **_money(delivered, area.demand_parcels_in, dropped),
         choice=choice,
+        pricing=pricing,
         on_the_way=None
         if otw is None
         else on_the_way_figures(otw, clusters, open_sites, area.candidates, total),

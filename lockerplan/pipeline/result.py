@@ -125,6 +125,10 @@ class Plan(StreetGraphs):
         GeoPackage's ``streets`` layer (:func:`lockerplan.maps.base.street_shapes`):
         drawn from ``walk_streets`` on first use, or drawn by the Dask worker that
         holds the walk network of a plan on Dask.
+    pricing : pandas.DataFrame or None
+        With ``--price-zones``: per zone of the coverage grid, the cost to serve and
+        the recommended discount on locker delivery (``pricing.csv``;
+        :func:`lockerplan.pricing.zone_prices`).
 
     Examples
     --------
@@ -156,6 +160,7 @@ class Plan(StreetGraphs):
     competitors: gpd.GeoDataFrame | None = field(default=None, repr=False)
     commute_flows: gpd.GeoDataFrame | None = field(default=None, repr=False)
     streets: gpd.GeoSeries | None = field(default=None, repr=False)
+    pricing: pd.DataFrame | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         k = self.kpis
@@ -360,7 +365,8 @@ class Plan(StreetGraphs):
             self.name,
             out_dir if out_dir is not None else self.scenario.outputs.out,
             layers=self.layers(),
-            tables={"route_stops": self.route_stops, "dropped": self.dropped},
+            tables={"route_stops": self.route_stops, "dropped": self.dropped}
+            | ({} if self.pricing is None else {"pricing": self.pricing}),
             summary=self.summary_dict(),
             page=self.map(),
             formats=self.scenario.outputs.formats,

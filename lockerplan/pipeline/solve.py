@@ -37,6 +37,7 @@ from .commutes import allocate_groups, flow_layer, unreachable
 from .demand_scenarios import scenario_kpis, with_scenarios
 from .kpis import plan_kpis
 from .prepare import StudyArea, prepare_study_area, progress_bar, resolve_scenario
+from .prices import Priced, discounts_paid, price_zones
 from .result import Plan
 from .route import Delivered, route_stage
 
@@ -246,11 +247,36 @@ def _siting(
 
 
 def _discounts_paid(delivered: Delivered, alloc: Allocation, fit: ChoiceFit | None) -> Delivered:
-    """The business case with the discounts on locker delivery paid (``--locker-discount``)."""
-    if fit is None or not fit.discount or delivered.business is None:
+    """The business case with the discounts on locker delivery paid (``--locker-discount``,
+    ``--price-zones``)."""
+    if fit is None or delivered.business is None:
         return delivered
-    paid = fit.discount * float(alloc.clusters["locker_parcels_per_day"].sum())
+    paid = discounts_paid(alloc.clusters, fit)
     return dataclasses.replace(delivered, business=with_discounts(delivered.business, paid))
+
+
+def _route(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
+    """The routing stage of a plan's allocation."""
+    return route_stage(
+        sc.routing,
+        sc.costs,
+        area,
+        alloc,
+        seed=sc.siting.seed,
+        max_snap_m=sc.network.max_snap_m,
+        scheduler=sc.siting.scheduler,
+    )
+
+
+def _priced(sc, area, siting, attrs, D, fit, delivered) -> tuple[Priced, Allocation, Delivered]:
+    """Prices by zone (:func:`~lockerplan.pipeline.prices.price_zones`), then the
+    allocation and the routes at those prices."""
+    clusters = _allocation(sc, area, siting, attrs, D, None, fit).clusters
+    capacity = attrs.capacity / sc.siting.peak_factor
+    door = delivered.comparison.door_to_door
+    priced = price_zones(sc, clusters, siting, D, fit, door, capacity)
+    alloc = _allocation(sc, area, priced.siting, attrs, D, None, priced.fit)
+    return priced, alloc, _route(sc, area, alloc)
 
 
 def _solve(params, costs, area, progress, D, attrs, solver=None, time_limit_s=None):
@@ -277,7 +303,8 @@ def _allocation(
     if otw is not None:
         alloc = allocate_groups(area.candidates, area.clusters, otw, siting, attrs.capacity, adopt)
     else:
-        alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt)
+        walks = D[siting.open_sites] if fit is not None else None
+        alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt, walks)
     factors = sc.siting.demand_scenarios
     sites = with_scenarios(alloc.sites, factors, costs.adoption_share, attrs.capacity)
     alloc = dataclasses.replace(alloc, sites=sites)
@@ -347,15 +374,12 @@ def plan_study_area(
             alloc = _allocation(sc, area, siting, attrs, D, otw, fit)
             catchment = catchment_layer(area, alloc.sites, params.walk_m, catchments)
         with clock("routing"):
-            delivered = route_stage(
-                sc.routing,
-                costs,
-                area,
-                alloc,
-                seed=params.seed,
-                max_snap_m=sc.network.max_snap_m,
-                scheduler=params.scheduler,
-            )
+            delivered = _route(sc, area, alloc)
+        priced = None
+        if fit is not None and sc.choice.price_zones and delivered.comparison is not None:
+            with clock("pricing"):
+                priced, alloc, delivered = _priced(sc, area, siting, attrs, D, fit, delivered)
+                siting, fit = priced.siting, priced.fit
         with clock("results"):
             cells = coverage_by_cell(alloc.clusters, cell_m=sc.outputs.cell_m)
             uncoverable = not_coverable(area, D) if otw is None else unreachable(area.clusters, otw)
@@ -376,6 +400,7 @@ def plan_study_area(
         runtime_s=area.prepare_s + time.perf_counter() - t0,
         stage_seconds=clock,
         choice=None if fit is None else choice_figures(alloc.clusters, fit),
+        pricing=None if priced is None else priced.figures,
     )
     if params.demand_scenarios:
         kpis = scenario_kpis(kpis, params.demand_scenarios, alloc.sites)
@@ -404,6 +429,7 @@ def plan_study_area(
         commute_flows=None
         if otw is None
         else flow_layer(alloc.groups, alloc.sites, area.on_the_way),
+        pricing=None if priced is None else priced.zones,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..choice import CHOICE_MODELS
-from .checks import Choice, Number
+from .checks import Choice, Flag, Number
 from .fields import Cli, Section, setting
 
 #: What a plan under customers' choice is sited for (``site_by``).
@@ -86,4 +86,12 @@ class ChoiceParams(Section):
         cli=True,
         help="mnl: discount offered on every parcel delivered to our lockers; customers "
         "choose with it and the business case pays it",
+    )
+    price_zones: bool = setting(
+        False,
+        check=Flag(),
+        cli=Cli(flag=True),
+        help="mnl: price locker delivery by zone (the coverage grid's cells): per zone the "
+        "discount that saves the carrier most, discounts paid included; the business "
+        "case is routed at those prices (pricing.csv, summary.json's pricing)",
     )
