@@ -1,0 +1,79 @@
+"""A plan under customers' choice (the default): the share calibrated, the parcels
+reconciled, the same figures on every surface; prices by zone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from lockerplan.cli import main
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def _plan(tmp_path, *args):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["plan", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    folder = out / "helsinki"
+    return result.stdout, json.loads((folder / "summary.json").read_text()), folder, out
+
+
+def test_the_default_plan_sends_the_target_share_out_of_home(tmp_path):
+    stdout, s, _, out = _plan(tmp_path, "--model", "lscp", "--out-of-home-share", "0.4")
+    c = s["choice"]
+    assert c["model"] == "mnl" and c["target_share"] == 0.4
+    assert c["out_of_home_share"] == pytest.approx(0.4, abs=0.01)
+    # every parcel in one place: ours + rivals' + home = read (nothing dropped here)
+    p = s["parcels"]
+    assert c["captured_parcels_per_day"] == pytest.approx(p["at_lockers"], abs=0.05)
+    assert p["read"] == pytest.approx(
+        p["at_lockers"] + p["at_rivals"] + p["home"] + p["not_delivered"], abs=0.05
+    )
+    assert s["assumptions"]["out_of_home_share"]["value"] == 0.4
+    line = f"{100 * c['out_of_home_share']:.1f} % out of home"
+    assert line in stdout
+    assert line in (out / "helsinki.html").read_text()
+
+
+def test_with_rivals_customers_split_and_every_parcel_is_counted_once(tmp_path):
+    _, s, folder, _ = _plan(tmp_path, "--competitors", str(DATA / "helsinki_competitors.csv"))
+    c, p = s["choice"], s["parcels"]
+    assert c["rival_parcels_per_day"] > 0
+    assert p["at_rivals"] == pytest.approx(c["rival_parcels_per_day"], abs=0.05)
+    assert p["read"] == pytest.approx(
+        p["at_lockers"] + p["at_rivals"] + p["home"] + p["not_delivered"], abs=0.05
+    )
+    bc = s["business_case"]
+    # what the rivals take is on neither side of the business case
+    assert bc["with_lockers"]["parcels_per_day"] == pytest.approx(
+        p["read"] - p["at_rivals"] - p["not_delivered"], abs=0.05
+    )
+    dropped = pd.read_csv(folder / "dropped.csv")
+    taken = dropped[dropped["layer"] == "competitor_nearer"]
+    assert taken["parcels_per_day"].sum() == pytest.approx(c["rival_parcels_per_day"], abs=0.05)
+
+
+def test_prices_by_zone_are_written_and_paid_in_the_business_case(tmp_path):
+    # with a rival in reach our locker share is low enough for discounts to pay
+    competitors = str(DATA / "helsinki_competitors.csv")
+    stdout, s, folder, _ = _plan(tmp_path, "--price-zones", "--competitors", competitors)
+    pr = s["pricing"]
+    zones = pd.read_csv(folder / "pricing.csv")
+    assert len(zones) == pr["zones"] and (zones["net_saving_per_day"] >= 0).all()
+    assert pr["zones_discounted"] == int((zones["discount"] > 0).sum())
+    assert pr["curve"][0]["discount"] == 0.0
+    # discounts move customers beyond the target, and the business case pays them
+    assert s["choice"]["out_of_home_share"] >= s["choice"]["target_share"] - 1e-9
+    assert s["choice"]["locker_discount"] > 0 and pr["discount_paid_per_day"] > 0
+    assert pr["switched_parcels_per_day"] > 0
+    assert "zones discounted" in stdout
+
+
+def test_decay_keeps_the_fixed_curve_and_reports_no_choice(tmp_path):
+    _, s, _, _ = _plan(tmp_path, "--choice", "decay")
+    assert "choice" not in s
