@@ -76,6 +76,9 @@ def _share(plan: Any) -> float:
 def at_share(area: Any, target: float, base: dict[str, Any]) -> tuple[Any, float]:
     """A plan whose lockers take ``target`` of the parcels (walking pickups): the
     adoption share solved in two steps (capacity moves the covered share)."""
+    # the claims are set by the share of parcels at lockers, as the studies state them:
+    # a flat adoption share (the decay model without decay), not the customers' choice
+    base = {"choice_model": "decay", **base}
     if target <= 0:
         plan = plan_study_area(area, catchments=False, pickup="walk", **base)
         return plan, 0.0

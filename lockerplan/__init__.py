@@ -74,6 +74,7 @@ PUBLIC_MODULES = (
     "pickup",
     "pipeline",
     "presets",
+    "pricing",
     "records",
     "regions",
     "routing",

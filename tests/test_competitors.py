@@ -65,11 +65,14 @@ def test_rivals_at_todays_sites_take_their_customers_and_the_plan_moves(helsinki
     # candidate ids shift)
     assert not set(contested["top"]["source_id"]) & set(contested["facilities"]["source_id"])
     assert s["sites_open"] == helsinki_plan.kpis.sites_open
-    # a captured cluster walks strictly less to our site than to any rival
+    # customers with both a rival and one of our sites in reach split between them
     cov = demand["covered"].to_numpy(dtype=bool)
     rival_m = demand["nearest_competitor_m"].to_numpy(dtype=float)
     near = ~np.isnan(rival_m)
-    assert near.any() and (demand["walk_m"].to_numpy()[cov & near] < rival_m[cov & near]).all()
+    both = cov & near
+    assert both.any()
+    assert (demand["locker_parcels_per_day"].to_numpy()[both] > 0).all()
+    assert (demand["rival_locker_parcels_per_day"].to_numpy()[both] > 0).all()
     assert s["captured_parcels_per_day"] < helsinki_plan.kpis.covered_parcels_per_day
     assert helsinki_plan.kpis.captured_parcels_per_day == helsinki_plan.kpis.covered_parcels_per_day
     # customers choose (mnl): what the rivals' sites take, cluster by cluster, is the
@@ -89,14 +92,13 @@ def test_summary_json_stdout_geopackage_and_map_say_the_same(contested):
     assert s["competitor_operators"] == ["Posti", RIVAL]
     line = next(line for line in contested["stdout"].splitlines() if "competitors" in line)
     numbers = [float(x.replace(",", "")) for x in re.findall(r"[\d,]+\.\d", line)]
-    assert numbers == [
-        round(s["captured_parcels_per_day"], 1),
-        round(s["rival_parcels_per_day"], 1),
-    ]
+    # customers choose (mnl): the line names what the rivals take; the choice line the rest
+    assert numbers == [round(s["rival_parcels_per_day"], 1)]
     assert line.strip().startswith("competitors    4 sites (Posti, RivalBox)")
     page = contested["page"]
     assert "Competitor sites" in page and "Contested areas" in page
-    assert f"{s['captured_parcels_per_day']:,.1f} parcels/day" in page
+    assert f"{s['rival_parcels_per_day']:,.1f} parcels/day" in page
+    assert f"{100 * s['choice']['out_of_home_share']:.1f} % out of home" in page
     assert "competitor site" in page and "contested demand" in page  # legend entries
 
 

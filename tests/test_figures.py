@@ -80,6 +80,13 @@ FULL = Kpis(
         "rival_parcels_per_day": 58.8,
         "home_parcels_per_day": 910.8,
     },
+    pricing={
+        "zones": 36,
+        "zones_discounted": 27,
+        "switched_parcels_per_day": 12.9,
+        "discount_paid_per_day": 43.0,
+        "net_saving_per_day": 6.0,
+    },
     on_the_way={
         "mode": "transit",
         "at_home_parcels_per_day": 1100.0,

@@ -88,6 +88,19 @@ def rival_walks(area, walk_m: float) -> sparse.csr_matrix | None:
     return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=C.shape)
 
 
+def within_kind_cutoffs(
+    D: sparse.csr_matrix, kind: np.ndarray, cutoff_per_kind: dict[str, float]
+) -> sparse.csr_matrix:
+    """``D`` less the walks beyond their site kind's own cutoff (``--pickup-walk-m``):
+    a site beyond it is no option of the customer's choice."""
+    if not cutoff_per_kind:
+        return D
+    C = D.tocoo()
+    limit = np.array([cutoff_per_kind.get(k, np.inf) for k in kind], dtype=float)
+    keep = C.data <= limit[C.row]
+    return sparse.csr_matrix((C.data[keep], (C.row[keep], C.col[keep])), shape=D.shape)
+
+
 def nearest_only(D: sparse.csr_matrix) -> sparse.csr_matrix:
     """Per column, only its nearest stored entry (the calibration's first network)."""
     C = D.tocoo()

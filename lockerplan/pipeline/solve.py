@@ -32,7 +32,13 @@ from ..regions import solve_regions
 from ..scenario import CostParams, Scenario, SitingParams, scenario_fields
 from ..siting import MODELS, Candidates, SiteRules, SitingResult, SolverOptions
 from .allocate import Allocation, allocate, candidate_attributes, catchment_layer
-from .choose import ChoiceFit, choice_columns, choice_figures, site_under_choice
+from .choose import (
+    ChoiceFit,
+    choice_columns,
+    choice_figures,
+    site_under_choice,
+    within_kind_cutoffs,
+)
 from .commutes import allocate_groups, flow_layer, unreachable
 from .demand_scenarios import scenario_kpis, with_scenarios
 from .kpis import plan_kpis
@@ -364,6 +370,9 @@ def plan_study_area(
     sc = resolve_scenario(area.scenario, settings)
     params, costs = sc.siting, sc.costs
     D, ours = area.distances_within(params.walk_m), area.siting_distances(params.walk_m)
+    if sc.choice.choice_model == "mnl" and area.on_the_way is None:  # the choice sets
+        cutoffs = site_rules(params, area).cutoff_per_kind
+        D = within_kind_cutoffs(D, area.candidates["kind"].to_numpy(), cutoffs)
     otw = area.on_the_way.coverage(ours, params.walk_m) if area.on_the_way else None
     with progress_bar(4, progress) as bar:
         clock = StageClock(area.stage_seconds, bar=bar)
