@@ -164,7 +164,11 @@ def site_under_choice(
         model = calibrate_home(model, target, w, D[siting.open_sites], rivals)
         fit = ChoiceFit(model, target, 1, True, rivals, discount)
         split = model.shares(D[siting.open_sites], rivals, discount).own
-        siting.split = within_capacity(split, w, siting, attrs.capacity / params.peak_factor)
+        # a capacitated model's sites turn customers away when full; an uncapacitated
+        # model's promise beyond its cabinets stays visible (over_capacity)
+        if spec.capacitated:
+            split = within_capacity(split, w, siting, attrs.capacity / params.peak_factor)
+        siting.split = split
     else:
         siting, fit = _site_for_choice(
             solve, spec, D, attrs, w, rivals, model, target, discount, params

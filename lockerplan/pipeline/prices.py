@@ -21,7 +21,7 @@ from scipy import sparse
 from ..pricing import ZoneCosts, price_curve, zone_prices
 from ..records import PricingFigures
 from ..scenario import Scenario
-from ..siting import SitingResult
+from ..siting import MODELS, SitingResult
 from .choose import ChoiceFit, within_capacity
 
 
@@ -94,7 +94,9 @@ def price_zones(
     curve = price_curve(clusters, fit.model, own, zc, fit.rival_walk)
     w = clusters["parcels_per_day"].to_numpy(dtype=float)
     split = fit.model.shares(own, fit.rival_walk, discount).own
-    priced = dataclasses.replace(siting, split=within_capacity(split, w, siting, capacity))
+    if MODELS[sc.siting.model].capacitated:
+        split = within_capacity(split, w, siting, capacity)
+    priced = dataclasses.replace(siting, split=split)
     discounted = table["discount"].to_numpy() > 0
     figures = PricingFigures(
         zones=len(table),
