@@ -41,6 +41,7 @@ from scipy import sparse
 from ._common import infeasible, make_result, setup
 from .coverage import require_a_limit
 from .milp import MilpBuilder, solve_milp
+from .mnl_cuts import solve_by_cuts
 from .options import SolverOptions
 from .result import Outcome, SitingResult, failed
 from .sites import Candidates, SiteRules, add_site_rows, feasible_sites, spacing_pairs, y_bounds
@@ -94,6 +95,7 @@ def solve_mnl(
     candidates: Candidates | None = None,
     rules: SiteRules | None = None,
     options: SolverOptions | None = None,
+    method: str = "cuts",
 ) -> SitingResult:
     """The most expected parcels captured under an MNL of the customers' choice.
 
@@ -117,6 +119,10 @@ def solve_mnl(
         Cabinet modules one site can host at most (capacitated).
     candidates, rules, options
         As for every siting model (:mod:`lockerplan.siting.models`).
+    method : {"cuts", "haase"}, default "cuts"
+        Without capacities, ``"cuts"`` solves by outer approximation and submodular
+        cuts (:mod:`lockerplan.siting.mnl_cuts`); ``"haase"`` (and every model
+        with capacities) solves the linear reformulation above.
 
     Returns
     -------
@@ -133,6 +139,8 @@ def solve_mnl(
     >>> r.status, r.open_sites.tolist(), round(r.objective, 3)
     ('optimal', [1], 7.392)
     """
+    if method not in ("cuts", "haase"):
+        raise ValueError(f"method must be 'cuts' or 'haase', got {method!r}.")
     if not callable(attraction):
         raise TypeError("attraction must be a callable of the walk in metres.")
     D, w, cands, rules, diag, opts = setup(
@@ -152,8 +160,11 @@ def solve_mnl(
     if not capacitated:
         cap = np.full(D.shape[0], np.inf)
     inst = _Mnl(C, w, np.asarray(attraction(C.data), dtype=float), outside, cap, most)
-    milp, cols = _build(inst, cands, rules)
     start_open = _greedy(inst, cands, rules)
+    if method == "cuts" and start_open is not None and not np.isfinite(cap).any():
+        t_build = time.perf_counter() - t0
+        return _by_cuts(inst, start_open, cands, rules, D, opts, t_build)
+    milp, cols = _build(inst, cands, rules)
     start = _start(inst, cols, milp.shape[1], start_open) if start_open is not None else None
     t_build = time.perf_counter() - t0
     out = solve_milp(milp, opts, start=start)
@@ -178,6 +189,7 @@ def solve_mnl(
     status = "optimal" if out.status == "optimal" or gap <= 1e-6 else out.status
     stats = {
         "pairs": int(C.nnz),
+        "method": "haase",
         "columns": int(milp.shape[1]),
         "rows": int(milp.shape[0]),
         "greedy_captured": None if start_open is None else round(_plan(inst, start_open, None).captured, 4),
@@ -198,6 +210,37 @@ def solve_mnl(
     )
     result = make_result(outcome, D, opts)
     result.split = plan.split(inst, is_open)
+    return result
+
+
+def _by_cuts(inst, start_open, cands, rules, D, opts, t_build) -> SitingResult:
+    """Uncapacitated: the plan and bound of :func:`lockerplan.siting.mnl_cuts.solve_by_cuts`."""
+    t0 = time.perf_counter()
+    out = solve_by_cuts(
+        inst.rows, inst.cols, inst.a, inst.outside, inst.w, start_open, cands, rules, opts
+    )
+    solve_s = time.perf_counter() - t0
+    plan = _plan(inst, out.is_open, None)
+    bound = max(out.bound, plan.captured)
+    gap = (bound - plan.captured) / max(bound, 1e-9)
+    status = "optimal" if out.proven or gap <= 1e-6 else "feasible"
+    stats = {"pairs": int(inst.D.nnz), "method": "cuts", **out.stats}
+    outcome = Outcome(
+        "mnl",
+        np.flatnonzero(out.is_open),
+        status,
+        plan.captured,
+        bound,
+        0.0 if status == "optimal" else gap,
+        build_s=t_build,
+        solve_s=solve_s,
+        stats=stats,
+        assignment=plan.assignment,
+        unserved=max(float(inst.w.sum()) - plan.captured, 0.0),
+        modules=plan.modules[out.is_open],
+    )
+    result = make_result(outcome, D, opts)
+    result.split = plan.split(inst, out.is_open)
     return result
 
 

@@ -9,7 +9,7 @@ import pytest
 from scipy import sparse
 
 from lockerplan.choice import ChoiceModel
-from lockerplan.siting import Candidates, SolverOptions
+from lockerplan.siting import Candidates, SiteRules, SolverOptions
 from lockerplan.siting.mnl import solve_mnl
 
 OPTS = SolverOptions(solver="highs", via="highspy", time_limit_s=60)
@@ -35,14 +35,16 @@ def _capture(D, w, open_sites, model, outside):
     return float(w @ (np.asarray(A.sum(axis=0)).ravel() / total))
 
 
+@pytest.mark.parametrize("method", ["cuts", "haase"])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_the_milp_equals_brute_force_with_rivals(seed):
+def test_the_milp_equals_brute_force_with_rivals(seed, method):
     D, w, rival_attraction = _instance(seed)
     model = ChoiceModel(home_utility=0.3)
     outside = np.exp(model.home_utility) + rival_attraction
     for p in (1, 2, 3):
         r = solve_mnl(D, w, p, attraction=model.attraction, outside=outside,
-                      capacitated=False, options=OPTS)  # fmt: skip
+                      capacitated=False, options=OPTS, method=method)  # fmt: skip
+        assert r.stats["method"] == method
         best = max(
             _capture(D, w, sites, model, outside)
             for sites in itertools.combinations(range(D.shape[0]), p)
@@ -78,6 +80,30 @@ def test_more_rivals_never_raise_the_optimum():
                       capacitated=False, options=OPTS)  # fmt: skip
         values.append(r.objective)
     assert values[0] >= values[1] >= values[2]
+
+
+def test_cuts_take_the_site_rules_and_match_the_reformulation():
+    D, w, rival_attraction = _instance(4, n_cand=12, n_dem=60)
+    model = ChoiceModel()
+    forced, excluded = np.arange(12) == 3, np.arange(12) == 5
+    cands = Candidates.default(
+        12, fixed_cost=np.arange(1.0, 13.0), forced_open=forced, excluded=excluded
+    )
+    rules = SiteRules(budget=20.0)
+    kw = dict(attraction=model.attraction, outside=1.0 + rival_attraction, capacitated=False,
+              candidates=cands, rules=rules, options=OPTS)  # fmt: skip
+    cuts = solve_mnl(D, w, 4, method="cuts", **kw)
+    haase = solve_mnl(D, w, 4, method="haase", **kw)
+    assert cuts.status == haase.status == "optimal"
+    assert cuts.objective == pytest.approx(haase.objective, rel=1e-6)
+    assert 3 in cuts.open_sites and 5 not in cuts.open_sites
+    assert cands.fixed_cost[cuts.open_sites].sum() <= 20.0
+
+
+def test_an_unknown_method_is_refused():
+    D, w, _ = _instance(0)
+    with pytest.raises(ValueError, match="method"):
+        solve_mnl(D, w, 1, attraction=np.exp, outside=np.ones(D.shape[1]), method="x")
 
 
 def test_a_time_limited_solve_reports_a_finite_bound_and_is_never_below_greedy():

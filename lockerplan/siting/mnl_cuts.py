@@ -1,0 +1,290 @@
+"""Uncapacitated siting under customers' choice (MNL) by outer approximation and
+submodular cuts (Ljubić & Moreno 2018, "Outer approximation and submodular cuts for
+maximum capture facility location problems with random utilities", EJOR 266).
+
+Column ``i`` with outside attraction ``A[i]`` and open sites of total attraction
+``u[i] = sum_j a[i, j] y[j]`` is captured for ``g_i(u) = u / (A[i] + u)``: concave in
+``u`` and, over sets of open sites, monotone and submodular. The master problem::
+
+    maximise    sum_i w[i] theta[i]
+    subject to  theta[i] <= g_i(v) + g_i'(v) (sum_j a[i, j] y[j] - v)    outer approximation
+                theta[i] <= f_i(S) + sum_{j not in S} rho_ij(S) y[j]      submodular
+                site rules on y (count, per kind, spacing, forced, excluded, budget)
+
+where ``f_i(S)`` is the capture of a set ``S`` and ``rho_ij(S) = f_i(S + j) - f_i(S)``,
+is a relaxation for any set of cuts, and exact once it holds the cuts at its own
+optimum. What is solved, and how:
+
+1. **Incumbent.** The greedy plan, improved by swaps (close one site, open another:
+   the best such pair while it gains), so never worse than greedy.
+2. **Root.** A Kelley loop on the master's LP: the outer-approximation cuts at the
+   LP's point for every column it overestimates. Each LP is an upper bound.
+3. **Integer master.** The master MILP, re-solved from the incumbent with the cuts
+   at its last solution added (both kinds), until its bound meets the incumbent or
+   the time runs out. The installed ``highspy`` takes no lazy constraints during a
+   solve (see :mod:`lockerplan.siting.benders`), hence the re-solves.
+
+Every bound reported is the least of the masters' proven bounds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy import sparse
+
+from .milp import PROVEN_GAP, Milp, MilpBuilder, solve_milp
+from .options import SolverOptions
+from .sites import Candidates, SiteRules, add_site_rows, feasible_sites, y_bounds
+
+log = logging.getLogger(__name__)
+
+#: A column's cut is added when the master overestimates its capture by more than this.
+VIOLATION = 1e-7
+#: Share of the time limit the swap search may take.
+SEARCH_SHARE = 0.15
+#: Share of the time limit the root's LP loop may take.
+ROOT_SHARE = 0.3
+#: Rounds of the root's LP loop at most.
+ROOT_ROUNDS = 50
+
+
+@dataclass
+class CutOutcome:
+    """What the cut algorithm found: the plan, its capture, the proven bound."""
+
+    is_open: np.ndarray
+    captured: float
+    bound: float
+    proven: bool
+    stats: dict = field(default_factory=dict)
+
+
+class _Capture:
+    """The capture ``sum_i w[i] u[i] / (A[i] + u[i])`` of a set of open sites."""
+
+    def __init__(self, rows, cols, a, outside, w, n_cand):
+        self.rows, self.cols, self.a, self.A, self.w = rows, cols, a, outside, w
+        self.n_cand, self.n_col = n_cand, len(outside)
+
+    def u(self, y: np.ndarray) -> np.ndarray:
+        return np.bincount(self.cols, weights=self.a * y[self.rows], minlength=self.n_col)
+
+    def g(self, u: np.ndarray) -> np.ndarray:
+        return u / (self.A + u)
+
+    def value(self, is_open: np.ndarray) -> float:
+        return float(self.w @ self.g(self.u(is_open.astype(float))))
+
+    def gains(self, u: np.ndarray) -> np.ndarray:
+        """Per site, the capture opening it adds to a plan of totals ``u``."""
+        uc = u[self.cols]
+        Ac = self.A[self.cols]
+        pair = self.w[self.cols] * (Ac * self.a / ((Ac + uc) * (Ac + uc + self.a)))
+        return np.bincount(self.rows, weights=pair, minlength=self.n_cand)
+
+
+def swap_search(
+    cap: _Capture, is_open: np.ndarray, cands: Candidates, rules: SiteRules, deadline: float
+) -> tuple[np.ndarray, int]:
+    """Improve a plan by the best swap (one site closed, one opened) while one gains."""
+    is_open = is_open.copy()
+    swaps = 0
+    by_site = np.argsort(cap.rows, kind="stable")  # pairs grouped by site
+    ptr = np.r_[0, np.cumsum(np.bincount(cap.rows, minlength=cap.n_cand))]
+    while time.perf_counter() < deadline:
+        u = cap.u(is_open.astype(float))
+        value = float(cap.w @ cap.g(u))
+        best = (1e-9 * max(value, 1.0), -1, -1)
+        for j in np.flatnonzero(is_open & ~cands.forced_open):
+            k_pairs = by_site[ptr[j] : ptr[j + 1]]
+            u_wo = u.copy()
+            u_wo[cap.cols[k_pairs]] -= cap.a[k_pairs]
+            u_wo = np.maximum(u_wo, 0.0)
+            loss = value - float(cap.w @ cap.g(u_wo))
+            gain = cap.gains(u_wo) - loss
+            gain[is_open | cands.excluded] = -np.inf
+            for k in np.argsort(-gain)[:5]:
+                if gain[k] <= best[0]:
+                    break
+                trial = is_open.copy()
+                trial[j], trial[k] = False, True
+                if feasible_sites(np.flatnonzero(trial), cands, rules):
+                    best = (float(gain[k]), int(j), int(k))
+                    break
+            if time.perf_counter() >= deadline:
+                break
+        if best[1] < 0:
+            break
+        is_open[best[1]], is_open[best[2]] = False, True
+        swaps += 1
+    return is_open, swaps
+
+
+class _Master:
+    """The master problem: the site rules on ``y``, ``theta`` per column, the cuts."""
+
+    def __init__(self, cap: _Capture, cands: Candidates, rules: SiteRules):
+        self.cap = cap
+        n_cand, n_col = cap.n_cand, cap.n_col
+        b = MilpBuilder()
+        lb, ub = y_bounds(cands)
+        self.y = b.add_columns("y", np.zeros(n_cand), lb, ub, integer=True)
+        # theta at most the capture of every site in reach open
+        top = cap.g(np.bincount(cap.cols, weights=cap.a, minlength=n_col))
+        self.theta = b.add_columns("theta", -cap.w, 0.0, top)
+        add_site_rows(b, self.y, cands, rules)
+        self.base = b.build()
+        self.cut_rows: list[sparse.csr_matrix] = []
+        self.cut_hi: list[np.ndarray] = []
+        self.n_cuts = 0
+
+    def _add(self, cols_i, pair_coef, pair_mask, rhs):
+        """Rows ``theta[i] - sum_j coef y[j] <= rhs`` for the columns ``cols_i``."""
+        cap = self.cap
+        local = np.full(cap.n_col, -1)
+        local[cols_i] = np.arange(len(cols_i))
+        keep = (local[cap.cols] >= 0) & pair_mask & (pair_coef > 1e-12)
+        r = np.r_[local[cap.cols[keep]], np.arange(len(cols_i))]
+        c = np.r_[self.y[cap.rows[keep]], self.theta[cols_i]]
+        v = np.r_[-pair_coef[keep], np.ones(len(cols_i))]
+        n = self.base.A.shape[1]
+        self.cut_rows.append(sparse.csr_matrix((v, (r, c)), shape=(len(cols_i), n)))
+        self.cut_hi.append(rhs[cols_i])
+        self.n_cuts += len(cols_i)
+
+    def outer(self, u: np.ndarray, cols_i: np.ndarray) -> None:
+        """Outer-approximation cuts at the totals ``u`` for the columns ``cols_i``."""
+        cap = self.cap
+        slope = cap.A / (cap.A + u) ** 2
+        all_pairs = np.ones(len(cap.rows), dtype=bool)
+        self._add(cols_i, slope[cap.cols] * cap.a, all_pairs, cap.g(u) - slope * u)
+
+    def submodular(self, is_open: np.ndarray, cols_i: np.ndarray) -> None:
+        """Submodular cuts at the set ``is_open`` for the columns ``cols_i``."""
+        cap = self.cap
+        u = cap.u(is_open.astype(float))
+        uc, Ac = u[cap.cols], cap.A[cap.cols]
+        rho = Ac * cap.a / ((Ac + uc) * (Ac + uc + cap.a))
+        self._add(cols_i, rho, ~is_open[cap.rows], cap.g(u))
+
+    def milp(self, integer: bool) -> Milp:
+        base = self.base
+        A = sparse.vstack([base.A, *self.cut_rows], format="csr")
+        hi = np.concatenate([base.row_hi, *self.cut_hi])
+        lo = np.concatenate([base.row_lo, np.full(len(hi) - len(base.row_hi), -np.inf)])
+        ints = base.integer if integer else np.zeros_like(base.integer)
+        return Milp(base.c, base.lb, base.ub, ints, A, lo, hi, 0.0, base.names, [])
+
+    def start(self, is_open: np.ndarray) -> np.ndarray:
+        x = np.zeros(self.base.A.shape[1])
+        x[self.y] = is_open
+        x[self.theta] = self.cap.g(self.cap.u(is_open.astype(float)))
+        return x
+
+
+def solve_by_cuts(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    a: np.ndarray,
+    outside: np.ndarray,
+    w: np.ndarray,
+    start_open: np.ndarray,
+    cands: Candidates,
+    rules: SiteRules,
+    opts: SolverOptions,
+) -> CutOutcome:
+    """The most expected parcels captured (uncapacitated MNL) from a feasible start.
+
+    Parameters
+    ----------
+    rows, cols, a : numpy.ndarray
+        Per pair within reach: the site, the demand column and the site's attraction.
+    outside, w : numpy.ndarray
+        Per demand column: the outside option's attraction and the parcels per day.
+    start_open : numpy.ndarray
+        A plan obeying the rules (boolean per site), e.g. the greedy one.
+    cands, rules, opts
+        As for every siting model.
+
+    Returns
+    -------
+    CutOutcome
+        The plan (never worse than the start), its capture and the proven bound.
+    """
+    t0 = time.perf_counter()
+    limit = opts.time_limit_s
+    cap = _Capture(rows, cols, a, outside, w, len(cands.kind))
+    greedy_value = cap.value(start_open)
+    best_open, swaps = swap_search(cap, start_open, cands, rules, t0 + SEARCH_SHARE * limit)
+    best = cap.value(best_open)
+    master = _Master(cap, cands, rules)
+    reach = np.flatnonzero(np.bincount(cols, minlength=cap.n_col) > 0)
+    bound = float(-master.base.c @ master.base.ub)  # every column's best
+    # first cuts: at the incumbent, and at every site in reach open
+    master.submodular(best_open, reach)
+    master.outer(cap.u(best_open.astype(float)), reach)
+    master.outer(cap.u(np.ones(cap.n_cand)), reach)
+    rounds = milps = 0
+
+    def left() -> float:
+        return limit - (time.perf_counter() - t0)
+
+    def proven() -> bool:
+        return bound - best <= PROVEN_GAP * max(abs(best), 1.0)
+
+    # root: Kelley's loop on the LP
+    root_end = (1.0 - SEARCH_SHARE - ROOT_SHARE) * limit
+    while rounds < ROOT_ROUNDS and left() > root_end and not proven():
+        lp = solve_milp(
+            master.milp(False), _with_time(opts, left()), highs_options={"presolve": "off"}
+        )
+        if lp.x is None or lp.status != "optimal":
+            break
+        rounds += 1
+        bound = min(bound, -lp.objective)
+        y = lp.x[master.y]
+        u = cap.u(y)
+        over = reach[lp.x[master.theta][reach] > cap.g(u)[reach] + VIOLATION]
+        if not len(over):
+            break
+        master.outer(u, over)
+    # integer master, re-solved with the cuts at its solution
+    while not proven() and left() > 0.05:
+        out = solve_milp(master.milp(True), _with_time(opts, left()), start=master.start(best_open))
+        milps += 1
+        if np.isfinite(out.bound):
+            bound = min(bound, -out.bound)
+        if out.x is None:
+            break
+        y = np.round(out.x[master.y]) > 0.5
+        value = cap.value(y)
+        if value > best and feasible_sites(np.flatnonzero(y), cands, rules):
+            best, best_open = value, y
+        if out.status == "optimal":
+            bound = min(bound, -out.objective)
+        u = cap.u(y.astype(float))
+        over = reach[out.x[master.theta][reach] > cap.g(u)[reach] + VIOLATION]
+        if not len(over):
+            if out.status == "optimal":  # the master is exact at its optimum
+                bound = min(bound, max(value, best))
+            break
+        master.submodular(y, over)
+        master.outer(u, over)
+    bound = max(bound, best)
+    stats = {
+        "greedy_captured": round(greedy_value, 4),
+        "swaps": swaps,
+        "root_rounds": rounds,
+        "master_solves": milps,
+        "cuts": master.n_cuts,
+    }
+    log.info("mnl cuts: %s, captured %.4f, bound %.4f", stats, best, bound)
+    return CutOutcome(best_open, best, bound, proven(), stats)
+
+
+def _with_time(opts: SolverOptions, seconds: float) -> SolverOptions:
+    return replace(opts, time_limit_s=max(seconds, 0.05))
