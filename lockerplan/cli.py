@@ -258,6 +258,53 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
         _echo_written(result.summary(), paths)
 
 
+@main.command("pricing")
+@_field_options(["sites", "walk_m"])
+@_scenario_options
+def pricing_command(config: str | None, verbose: int, quiet: bool, **options: Any) -> None:
+    """Price locker delivery by zone: the plan with --price-zones, and the curve.
+
+    \b
+    Plans as `lockerplan plan --price-zones` (customers choose by the MNL): per cell
+    of the coverage grid, the carrier's cost per parcel at the door and via a locker,
+    the discount on locker delivery with the largest net saving, and the business
+    case routed at those prices. Writes what `plan` writes, with pricing.csv, and
+    prints the network's curve of one discount everywhere.
+
+    \b
+    Examples:
+      lockerplan pricing
+      lockerplan pricing --competitors data/helsinki_competitors.csv
+    """
+    _setup_logging(verbose, quiet)
+    try:
+        scenario = _scenario(config, options).replace(price_zones=True, choice_model="mnl")
+        from .pipeline import plan
+
+        result = plan(scenario, progress=not quiet)
+        paths = result.save()
+    except InputError as exc:
+        raise _Failure(str(exc)) from None
+    if not quiet:
+        _echo_written(result.summary(), paths)
+        click.echo(_curve_text(result.kpis.pricing.curve, result.kpis.currency))
+
+
+def _curve_text(curve: list[dict], currency: str) -> str:
+    """The price curve as a small table: one discount everywhere."""
+    rows = [f"{'discount':>9} {'locker share':>13} {'switch':>9} {'paid':>9} {'net saving':>11}"]
+    for r in curve[:: max(len(curve) // 10, 1)]:
+        rows.append(
+            f"{r['discount']:>9.2f} {100 * r['locker_share']:>11.1f} % "
+            f"{r['switched_parcels_per_day']:>9,.1f} {r['discount_paid_per_day']:>9,.0f} "
+            f"{r['net_saving_per_day']:>11,.0f}"
+        )
+    return (
+        f"one discount everywhere ({currency} per parcel; parcels and {currency} a day):\n"
+        + "\n".join(rows)
+    )
+
+
 def _echo_written(summary: str, paths: dict) -> None:
     """The summary, then where the map and the outputs were written."""
     click.echo(summary)

@@ -77,3 +77,13 @@ def test_prices_by_zone_are_written_and_paid_in_the_business_case(tmp_path):
 def test_decay_keeps_the_fixed_curve_and_reports_no_choice(tmp_path):
     _, s, _, _ = _plan(tmp_path, "--choice", "decay")
     assert "choice" not in s
+
+
+def test_the_pricing_command_prices_zones_and_prints_the_curve(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["pricing", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "one discount everywhere" in result.stdout
+    s = json.loads((out / "helsinki" / "summary.json").read_text())
+    assert s["pricing"]["zones"] == len(pd.read_csv(out / "helsinki" / "pricing.csv"))
+    assert "zones discounted" in result.stdout
