@@ -234,8 +234,8 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
     Units: metres, parcels per day. Writes, by default, OUT/NAME.html (the map)
     and OUT/NAME/ with NAME.gpkg (layers facilities, candidates, demand_points,
     allocation_lines, catchments, depots, routes, coverage_cells, buildings,
-    streets, and competitors when there are any), route_stops.csv, dropped.csv and
-    summary.json;
+    streets, competitors when there are any, and pricing_zones with --price-zones),
+    route_stops.csv, dropped.csv, pricing.csv (with --price-zones) and summary.json;
     --formats gpkg,csv,geojson adds LAYER.csv and LAYER.geojson for each layer.
     Bad input exits with code 2 and writes nothing.
 

@@ -5,7 +5,9 @@ cutoff. :func:`coverage_by_cell` lays a square grid over the study area (in the
 local UTM CRS, so cells are true squares in metres) and reports, per cell, the
 parcels per day, how many of them are covered and the coverage share.
 :func:`underserved_cells` keeps the cells with demand beyond the cutoff, and
-:func:`equity_summary` condenses the grid into a few key figures.
+:func:`equity_summary` condenses the grid into a few key figures. :func:`cell_squares`
+turns cell ids back into the grid's squares (for tables keyed by cell, such as the
+locker prices by zone).
 """
 
 from __future__ import annotations
@@ -144,10 +146,8 @@ def coverage_by_cell(
     for c in ("parcels_per_day", "covered_parcels_per_day", "uncovered_parcels_per_day"):
         agg[c] = agg[c].round(3)
     agg["coverage_share"] = agg["coverage_share"].round(4)
-    squares = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
-    cells = gpd.GeoDataFrame(
-        agg[CELL_COLUMNS], geometry=gpd.GeoSeries(squares, crs=grid_crs).to_crs(out_crs)
-    )
+    squares = _squares(x0, y0, cell_m, grid_crs)
+    cells = gpd.GeoDataFrame(agg[CELL_COLUMNS], geometry=squares.to_crs(out_crs))
     cells = cells.sort_values("cell_id", kind="stable").reset_index(drop=True)
     cells.attrs.update(cell_m=float(cell_m), grid_crs=str(grid_crs))
     log.info(
@@ -157,6 +157,59 @@ def coverage_by_cell(
         int((cells["uncovered_parcels_per_day"] > 0).sum()),
     )
     return cells
+
+
+def _squares(x0: np.ndarray, y0: np.ndarray, cell_m: float, grid_crs: Any) -> gpd.GeoSeries:
+    """The grid squares with lower-left corners ``(x0, y0)``, in ``grid_crs``."""
+    return gpd.GeoSeries(shapely.box(x0, y0, x0 + cell_m, y0 + cell_m), crs=grid_crs)
+
+
+def cell_squares(
+    cell_ids: Any, cell_m: float, grid_crs: Any, crs: Any = "EPSG:4326"
+) -> gpd.GeoSeries:
+    """The squares of coverage-grid cells from their ids (``E<easting>_N<northing>``).
+
+    Parameters
+    ----------
+    cell_ids : iterable of str
+        Cell ids as :func:`coverage_by_cell` names them: the lower-left corner in
+        ``grid_crs``, metres.
+    cell_m : float
+        The grid's cell side, metres (``cells.attrs["cell_m"]``).
+    grid_crs : pyproj.CRS or str
+        The grid's projected CRS (``cells.attrs["grid_crs"]``).
+    crs : pyproj.CRS or str, default "EPSG:4326"
+        The CRS of the squares returned.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        One square per id, in order.
+
+    Raises
+    ------
+    InputError
+        If an id is not of the form ``E<number>_N<number>``.
+
+    Examples
+    --------
+    >>> cell_squares(["E500_N250"], 250, "EPSG:32635", crs="EPSG:32635").total_bounds.tolist()
+    [500.0, 250.0, 750.0, 500.0]
+    """
+    ids = [str(i) for i in cell_ids]
+    corners = np.zeros((len(ids), 2))
+    for k, cell_id in enumerate(ids):
+        east, _, north = cell_id.partition("_")
+        try:
+            if not (east[:1] == "E" and north[:1] == "N"):
+                raise ValueError(cell_id)
+            corners[k] = float(east[1:]), float(north[1:])
+        except ValueError:
+            raise InputError(
+                f"cell id {cell_id!r} (row {k}): expected E<easting>_N<northing> of the "
+                "coverage grid, as lockerplan.equity.coverage_by_cell names its cells."
+            ) from None
+    return _squares(corners[:, 0], corners[:, 1], float(cell_m), grid_crs).to_crs(crs)
 
 
 def underserved_cells(

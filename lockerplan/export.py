@@ -6,7 +6,9 @@ Network Analyst, QGIS plug-ins): ``facilities`` (open sites), ``candidates``
 (demand point -> facility), ``catchments`` (service areas), ``depots`` (hubs) and
 ``routes``; ``coverage_cells`` holds the coverage share per grid cell (equity)
 and ``buildings`` the raw per-building demand; ``competitors`` (a rival network's
-sites, :mod:`lockerplan.competitors`) only when a plan has them; ``streets`` holds
+sites, :mod:`lockerplan.competitors`), ``commute_flows`` (``--on-the-way``) and
+``pricing_zones`` (the locker prices per grid cell, ``--price-zones``) only when a
+plan has them; ``streets`` holds
 the simplified walk network the map draws where tiles cannot load (so a comparison
 of saved plans draws it too). Every layer is in
 EPSG:4326 with its CRS recorded, so QGIS opens it in place.
@@ -69,7 +71,7 @@ GIS_LAYERS = (
     "buildings",
 )
 #: Layers written after :data:`GIS_LAYERS` when a plan has them.
-OPTIONAL_LAYERS = ("competitors", "commute_flows", "streets")
+OPTIONAL_LAYERS = ("competitors", "commute_flows", "pricing_zones", "streets")
 #: The layers :func:`read_plan` reads back (besides ``coverage_cells``).
 COMPARED_LAYERS = ("facilities", "demand_points", "catchments", "candidates")
 #: The figures and the scenario of a plan, in its folder.

@@ -50,3 +50,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         city = group is not None and group.args[:1] == ("porto_alegre",)
         if city or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def priced_plan_dir(tmp_path_factory) -> Path:
+    """The default scenario with a rival network, priced by zone (``--price-zones``) and
+    written once per test session: its folder (map, GeoPackage, ``pricing.csv``)."""
+    from click.testing import CliRunner
+
+    from lockerplan.cli import main
+
+    out = tmp_path_factory.mktemp("priced")
+    competitors = Path(__file__).resolve().parents[1] / "data" / "helsinki_competitors.csv"
+    args = ["plan", "--out", str(out), "--price-zones", "--competitors", str(competitors)]
+    result = CliRunner().invoke(main, [*args, "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out

@@ -33,6 +33,7 @@ from .html import PAGE_CSS, MapTitle, PanelControl, escape, map_bounds
 from .layers import COMPETITOR_LAYERS, DETAIL_LIMIT, LAYER_TABLE
 from .names import plan_streets, street_network, with_labels
 from .panel import kpi_panel_html, map_title
+from .price_layers import PRICE_LAYERS, draw_prices
 from .site_layers import draw_candidates, draw_catchments, draw_hubs, draw_routes, draw_sites
 from .style import CANDIDATE_COLOUR
 from .whatif import WhatIf, whatif_data, whatif_html
@@ -75,6 +76,7 @@ def coverage_map(
     competitors: gpd.GeoDataFrame | None = None,
     commute_flows: gpd.GeoDataFrame | None = None,
     streets: Any = None,
+    pricing_zones: gpd.GeoDataFrame | None = None,
     detail_limit: int = DETAIL_LIMIT,
 ) -> folium.Map:
     """Draw a plan as an interactive folium map.
@@ -121,6 +123,10 @@ def coverage_map(
     streets : geopandas.GeoSeries, optional
         The lines of the streets base layer (:func:`~lockerplan.maps.base.street_shapes`);
         drawn from ``walk_graph`` when omitted.
+    pricing_zones : geopandas.GeoDataFrame, optional
+        With ``--price-zones``: the plan's :attr:`~lockerplan.Plan.pricing_zones`, drawn
+        as the overlay of :data:`~lockerplan.maps.price_layers.PRICE_LAYERS` (off when
+        the page opens), money in ``kpis.currency``.
     detail_limit : int, default DETAIL_LIMIT
         Above this many demand clusters (or points) demand is drawn per coverage cell
         (:data:`~lockerplan.maps.layers.DETAIL_LIMIT`); give ``whatif`` data made with
@@ -164,6 +170,12 @@ def coverage_map(
     if commute_flows is not None:
         groups |= {layer.key: folium.FeatureGroup(name=layer.name) for layer in COMMUTE_LAYERS}
         draw_flows(groups["flows"], commute_flows)
+    if pricing_zones is not None:
+        groups |= {
+            layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown)
+            for layer in PRICE_LAYERS
+        }
+        draw_prices(groups["prices"], pricing_zones, kpis.currency or "EUR")
     for group in groups.values():
         group.add_to(fmap)
     add_controls(fmap)
@@ -223,6 +235,7 @@ def plan_map(plan: Any, **options: Any) -> folium.Map:
     )
     options.setdefault("competitors", getattr(plan, "competitors", None))
     options.setdefault("commute_flows", getattr(plan, "commute_flows", None))
+    options.setdefault("pricing_zones", getattr(plan, "pricing_zones", None))
     # the what-if counts coverage from home; a plan on the way counts work and the way too
     on_the_way = options["commute_flows"] is not None
     if "whatif" not in options and hasattr(plan, "reach") and not on_the_way:

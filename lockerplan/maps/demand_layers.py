@@ -21,7 +21,7 @@ import shapely
 
 from ..figures import missing
 from .html import escape, lat_lon, num
-from .js import DIGITS, JsLayer, lat_lon_rings, page_json
+from .js import DIGITS, JS_FORMATS, JsLayer, lat_lon_rings, page_json
 from .layers import SHARE_STEPS, column_value, place_label, site_names
 from .style import (
     COMPETITOR_COLOUR,
@@ -70,13 +70,6 @@ def cell_rows(cells: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     ]
 
 
-#: JavaScript number formats shared by the layers' tooltips (as Python's ``{:,.Nf}``).
-_JS_FORMATS = (
-    "var fmt = function (x, d) { return x.toLocaleString('en-US', "
-    "{minimumFractionDigits: d, maximumFractionDigits: d}); };"
-)
-
-
 #: ``window.lockerplanCellLayers[i]``: row ``i`` of the coverage cells and the layers
 #: drawn from it (each with ``lpRestyle(share, uncovered, note)``), which the
 #: what-if repaints (:mod:`~lockerplan.maps.whatif`).
@@ -102,7 +95,7 @@ def draw_cells(group: folium.FeatureGroup, cells: gpd.GeoDataFrame) -> JsLayer:
     JsLayer
         The cells' rows, which the underserved and (at scale) demand overlays share.
     """
-    build = f"""(function () {{ {_JS_FORMATS} {_CELL_REGISTRY}
+    build = f"""(function () {{ {JS_FORMATS} {_CELL_REGISTRY}
         var P = {page_json(_share_palette())}, size = {page_json(escape(_cell_size(cells)))};
         return function (r, i) {{
             var c = P[Math.round(r.s * {SHARE_STEPS - 1})];
@@ -138,7 +131,7 @@ def draw_underserved(group: folium.FeatureGroup, cells: gpd.GeoDataFrame | JsLay
     """
     source = cells if isinstance(cells, JsLayer) else draw_cells(folium.FeatureGroup(), cells)
     top = max((r["u"] for r in source.rows), default=0.0) or 1.0
-    build = f"""(function () {{ {_JS_FORMATS}
+    build = f"""(function () {{ {JS_FORMATS}
         var size = {page_json(escape(source.cell_size))}, C = {page_json(UNDERSERVED_COLOUR)};
         return function (r) {{
             if (!(r.u > 0)) {{ return null; }}
@@ -240,7 +233,7 @@ def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame | JsLayer) ->
         p = np.array([r["p"] for r in points.rows], dtype=float)
         top = float(np.quantile(p, 0.99)) if len(p) else 1.0
         size = escape(getattr(points, "cell_size", "cell "))
-        build = f"""(function () {{ {_JS_FORMATS} {heat_colour_js()}
+        build = f"""(function () {{ {JS_FORMATS} {heat_colour_js()}
             return function (r) {{
                 if (!(r.p > 0)) {{ return null; }}
                 var k = Math.min(r.p / {top or 1.0}, 1), c = heat(k);
@@ -257,7 +250,7 @@ def draw_heat(group: folium.FeatureGroup, points: gpd.GeoDataFrame | JsLayer) ->
         dtype=float,
     )
     rows, _ = heat_rows(lat_lons, w)
-    build = f"""(function () {{ {_JS_FORMATS} {heat_colour_js()}
+    build = f"""(function () {{ {JS_FORMATS} {heat_colour_js()}
         return function (r) {{
             return L.rectangle(r.q, {{stroke: false, fillColor: heat(r.k),
                     fillOpacity: 0.2 + 0.5 * r.k}})
@@ -323,7 +316,7 @@ def draw_demand(
     """
     if isinstance(demand, JsLayer):
         top = max((r["p"] for r in demand.rows), default=0.0) or 1.0
-        build = f"""(function () {{ {_JS_FORMATS} {_CELL_REGISTRY}
+        build = f"""(function () {{ {JS_FORMATS} {_CELL_REGISTRY}
             var P = {page_json(_share_palette())};
             return function (r, i) {{
                 var c = P[Math.round(r.s * {SHARE_STEPS - 1})];

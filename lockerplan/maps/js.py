@@ -28,6 +28,12 @@ from folium.template import Template
 #: Decimals of longitudes and latitudes in the page (6: about 0.1 m).
 DIGITS = 6
 
+#: JavaScript number formats shared by the layers' tooltips (as Python's ``{:,.Nf}``).
+JS_FORMATS = (
+    "var fmt = function (x, d) { return x.toLocaleString('en-US', "
+    "{minimumFractionDigits: d, maximumFractionDigits: d}); };"
+)
+
 
 def page_json(value: Any) -> str:
     """Compact JSON that cannot end a ``<script>`` block.

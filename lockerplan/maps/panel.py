@@ -23,6 +23,7 @@ from ..records import Kpis, line_rows
 from .commute_layers import COMMUTE_LAYERS
 from .html import OSM_ATTRIBUTION_HTML, escape, num, table_html
 from .layers import COMPETITOR_LAYERS, LAYER_TABLE, Layer, Swatch, layer_table
+from .price_layers import PRICE_LAYERS
 from .style import KIND_LABELS
 
 
@@ -135,10 +136,12 @@ def _sites_text(kpis: Kpis, sites: gpd.GeoDataFrame | None) -> str:
 
 
 def _legend_layers(kpis: Kpis, sites: Any) -> tuple[Layer, ...]:
-    """The overlays the legend lists: the plan's, with competitors' and commutes' when
-    it has them."""
-    extra = (COMPETITOR_LAYERS if kpis.competitor_sites else ()) + (
-        COMMUTE_LAYERS if kpis.on_the_way is not None else ()
+    """The overlays the legend lists: the plan's, with competitors', commutes' and
+    locker prices' when it has them."""
+    extra = (
+        (COMPETITOR_LAYERS if kpis.competitor_sites else ())
+        + (COMMUTE_LAYERS if kpis.on_the_way is not None else ())
+        + (PRICE_LAYERS if kpis.pricing is not None else ())
     )
     return layer_table(sites) + extra
 

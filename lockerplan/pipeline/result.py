@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..equity import cell_squares
 from ..errors import InputError
 from ..export import GIS_LAYERS, OPTIONAL_LAYERS, write_plan
 from ..maps import comparison_map, plan_map
@@ -169,6 +170,21 @@ class Plan(StreetGraphs):
             f"{k.demand_parcels_per_day:,.1f} parcels/day within {k.walk_m:.0f} m, "
             f"{k.solver_status})"
         )
+
+    @property
+    def pricing_zones(self) -> gpd.GeoDataFrame | None:
+        """With ``--price-zones``: :attr:`pricing` with each zone's square of the coverage
+        grid (EPSG:4326; :func:`lockerplan.equity.cell_squares`), the GeoPackage's
+        ``pricing_zones`` layer and the map's "Locker prices"; None without."""
+        if self.pricing is None:
+            return None
+        attrs = self.cells.attrs
+        cell_m = attrs.get("cell_m") or self.scenario.outputs.cell_m
+        grid_crs = attrs.get("grid_crs") or self.demand.estimate_utm_crs()
+        squares = cell_squares(self.pricing["zone"], cell_m, grid_crs)
+        zones = gpd.GeoDataFrame(self.pricing.reset_index(drop=True), geometry=squares)
+        zones.attrs.update(cell_m=float(cell_m), currency=self.scenario.costs.currency)
+        return zones
 
     @property
     def name(self) -> str:
@@ -331,6 +347,8 @@ class Plan(StreetGraphs):
             layers["competitors"] = self.competitors
         if self.commute_flows is not None:
             layers["commute_flows"] = self.commute_flows
+        if self.pricing is not None:
+            layers["pricing_zones"] = self.pricing_zones
         streets = plan_streets(self)
         if len(streets):
             layers["streets"] = gpd.GeoDataFrame(geometry=streets.reset_index(drop=True))

@@ -17,11 +17,13 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import re
 import sys
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 
 import lockerplan
@@ -287,6 +289,66 @@ def test_map_draws_sites_and_panel_with_every_request_blocked(browser, map_html,
             "() => document.querySelector('.lp-marker i').getBoundingClientRect().width"
         )
         assert width > 4
+    finally:
+        context.close()
+
+
+def _tooltip_numbers(text: str) -> list[float]:
+    return [float(x.replace(",", "")) for x in re.findall(r"-?\d[\d,]*\.\d+", text)]
+
+
+def test_locker_prices_toggle_on_and_draw_every_zone(browser, priced_plan_dir):
+    """With every request aborted, the "Locker prices" overlay of a plan priced by zone
+    starts off, toggles on, draws one square per row of pricing.csv and its tooltips
+    carry pricing.csv's numbers."""
+    from lockerplan.maps.price_layers import PRICE_LAYERS
+
+    name = PRICE_LAYERS[0].name
+    table = pd.read_csv(priced_plan_dir / "helsinki" / "pricing.csv")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route(lambda url: url.startswith(("http://", "https://")), lambda r: r.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto((priced_plan_dir / "helsinki.html").as_uri(), wait_until="load")
+        page.wait_for_function(
+            "() => document.querySelector('.lp-no-tiles') !== null", timeout=15_000
+        )
+        zones = page.locator("path.lp-price-zone")
+        assert zones.count() == 0
+        label = page.locator(".leaflet-control-layers-overlays label").filter(has_text=name)
+        box = label.locator("input[type=checkbox]")
+        assert box.count() == 1 and not box.is_checked()
+        assert "discount on locker delivery" in page.locator("#lockerplan-kpis").inner_text()
+        box.check()
+        assert zones.count() == len(table) > 0
+        tips = page.evaluate(
+            f"""() => {{
+                const map = {LoadedMap.MAP_JS};
+                const out = [];
+                map.eachLayer(l => {{
+                    if (l.options && l.options.className === "lp-price-zone") {{
+                        out.push(l.getTooltip().getContent());
+                    }}
+                }});
+                return out;
+            }}"""
+        )
+        assert len(tips) == len(table)
+        by_zone = {re.search(r"Zone (E\d+_N\d+)", t).group(1): t for t in tips}
+        for row in table.itertuples():
+            tip = by_zone[row.zone]
+            expected = [row.door_cost_per_parcel, row.locker_cost_per_parcel]
+            expected += [100 * row.locker_share, 100 * row.locker_share_at_discount]
+            expected += [row.switched_parcels_per_day, row.net_saving_per_day]
+            if row.discount > 0:
+                expected.insert(0, row.discount)
+            assert _tooltip_numbers(tip) == pytest.approx(expected, abs=1e-9), tip
+            assert "EUR" in tip
+        box.uncheck()
+        assert zones.count() == 0
+        assert errors == []
     finally:
         context.close()
 
