@@ -268,7 +268,8 @@ def pricing_command(config: str | None, verbose: int, quiet: bool, **options: An
     Plans as `lockerplan plan --price-zones` (customers choose by the MNL): per cell
     of the coverage grid, the carrier's cost per parcel at the door and via a locker,
     the discount on locker delivery with the largest net saving, and the business
-    case routed at those prices. Writes what `plan` writes, with pricing.csv, and
+    case routed at those prices. Writes what `plan` writes, with pricing.csv, the
+    GeoPackage's pricing_zones layer and the map's "Locker prices" overlay, and
     prints the network's curve of one discount everywhere.
 
     \b

@@ -144,7 +144,7 @@ def draw_prices(
                 "<br>" + fmt(r.w, 3) + " parcels/day switch to lockers, net saving " +
                 fmt(r.n, 2) + money + "/day";
             return L.polygon(r.q, {{color: c, weight: r.d > 0 ? 0.5 : 1, fillColor: c,
-                    fillOpacity: r.d > 0 ? 0.6 : 0.04, className: "lp-price-zone"}})
+                    fillOpacity: r.d > 0 ? 0.45 : 0.04, className: "lp-price-zone"}})
                 .bindTooltip(tip);
         }}; }})()"""
     layer = JsLayer(rows, build)

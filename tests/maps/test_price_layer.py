@@ -73,3 +73,16 @@ def test_the_page_rows_carry_pricing_csv_numbers(priced):
         "n": "net_saving_per_day",
     }.items():
         np.testing.assert_array_equal([r[key] for r in rows], table[column].to_numpy(float))
+
+
+def test_plan_help_and_the_outputs_guide_list_the_layer():
+    from click.testing import CliRunner
+
+    from lockerplan.cli import main
+    from tests.support import TESTS
+
+    for command in ("plan", "pricing"):
+        result = CliRunner().invoke(main, [command, "--help"])
+        assert result.exit_code == 0 and "pricing_zones" in result.output, command
+    guide = (TESTS.parent / "docs" / "guide" / "outputs.md").read_text(encoding="utf-8")
+    assert "| `pricing_zones` | with `--price-zones`" in guide
