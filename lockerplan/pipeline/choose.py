@@ -258,6 +258,20 @@ def choice_columns(
     )
 
 
+def group_choice_columns(clusters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """With ``--on-the-way``: the clusters with what their customer groups chose (the
+    siting's shares over the groups, summed per home cluster): no rivals, the rest at
+    home; ``reach_parcels_per_day`` are the parcels of the groups a site reaches."""
+    w = clusters["parcels_per_day"].to_numpy(dtype=float)
+    locker = clusters["locker_parcels_per_day"].to_numpy(dtype=float)
+    return clusters.assign(
+        rival_locker_parcels_per_day=0.0,
+        home_parcels_per_day=np.round(w - locker, 4),
+        in_reach=clusters["covered"].to_numpy(dtype=bool),
+        reach_parcels_per_day=clusters["served_parcels_per_day"].to_numpy(dtype=float),
+    )
+
+
 def choice_figures(clusters: gpd.GeoDataFrame, fit: ChoiceFit) -> ChoiceFigures:
     """The plan's ``choice`` figures from the clusters of :func:`choice_columns`.
 
@@ -268,7 +282,12 @@ def choice_figures(clusters: gpd.GeoDataFrame, fit: ChoiceFit) -> ChoiceFigures:
     w = on["parcels_per_day"].to_numpy(dtype=float)
     reach = on["in_reach"].to_numpy(dtype=bool)
     home = on["home_parcels_per_day"].to_numpy(dtype=float)
-    share = 1.0 - home[reach].sum() / w[reach].sum() if w[reach].sum() > 0 else 0.0
+    if "reach_parcels_per_day" in on:  # customer groups: the parcels of those in reach
+        reached = on["reach_parcels_per_day"].to_numpy(dtype=float).sum()
+        out = on["locker_parcels_per_day"].to_numpy(dtype=float).sum()
+        share = out / reached if reached > 0 else 0.0
+    else:
+        share = 1.0 - home[reach].sum() / w[reach].sum() if w[reach].sum() > 0 else 0.0
     return ChoiceFigures(
         model="mnl",
         out_of_home_share=round(float(share), 4),

@@ -36,6 +36,7 @@ from .choose import (
     ChoiceFit,
     choice_columns,
     choice_figures,
+    group_choice_columns,
     site_under_choice,
     within_kind_cutoffs,
 )
@@ -235,18 +236,23 @@ def _siting(
     otw: OnTheWay | None,
     progress: bool,
 ) -> tuple[SitingResult, ChoiceFit | None]:
-    """The siting: under customers' choice (``--choice mnl``), over customer groups
-    (``--on-the-way``, where customers choose by the decay curve), or the model alone.
+    """The siting, under customers' choice (``--choice mnl``) or the model alone, over
+    the demand clusters or, with ``--on-the-way``, over customer groups (each choosing
+    among the sites in reach of its home, work or way, at the walk from there).
 
     ``matrices`` are the walks within the cutoff and those less the walks a rival is
     at least as near for.
     """
     D, ours = matrices
     params, costs = sc.siting, sc.costs
+    mnl = sc.choice.choice_model == "mnl"
     if otw is not None:
         weights = otw.weights
+        if mnl:
+            run = functools.partial(_solve, params, costs, area, progress, weights=weights)
+            return site_under_choice(sc, area, otw.matrix, attrs, run, weights=weights)
         return solve_siting(params, costs, area, otw.matrix, attrs, progress, weights), None
-    if sc.choice.choice_model == "mnl":
+    if mnl:
         run = functools.partial(_solve, params, costs, area, progress)
         return site_under_choice(sc, area, D, attrs, run, contest=ours)
     return solve_siting(params, costs, area, ours, attrs, progress), None
@@ -285,11 +291,11 @@ def _priced(sc, area, siting, attrs, D, fit, delivered) -> tuple[Priced, Allocat
     return priced, alloc, _route(sc, area, alloc)
 
 
-def _solve(params, costs, area, progress, D, attrs, solver=None, time_limit_s=None):
+def _solve(params, costs, area, progress, D, attrs, solver=None, time_limit_s=None, weights=None):
     """:func:`solve_siting` as :func:`~lockerplan.pipeline.choose.site_under_choice` runs it."""
     if time_limit_s is not None:
         params = dataclasses.replace(params, time_limit_s=time_limit_s)
-    return solve_siting(params, costs, area, D, attrs, progress, solver=solver)
+    return solve_siting(params, costs, area, D, attrs, progress, weights, solver=solver)
 
 
 def _allocation(
@@ -308,6 +314,8 @@ def _allocation(
     adopt = (costs.adoption_share, costs.adoption_scale_m)
     if otw is not None:
         alloc = allocate_groups(area.candidates, area.clusters, otw, siting, attrs.capacity, adopt)
+        if fit is not None:  # customers chose per group: no rivals, the rest at home
+            return dataclasses.replace(alloc, clusters=group_choice_columns(alloc.clusters))
     else:
         walks = D[siting.open_sites] if fit is not None else None
         alloc = allocate(area.candidates, area.clusters, siting, attrs.capacity, adopt, walks)
@@ -385,7 +393,12 @@ def plan_study_area(
         with clock("routing"):
             delivered = _route(sc, area, alloc)
         priced = None
-        if fit is not None and sc.choice.price_zones and delivered.comparison is not None:
+        if (
+            fit is not None
+            and sc.choice.price_zones
+            and delivered.comparison is not None
+            and otw is None
+        ):
             with clock("pricing"):
                 priced, alloc, delivered = _priced(sc, area, siting, attrs, D, fit, delivered)
                 siting, fit = priced.siting, priced.fit

@@ -87,3 +87,23 @@ def test_the_pricing_command_prices_zones_and_prints_the_curve(tmp_path):
     s = json.loads((out / "helsinki" / "summary.json").read_text())
     assert s["pricing"]["zones"] == len(pd.read_csv(out / "helsinki" / "pricing.csv"))
     assert "zones discounted" in result.stdout
+
+
+def test_on_the_way_each_customer_group_chooses_and_hits_the_target(tmp_path):
+    """With --on-the-way the choice model applies per customer group: its walk is from
+    wherever a site reaches it (home, work or the way)."""
+    import lockerplan
+    from tests.pipeline.test_commutes import WORKPLACES
+
+    path = tmp_path / "workplaces.csv"
+    path.write_text(WORKPLACES)
+    p = lockerplan.plan(
+        on_the_way=True, workplaces=str(path), commute_beta=0.1, commute_trips=400,
+        detour_m=150.0, out_of_home_share=0.4,
+    )  # fmt: skip
+    c = p.kpis.choice
+    assert c is not None and c.out_of_home_share == pytest.approx(0.4, abs=0.01)
+    assert c.captured_parcels_per_day == pytest.approx(p.kpis.parcels.at_lockers, abs=0.05)
+    assert p.kpis.on_the_way.covered_parcels_per_day > 0
+    # the sites carry what the groups bring them, from home, work or the way
+    assert p.sites["parcels_per_day"].sum() == pytest.approx(c.captured_parcels_per_day, abs=0.05)
