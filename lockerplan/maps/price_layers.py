@@ -7,12 +7,15 @@ coloured by the recommended discount on the sequential ramp of :data:`PRICE_COLO
 door and via a locker, its locker share now and at the discount, the parcels that
 switch and the net saving in its tooltip. The numbers are those of ``pricing.csv``
 (the plan's :attr:`~lockerplan.Plan.pricing_zones`). One row per zone is embedded
-(numbers only, the tooltip is written in the page), so the page grows with the grid,
-not with the demand.
+(numbers only, the tooltip is written in the page: about 190 bytes a zone), so the
+page grows with the grid, not with the demand; at most :data:`MAX_ZONES` zones are
+drawn, those with the most parcels (the GeoPackage's ``pricing_zones`` layer has
+them all).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import branca.colormap as cm
@@ -22,6 +25,11 @@ import geopandas as gpd
 from .html import escape
 from .js import JS_FORMATS, JsLayer, lat_lon_rings, page_json
 from .layers import Layer, Swatch
+
+log = logging.getLogger(__name__)
+
+#: Priced zones drawn at most (those with the most parcels a day): about 1 MB of page.
+MAX_ZONES = 5000
 
 #: Sequential, colour-blind-safe ramp of the recommended discount (ColorBrewer YlGnBu),
 #: from the smallest discount to the largest.
@@ -65,8 +73,9 @@ PRICE_COLUMNS = (
 )
 
 
-def price_rows(zones: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    """The priced zones as compact rows for :class:`~lockerplan.maps.js.JsLayer`.
+def price_rows(zones: gpd.GeoDataFrame, limit: int = MAX_ZONES) -> list[dict[str, Any]]:
+    """The priced zones as compact rows for :class:`~lockerplan.maps.js.JsLayer`: at
+    most ``limit``, those with the most ``parcels_per_day`` (in the table's order).
 
     Keys: ``i`` zone id, ``q`` the square's corners (``[lat, lon]``), ``d`` discount,
     ``h`` door cost per parcel, ``l`` locker cost per parcel, ``s`` / ``a`` locker
@@ -88,6 +97,13 @@ def price_rows(zones: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     if missing:
         raise ValueError(f"priced zones: missing column(s) {', '.join(missing)}")
     frame = zones.to_crs("EPSG:4326") if zones.crs is not None else zones
+    if len(frame) > limit:
+        kept = frame.index[:limit]
+        if "parcels_per_day" in frame.columns:
+            parcels = frame["parcels_per_day"].sort_values(ascending=False, kind="stable")
+            kept = parcels.index[:limit]
+        log.info("map: %d of %d priced zones drawn (the most parcels)", limit, len(frame))
+        frame = frame.loc[frame.index.isin(kept)]
     keys = ("d", "h", "l", "s", "a", "w", "n")
     columns = PRICE_COLUMNS[5:6] + PRICE_COLUMNS[1:5] + PRICE_COLUMNS[6:]
     rows = []

@@ -86,3 +86,11 @@ def test_plan_help_and_the_outputs_guide_list_the_layer():
         assert result.exit_code == 0 and "pricing_zones" in result.output, command
     guide = (TESTS.parent / "docs" / "guide" / "outputs.md").read_text(encoding="utf-8")
     assert "| `pricing_zones` | with `--price-zones`" in guide
+
+
+def test_a_large_grid_draws_the_zones_with_the_most_parcels(priced):
+    zones = priced["zones"]
+    rows = price_rows(zones, limit=5)
+    top = zones.nlargest(5, "parcels_per_day")["zone"]
+    assert len(rows) == 5 and {r["i"] for r in rows} == set(top)
+    assert [r["i"] for r in rows] == [z for z in zones["zone"] if z in set(top)]
