@@ -245,17 +245,7 @@ def plan_command(config: str | None, verbose: int, quiet: bool, **options: Any) 
       lockerplan plan --sites 10 --walk-m 300 --out results
       lockerplan plan --config data/helsinki.toml
     """
-    _setup_logging(verbose, quiet)
-    try:
-        scenario = _scenario(config, options)
-        from .pipeline import plan
-
-        result = plan(scenario, progress=not quiet)
-        paths = result.save()
-    except InputError as exc:
-        raise _Failure(str(exc)) from None
-    if not quiet:
-        _echo_written(result.summary(), paths)
+    _plan_and_save(config, verbose, quiet, options)
 
 
 @main.command("pricing")
@@ -277,9 +267,21 @@ def pricing_command(config: str | None, verbose: int, quiet: bool, **options: An
       lockerplan pricing
       lockerplan pricing --competitors data/helsinki_competitors.csv
     """
+    result = _plan_and_save(config, verbose, quiet, options, price_zones=True, choice_model="mnl")
+    if not quiet:
+        click.echo(_curve_text(result.kpis.pricing.curve, result.kpis.currency))
+
+
+def _plan_and_save(
+    config: str | None, verbose: int, quiet: bool, options: dict[str, Any], **fixed: Any
+) -> Any:
+    """Plan the scenario of the options (with ``fixed`` settings), write it, print the
+    summary; a bad input is one error line and exit code 2."""
     _setup_logging(verbose, quiet)
     try:
-        scenario = _scenario(config, options).replace(price_zones=True, choice_model="mnl")
+        scenario = _scenario(config, options)
+        if fixed:
+            scenario = scenario.replace(**fixed)
         from .pipeline import plan
 
         result = plan(scenario, progress=not quiet)
@@ -288,7 +290,7 @@ def pricing_command(config: str | None, verbose: int, quiet: bool, **options: An
         raise _Failure(str(exc)) from None
     if not quiet:
         _echo_written(result.summary(), paths)
-        click.echo(_curve_text(result.kpis.pricing.curve, result.kpis.currency))
+    return result
 
 
 def _curve_text(curve: list[dict], currency: str) -> str:
