@@ -229,6 +229,7 @@ def solve_by_cuts(
     master.outer(cap.u(best_open.astype(float)), reach)
     master.outer(cap.u(np.ones(cap.n_cand)), reach)
     rounds = milps = 0
+    root_bound = bound
 
     def left() -> float:
         return limit - (time.perf_counter() - t0)
@@ -246,12 +247,14 @@ def solve_by_cuts(
             break
         rounds += 1
         bound = min(bound, -lp.objective)
+        root_bound = bound
         y = lp.x[master.y]
         u = cap.u(y)
         over = reach[lp.x[master.theta][reach] > cap.g(u)[reach] + VIOLATION]
         if not len(over):
             break
         master.outer(u, over)
+    root_s = time.perf_counter() - t0
     # integer master, re-solved with the cuts at its solution
     while not proven() and left() > 0.05:
         out = solve_milp(master.milp(True), _with_time(opts, left()), start=master.start(best_open))
@@ -279,6 +282,8 @@ def solve_by_cuts(
         "greedy_captured": round(greedy_value, 4),
         "swaps": swaps,
         "root_rounds": rounds,
+        "root_bound": round(root_bound, 4),
+        "root_s": round(root_s, 2),
         "master_solves": milps,
         "cuts": master.n_cuts,
     }
