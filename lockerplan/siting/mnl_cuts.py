@@ -237,20 +237,24 @@ def solve_by_cuts(
     def proven() -> bool:
         return bound - best <= PROVEN_GAP * max(abs(best), 1.0)
 
-    # root: Kelley's loop on the LP
+    # root: Kelley's loop on the LP, warm-started in HiGHS where the path allows it
     root_end = (1.0 - SEARCH_SHARE - ROOT_SHARE) * limit
+    lp_solve = _WarmLp(master, opts) if opts.via == "highspy" else None
     while rounds < ROOT_ROUNDS and left() > root_end and not proven():
-        lp = solve_milp(
-            master.milp(False), _with_time(opts, left()), highs_options={"presolve": "off"}
-        )
-        if lp.x is None or lp.status != "optimal":
+        if lp_solve is not None:
+            x, value = lp_solve.run(left())
+        else:
+            lp = solve_milp(
+                master.milp(False), _with_time(opts, left()), highs_options={"presolve": "off"}
+            )
+            x, value = (lp.x, -lp.objective) if lp.status == "optimal" else (None, np.inf)
+        if x is None:
             break
         rounds += 1
-        bound = min(bound, -lp.objective)
+        bound = min(bound, value)
         root_bound = bound
-        y = lp.x[master.y]
-        u = cap.u(y)
-        over = reach[lp.x[master.theta][reach] > cap.g(u)[reach] + VIOLATION]
+        u = cap.u(x[master.y])
+        over = reach[x[master.theta][reach] > cap.g(u)[reach] + VIOLATION]
         if not len(over):
             break
         master.outer(u, over)
@@ -289,6 +293,54 @@ def solve_by_cuts(
     }
     log.info("mnl cuts: %s, captured %.4f, bound %.4f", stats, best, bound)
     return CutOutcome(best_open, best, bound, proven(), stats)
+
+
+class _WarmLp:
+    """The master's LP in one HiGHS instance: each round adds the new cuts' rows and
+    re-solves from the last basis."""
+
+    def __init__(self, master: _Master, opts: SolverOptions):
+        import highspy
+
+        from .milp import highs_options
+
+        self.master, self.opts, self.h = master, opts, highspy.Highs()
+        highs_options(self.h, opts.time_limit_s, opts.gap_rel, opts.seed, opts.threads)
+        self.h.setOptionValue("presolve", "off")
+        lp = master.milp(False)
+        inf = highspy.kHighsInf
+        A = lp.A
+        self.h.passModel(
+            int(A.shape[1]), int(A.shape[0]), int(A.nnz), int(highspy.MatrixFormat.kRowwise),
+            int(highspy.ObjSense.kMinimize), 0.0, lp.c.astype(float),
+            np.where(np.isinf(lp.lb), -inf, lp.lb), np.where(np.isinf(lp.ub), inf, lp.ub),
+            np.where(np.isinf(lp.row_lo), -inf, lp.row_lo),
+            np.where(np.isinf(lp.row_hi), inf, lp.row_hi),
+            A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float),
+            np.zeros(A.shape[1], dtype=np.int32),
+        )  # fmt: skip
+        self.passed = len(master.cut_rows)
+
+    def run(self, seconds: float) -> tuple[np.ndarray | None, float]:
+        """The LP's solution and its (maximised) objective; None when not solved."""
+        import highspy
+
+        for R, hi in zip(
+            self.master.cut_rows[self.passed :], self.master.cut_hi[self.passed :], strict=True
+        ):
+            R = sparse.csr_matrix(R)
+            self.h.addRows(
+                R.shape[0], np.full(R.shape[0], -highspy.kHighsInf), hi.astype(float),
+                int(R.nnz), R.indptr[:-1].astype(np.int32), R.indices.astype(np.int32),
+                R.data.astype(float),
+            )  # fmt: skip
+        self.passed = len(self.master.cut_rows)
+        self.h.setOptionValue("time_limit", float(max(seconds, 0.05)))
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None, np.inf
+        x = np.asarray(self.h.getSolution().col_value)
+        return x, -float(self.h.getInfo().objective_function_value)
 
 
 def _with_time(opts: SolverOptions, seconds: float) -> SolverOptions:
