@@ -82,8 +82,8 @@ LINES = (
     Line("walking cutoff", "{walk_m}", views=(_PANEL,)),
     Line("solver", "{solver_text}", when="solver_status",
          panel="{solver_status} (gap {solver_gap})"),
-    Line("routes", "{vans_used} vans, {route_km}, {route_hours} from {hubs} hub(s)",
-         panel="{vans_used} vans, {route_km}, {route_hours}"),
+    Line("routes", "{vans_used} van(s), {route_km}, {route_hours} from {hubs} hub(s)",
+         panel="{vans_used} van(s), {route_km}, {route_hours}"),
     Line("cost per parcel", "{locker_cost_per_parcel}", when="locker_cost_per_parcel",
          views=(_PANEL,)),
     Line("with lockers", f"{{{_WITH}.cost_per_day}}, {{{_WITH}.cost_per_parcel:n}} per parcel "
