@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                 "bound": round(float(r.best_bound), 3),
                 "gap": round(float(r.gap), 5),
                 "greedy": r.stats.get("greedy_captured"),
+                "root_bound": r.stats.get("root_bound"),
+                "master_solves": r.stats.get("master_solves"),
             }
             rows.append(row)
             if args.json:
