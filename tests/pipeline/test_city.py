@@ -117,7 +117,7 @@ def test_printed_summary_and_summary_json_agree(porto_alegre):
     door = re.search(r"door-to-door\s+([\d,]+) \w+/day, ([\d.]+) per parcel", out)
     assert _number(door.group(1)) == pytest.approx(d["cost_per_day"], abs=0.5)
     assert float(door.group(2)) == pytest.approx(d["cost_per_parcel"], abs=0.0051)
-    assert f"{s['vans_used']} vans" in out
+    assert f"{s['vans_used']} van(s)" in out
 
 
 def test_only_lockerplan_speaks_on_the_terminal(porto_alegre):
