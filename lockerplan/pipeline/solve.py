@@ -280,6 +280,29 @@ def _route(sc: Scenario, area: StudyArea, alloc: Allocation) -> Delivered:
     )
 
 
+def _choice_sets(sc: Scenario, area: StudyArea, D: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Under customers' choice, ``D`` less the walks beyond each site kind's cutoff."""
+    if sc.choice.choice_model != "mnl" or area.on_the_way is not None:
+        return D
+    cutoffs = site_rules(sc.siting, area).cutoff_per_kind
+    return within_kind_cutoffs(D, area.candidates["kind"].to_numpy(), cutoffs)
+
+
+def _pricing(sc, area, plan: tuple, attrs, D, otw, clock) -> tuple:
+    """With ``--price-zones`` (customers' choice, the door-to-door day routed, no
+    customer groups): the prices and the plan at them; else the plan as it is.
+
+    ``plan`` is ``(siting, fit, alloc, delivered)``; returns ``(priced or None, *plan)``.
+    """
+    siting, fit, alloc, delivered = plan
+    off = fit is None or not sc.choice.price_zones or otw is not None
+    if off or delivered.comparison is None:
+        return (None, *plan)
+    with clock("pricing"):
+        priced, alloc, delivered = _priced(sc, area, siting, attrs, D, fit, delivered)
+    return priced, priced.siting, priced.fit, alloc, delivered
+
+
 def _priced(sc, area, siting, attrs, D, fit, delivered) -> tuple[Priced, Allocation, Delivered]:
     """Prices by zone (:func:`~lockerplan.pipeline.prices.price_zones`), then the
     allocation and the routes at those prices."""
@@ -378,9 +401,7 @@ def plan_study_area(
     sc = resolve_scenario(area.scenario, settings)
     params, costs = sc.siting, sc.costs
     D, ours = area.distances_within(params.walk_m), area.siting_distances(params.walk_m)
-    if sc.choice.choice_model == "mnl" and area.on_the_way is None:  # the choice sets
-        cutoffs = site_rules(params, area).cutoff_per_kind
-        D = within_kind_cutoffs(D, area.candidates["kind"].to_numpy(), cutoffs)
+    D = _choice_sets(sc, area, D)
     otw = area.on_the_way.coverage(ours, params.walk_m) if area.on_the_way else None
     with progress_bar(4, progress) as bar:
         clock = StageClock(area.stage_seconds, bar=bar)
@@ -392,16 +413,9 @@ def plan_study_area(
             catchment = catchment_layer(area, alloc.sites, params.walk_m, catchments)
         with clock("routing"):
             delivered = _route(sc, area, alloc)
-        priced = None
-        if (
-            fit is not None
-            and sc.choice.price_zones
-            and delivered.comparison is not None
-            and otw is None
-        ):
-            with clock("pricing"):
-                priced, alloc, delivered = _priced(sc, area, siting, attrs, D, fit, delivered)
-                siting, fit = priced.siting, priced.fit
+        priced, siting, fit, alloc, delivered = _pricing(
+            sc, area, (siting, fit, alloc, delivered), attrs, D, otw, clock
+        )
         with clock("results"):
             cells = coverage_by_cell(alloc.clusters, cell_m=sc.outputs.cell_m)
             uncoverable = not_coverable(area, D) if otw is None else unreachable(area.clusters, otw)
