@@ -20,7 +20,7 @@ from scipy import sparse
 
 from ..costs import adoption
 from ..errors import InputError
-from ..siting import Candidates, SitingResult, nearest_open
+from ..siting import Candidates, SitingResult, assigned_distances, nearest_open
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario import CostParams, SitingParams
@@ -118,7 +118,7 @@ def allocate(
     walk = np.asarray(siting.assigned_m, dtype=float)
     if walks is not None:  # customers choose among every open site in reach
         best_site = nearest_open(walks, np.arange(walks.shape[0]))
-        walk = _walk_to(walks, best_site)
+        walk = assigned_distances(walks, best_site)
     covered = best_site >= 0
     walk = np.where(covered, walk, np.nan)
     w = clusters["parcels_per_day"].to_numpy(dtype=float)
@@ -142,15 +142,6 @@ def allocate(
         sites["parcels_per_day"] = np.round(split @ w, 4)
     sites = _with_capacity(sites, siting, capacity[open_idx])
     return Allocation(sites, clusters, _allocation_lines(clusters, sites, best_site))
-
-
-def _walk_to(walks: sparse.csr_matrix, site: np.ndarray) -> np.ndarray:
-    """Per cluster, the stored walk to ``site`` (a row of ``walks``; NaN for -1)."""
-    coo = walks.tocoo()
-    out = np.full(walks.shape[1], np.nan)
-    match = coo.row == site[coo.col]
-    out[coo.col[match]] = coo.data[match]
-    return out
 
 
 def _with_capacity(

@@ -81,10 +81,8 @@ def rival_walks(area, walk_m: float) -> sparse.csr_matrix | None:
     C = area.competitor_distances
     if area.competitors is None or C is None:
         return None
-    C = sparse.csr_matrix(C, copy=True)
-    C.data[C.data > walk_m] = np.inf
-    keep = np.isfinite(C.data)
-    coo = C.tocoo()
+    coo = sparse.coo_matrix(C)
+    keep = coo.data <= walk_m
     return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=C.shape)
 
 

@@ -299,14 +299,16 @@ def _pricing(sc, area, plan: tuple, attrs, D, otw, clock) -> tuple:
     if off or delivered.comparison is None:
         return (None, *plan)
     with clock("pricing"):
-        priced, alloc, delivered = _priced(sc, area, siting, attrs, D, fit, delivered)
+        priced, alloc, delivered = _priced(sc, area, siting, attrs, D, fit, alloc, delivered)
     return priced, priced.siting, priced.fit, alloc, delivered
 
 
-def _priced(sc, area, siting, attrs, D, fit, delivered) -> tuple[Priced, Allocation, Delivered]:
+def _priced(
+    sc, area, siting, attrs, D, fit, alloc, delivered
+) -> tuple[Priced, Allocation, Delivered]:
     """Prices by zone (:func:`~lockerplan.pipeline.prices.price_zones`), then the
     allocation and the routes at those prices."""
-    clusters = _allocation(sc, area, siting, attrs, D, None, fit).clusters
+    clusters = alloc.clusters
     capacity = attrs.capacity / sc.siting.peak_factor
     door = delivered.comparison.door_to_door
     priced = price_zones(sc, clusters, siting, D, fit, door, capacity)

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._common import nearest_open
+from ._common import assigned_distances, nearest_open
 from .capacitated import solve_cflp
 from .coverage import solve_lscp, solve_mclp
 from .median import Decay, solve_attendance, solve_pmedian
@@ -176,6 +176,7 @@ __all__ = [
     "MODELS",
     "Decay",
     "SitingModel",
+    "assigned_distances",
     "nearest_open",
     "solve_attendance",
     "solve_cflp",
