@@ -75,6 +75,16 @@ class _Mnl:
         total = self.outside + np.bincount(self.cols, weights=a, minlength=self.D.shape[1])
         return a / total[self.cols]
 
+    def capacity_binds(self) -> bool:
+        """Whether some site could capture more than its modules hold: a site takes at
+        most ``a / (A + a)`` of a column (its share when it is the only one open)."""
+        finite = np.isfinite(self.room)
+        if not finite.any():
+            return False
+        alone = self.w[self.cols] * self.a / (self.outside[self.cols] + self.a)
+        most = np.bincount(self.rows, weights=alone, minlength=len(self.room))
+        return bool(np.any(most[finite] > self.room[finite] * self.most[finite] * (1 + 1e-9)))
+
     def capped(self, x: np.ndarray, modules: np.ndarray) -> np.ndarray:
         """``x`` scaled down at each site whose load exceeds its modules' capacity."""
         load = np.bincount(self.rows, weights=self.w[self.cols] * x, minlength=len(self.room))
@@ -120,9 +130,12 @@ def solve_mnl(
     candidates, rules, options
         As for every siting model (:mod:`lockerplan.siting.models`).
     method : {"cuts", "haase"}, default "cuts"
-        Without capacities, ``"cuts"`` solves by outer approximation and submodular
-        cuts (:mod:`lockerplan.siting.mnl_cuts`); ``"haase"`` (and every model
-        with capacities) solves the linear reformulation above.
+        ``"cuts"`` solves by outer approximation and submodular cuts
+        (:mod:`lockerplan.siting.mnl_cuts`) wherever the capacities cannot bind (no
+        capacities, or no site whose customers, were it the only site open, would
+        bring more than its most modules hold: its share is never larger); ``"haase"``
+        (and every instance where a capacity may bind) solves the linear
+        reformulation above.
 
     Returns
     -------
@@ -161,7 +174,7 @@ def solve_mnl(
         cap = np.full(D.shape[0], np.inf)
     inst = _Mnl(C, w, np.asarray(attraction(C.data), dtype=float), outside, cap, most)
     start_open = _greedy(inst, cands, rules)
-    if method == "cuts" and start_open is not None and not np.isfinite(cap).any():
+    if method == "cuts" and start_open is not None and not inst.capacity_binds():
         t_build = time.perf_counter() - t0
         return _by_cuts(inst, start_open, cands, rules, D, opts, t_build)
     milp, cols = _build(inst, cands, rules)

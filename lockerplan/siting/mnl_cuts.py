@@ -17,8 +17,14 @@ optimum. What is solved, and how:
 
 1. **Incumbent.** The greedy plan, improved by swaps (close one site, open another:
    the best such pair while it gains), so never worse than greedy.
-2. **Root.** A Kelley loop on the master's LP: the outer-approximation cuts at the
-   LP's point for every column it overestimates. Each LP is an upper bound.
+2. **Root.** A Kelley loop on the master's LP: at the LP's point, the
+   outer-approximation cut for every column it overestimates, and per column the
+   least violated of the submodular cuts at the empty set and at the sites more
+   than half (a fifth, all but surely) open. The outer approximation alone bounds
+   the capture by its concave relaxation, which rewards spreading fractions of
+   sites over many columns; the submodular cuts at fractional points close most of
+   that (central Helsinki's root gap 2.5 % -> 0.1 %, Porto Alegre's 2.8 % ->
+   0.3 %). Each LP is an upper bound.
 3. **Integer master.** The master MILP, re-solved from the incumbent with the cuts
    at its last solution added (both kinds), until its bound meets the incumbent or
    the time runs out. The installed ``highspy`` takes no lazy constraints during a
@@ -171,6 +177,33 @@ class _Master:
         rho = Ac * cap.a / ((Ac + uc) * (Ac + uc + cap.a))
         self._add(cols_i, rho, ~is_open[cap.rows], cap.g(u))
 
+    def separate(self, y: np.ndarray, theta: np.ndarray, reach: np.ndarray) -> int:
+        """Submodular cuts violated at a fractional point ``(y, theta)``: per column the
+        least of the cuts at the empty set and at the sites more than half open; the
+        number added."""
+        cap = self.cap
+        trials = (np.zeros(cap.n_cand, dtype=bool), y > 0.5, y > 0.999, y > 0.2)
+        values = np.vstack([self._cut_value(s, y) for s in trials])
+        pick = np.argmin(values, axis=0)
+        least = values[pick, np.arange(cap.n_col)]
+        over = theta > least + VIOLATION
+        added = 0
+        for k, s in enumerate(trials):
+            cols_i = reach[(over & (pick == k))[reach]]
+            if len(cols_i):
+                self.submodular(s, cols_i)
+                added += len(cols_i)
+        return added
+
+    def _cut_value(self, is_open: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per column, the submodular cut at the set ``is_open`` evaluated at ``y``."""
+        cap = self.cap
+        u = cap.u(is_open.astype(float))
+        uc, Ac = u[cap.cols], cap.A[cap.cols]
+        rho = Ac * cap.a / ((Ac + uc) * (Ac + uc + cap.a))
+        rho = np.where(is_open[cap.rows], 0.0, rho * y[cap.rows])
+        return cap.g(u) + np.bincount(cap.cols, weights=rho, minlength=cap.n_col)
+
     def milp(self, integer: bool) -> Milp:
         base = self.base
         A = sparse.vstack([base.A, *self.cut_rows], format="csr")
@@ -255,9 +288,10 @@ def solve_by_cuts(
         root_bound = bound
         u = cap.u(x[master.y])
         over = reach[x[master.theta][reach] > cap.g(u)[reach] + VIOLATION]
-        if not len(over):
+        if len(over):
+            master.outer(u, over)
+        if not master.separate(x[master.y], x[master.theta], reach) and not len(over):
             break
-        master.outer(u, over)
     root_s = time.perf_counter() - t0
     # integer master, re-solved with the cuts at its solution
     while not proven() and left() > 0.05:

@@ -112,3 +112,29 @@ def test_a_time_limited_solve_reports_a_finite_bound_and_is_never_below_greedy()
     assert np.isfinite(r.best_bound) and np.isfinite(r.gap)
     assert r.best_bound >= r.objective - 1e-9
     assert r.objective >= r.stats["greedy_captured"] - 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_capacities_that_cannot_bind_are_solved_by_cuts_with_the_same_plan(seed):
+    D, w, rival_attraction = _instance(seed, n_cand=10, n_dem=40)
+    model = ChoiceModel()
+    outside = 1.0 + rival_attraction
+    roomy = Candidates.default(10, capacity=np.full(10, w.sum()), fixed_cost=np.ones(10))
+    kw = dict(attraction=model.attraction, outside=outside, candidates=roomy, options=OPTS)
+    cuts = solve_mnl(D, w, 3, **kw)
+    haase = solve_mnl(D, w, 3, method="haase", **kw)
+    assert cuts.stats["method"] == "cuts" and haase.stats["method"] == "haase"
+    assert cuts.status == haase.status == "optimal"
+    assert cuts.objective == pytest.approx(haase.objective, rel=1e-6)
+    # each site gets the fewest modules carrying its load
+    load = cuts.split @ w
+    assert (cuts.modules == np.maximum(np.ceil(load / w.sum() - 1e-9), 1)).all()
+
+
+def test_a_capacity_that_may_bind_is_solved_by_the_reformulation():
+    D, w, rival_attraction = _instance(1, n_cand=10, n_dem=40)
+    tight = Candidates.default(10, capacity=np.full(10, 2.0), fixed_cost=np.ones(10))
+    r = solve_mnl(D, w, 3, attraction=ChoiceModel().attraction, outside=1.0 + rival_attraction,
+                  max_modules=2, candidates=tight, options=OPTS)  # fmt: skip
+    assert r.stats["method"] == "haase"
+    assert r.objective <= 3 * 2 * 2.0 + 1e-6
