@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -48,6 +48,10 @@ from .sites import Candidates, SiteRules, add_site_rows, feasible_sites, spacing
 
 #: A plan's captured parcels may fall this far below its start before the start wins.
 SLACK = 1e-6
+
+#: Where a capacity may bind, the share of the time limit the uncapacitated cuts may
+#: take first (their plan is optimal when its loads fit; else their bound is kept).
+CUTS_SHARE = 0.5
 
 
 @dataclass
@@ -130,12 +134,15 @@ def solve_mnl(
     candidates, rules, options
         As for every siting model (:mod:`lockerplan.siting.models`).
     method : {"cuts", "haase"}, default "cuts"
-        ``"cuts"`` solves by outer approximation and submodular cuts
-        (:mod:`lockerplan.siting.mnl_cuts`) wherever the capacities cannot bind (no
-        capacities, or no site whose customers, were it the only site open, would
-        bring more than its most modules hold: its share is never larger); ``"haase"``
-        (and every instance where a capacity may bind) solves the linear
-        reformulation above.
+        ``"cuts"`` solves without the capacities by outer approximation and
+        submodular cuts (:mod:`lockerplan.siting.mnl_cuts`). That is exact where no
+        capacity can bind (no site whose customers, were it the only site open, would
+        bring more than its most modules hold: its share is never larger), and
+        wherever the plan found carries its load within its sites' modules (no
+        capacitated plan captures more than the uncapacitated optimum). Otherwise,
+        after at most ``CUTS_SHARE`` of the time limit, the linear reformulation above
+        solves the capacitated model from the better start, keeping the cuts' bound.
+        ``"haase"`` solves the reformulation only.
 
     Returns
     -------
@@ -174,9 +181,33 @@ def solve_mnl(
         cap = np.full(D.shape[0], np.inf)
     inst = _Mnl(C, w, np.asarray(attraction(C.data), dtype=float), outside, cap, most)
     start_open = _greedy(inst, cands, rules)
-    if method == "cuts" and start_open is not None and not inst.capacity_binds():
-        t_build = time.perf_counter() - t0
-        return _by_cuts(inst, start_open, cands, rules, D, opts, t_build)
+    upper, cut_stats = np.inf, {}
+    if method == "cuts" and start_open is not None:
+        binds = inst.capacity_binds()
+        share = CUTS_SHARE if binds else 1.0
+        t1 = time.perf_counter()
+        cut = solve_by_cuts(
+            inst.rows, inst.cols, inst.a, inst.outside, inst.w, start_open, cands, rules,
+            replace(opts, time_limit_s=share * opts.time_limit_s),
+        )  # fmt: skip
+        plan = _plan(inst, cut.is_open, None)
+        if not binds or plan.captured >= cut.captured - SLACK:  # its loads fit its sites
+            return _by_cuts(inst, cut, plan, D, opts, time.perf_counter() - t0, t1)
+        # the uncapacitated optimum bounds the capacitated one; its plan, capped, may start
+        upper, cut_stats = cut.bound, {"cuts_bound": round(cut.bound, 4), **cut.stats}
+        if plan.captured > _plan(inst, start_open, None).captured:
+            start_open = cut.is_open
+        opts = replace(opts, time_limit_s=max(opts.time_limit_s - (time.perf_counter() - t1), 1.0))
+    return _by_haase(inst, start_open, upper, cut_stats, cands, rules, D, opts, t0)
+
+
+def _by_haase(inst, start_open, upper, cut_stats, cands, rules, D, opts, t0) -> SitingResult:
+    """The plan and bound of the linear reformulation (from ``start_open``, never
+    below it), its bound at most ``upper``."""
+    C, w = inst.D, inst.w
+    greedy = cut_stats.get("greedy_captured")
+    if greedy is None and start_open is not None:
+        greedy = _plan(inst, start_open, None).captured
     milp, cols = _build(inst, cands, rules)
     start = _start(inst, cols, milp.shape[1], start_open) if start_open is not None else None
     t_build = time.perf_counter() - t0
@@ -197,7 +228,8 @@ def solve_mnl(
         first = _plan(inst, start_open, None)
         if first.captured > plan.captured + SLACK:
             plan, is_open = first, start_open
-    bound = max(-out.bound if np.isfinite(out.bound) else np.inf, plan.captured)
+    solver_bound = -out.bound if np.isfinite(out.bound) else np.inf
+    bound = max(min(solver_bound, upper), plan.captured)
     gap = (bound - plan.captured) / max(bound, 1e-9)
     status = "optimal" if out.status == "optimal" or gap <= 1e-6 else out.status
     stats = {
@@ -205,8 +237,9 @@ def solve_mnl(
         "method": "haase",
         "columns": int(milp.shape[1]),
         "rows": int(milp.shape[0]),
-        "greedy_captured": None if start_open is None else round(_plan(inst, start_open, None).captured, 4),
-    }  # fmt: skip
+        "greedy_captured": None if greedy is None else round(greedy, 4),
+        **cut_stats,
+    }
     outcome = Outcome(
         "mnl",
         np.flatnonzero(is_open),
@@ -226,14 +259,11 @@ def solve_mnl(
     return result
 
 
-def _by_cuts(inst, start_open, cands, rules, D, opts, t_build) -> SitingResult:
-    """Uncapacitated: the plan and bound of :func:`lockerplan.siting.mnl_cuts.solve_by_cuts`."""
-    t0 = time.perf_counter()
-    out = solve_by_cuts(
-        inst.rows, inst.cols, inst.a, inst.outside, inst.w, start_open, cands, rules, opts
-    )
-    solve_s = time.perf_counter() - t0
-    plan = _plan(inst, out.is_open, None)
+def _by_cuts(inst, out, plan, D, opts, seconds: float, t_solve: float) -> SitingResult:
+    """The plan and bound of :func:`lockerplan.siting.mnl_cuts.solve_by_cuts` (whose
+    plan's loads fit its sites), solved from ``t_solve``, ``seconds`` after the start."""
+    solve_s = time.perf_counter() - t_solve
+    t_build = seconds - solve_s
     bound = max(out.bound, plan.captured)
     gap = (bound - plan.captured) / max(bound, 1e-9)
     status = "optimal" if out.proven or gap <= 1e-6 else "feasible"

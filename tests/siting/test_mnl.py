@@ -138,3 +138,31 @@ def test_a_capacity_that_may_bind_is_solved_by_the_reformulation():
                   max_modules=2, candidates=tight, options=OPTS)  # fmt: skip
     assert r.stats["method"] == "haase"
     assert r.objective <= 3 * 2 * 2.0 + 1e-6
+
+
+def _alone(D, model, outside, w):
+    """Per site, what it would capture were it the only site open."""
+    A = sparse.csr_matrix(D, copy=True)
+    A.data = model.attraction(A.data)
+    A.data = A.data / (outside[A.indices] + A.data)
+    return A @ w
+
+
+@pytest.mark.parametrize("room_share, method", [(1.001, "cuts"), (0.8, "haase")])
+def test_capacities_below_some_sites_reach_give_the_reformulations_optimum(room_share, method):
+    D, w, rival_attraction = _instance(2, n_cand=10, n_dem=40)
+    model, outside = ChoiceModel(), 1.0 + rival_attraction
+    kw = dict(attraction=model.attraction, outside=outside, options=OPTS)
+    free = solve_mnl(D, w, 2, capacitated=False, **kw)
+    room = float((free.split @ w).max()) * room_share
+    assert _alone(D, model, outside, w).max() > room  # a capacity may bind
+    cands = Candidates.default(10, capacity=np.full(10, room), fixed_cost=np.ones(10))
+    first = solve_mnl(D, w, 2, max_modules=1, candidates=cands, **kw)
+    haase = solve_mnl(D, w, 2, max_modules=1, candidates=cands, method="haase", **kw)
+    # the uncapacitated optimum is the capacitated one when its loads fit its sites
+    assert first.stats["method"] == method
+    assert first.status == haase.status == "optimal"
+    assert first.objective == pytest.approx(haase.objective, rel=1e-6)
+    assert float((first.split @ w).max()) <= room + 1e-6
+    if method == "haase":  # the cuts' bound is kept and bounds the capacitated optimum
+        assert first.stats["cuts_bound"] >= first.objective - 1e-6
