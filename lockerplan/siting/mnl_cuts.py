@@ -67,6 +67,10 @@ class CutOutcome:
     bound: float
     proven: bool
     stats: dict = field(default_factory=dict)
+    #: The cuts, ``theta[column[r]] <= rhs[r] + sum_j coef[r, j] y[j]``: ``(column,
+    #: coef, rhs)``, valid for every plan (with capacities too: a full site only
+    #: lowers the capture).
+    cuts: tuple[np.ndarray, sparse.csr_matrix, np.ndarray] | None = None
 
 
 class _Capture:
@@ -204,6 +208,12 @@ class _Master:
         rho = np.where(is_open[cap.rows], 0.0, rho * y[cap.rows])
         return cap.g(u) + np.bincount(cap.cols, weights=rho, minlength=cap.n_col)
 
+    def cuts(self) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
+        """Every cut added, as ``(column, coef, rhs)`` (see :class:`CutOutcome`)."""
+        R = sparse.vstack(self.cut_rows, format="csc")
+        column = np.asarray(R[:, self.theta].argmax(axis=1)).ravel()
+        return column, sparse.csr_matrix(-R[:, self.y]), np.concatenate(self.cut_hi)
+
     def milp(self, integer: bool) -> Milp:
         base = self.base
         A = sparse.vstack([base.A, *self.cut_rows], format="csr")
@@ -326,7 +336,7 @@ def solve_by_cuts(
         "cuts": master.n_cuts,
     }
     log.info("mnl cuts: %s, captured %.4f, bound %.4f", stats, best, bound)
-    return CutOutcome(best_open, best, bound, proven(), stats)
+    return CutOutcome(best_open, best, bound, proven(), stats, master.cuts())
 
 
 class _WarmLp:
