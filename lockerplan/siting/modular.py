@@ -31,6 +31,7 @@ from .dense import START_MAX_S, START_SHARE
 from .greedy import Greedy
 from .milp import PROVEN_GAP, Milp, MilpBuilder, MilpOutcome, solve_milp
 from .options import SolverOptions
+from .region_cuts import Regions, region_cuts
 from .result import Outcome, SitingResult, failed
 from .serving import Roomy, capacity_message, hand_out, nearest_allocation
 from .sites import Candidates, SiteRules, add_site_rows, demand_groups, y_bounds
@@ -43,6 +44,11 @@ MODULE_STEP_MIN_S = 0.1
 #: Share of the time limit (at most ``AFTER_MAX_S`` seconds) kept from the first
 #: solve for the module step and the final LP.
 AFTER_SHARE, AFTER_MAX_S = 0.1, 10.0
+
+
+#: Share of the time limit (at most ``CUTS_MAX_S`` seconds) the rounding-loss cuts of
+#: :mod:`lockerplan.siting.region_cuts` may take before the first solve.
+CUTS_SHARE, CUTS_MAX_S = 0.1, 10.0
 
 
 #: How the module step may change the plan (see :func:`solve_cmclp`).
@@ -194,9 +200,13 @@ def solve_cmclp(
     start, greedy_served, search = _cmclp_start(model, milp, opts, deadline)
     roomy = Roomy.of(model) if rules.budget is None else None
     first = milp if roomy is None else roomy.milp
-    t_build = time.perf_counter() - t0
     stats = _model_stats(model, first, roomy, greedy_served)
     stats["start_search"] = search
+    if roomy is not None and roomy.tight.any():
+        regions = Regions.of(model.rows, model.cols, model.demand, model.room * model.most)
+        seconds = min(CUTS_SHARE * opts.time_limit_s, CUTS_MAX_S)
+        first, stats["region_cuts"] = region_cuts(first, roomy.y, roomy.z, regions, opts, seconds)
+    t_build = time.perf_counter() - t0
     after = min(AFTER_SHARE * opts.time_limit_s, AFTER_MAX_S)
     out = solve_milp(
         first,
