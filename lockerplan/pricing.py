@@ -41,7 +41,7 @@ from scipy import sparse
 
 from .choice import ChoiceModel
 
-__all__ = ["DISCOUNTS", "ZoneCosts", "price_curve", "zone_prices"]
+__all__ = ["DISCOUNTS", "ZoneCosts", "locker_shares", "price_curve", "zone_prices"]
 
 #: Discounts tried per zone (currency per parcel).
 DISCOUNTS = np.round(np.arange(0.0, 3.01, 0.1), 2)
@@ -100,6 +100,20 @@ def _locker_share(model: ChoiceModel, own: sparse.spmatrix, rivals, discount) ->
     return model.shares(own, rivals, discount).ours
 
 
+def locker_shares(
+    model: ChoiceModel,
+    own_walk: sparse.spmatrix,
+    rival_walk: sparse.spmatrix | None = None,
+    discounts: np.ndarray = DISCOUNTS,
+) -> np.ndarray:
+    """The share our sites take of each cluster at each discount: one row per discount.
+
+    :func:`zone_prices` and :func:`price_curve` both read it; compute it once and pass
+    it to both.
+    """
+    return np.vstack([_locker_share(model, own_walk, rival_walk, d) for d in discounts])
+
+
 def zone_prices(
     clusters: gpd.GeoDataFrame,
     zone: np.ndarray,
@@ -108,6 +122,7 @@ def zone_prices(
     costs: ZoneCosts,
     rival_walk: sparse.spmatrix | None = None,
     discounts: np.ndarray = DISCOUNTS,
+    shares: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Per zone, the cost to serve and the discount with the largest net saving.
 
@@ -128,6 +143,8 @@ def zone_prices(
         Rivals' sites x clusters.
     discounts : numpy.ndarray
         The discounts tried.
+    shares : numpy.ndarray, optional
+        :func:`locker_shares` at ``discounts`` (computed when not given).
 
     Returns
     -------
@@ -141,19 +158,20 @@ def zone_prices(
     w = clusters["parcels_per_day"].to_numpy(dtype=float)
     addresses = clusters["addresses"].to_numpy(dtype=float)
     home = clusters["home_parcels_per_day"].to_numpy(dtype=float)
+    if shares is None:
+        shares = locker_shares(model, own_walk, rival_walk, discounts)
     base = _locker_share(model, own_walk, rival_walk, 0.0)
     saving = costs.saving(home, addresses)
     codes, zones = pd.factorize(pd.Series(zone))
     n_zone = len(zones)
     net = np.zeros((len(discounts), n_zone))
-    for k, d in enumerate(discounts):
-        p = _locker_share(model, own_walk, rival_walk, d)
+    for k, (d, p) in enumerate(zip(discounts, shares, strict=True)):
         gain = w * ((p - base) * saving - d * p)
         net[k] = np.bincount(codes, weights=gain, minlength=n_zone)
     best = np.argmax(net, axis=0)  # discount 0 has net 0: a zone is never worse off
     per_zone = discounts[best]
     per_cluster = per_zone[codes]
-    p_best = _locker_share(model, own_walk, rival_walk, per_cluster)
+    p_best = shares[best[codes], np.arange(len(w))]
 
     def by_zone(values: np.ndarray) -> np.ndarray:
         return np.bincount(codes, weights=values, minlength=n_zone)
@@ -187,18 +205,21 @@ def price_curve(
     costs: ZoneCosts,
     rival_walk: sparse.spmatrix | None = None,
     discounts: np.ndarray = DISCOUNTS,
+    shares: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One discount everywhere: the locker share, the parcels that switch, the
-    discounts paid and the net saving, per discount of ``discounts``."""
+    discounts paid and the net saving, per discount of ``discounts`` (``shares``:
+    :func:`locker_shares` at them, computed when not given)."""
     w = clusters["parcels_per_day"].to_numpy(dtype=float)
     saving = costs.saving(
         clusters["home_parcels_per_day"].to_numpy(dtype=float),
         clusters["addresses"].to_numpy(dtype=float),
     )
+    if shares is None:
+        shares = locker_shares(model, own_walk, rival_walk, discounts)
     base = _locker_share(model, own_walk, rival_walk, 0.0)
     rows = []
-    for d in discounts:
-        p = _locker_share(model, own_walk, rival_walk, d)
+    for d, p in zip(discounts, shares, strict=True):
         rows.append(
             {
                 "discount": float(d),

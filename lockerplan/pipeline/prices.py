@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..pricing import ZoneCosts, price_curve, zone_prices
+from ..pricing import ZoneCosts, locker_shares, price_curve, zone_prices
 from ..records import PricingFigures
 from ..scenario import Scenario
 from ..siting import MODELS, SitingResult
@@ -90,8 +90,11 @@ def price_zones(
     )
     own = D[siting.open_sites]
     zones = zone_ids(clusters, sc.outputs.cell_m)
-    table, discount = zone_prices(clusters, zones, fit.model, own, zc, fit.rival_walk)
-    curve = price_curve(clusters, fit.model, own, zc, fit.rival_walk)
+    shares = locker_shares(fit.model, own, fit.rival_walk)
+    table, discount = zone_prices(
+        clusters, zones, fit.model, own, zc, fit.rival_walk, shares=shares
+    )
+    curve = price_curve(clusters, fit.model, own, zc, fit.rival_walk, shares=shares)
     w = clusters["parcels_per_day"].to_numpy(dtype=float)
     split = fit.model.shares(own, fit.rival_walk, discount).own
     if MODELS[sc.siting.model].capacitated:
