@@ -205,7 +205,10 @@ def solve_cmclp(
     if roomy is not None and roomy.tight.any():
         regions = Regions.of(model.rows, model.cols, model.demand, model.room * model.most)
         seconds = min(CUTS_SHARE * opts.time_limit_s, CUTS_MAX_S)
-        first, stats["region_cuts"] = region_cuts(first, roomy.y, roomy.z, regions, opts, seconds)
+        floor = float(-milp.c @ start)  # the start's parcels: a bound at it proves the start
+        first, stats["region_cuts"] = region_cuts(
+            first, roomy.y, roomy.z, regions, roomy.tight, opts, seconds, floor
+        )
     t_build = time.perf_counter() - t0
     after = min(AFTER_SHARE * opts.time_limit_s, AFTER_MAX_S)
     out = solve_milp(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse
 
-from .milp import Milp, solve_milp
+from .milp import PROVEN_GAP, Milp, solve_milp
 from .options import SolverOptions
 
 log = logging.getLogger(__name__)
@@ -100,11 +100,13 @@ class Regions:
             return None
         return float(violation[best]), K, coef[best], float(rhs[best])
 
-    def candidates(self, y: np.ndarray) -> list[np.ndarray]:
-        """Regions around the sites the LP opens (see the module docstring)."""
+    def candidates(self, y: np.ndarray, tight: np.ndarray) -> list[np.ndarray]:
+        """Regions around the sites the LP opens next to a ``tight`` site (one whose
+        reach exceeds its capacity; see the module docstring)."""
         active = y > 1e-6
+        near_tight = self.by_site @ (self.by_group @ tight.astype(float)) > 0
         regions = []
-        for j in np.flatnonzero(active):
+        for j in np.flatnonzero(active & near_tight):
             own = self.by_site[j].indices
             near = self.sites(own)
             regions.append(own)
@@ -131,14 +133,19 @@ def region_cuts(
     y_cols: np.ndarray,
     z_cols: np.ndarray,
     regions: Regions,
+    tight: np.ndarray,
     options: SolverOptions,
     seconds: float,
+    floor: float = -np.inf,
 ) -> tuple[Milp, dict]:
     """``milp`` with the violated rounding-loss cuts of its LP, separated in ``seconds``.
 
     ``y_cols``: the site columns (binary); ``z_cols``: per demand group the share
-    of its parcels served (``v(S) = sum_{g in S} W[g] z[g]``). Returns the model
-    with the cuts as rows named ``region_cut`` and the figures for ``stats``.
+    of its parcels served (``v(S) = sum_{g in S} W[g] z[g]``); regions are sought
+    around the sites next to a ``tight`` one (mask per site). No cut is sought
+    when the LP bound is no more than ``floor`` (parcels a known plan serves: it
+    is proven). Returns the model with the cuts as rows named ``region_cut`` and
+    the figures for ``stats``.
     """
     t0 = time.perf_counter()
     deadline = t0 + seconds
@@ -157,9 +164,11 @@ def region_cuts(
             last = bound
             break
         last = bound
+        if bound <= floor + PROVEN_GAP * max(abs(floor), 1.0):
+            break
         y, z = out.x[y_cols], out.x[z_cols]
         new = []
-        for S in regions.candidates(y):
+        for S in regions.candidates(y, tight):
             if time.perf_counter() > deadline:
                 break
             cut = regions.cut(S, y, z)
