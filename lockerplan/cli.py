@@ -259,8 +259,8 @@ def pricing_command(config: str | None, verbose: int, quiet: bool, **options: An
     of the coverage grid, the carrier's cost per parcel at the door and via a locker,
     the discount on locker delivery with the largest net saving, and the business
     case routed at those prices. Writes what `plan` writes, with pricing.csv, the
-    GeoPackage's pricing_zones layer and the map's "Locker prices" overlay, and
-    prints the network's curve of one discount everywhere.
+    GeoPackage's pricing_zones layer and the map's "Locker prices" and "Cost to
+    serve" overlays, and prints the network's curve of one discount everywhere.
 
     \b
     Examples:

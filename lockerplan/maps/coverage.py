@@ -33,7 +33,7 @@ from .html import PAGE_CSS, MapTitle, PanelControl, escape, map_bounds
 from .layers import COMPETITOR_LAYERS, DETAIL_LIMIT, LAYER_TABLE
 from .names import plan_streets, street_network, with_labels
 from .panel import kpi_panel_html, map_title
-from .price_layers import PRICE_LAYERS, draw_prices
+from .price_layers import PRICE_LAYERS, draw_cost_to_serve, draw_prices
 from .site_layers import draw_candidates, draw_catchments, draw_hubs, draw_routes, draw_sites
 from .style import CANDIDATE_COLOUR
 from .whatif import WhatIf, whatif_data, whatif_html
@@ -125,8 +125,9 @@ def coverage_map(
         drawn from ``walk_graph`` when omitted.
     pricing_zones : geopandas.GeoDataFrame, optional
         With ``--price-zones``: the plan's :attr:`~lockerplan.Plan.pricing_zones`, drawn
-        as the overlay of :data:`~lockerplan.maps.price_layers.PRICE_LAYERS` (off when
-        the page opens), money in ``kpis.currency``.
+        as the overlays of :data:`~lockerplan.maps.price_layers.PRICE_LAYERS` (the
+        recommended discount and the cost to serve, off when the page opens), money in
+        ``kpis.currency``.
     detail_limit : int, default DETAIL_LIMIT
         Above this many demand clusters (or points) demand is drawn per coverage cell
         (:data:`~lockerplan.maps.layers.DETAIL_LIMIT`); give ``whatif`` data made with
@@ -175,7 +176,8 @@ def coverage_map(
             layer.key: folium.FeatureGroup(name=layer.name, show=layer.shown)
             for layer in PRICE_LAYERS
         }
-        draw_prices(groups["prices"], pricing_zones, kpis.currency or "EUR")
+        prices = draw_prices(groups["prices"], pricing_zones, kpis.currency or "EUR")
+        draw_cost_to_serve(groups["cost_to_serve"], prices, kpis.currency or "EUR")
     for group in groups.values():
         group.add_to(fmap)
     add_controls(fmap)

@@ -1,4 +1,5 @@
-"""The locker-prices overlay of the coverage map: the recommended discount per zone.
+"""The locker-prices overlays of the coverage map: the recommended discount and the
+cost to serve per zone.
 
 With ``--price-zones`` a plan prices locker delivery per square of its coverage grid
 (:mod:`lockerplan.pricing`); :func:`draw_prices` draws each priced zone as its square,
@@ -10,7 +11,9 @@ switch and the net saving in its tooltip. The numbers are those of ``pricing.csv
 (numbers only, the tooltip is written in the page: about 190 bytes a zone), so the
 page grows with the grid, not with the demand; at most :data:`MAX_ZONES` zones are
 drawn, those with the most parcels (the GeoPackage's ``pricing_zones`` layer has
-them all).
+them all). :func:`draw_cost_to_serve` draws the same squares (the same rows, not
+embedded again) coloured by the cost per parcel at the door, on the ramp of
+:data:`COST_COLOURS` from the plan's cheapest zone to its dearest.
 """
 
 from __future__ import annotations
@@ -35,8 +38,12 @@ MAX_ZONES = 5000
 #: from the smallest discount to the largest.
 PRICE_COLOURS = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
 
-#: Steps of the discount ramp drawn in the page.
+#: Steps of the discount (and cost) ramp drawn in the page.
 PRICE_STEPS = 11
+
+#: Sequential, colour-blind-safe ramp of the cost per parcel at the door (ColorBrewer
+#: YlOrRd), from the plan's cheapest zone to its dearest.
+COST_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 
 #: Outline of a zone where no discount pays.
 NO_DISCOUNT_COLOUR = "#999999"
@@ -56,6 +63,19 @@ PRICE_LAYERS: tuple[Layer, ...] = (
                 ends=("small", "largest"),
             ),
             Swatch("no discount pays", f"transparent;border:1px solid {NO_DISCOUNT_COLOUR}", "box"),
+        ),
+    ),
+    Layer(
+        "cost_to_serve",
+        "Cost to serve (per parcel at the door, per zone)",
+        shown=False,
+        legend=(
+            Swatch(
+                "cost per parcel at the door",
+                f"linear-gradient(90deg,{', '.join(COST_COLOURS)})",
+                "ramp",
+                ends=("cheapest zone", "dearest"),
+            ),
         ),
     ),
 )
@@ -117,9 +137,9 @@ def price_rows(zones: gpd.GeoDataFrame, limit: int = MAX_ZONES) -> list[dict[str
     return rows
 
 
-def _price_palette() -> list[str]:
-    """:data:`PRICE_STEPS` colours of the discount ramp, smallest to largest."""
-    ramp = cm.LinearColormap(list(PRICE_COLOURS), vmin=0.0, vmax=1.0)
+def _price_palette(colours: tuple[str, ...] = PRICE_COLOURS) -> list[str]:
+    """:data:`PRICE_STEPS` colours of a ramp, smallest to largest."""
+    ramp = cm.LinearColormap(list(colours), vmin=0.0, vmax=1.0)
     return [ramp(k / (PRICE_STEPS - 1))[:7] for k in range(PRICE_STEPS)]
 
 
@@ -164,5 +184,41 @@ def draw_prices(
                 .bindTooltip(tip);
         }}; }})()"""
     layer = JsLayer(rows, build)
+    layer.add_to(group)
+    return layer
+
+
+def draw_cost_to_serve(
+    group: folium.FeatureGroup, prices: JsLayer, currency: str = "EUR"
+) -> JsLayer:
+    """The priced zones of :func:`draw_prices` coloured by the cost per parcel at the
+    door (cheapest to dearest zone), with the cost via a locker in the tooltip.
+
+    Parameters
+    ----------
+    group : folium.FeatureGroup
+        The overlay to draw on (added to the map after the prices' group).
+    prices : JsLayer
+        What :func:`draw_prices` returned: its rows are drawn, not embedded again.
+    currency : str, default "EUR"
+        The plan's currency.
+
+    Returns
+    -------
+    JsLayer
+    """
+    costs = [r["h"] for r in prices.rows]
+    low, high = min(costs, default=0.0), max(costs, default=0.0)
+    span = (high - low) or 1.0
+    build = f"""(function () {{ {JS_FORMATS}
+        var P = {page_json(_price_palette(COST_COLOURS))}, money = " " + {page_json(escape(currency))};
+        return function (r) {{
+            var c = P[Math.round((r.h - {low}) / {span} * {PRICE_STEPS - 1})];
+            var tip = "Zone " + r.i + ": cost per parcel at the door " + fmt(r.h, 3) + money +
+                ", via a locker " + fmt(r.l, 3) + money;
+            return L.polygon(r.q, {{color: c, weight: 0.5, fillColor: c, fillOpacity: 0.45,
+                    className: "lp-cost-zone"}}).bindTooltip(tip);
+        }}; }})()"""
+    layer = JsLayer(prices.rows, build, source=prices)
     layer.add_to(group)
     return layer

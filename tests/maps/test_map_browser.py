@@ -353,6 +353,48 @@ def test_locker_prices_toggle_on_and_draw_every_zone(browser, priced_plan_dir):
         context.close()
 
 
+def test_cost_to_serve_toggles_on_with_each_zones_costs(browser, priced_plan_dir):
+    """The "Cost to serve" overlay starts off, toggles on, draws one square per row of
+    pricing.csv, and each tooltip gives that zone's cost at the door and via a locker."""
+    from lockerplan.maps.price_layers import PRICE_LAYERS
+
+    name = PRICE_LAYERS[1].name
+    table = pd.read_csv(priced_plan_dir / "helsinki" / "pricing.csv").set_index("zone")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route(lambda url: url.startswith(("http://", "https://")), lambda r: r.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto((priced_plan_dir / "helsinki.html").as_uri(), wait_until="load")
+        zones = page.locator("path.lp-cost-zone")
+        assert zones.count() == 0
+        label = page.locator(".leaflet-control-layers-overlays label").filter(has_text=name)
+        box = label.locator("input[type=checkbox]")
+        assert box.count() == 1 and not box.is_checked()
+        box.check()
+        assert zones.count() == len(table) > 0
+        tips = page.evaluate(
+            f"""() => {{
+                const out = [];
+                {LoadedMap.MAP_JS}.eachLayer(l => {{
+                    if (l.options && l.options.className === "lp-cost-zone") {{
+                        out.push(l.getTooltip().getContent());
+                    }}
+                }});
+                return out;
+            }}"""
+        )
+        assert len(tips) == len(table)
+        for tip in tips:
+            row = table.loc[re.search(r"Zone (E\d+_N\d+)", tip).group(1)]
+            expected = [row.door_cost_per_parcel, row.locker_cost_per_parcel]
+            assert _tooltip_numbers(tip) == pytest.approx(expected, abs=1e-9), tip
+        assert errors == []
+    finally:
+        context.close()
+
+
 def test_demand_page_draws_the_extracts_streets_offline(browser, tmp_path):
     """``lockerplan demand`` hands the extract's walk network to its heat map: with every
     request aborted the page draws its streets instead of the tiles."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -39,13 +41,18 @@ def test_a_bad_cell_id_names_the_row():
         cell_squares(["E0_N0", "N5_E3"], 250, "EPSG:32635")
 
 
-def test_the_layer_and_its_legend_exist_only_when_priced(priced, helsinki_plan):
+def test_the_layers_and_their_legends_exist_only_when_priced(priced, helsinki_plan):
     page = priced["page"]
-    assert LAYER.name in page and LAYER.legend[0].label in page
     plain = plan_map(helsinki_plan).get_root().render()
     assert helsinki_plan.pricing is None
-    assert LAYER.name not in plain and LAYER.legend[0].label not in plain
-    assert "lp-price-zone" not in plain
+    for layer in PRICE_LAYERS:
+        assert layer.name in page and layer.legend[0].label in page
+        assert layer.name not in plain and layer.legend[0].label not in plain
+    assert "lp-price-zone" not in plain and "lp-cost-zone" not in plain
+    # the cost overlay draws the prices' rows by name: the zones are embedded once
+    cost = page.index("lp-cost-zone")
+    rows = [m for m in re.finditer(r"var (\w+)_rows = ([^;]{0,80})", page) if m.start() < cost]
+    assert re.fullmatch(r"\w+_rows", rows[-1].group(2)), rows[-1].group(0)
     assert "pricing_zones" not in helsinki_plan.layers()
 
 
