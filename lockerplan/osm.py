@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import inspect
 import json
 import logging
 import struct
@@ -277,7 +278,10 @@ def _pbf_named(path: Path, cache_dir: str | Path | None) -> Path:
 
 @lru_cache(maxsize=4)
 def _reader(path: str, stamp: tuple[int, ...]) -> pyrosm.OSM:
-    return pyrosm.OSM(path)
+    # pyrosm's own bar (or, without a terminal, its "Reading ... took" line on stderr)
+    # would be library chatter beside lockerplan's stage bar
+    quiet = {"progress": False} if "progress" in inspect.signature(pyrosm.OSM).parameters else {}
+    return pyrosm.OSM(path, **quiet)
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
