@@ -41,7 +41,16 @@ def test_the_default_plan_sends_the_target_share_out_of_home(tmp_path):
 
 
 def test_with_rivals_customers_split_and_every_parcel_is_counted_once(tmp_path):
-    _, s, folder, _ = _plan(tmp_path, "--competitors", str(DATA / "helsinki_competitors.csv"))
+    """Sited for the customers' choice (the default coverage siting with rivals:
+    tests/test_competitors.py)."""
+    stdout, s, folder, _ = _plan(
+        tmp_path, "--site-by", "choice", "--competitors", str(DATA / "helsinki_competitors.csv")
+    )
+    # the capacitated siting under the MNL with rivals is proven, not just feasible
+    assert s["model"] == "cmclp" and s["capacitated"]
+    assert s["solver_status"] == "optimal" and s["solver_gap"] == 0.0
+    assert s["solver_objective"] == pytest.approx(s["choice"]["captured_parcels_per_day"], abs=0.01)
+    assert "solver         optimal (cmclp" in stdout
     c, p = s["choice"], s["parcels"]
     assert c["rival_parcels_per_day"] > 0
     assert p["at_rivals"] == pytest.approx(c["rival_parcels_per_day"], abs=0.05)
@@ -107,14 +116,3 @@ def test_on_the_way_each_customer_group_chooses_and_hits_the_target(tmp_path):
     assert p.kpis.on_the_way.covered_parcels_per_day > 0
     # the sites carry what the groups bring them, from home, work or the way
     assert p.sites["parcels_per_day"].sum() == pytest.approx(c.captured_parcels_per_day, abs=0.05)
-
-
-def test_siting_for_choice_with_rivals_and_capacities_is_proven_optimal(tmp_path):
-    stdout, s, _, _ = _plan(
-        tmp_path, "--site-by", "choice", "--competitors", str(DATA / "helsinki_competitors.csv")
-    )
-    assert s["model"] == "cmclp" and s["capacitated"]
-    # the capacitated siting under the MNL with rivals is proven, not just feasible
-    assert s["solver_status"] == "optimal" and s["solver_gap"] == 0.0
-    assert s["solver_objective"] == pytest.approx(s["choice"]["captured_parcels_per_day"], abs=0.01)
-    assert "solver         optimal (cmclp" in stdout
