@@ -157,24 +157,24 @@ def site_under_choice(
     model = ChoiceModel(ch.walk_utility_per_km, ch.discount_utility)
     discount, target = ch.locker_discount, float(ch.out_of_home_share)
     spec = MODELS[params.model]
-    if ch.site_by == "coverage" or not spec.coverage:
+    by_coverage = ch.site_by == "coverage" or not spec.coverage
+    if by_coverage:
         siting = solve(D if contest is None else contest, attrs)
         model = calibrate_home(model, target, w, D[siting.open_sites], rivals)
         fit = ChoiceFit(model, target, 1, True, rivals, discount)
-        split = model.shares(D[siting.open_sites], rivals, discount).own
+    else:
+        siting, fit = _site_for_choice(
+            solve, spec, D, attrs, w, rivals, model, target, discount, params
+        )
+    shares = fit.model.shares(D[siting.open_sites], rivals, discount)
+    if by_coverage:
+        split = shares.own
         # a capacitated model's sites turn customers away when full; an uncapacitated
         # model's promise beyond its cabinets stays visible (over_capacity)
         if spec.capacitated:
             split = within_capacity(split, w, siting, attrs.capacity / params.peak_factor)
         siting.split = split
-    else:
-        siting, fit = _site_for_choice(
-            solve, spec, D, attrs, w, rivals, model, target, discount, params
-        )
-    share = out_of_home_share(
-        fit.model.shares(D[siting.open_sites], rivals, discount), w,
-        _in_reach(D[siting.open_sites], rivals),
-    )  # fmt: skip
+    share = out_of_home_share(shares, w, _in_reach(D[siting.open_sites], rivals))
     log.info(
         "choice (mnl): home utility %.3f, %d round(s)%s, out-of-home share %.3f (target %.3f)",
         fit.model.home_utility, fit.rounds, "" if fit.settled else " (not settled)", share, target,
