@@ -20,7 +20,7 @@ neighbourhood, and of the open sites two steps away; divisors are the
 capacities of the region's sites. The most violated cuts are added and the LP
 solved again, for a few rounds. On Porto Alegre where capacity binds (1,030
 candidates, 100 sites) they lower the LP bound from 37,026 to 36,775 parcels/day
-in 3 rounds (HiGHS's own cuts then reach 36,597 at the root, 36,634 without
+in 3 rounds (HiGHS's own cuts then reach 36,596 at the root, 36,634 without
 them).
 """
 
