@@ -4,6 +4,10 @@ Usage::
 
     python -m benchmarks.metro --sites 300 --peer-time-limit 0 --instance-dir DIR
     python -m benchmarks.metro_plan --instance-dir DIR [--runs 2] [--json out.jsonl]
+    python -m benchmarks.metro_plan --city [--runs 2]
+
+``--city`` runs the city command of ``docs/performance/city.md`` instead: Porto
+Alegre from its extract and population grid, ``--sites 100 --walk-m 500``.
 
 Runs ``lockerplan plan`` on the Greater Porto instance that
 ``benchmarks/metro.py`` writes (150,000 orders, 5,000 candidates, ``--sites 300
@@ -34,7 +38,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OSM = ROOT.parent / "shared" / "bench" / "osm" / "porto_portugal_roads.osm.pbf"
+BENCH = ROOT.parent / "shared" / "bench" / "osm"
+OSM = BENCH / "porto_portugal_roads.osm.pbf"
+#: The city command's arguments (``--city``).
+CITY = [
+    "--osm", str(BENCH / "porto_alegre_2020.osm.pbf"),
+    "--population", str(BENCH / "porto_alegre_hexgrid_population.csv"),
+    "--sites", "100", "--walk-m", "500",
+]  # fmt: skip
 MODES = {"side by side": {}, "one process": {"LOCKERPLAN_PROCESSES": "1"}}
 
 
@@ -63,26 +74,19 @@ def _memory(pid: int) -> tuple[float, float]:
     return kb.get("Pss", 0) / 1024, kb.get("Rss", 0) / 1024
 
 
-def run_plan(instance: Path, out: Path, env: dict, sites: int) -> dict:
-    """One ``lockerplan plan`` on the instance: wall time, peak memory, its summary."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "lockerplan.cli",
-        "plan",
-        "--osm",
-        str(OSM),
-        "--demand",
-        str(instance / "orders.csv"),
-        "--candidates",
-        str(instance / "sites.csv"),
-        "--sites",
-        str(sites),
-        "--walk-m",
-        "400",
-        "--out",
-        str(out),
-    ]
+def metro_args(instance: Path, sites: int) -> list[str]:
+    """The metro command's arguments on the instance ``benchmarks/metro.py`` wrote."""
+    return [
+        "--osm", str(OSM),
+        "--demand", str(instance / "orders.csv"),
+        "--candidates", str(instance / "sites.csv"),
+        "--sites", str(sites), "--walk-m", "400",
+    ]  # fmt: skip
+
+
+def run_plan(plan_args: list[str], out: Path, env: dict) -> dict:
+    """One ``lockerplan plan`` with ``plan_args``: wall time, peak memory, its summary."""
+    cmd = [sys.executable, "-m", "lockerplan.cli", "plan", *plan_args, "--out", str(out)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     tree = largest = 0.0
@@ -110,17 +114,22 @@ def run_plan(instance: Path, out: Path, env: dict, sites: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--instance-dir", type=Path, required=True)
+    ap.add_argument("--instance-dir", type=Path, help="the metro instance (benchmarks/metro.py)")
+    ap.add_argument("--city", action="store_true", help="Porto Alegre's city command instead")
     ap.add_argument("--sites", type=int, default=300)
     ap.add_argument("--runs", type=int, default=1, help="runs of each way (alternated)")
     ap.add_argument("--json", type=Path, help="write one JSON line per run")
     args = ap.parse_args(argv)
-    if not (args.instance_dir / "orders.csv").is_file():
+    if args.city:
+        plan_args = CITY
+    elif args.instance_dir is None or not (args.instance_dir / "orders.csv").is_file():
         raise SystemExit(
             f"no orders.csv in {args.instance_dir}: write the instance first with "
             f"python -m benchmarks.metro --sites 300 --peer-time-limit 0 "
-            f"--instance-dir {args.instance_dir}"
+            f"--instance-dir {args.instance_dir or 'DIR'} (or give --city)"
         )
+    else:
+        plan_args = metro_args(args.instance_dir, args.sites)
     rows = []
     header = (
         f"{'way':<18} {'wall s':>7} {'routing s':>9} {'tree MB':>8} {'largest MB':>10} "
@@ -133,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
                 row = {
                     "way": way,
                     "run": k + 1,
-                    **run_plan(args.instance_dir, Path(tmp), env, args.sites),
+                    **run_plan(plan_args, Path(tmp), env),
                 }
             rows.append(row)
             print(
