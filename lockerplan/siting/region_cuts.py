@@ -87,7 +87,9 @@ class Regions:
         a = np.minimum(self.cap[K], self.by_site[K] @ inside)
         total = float(inside.sum())
         served = float(inside @ z)
-        d = np.unique(self.cap[K])[:, None]
+        d = np.unique(self.cap[K][self.cap[K] > 0])[:, None]  # the divisors
+        if not len(d):
+            return None
         k = np.floor(total / d)
         r = total - k * d
         whole = np.floor(a[None, :] / d)

@@ -47,3 +47,18 @@ def test_cuts_lower_the_lp_bound_and_keep_the_optimum():
     assert cuts["cuts"] > 0 and cuts["cut_bound"] < cuts["lp_bound"] - 1.0
     assert ours.status == "optimal"
     assert ours.objective == pytest.approx(plain_cmclp(D, w, 3, cap, np.full(n, 2.0)), abs=1e-6)
+
+
+def test_a_site_without_room_gives_no_divisor():
+    """Capacities of zero are no divisor: the other sites' capacities still cut."""
+    regions = Regions.of(
+        np.array([0, 1, 1]), np.array([0, 0, 1]), np.array([30.0, 30.0]), np.array([0.0, 40.0])
+    )
+    cut = regions.cut(np.array([0, 1]), np.array([0.0, 0.75]), np.array([1.0, 0.5]))
+    assert cut is not None and np.isfinite(cut[0])
+    assert (
+        Regions.of(np.array([0]), np.array([0]), np.array([5.0]), np.array([0.0])).cut(
+            np.array([0]), np.zeros(1), np.ones(1)
+        )
+        is None
+    )
