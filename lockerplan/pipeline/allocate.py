@@ -140,17 +140,20 @@ def allocate(
     sites = _site_layer(cands, open_idx, site_ids, clusters, best_site, walk)
     if split is not None:  # a cluster's parcels split between the sites its customers choose
         sites["parcels_per_day"] = np.round(split @ w, 4)
-    sites = _with_capacity(sites, siting, capacity[open_idx])
+    sites = _with_capacity(sites, siting, capacity[open_idx], chosen=split is not None)
     return Allocation(sites, clusters, _allocation_lines(clusters, sites, best_site))
 
 
 def _with_capacity(
-    sites: gpd.GeoDataFrame, siting: SitingResult, per_module: np.ndarray
+    sites: gpd.GeoDataFrame, siting: SitingResult, per_module: np.ndarray, chosen: bool = False
 ) -> gpd.GeoDataFrame:
     """Modules, capacity, assigned load and any load beyond capacity, per open site.
 
     Models without capacities (mclp, pmedian, lscp, attendance) may assign a site
-    more than one module hands out; ``over_capacity_parcels_per_day`` says so.
+    more than one module hands out; ``over_capacity_parcels_per_day`` says so. With
+    split demand the solver's load per site is its covered parcels; the parcels it
+    hands out are then scaled from them, unless customers chose them (``chosen``:
+    the shares they bring, already within capacity where the model caps it).
     """
     modules = np.asarray(getattr(siting, "modules", ()), dtype=int)
     if len(modules) != len(sites):
@@ -164,9 +167,9 @@ def _with_capacity(
             out=np.zeros(len(sites)),
             where=covered > 0,
         )
-        sites = sites.assign(
-            covered_parcels_per_day=load, parcels_per_day=np.round(load * ratio, 4)
-        )
+        sites = sites.assign(covered_parcels_per_day=load)
+        if not chosen:
+            sites = sites.assign(parcels_per_day=np.round(load * ratio, 4))
     capacity = modules * per_module
     assigned = sites["parcels_per_day"].to_numpy(dtype=float)
     return sites.assign(

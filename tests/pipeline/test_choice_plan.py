@@ -116,3 +116,19 @@ def test_on_the_way_each_customer_group_chooses_and_hits_the_target(tmp_path):
     assert p.kpis.on_the_way.covered_parcels_per_day > 0
     # the sites carry what the groups bring them, from home, work or the way
     assert p.sites["parcels_per_day"].sum() == pytest.approx(c.captured_parcels_per_day, abs=0.05)
+
+
+def test_where_cabinets_fill_up_each_site_hands_out_what_its_customers_bring_within_it():
+    """cmclp splits demand between sites; under customers' choice the sites' parcels are
+    the shares customers bring (full sites turn the rest away), not the solver's load
+    rescaled: they sum to the parcels at lockers and no site is over its modules."""
+    import lockerplan
+
+    p = lockerplan.plan(cabinet_compartments=15, pickup_capacity=10.0, out_of_home_share=0.6)
+    sites, c = p.sites, p.kpis.choice
+    full = sites["parcels_per_day"] >= sites["capacity_parcels_per_day"] - 1e-6
+    assert full.any()  # the capacities bind
+    assert sites["parcels_per_day"].sum() == pytest.approx(c.captured_parcels_per_day, abs=0.05)
+    assert c.captured_parcels_per_day == pytest.approx(p.kpis.parcels.at_lockers, abs=0.05)
+    assert (sites["over_capacity_parcels_per_day"] == 0).all()
+    assert p.kpis.over_capacity_parcels_per_day == 0
