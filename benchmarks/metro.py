@@ -90,18 +90,23 @@ def prepare_instance(args, folder: Path | None = None, **settings) -> StudyArea:
 
     The orders and candidate files go to ``folder`` (kept), else to a temporary one.
     """
-    with tempfile.TemporaryDirectory(prefix="lockerplan-metro-") as tmp:
-        where = folder or Path(tmp)
-        where.mkdir(parents=True, exist_ok=True)
-        files = build_instance(args.osm, args.orders, args.candidates, args.seed, where)
-        return prepare_study_area(
-            osm=str(args.osm),
-            demand=str(files["demand"]),
-            candidates=str(files["candidates"]),
-            walk_m=args.walk_m,
-            hubs="1",
-            **settings,
-        )
+    if folder is None:  # kept until the process ends: the study area reads its files later
+        _TEMPORARY.append(tempfile.TemporaryDirectory(prefix="lockerplan-metro-"))
+        folder = Path(_TEMPORARY[-1].name)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = build_instance(args.osm, args.orders, args.candidates, args.seed, folder)
+    return prepare_study_area(
+        osm=str(args.osm),
+        demand=str(files["demand"]),
+        candidates=str(files["candidates"]),
+        walk_m=args.walk_m,
+        hubs="1",
+        **settings,
+    )
+
+
+#: Temporary instance folders, removed when the process ends.
+_TEMPORARY: list[tempfile.TemporaryDirectory] = []
 
 
 def direct_milp(area: StudyArea, model: str, sites: int, time_limit: float) -> dict:

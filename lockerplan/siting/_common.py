@@ -24,6 +24,7 @@ def setup(
     options: SolverOptions | None,
     *,
     dominance: str | None = None,
+    most: np.ndarray | None = None,
     **rule_kw,
 ) -> tuple[sparse.csr_matrix, np.ndarray, Candidates, SiteRules, list[str], SolverOptions]:
     """Check the inputs of a model and apply the site rules' cutoffs.
@@ -36,7 +37,12 @@ def setup(
     ``"drop"`` (the uncapacitated coverage models) excludes the dominated sites;
     ``"order"`` (capacitated models, where a site and its dominator may both be
     needed) keeps them and adds the rule "open a dominated site only with its
-    dominator" (:attr:`~lockerplan.siting.sites.SiteRules.open_with`).
+    dominator" (:attr:`~lockerplan.siting.sites.SiteRules.open_with`). With ``most``
+    (per candidate, the most parcels/day its most modules hand out) a dominated site
+    whose dominator can hand out all the demand it reaches is excluded under
+    ``"order"`` too: opened beside it, it can close and the dominator take its load
+    (within its modules, at no more module cost, one site fewer); opened without
+    it, it can swap for it.
     """
     if dominance not in (None, "drop", "order"):
         raise ValueError(f"dominance must be None, 'drop' or 'order', got {dominance!r}")
@@ -57,7 +63,9 @@ def setup(
             log.info("siting: %d of %d candidate sites dominated, left out", drop.sum(), len(drop))
             cands = dataclasses.replace(cands, excluded=cands.excluded | drop)
             D, diag = prepare(D, cands, rules)
-        elif drop.any():
+        elif drop.any() and most is not None:
+            D, cands, drop = _drop_under_roomy(D, w, cands, rules, over, drop, most)
+        if dominance == "order" and drop.any():
             log.info(
                 "siting: %d of %d candidate sites dominated, opened only with their dominator",
                 drop.sum(),
@@ -66,6 +74,21 @@ def setup(
             pairs = np.column_stack([np.flatnonzero(drop), over[drop]])
             rules = dataclasses.replace(rules, open_with=pairs)
     return D, w, cands, rules, diag, opts
+
+
+def _drop_under_roomy(D, w, cands, rules, over, drop, most):
+    """Exclude the dominated sites whose dominator can hand out all it reaches (see
+    :func:`setup`); the prepared matrix, candidates and the dominated sites left."""
+    reach = sparse.csr_matrix((np.ones(D.nnz), D.indices, D.indptr), D.shape) @ w
+    roomy = np.asarray(most, dtype=float) >= reach * (1 + 1e-9)
+    free = drop & roomy[np.maximum(over, 0)]
+    if free.any():
+        log.info(
+            "siting: %d dominated sites left out (their dominators hold all they reach)", free.sum()
+        )
+        cands = dataclasses.replace(cands, excluded=cands.excluded | free)
+        D, _ = prepare(D, cands, rules)
+    return D, cands, drop & ~free
 
 
 def make_result(outcome: Outcome, D: sparse.csr_matrix, opts: SolverOptions) -> SitingResult:

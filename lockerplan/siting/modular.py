@@ -90,6 +90,15 @@ def _cmclp_start(
     return start, greedy_served, search
 
 
+def _most_parcels(candidates: Candidates | None, distances, max_modules: int) -> np.ndarray:
+    """Per candidate, the most parcels/day its most modules hand out (inf: no capacity)."""
+    if candidates is None:
+        return np.full(distances.shape[0], np.inf)
+    cap = np.asarray(candidates.capacity, dtype=float)
+    modules = np.where(np.asarray(candidates.kind) == "cabinet", max_modules, 1)
+    return np.where(np.isfinite(cap), cap * modules, np.inf)
+
+
 def solve_cmclp(
     distances: sparse.spmatrix,
     weights: np.ndarray,
@@ -188,8 +197,9 @@ def solve_cmclp(
     """
     _check_cmclp_args(max_sites, max_modules, minimise_modules)
     D, w, cands, rules, diag, opts = setup(
-        distances, weights, candidates, rules, options, dominance="order", max_sites=max_sites
-    )
+        distances, weights, candidates, rules, options, dominance="order",
+        most=_most_parcels(candidates, distances, int(max_modules)), max_sites=max_sites,
+    )  # fmt: skip
     require_a_limit(rules)
     if diag:
         return infeasible("cmclp", diag, D, opts)

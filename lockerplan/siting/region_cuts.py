@@ -192,7 +192,10 @@ def region_cuts(
         "seconds": round(time.perf_counter() - t0, 3),
     }
     if first is not None:
-        log.info("cmclp: %d region cuts in %d rounds, LP bound %.6g -> %.6g", *stats.values())
+        log.info(
+            "cmclp: %d region cuts in %d rounds, LP bound %.6g -> %.6g, %.2f s",
+            stats["cuts"], rounds, first, first if last is None else last, stats["seconds"],
+        )  # fmt: skip
     if not found:
         return milp, stats
     return _with_rows(milp, found, y_cols, z_cols, regions.demand), stats

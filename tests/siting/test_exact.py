@@ -12,6 +12,8 @@ added, and no plan (another plan's sites forced open) beats a reported bound.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from scipy import optimize, sparse
@@ -254,6 +256,27 @@ def test_cmclp_with_a_budget_equals_the_plain_milp(seed):
     )
     plain = plain_cmclp(D, w, None, cap, np.full(n, 3.0), budget=45.0, cost=np.full(n, 10.0))
     assert ours.objective == pytest.approx(plain, abs=1e-6)
+
+
+@pytest.mark.parametrize("budget", [None, 45.0])
+@pytest.mark.parametrize("seed", SEEDS[:8])
+def test_cmclp_leaving_out_sites_under_a_dominator_that_holds_all_it_reaches_stays_exact(
+    seed, budget, caplog
+):
+    dist, w = _instance(seed)
+    D = _cut(dist, 700.0)
+    n = D.shape[0]
+    cands, cap = _cabinets(n, seed, capacity=(15.0, 40.0, 1000.0))  # some hold all they reach
+    p = 3 if budget is None else None
+    with caplog.at_level(logging.INFO, logger="lockerplan.siting"):
+        ours = solve_cmclp(
+            D, w, p, max_modules=2, candidates=cands, rules=SiteRules(budget=budget), options=HIGHS
+        )
+    plain = plain_cmclp(D, w, p, cap, np.full(n, 2.0), budget=budget, cost=np.full(n, 10.0))
+    assert ours.status == "optimal"
+    assert ours.objective == pytest.approx(plain, abs=1e-6)
+    if seed == 0:  # the instance has such sites: the reduction ran
+        assert "dominators hold all they reach" in caplog.text
 
 
 def test_a_site_reaching_a_subset_is_dominated_unless_it_is_forced_or_different():
