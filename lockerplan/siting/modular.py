@@ -232,16 +232,9 @@ def solve_cmclp(
     if out.x is None:
         msg = "the site rules admit no plan" if out.status == "infeasible" else out.detail
         return failed(
-            "cmclp",
-            out.status,
-            msg,
-            D.shape[1],
-            opts.solver,
-            opts.via,
-            build_s=t_build + out.build_s,
-            solve_s=out.solve_s,
-            stats=stats,
-        )
+            "cmclp", out.status, msg, D.shape[1], opts.solver, opts.via,
+            build_s=t_build + out.build_s, solve_s=out.solve_s, stats=stats,
+        )  # fmt: skip
     x, shares = model.serve_most(out.x, opts, deadline)
     if float(-milp.c @ x) < float(-milp.c @ start) - SERVED_SLACK:
         x = start  # the solver stopped on a plan below its start

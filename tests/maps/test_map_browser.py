@@ -14,6 +14,7 @@ Screenshots are kept in ``$LOCKERPLAN_TEST_ARTIFACTS`` (default
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import os
@@ -293,6 +294,21 @@ def test_map_draws_sites_and_panel_with_every_request_blocked(browser, map_html,
         context.close()
 
 
+@contextlib.contextmanager
+def _offline_page(browser, html: Path):
+    """A page of ``html`` loaded with every request aborted, and its script errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route(lambda url: url.startswith(("http://", "https://")), lambda r: r.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(html.as_uri(), wait_until="load")
+        yield page, errors
+    finally:
+        context.close()
+
+
 def _tooltip_numbers(text: str) -> list[float]:
     return [float(x.replace(",", "")) for x in re.findall(r"-?\d[\d,]*\.\d+", text)]
 
@@ -305,13 +321,7 @@ def test_locker_prices_toggle_on_and_draw_every_zone(browser, priced_plan_dir):
 
     name = PRICE_LAYERS[0].name
     table = pd.read_csv(priced_plan_dir / "helsinki" / "pricing.csv")
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.route(lambda url: url.startswith(("http://", "https://")), lambda r: r.abort())
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        page.goto((priced_plan_dir / "helsinki.html").as_uri(), wait_until="load")
+    with _offline_page(browser, priced_plan_dir / "helsinki.html") as (page, errors):
         page.wait_for_function(
             "() => document.querySelector('.lp-no-tiles') !== null", timeout=15_000
         )
@@ -349,8 +359,6 @@ def test_locker_prices_toggle_on_and_draw_every_zone(browser, priced_plan_dir):
         box.uncheck()
         assert zones.count() == 0
         assert errors == []
-    finally:
-        context.close()
 
 
 def test_cost_to_serve_toggles_on_with_each_zones_costs(browser, priced_plan_dir):
@@ -360,13 +368,7 @@ def test_cost_to_serve_toggles_on_with_each_zones_costs(browser, priced_plan_dir
 
     name = PRICE_LAYERS[1].name
     table = pd.read_csv(priced_plan_dir / "helsinki" / "pricing.csv").set_index("zone")
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.route(lambda url: url.startswith(("http://", "https://")), lambda r: r.abort())
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        page.goto((priced_plan_dir / "helsinki.html").as_uri(), wait_until="load")
+    with _offline_page(browser, priced_plan_dir / "helsinki.html") as (page, errors):
         zones = page.locator("path.lp-cost-zone")
         assert zones.count() == 0
         label = page.locator(".leaflet-control-layers-overlays label").filter(has_text=name)
@@ -391,8 +393,6 @@ def test_cost_to_serve_toggles_on_with_each_zones_costs(browser, priced_plan_dir
             expected = [row.door_cost_per_parcel, row.locker_cost_per_parcel]
             assert _tooltip_numbers(tip) == pytest.approx(expected, abs=1e-9), tip
         assert errors == []
-    finally:
-        context.close()
 
 
 def test_demand_page_draws_the_extracts_streets_offline(browser, tmp_path):
