@@ -89,11 +89,14 @@ class _Capture:
     def value(self, is_open: np.ndarray) -> float:
         return float(self.w @ self.g(self.u(is_open.astype(float))))
 
+    def marginals(self, u: np.ndarray) -> np.ndarray:
+        """Per pair, the share of its column that opening its site adds at totals ``u``."""
+        uc, Ac = u[self.cols], self.A[self.cols]
+        return Ac * self.a / ((Ac + uc) * (Ac + uc + self.a))
+
     def gains(self, u: np.ndarray) -> np.ndarray:
         """Per site, the capture opening it adds to a plan of totals ``u``."""
-        uc = u[self.cols]
-        Ac = self.A[self.cols]
-        pair = self.w[self.cols] * (Ac * self.a / ((Ac + uc) * (Ac + uc + self.a)))
+        pair = self.w[self.cols] * self.marginals(u)
         return np.bincount(self.rows, weights=pair, minlength=self.n_cand)
 
 
@@ -177,14 +180,12 @@ class _Master:
         """Submodular cuts at the set ``is_open`` for the columns ``cols_i``."""
         cap = self.cap
         u = cap.u(is_open.astype(float))
-        uc, Ac = u[cap.cols], cap.A[cap.cols]
-        rho = Ac * cap.a / ((Ac + uc) * (Ac + uc + cap.a))
-        self._add(cols_i, rho, ~is_open[cap.rows], cap.g(u))
+        self._add(cols_i, cap.marginals(u), ~is_open[cap.rows], cap.g(u))
 
     def separate(self, y: np.ndarray, theta: np.ndarray, reach: np.ndarray) -> int:
         """Submodular cuts violated at a fractional point ``(y, theta)``: per column the
-        least of the cuts at the empty set and at the sites more than half open; the
-        number added."""
+        least of the cuts at the empty set and at the sites open more than a half, a
+        fifth and all but surely; the number added."""
         cap = self.cap
         trials = (np.zeros(cap.n_cand, dtype=bool), y > 0.5, y > 0.999, y > 0.2)
         values = np.vstack([self._cut_value(s, y) for s in trials])
@@ -203,9 +204,7 @@ class _Master:
         """Per column, the submodular cut at the set ``is_open`` evaluated at ``y``."""
         cap = self.cap
         u = cap.u(is_open.astype(float))
-        uc, Ac = u[cap.cols], cap.A[cap.cols]
-        rho = Ac * cap.a / ((Ac + uc) * (Ac + uc + cap.a))
-        rho = np.where(is_open[cap.rows], 0.0, rho * y[cap.rows])
+        rho = np.where(is_open[cap.rows], 0.0, cap.marginals(u) * y[cap.rows])
         return cap.g(u) + np.bincount(cap.cols, weights=rho, minlength=cap.n_col)
 
     def cuts(self) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
