@@ -250,8 +250,8 @@ def iterated_local_search(
     start = np.asarray(start, dtype=bool)
     first = pairs.covered(start)
     stats = {"start_covered": first, "covered": first, "rounds": 0, "seconds": 0.0}
-    if len(spacing_pairs(rules)):
-        return start.copy(), stats
+    if len(spacing_pairs(rules)) or first >= float(pairs.weight.sum()):
+        return start.copy(), stats  # (a start covering every group cannot be beaten)
     moves = SwapRules(cands, rules)
     rng = np.random.default_rng(seed)
     best = local_search(pairs, start, cands, rules, deadline)

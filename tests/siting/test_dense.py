@@ -74,6 +74,22 @@ def test_benders_reaches_the_textbook_optimum(seed):
     assert w[ours.covered].sum() == pytest.approx(ours.objective)
 
 
+@pytest.mark.parametrize("whole", [True, False])
+@pytest.mark.parametrize(("seed", "p"), [(300, 6), (301, 7), (304, 7), (308, 7)])
+def test_benders_near_covering_everything(seed, p, whole):
+    """The LP covers every point, no plan does: whole weights (rounded bounds, fixing
+    below the best plan plus one, integer master) and parcels alike reach the
+    textbook optimum."""
+    D, w = _dense(seed)
+    if not whole:
+        w = w * 0.37
+    ours = solve_mclp(D, w, p, options=HIGHS, method="benders")
+    plain = _textbook(D, w, p)
+    assert ours.status == "optimal"
+    assert ours.objective == pytest.approx(plain, abs=1e-6)
+    assert plain - 1e-6 <= ours.best_bound <= plain + 1e-6
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_benders_equals_the_direct_milp_under_site_rules(seed):
     """Forced and excluded sites and a per-kind limit: both methods, the same optimum."""
