@@ -48,7 +48,7 @@ from scipy import sparse
 from ._common import infeasible, make_result, setup
 from .coverage import require_a_limit
 from .milp import MilpBuilder, solve_milp
-from .mnl_cuts import solve_by_cuts
+from .mnl_cuts import share_added, solve_by_cuts
 from .options import SolverOptions
 from .result import Outcome, SitingResult, failed
 from .sites import Candidates, SiteRules, add_site_rows, feasible_sites, spacing_pairs, y_bounds
@@ -98,10 +98,10 @@ class _Mnl:
     def gains(self, is_open: np.ndarray) -> np.ndarray:
         """Per site, the expected parcels opening it adds to the open sites (no
         capacity): column ``i`` goes from ``S / (A + S)`` to ``(S + a) / (A + S + a)``."""
-        cols, A = self.cols, self.outside[self.cols]
+        cols = self.cols
         open_a = np.where(is_open[self.rows], self.a, 0.0)
         S = np.bincount(cols, weights=open_a, minlength=self.D.shape[1])[cols]
-        pair = self.w[cols] * A * self.a / ((A + S) * (A + S + self.a))
+        pair = self.w[cols] * share_added(self.outside[cols], S, self.a)
         return np.bincount(self.rows, weights=pair, minlength=self.D.shape[0])
 
     def capacity_binds(self) -> bool:

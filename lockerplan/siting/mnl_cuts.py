@@ -91,13 +91,25 @@ class _Capture:
 
     def marginals(self, u: np.ndarray) -> np.ndarray:
         """Per pair, the share of its column that opening its site adds at totals ``u``."""
-        uc, Ac = u[self.cols], self.A[self.cols]
-        return Ac * self.a / ((Ac + uc) * (Ac + uc + self.a))
+        return share_added(self.A[self.cols], u[self.cols], self.a)
 
     def gains(self, u: np.ndarray) -> np.ndarray:
         """Per site, the capture opening it adds to a plan of totals ``u``."""
         pair = self.w[self.cols] * self.marginals(u)
         return np.bincount(self.rows, weights=pair, minlength=self.n_cand)
+
+
+def share_added(outside: np.ndarray, open_total: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The share of a column a site of attraction ``a`` adds to open sites of total
+    attraction ``open_total``: ``S / (A + S)`` becomes ``(S + a) / (A + S + a)``.
+
+    Examples
+    --------
+    >>> float(share_added(np.array([1.0]), np.array([1.0]), np.array([2.0]))[0])
+    0.25
+    """
+    A, S = outside, open_total
+    return A * a / ((A + S) * (A + S + a))
 
 
 def swap_search(

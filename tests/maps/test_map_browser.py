@@ -313,6 +313,7 @@ def _tooltip_numbers(text: str) -> list[float]:
     return [float(x.replace(",", "")) for x in re.findall(r"-?\d[\d,]*\.\d+", text)]
 
 
+@pytest.mark.xdist_group("priced")  # the priced plan is built once, on one worker
 def test_locker_prices_toggle_on_and_draw_every_zone(browser, priced_plan_dir):
     """With every request aborted, the "Locker prices" overlay of a plan priced by zone
     starts off, toggles on, draws one square per row of pricing.csv and its tooltips
@@ -361,6 +362,7 @@ def test_locker_prices_toggle_on_and_draw_every_zone(browser, priced_plan_dir):
         assert errors == []
 
 
+@pytest.mark.xdist_group("priced")  # the priced plan is built once, on one worker
 def test_cost_to_serve_toggles_on_with_each_zones_costs(browser, priced_plan_dir):
     """The "Cost to serve" overlay starts off, toggles on, draws one square per row of
     pricing.csv, and each tooltip gives that zone's cost at the door and via a locker."""

@@ -16,6 +16,8 @@ from lockerplan.maps import plan_map
 from lockerplan.maps.price_layers import PRICE_LAYERS, price_rows
 
 LAYER = PRICE_LAYERS[0]
+#: One worker builds the priced plan for these tests and the browser's.
+pytestmark = pytest.mark.xdist_group("priced")
 
 
 @pytest.fixture(scope="module")
