@@ -49,7 +49,10 @@ What is solved, and how:
 4. **A sub-MIP for a better plan** over the sites the late steps chose and the
    best plan's (an MCLP over a few hundred sites), with a share of the time.
    Where the bound stays at covering every group (the LP cannot prune), half
-   the time left goes to more swap search instead.
+   the time left goes to the searches instead: first the weighted search of
+   :func:`~lockerplan.siting.cover_search.weighted_search`, which stops at a
+   plan covering every group (optimal: the bound is reached), then the
+   perturbed one.
 5. **The integer master** over the sites not fixed, with every group's own
    (disaggregated) cut ``theta[g] <= w[g] sum_{j in N(g)} y[j]``,
    ``theta[g] <= w[g]``: written with ``z[g] = theta[g] / w[g]`` it is the
@@ -84,7 +87,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .cover_search import CoverPairs, iterated_local_search, local_search
+from .cover_search import CoverPairs, iterated_local_search, local_search, weighted_search
 from .milp import PROVEN_GAP, Milp, MilpBuilder, solve_milp
 from .options import SolverOptions
 from .sites import Candidates, SiteRules, add_site_rows, open_with_pairs, spacing_pairs
@@ -345,8 +348,13 @@ def solve_cover_benders(
         stats.update(support_sites=int(support.sum()), support_covered=best_value)
         dual.fix(*dual.bound(root.u), best_value)  # the better plan fixes more
     if _gap(best_value, bound) > tol and everything:
-        # no bound below covering all to prune with: the time goes to the search first
+        # no bound below covering all to prune with: the time goes to the searches first,
+        # for a plan covering every group (then optimal), then for the most
         share = COVER_ALL_SEARCH_SHARE * (deadline - time.perf_counter())
+        best, weighed = weighted_search(pairs, best, cands, rules, time_limit_s=share / 2)
+        stats["weighted_covered"] = best_value = weighed["covered"]
+        share -= weighed["seconds"]
+    if _gap(best_value, bound) > tol and everything:
         best, more = iterated_local_search(
             pairs,
             best,

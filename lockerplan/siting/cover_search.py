@@ -25,6 +25,18 @@ the better plan is kept (iterated local search, in the spirit of the ILS and
 GRASP heuristics for the MCLP of Resende 1998 and Máximo, Nascimento &
 Carvalho 2017). The result is never worse than the start.
 
+Where some plan might cover every group (the LP bound is all the weight), the
+search can instead *weigh the groups it leaves uncovered*
+(:func:`weighted_search`): at each local optimum every uncovered group's weight
+in the search grows by ``WEIGHT_BUMP`` times the mean weight, and the swaps go on
+under those weights from the same plan, so groups left out again and again are
+taken in at last (the row weighting of local search for set covering, e.g. Gao
+et al. 2015). It stops at a plan covering every group: then no plan is better.
+On Kings' 7,730 street corners at 800 m with 100 sites it covered every corner
+in 10 s, where the perturbed search still left 1,676 people out after 30 s; where
+no plan covers everyone (the Bronx at 800 m, 50 sites), the perturbed search
+covers more.
+
 Site rules: forced sites never close, excluded sites never open; with per-kind
 limits a swap keeps the kind; with a budget a swap keeps the cost within it;
 with :attr:`~lockerplan.siting.sites.SiteRules.open_with` a site opens only
@@ -56,6 +68,14 @@ PERTURB_SHARE = 0.05
 ACCEPT_WORSE = 0.002
 #: Without a better plan for this many rounds, the walk returns to the best plan.
 RESTART_AFTER = 10
+#: Growth of an uncovered group's weight at each local optimum of the weighted
+#: search, as a share of the mean weight (0.1 and 0.25 covered fewer of Kings'
+#: corners in 30 s; relative to each group's own weight, fewer still).
+WEIGHT_BUMP = 0.5
+#: Rounds without a better plan after which the weighted search gives up (on Kings
+#: it improved at least every 70 rounds until it covered every corner; on the
+#: Bronx at 800 m, where no plan covers everyone, it never improved on its start).
+WEIGHT_PATIENCE = 150
 #: Sites of least loss tried as the one to close when rules restrict the swaps.
 RULED_CLOSE_TRIES = 10
 
@@ -279,6 +299,68 @@ def iterated_local_search(
         "coverage search: %.6g -> %.6g parcels/day in %d perturbations, %.2f s",
         first,
         best_value,
+        rounds,
+        stats["seconds"],
+    )
+    return best, stats
+
+
+def weighted_search(
+    pairs: CoverPairs,
+    start: np.ndarray,
+    cands: Candidates,
+    rules: SiteRules,
+    *,
+    time_limit_s: float,
+) -> tuple[np.ndarray, dict]:
+    """Swaps under growing weights of the groups left uncovered, until a plan covers
+    every group, ``WEIGHT_PATIENCE`` rounds find no better plan or the time is up
+    (module docstring); the best plan found.
+
+    Returns
+    -------
+    open_mask : numpy.ndarray of bool
+        The plan covering the most weight (never less than ``start``).
+    stats : dict
+        ``start_covered``, ``covered``, ``rounds``, ``seconds``.
+
+    Examples
+    --------
+    >>> from lockerplan.siting import Candidates, SiteRules
+    >>> pairs = CoverPairs.of(np.array([0, 0, 1, 1, 2, 2, 3]),
+    ...                       np.array([0, 1, 1, 2, 2, 3, 3]), np.ones(4), 4)
+    >>> start = np.array([False, True, False, True])  # 3 groups: no single swap gains
+    >>> mask, stats = weighted_search(pairs, start, Candidates.default(4),
+    ...                               SiteRules(max_sites=2), time_limit_s=5.0)
+    >>> stats["start_covered"], stats["covered"], mask.tolist()
+    (3.0, 4.0, [True, False, True, False])
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit_s
+    w = pairs.weight
+    total, bump = float(w.sum()), WEIGHT_BUMP * float(w.mean()) if len(w) else 0.0
+    best = np.asarray(start, dtype=bool).copy()
+    best_value = first = pairs.covered(best)
+    weighed = CoverPairs(pairs.B, pairs.Bt, w.copy())
+    current, rounds, idle = best, 0, 0
+    while (
+        best_value < total
+        and idle < WEIGHT_PATIENCE
+        and time.perf_counter() < deadline
+        and not len(spacing_pairs(rules))
+    ):
+        current = local_search(weighed, current, cands, rules, deadline)
+        value, rounds, idle = pairs.covered(current), rounds + 1, idle + 1
+        if value > best_value:
+            best, best_value, idle = current.copy(), value, 0
+        weighed.weight[pairs.count(current) < 0.5] += bump
+    stats = {"start_covered": first, "covered": best_value, "rounds": rounds}
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    log.info(
+        "weighted coverage search: %.6g -> %.6g of %.6g in %d rounds, %.2f s",
+        first,
+        best_value,
+        total,
         rounds,
         stats["seconds"],
     )

@@ -15,7 +15,12 @@ import pytest
 from scipy import optimize, sparse
 
 from lockerplan.siting import Candidates, SiteRules, SolverOptions, solve_lscp, solve_mclp
-from lockerplan.siting.cover_search import CoverPairs, iterated_local_search, local_search
+from lockerplan.siting.cover_search import (
+    CoverPairs,
+    iterated_local_search,
+    local_search,
+    weighted_search,
+)
 from lockerplan.siting.greedy import Greedy
 
 HIGHS = SolverOptions(solver="highs", via="highspy", time_limit_s=60)
@@ -141,6 +146,20 @@ def test_the_swap_search_never_covers_less_than_greedy(seed):
     assert (
         pairs.covered(mask) == stats["covered"] >= pairs.covered(greedy) == stats["start_covered"]
     )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_weighted_search_never_covers_less_and_stops_at_a_full_cover(seed):
+    """The search weighing uncovered groups keeps the best true coverage; where a plan
+    of ``p`` sites covers everything (the textbook optimum says so), it finds one."""
+    D, w = _dense(300 + seed)
+    p = 7
+    pairs, greedy, cands, rules = _greedy_plan(D, w, p)
+    mask, stats = weighted_search(pairs, greedy, cands, rules, time_limit_s=5)
+    assert mask.sum() <= p
+    assert pairs.covered(mask) == stats["covered"] >= stats["start_covered"]
+    if _textbook(D, w, p) == w.sum():
+        assert stats["covered"] == w.sum()
 
 
 def test_the_swap_search_stops_where_no_swap_gains():
