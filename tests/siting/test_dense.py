@@ -270,3 +270,20 @@ def test_the_set_cover_decomposition_equals_the_direct_milp(seed, minimise):
     assert ours.best_bound == pytest.approx(ours.objective)
     assert forced[ours.open_sites].sum() == 2
     assert ours.covered.all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_set_covering_with_fewer_sites_keeps_the_optimum_and_the_forced_site(seed):
+    """Counting sites, the search for covers with fewer sites runs before the MILP:
+    the answer is still the direct MILP's optimum, with the forced site open."""
+    D, w = _dense(500 + seed, n=400, per_point=30.0)
+    n = D.shape[0]
+    forced = np.zeros(n, dtype=bool)
+    forced[seed] = True
+    cands = Candidates.default(n, forced_open=forced)
+    ours = solve_lscp(D, w, method="benders", candidates=cands, options=HIGHS)
+    direct = solve_lscp(D, w, method="direct", candidates=cands, options=HIGHS)
+    assert ours.status == direct.status == "optimal"
+    assert ours.objective == direct.objective == len(ours.open_sites)
+    assert ours.stats["benders"]["fewer_sites"] >= ours.objective
+    assert forced[ours.open_sites].sum() == 1 and ours.covered.all()
