@@ -21,13 +21,17 @@ Instances:
   distances are network walking metres (Dijkstra on the street lengths, paths
   may leave the district), up to each radius.
 
-Each instance is solved twice in the same run, each in its own process (its
-peak resident memory is that process's): by ``solve_mclp`` as a user calls it
-(``method="auto"``) and by the direct MILP (``method="direct"``: the same start,
-one cover row per demand group), both on HiGHS through highspy with the same
-time limit and one thread. The table gives time, status, objective, bound, gap
-and peak memory, and the direct MILP's time over lockerplan's where both proved
-optimality. ``--json`` writes one line per solve.
+Each instance is solved in the same run by lockerplan and its peers, each in
+its own process (its peak resident memory is that process's): by ``solve_mclp``
+as a user calls it (``method="auto"``), by lockerplan's direct MILP
+(``method="direct"``: the same start and reductions, one cover row per demand
+group) and by the textbook MILP (``textbook``: one cover row per point, one
+column per site, no start, HiGHS as it is), all on HiGHS through highspy with
+the same time limit and one thread (``--peers`` chooses the peers). ``--lscp``
+solves set covering instead (the fewest sites reaching every point;
+``solve_lscp``). The table gives time, status, objective, bound, gap and peak
+memory, and each peer's time over lockerplan's where both proved optimality.
+``--json`` writes one line per solve.
 """
 
 from __future__ import annotations
@@ -70,18 +74,41 @@ DIJKSTRA_CHUNK = 200
 
 SOLVE = r"""
 import json, pickle, resource, sys, time
+import numpy as np
 sys.path.insert(0, sys.argv[3])
-from lockerplan.siting import SolverOptions, solve_mclp
+from lockerplan.siting import SolverOptions, solve_lscp, solve_mclp
+from lockerplan.siting.milp import MilpBuilder, solve_milp
 with open(sys.argv[1], "rb") as f:
     D, w, p, limit = pickle.load(f)
+method, opts = sys.argv[2], SolverOptions(solver="highs", via="highspy", time_limit_s=limit)
 t0 = time.perf_counter()
-res = solve_mclp(D, w, p, options=SolverOptions(solver="highs", via="highspy",
-                 time_limit_s=limit), method=sys.argv[2])
-print(json.dumps({"seconds": time.perf_counter() - t0, "status": res.status,
-    "objective": res.objective, "bound": res.best_bound, "gap": res.gap,
-    "method": res.stats.get("method", "direct"),
-    "start": res.stats.get("start_search", {}).get("covered"),
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+if method == "textbook":  # the model as written down, handed to HiGHS as it is
+    coo, (n_c, n_d) = D.tocoo(), D.shape
+    b = MilpBuilder()
+    y = b.add_columns("y", np.zeros(n_c) if p else np.ones(n_c), 0.0, 1.0, integer=True)
+    if p:  # MCLP: max w z, z[i] <= sum of the sites reaching i, at most p sites
+        z = b.add_columns("z", -np.asarray(w, float), 0.0, 1.0)
+        b.add_rows("cover", np.r_[np.arange(n_d), coo.col], np.r_[z, y[coo.row]],
+                   np.r_[np.ones(n_d), -np.ones(coo.nnz)], hi=np.zeros(n_d))
+        b.add_rows("count", np.zeros(n_c), y, np.ones(n_c), hi=[float(p)])
+    else:  # LSCP: fewest sites reaching every point some site reaches
+        pts = np.unique(coo.col)
+        b.add_rows("cover", np.searchsorted(pts, coo.col), y[coo.row], np.ones(coo.nnz),
+                   lo=np.ones(len(pts)))
+    out = solve_milp(b.build(), opts)
+    sign = -1.0 if p else 1.0
+    res = {"status": out.status, "objective": sign * out.objective,
+           "bound": sign * out.bound, "gap": out.gap, "method": "textbook"}
+else:
+    if p:
+        r = solve_mclp(D, w, p, options=opts, method=method)
+    else:
+        r = solve_lscp(D, options=opts, method=method)
+    res = {"status": r.status, "objective": r.objective, "bound": r.best_bound,
+           "gap": r.gap, "method": r.stats.get("method", "direct")}
+res.update(seconds=time.perf_counter() - t0,
+           peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(json.dumps(res))
 """
 
 
@@ -165,6 +192,27 @@ def fmt(out: dict) -> str:
     )
 
 
+def run_case(label, D, w, p: int, limit: float, peers: list[str], sink) -> None:
+    """Solve one instance by lockerplan and each peer; print its row, write JSON lines."""
+    per_point = D.nnz / D.shape[1]
+    outs = {"lockerplan": solve(D, w, p, limit, "auto")}
+    outs.update({who: solve(D, w, p, limit, who) for who in peers})
+    mine = outs["lockerplan"]
+    row = f"{label:<26} {D.shape[1]:>5} {per_point:>5.0f} {p or 'cover':>4} | "
+    row += f"{mine.get('method', ''):>10} {fmt(mine)}"
+    for who in peers:
+        peer, ratio = outs[who], ""
+        if mine.get("gap", 1) <= PROVEN and peer.get("gap", 1) <= PROVEN:
+            ratio = f"{peer['seconds'] / mine['seconds']:.1f}"
+        row += f" | {who:>8} {fmt(peer)} | {ratio}"
+    print(row, flush=True)
+    if sink:
+        base = {"instance": label, "points": D.shape[1], "pairs_per_point": per_point}
+        for who, out in outs.items():
+            sink.write(json.dumps({**base, "sites": p or None, "solver": who, **out}) + "\n")
+        sink.flush()
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--instances", type=Path, help="folder with the public MCLP files")
@@ -178,7 +226,8 @@ def main(argv=None) -> None:
     ap.add_argument("--porto-radii", default="600,800")
     ap.add_argument("--porto-sites", default="50,100,300")
     ap.add_argument("--time-limit", type=float, default=60.0)
-    ap.add_argument("--no-peer", action="store_true", help="skip the direct MILP")
+    ap.add_argument("--peers", default="direct,textbook", help="peers to run ('' for none)")
+    ap.add_argument("--lscp", action="store_true", help="set covering instead of --sites")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     if args.fetch:
@@ -193,42 +242,23 @@ def main(argv=None) -> None:
         for label, D, w in public_instances(
             args.instances, args.names.split(","), nums(args.radii)
         ):
-            cases += [(label, D, w, int(p)) for p in nums(args.sites)]
+            cases += [(label, D, w, int(p)) for p in ([0] if args.lscp else nums(args.sites))]
     if args.porto:
         for label, D, w in porto_instances(
             args.osm, args.porto_district_km, nums(args.porto_radii)
         ):
-            cases += [(label, D, w, int(p)) for p in nums(args.porto_sites)]
+            cases += [(label, D, w, int(p)) for p in ([0] if args.lscp else nums(args.porto_sites))]
     if not cases:
         ap.error("nothing to run: pass --instances DIR and/or --porto")
+    peers = [v for v in args.peers.split(",") if v]
     head = f"{'s':>7} {'status':>9} {'objective':>12} {'bound':>12} {'gap %':>7} {'MB':>6}"
     print(
-        f"{'instance':<26} {'pts':>5} {'/pt':>5} {'p':>4} | lockerplan {head} | direct {head} | x"
+        f"{'instance':<26} {'pts':>5} {'/pt':>5} {'p':>4} | lockerplan {head}"
+        + "".join(f" | {who} {head} | x" for who in peers)
     )
     sink = args.json.open("a") if args.json else None
     for label, D, w, p in cases:
-        per_point = D.nnz / D.shape[1]
-        mine = solve(D, w, p, args.time_limit, "auto")
-        peer = {} if args.no_peer else solve(D, w, p, args.time_limit, "direct")
-        ratio = ""
-        if peer and mine.get("gap", 1) <= PROVEN and peer.get("gap", 1) <= PROVEN:
-            ratio = f"{peer['seconds'] / mine['seconds']:.1f}"
-        print(
-            f"{label:<26} {D.shape[1]:>5} {per_point:>5.0f} {p:>4} | {mine.get('method', ''):>10} "
-            f"{fmt(mine)} | {fmt(peer) if peer else '':>6} | {ratio}",
-            flush=True,
-        )
-        if sink:
-            base = {
-                "instance": label,
-                "points": D.shape[1],
-                "pairs_per_point": per_point,
-                "sites": p,
-            }
-            for who, out in (("lockerplan", mine), ("direct", peer)):
-                if out:
-                    sink.write(json.dumps({**base, "solver": who, **out}) + "\n")
-            sink.flush()
+        run_case(label, D, w, p, args.time_limit, peers, sink)
     print(
         f"time limit {args.time_limit:g} s, HiGHS {'1 thread'}; ran {time.strftime('%Y-%m-%d %H:%M')}"
     )

@@ -28,8 +28,8 @@ heuristic for set-covering problems", NRL 37). What is solved:
    point by the weighted search of
    :func:`~lockerplan.siting.cover_search.weighted_search`; repeat while it
    succeeds, down to the bound. The better plan fixes more sites (3 again, at
-   the best multipliers). On Kings' 7,730 street corners at 800 m it took the
-   cover from 114 to 101 sites in 10 s; the dual's plans alone reached 112 in 30 s.
+   the best multipliers). On Kings' 7,730 street corners at 800 m (60 s limit)
+   the cover fell from 112 sites (the dual's plans) to 103.
 5. **The restricted MILP** over the sites not fixed, from the best plan; its
    bound with the fixing bounds every plan.
 
