@@ -72,10 +72,11 @@ RESTART_AFTER = 10
 #: search, as a share of the mean weight (0.1 and 0.25 covered fewer of Kings'
 #: corners in 30 s; relative to each group's own weight, fewer still).
 WEIGHT_BUMP = 0.5
-#: Rounds without a better plan after which the weighted search gives up (on Kings
-#: it improved at least every 70 rounds until it covered every corner; on the
-#: Bronx at 800 m, where no plan covers everyone, it never improved on its start).
-WEIGHT_PATIENCE = 150
+#: Rounds without a better plan after which the weighted search gives up: the
+#: first number until it beats its start, the second after (on Kings it improved
+#: on its start at once, then at least every 70 rounds until it covered every
+#: corner; on the Bronx at 800 m, where no plan covers everyone, it never did).
+WEIGHT_PATIENCE = (50, 150)
 #: Sites of least loss tried as the one to close when rules restrict the swaps.
 RULED_CLOSE_TRIES = 10
 
@@ -345,7 +346,7 @@ def weighted_search(
     current, rounds, idle = best, 0, 0
     while (
         best_value < total
-        and idle < WEIGHT_PATIENCE
+        and idle < WEIGHT_PATIENCE[best_value > first]
         and time.perf_counter() < deadline
         and not len(spacing_pairs(rules))
     ):
