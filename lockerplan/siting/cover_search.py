@@ -313,9 +313,11 @@ def weighted_search(
     rules: SiteRules,
     *,
     time_limit_s: float,
+    patience: tuple[int, int] = WEIGHT_PATIENCE,
 ) -> tuple[np.ndarray, dict]:
     """Swaps under growing weights of the groups left uncovered, until a plan covers
-    every group, ``WEIGHT_PATIENCE`` rounds find no better plan or the time is up
+    every group, ``patience`` rounds find no better plan (the first number until
+    one beats ``start``, the second after) or the time is up
     (module docstring); the best plan found.
 
     Returns
@@ -346,7 +348,7 @@ def weighted_search(
     current, rounds, idle = best, 0, 0
     while (
         best_value < total
-        and idle < WEIGHT_PATIENCE[best_value > first]
+        and idle < patience[best_value > first]
         and time.perf_counter() < deadline
         and not len(spacing_pairs(rules))
     ):

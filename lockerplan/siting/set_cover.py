@@ -63,6 +63,9 @@ ROOT_SHARE = 0.3
 PLAN_EVERY = 20
 #: Share of the time left for the search for covers with fewer sites.
 FEWER_SHARE = 0.3
+#: Rounds of the weighted search for a cover with one site less (its start misses a
+#: few points: beating it is covering them all).
+FEWER_PATIENCE = 150
 
 
 def supports(rules: SiteRules) -> bool:
@@ -221,7 +224,9 @@ def fewer_sites(cover: _Cover, best: np.ndarray, lower: float, deadline: float) 
         trial[np.flatnonzero(removable)[np.argmin(alone[removable])]] = False
         rules = SiteRules(max_sites=int(trial.sum()))
         left = deadline - time.perf_counter()
-        found, stats = weighted_search(pairs, trial, cands, rules, time_limit_s=left)
+        found, stats = weighted_search(
+            pairs, trial, cands, rules, time_limit_s=left, patience=(FEWER_PATIENCE,) * 2
+        )
         if stats["covered"] < n_points:
             break
         best = found
