@@ -96,6 +96,7 @@ class Scenario:
                 dataclasses.replace(base, **flat[name]) if base is not None else cls(**flat[name])
             )
             object.__setattr__(self, name, section)
+        _check_pricing(self)
 
     def __getattr__(self, name: str) -> Any:
         """A flat setting, read from its section (``scenario.walk_m``)."""
@@ -179,6 +180,25 @@ class Scenario:
         """The scenario as a scenario file, every setting with its help and unit
         (:func:`lockerplan.scenario.toml.write_toml`)."""
         return write_toml(self.to_dict())
+
+
+def _check_pricing(sc: Scenario) -> None:
+    """``--price-zones`` with settings that leave it nothing to price: one error naming
+    both (the plan would otherwise be written without its prices)."""
+    if not sc.choice.price_zones:
+        return
+    why = None
+    if sc.choice.choice_model != "mnl":
+        why = f"it prices what customers choose: use --choice mnl, not {sc.choice.choice_model}"
+    elif sc.commutes.on_the_way:
+        why = (
+            "--on-the-way is not priced yet (customers on the way choose per customer "
+            "group, prices are set per zone of homes): drop one of them"
+        )
+    elif not sc.costs.door_to_door:
+        why = "its prices come from the door-to-door day's cost per parcel: drop --no-door-to-door"
+    if why:
+        raise InputError(f"--price-zones: {why}.")
 
 
 def _section(name: str, value: Any) -> Any:

@@ -228,3 +228,23 @@ def test_sections_hold_the_defaults_once_and_stages_get_them():
     assert Scenario(routing={"max_trips": 2}).max_trips == 2
     with pytest.raises(InputError, match="unknown setting"):
         Scenario(sitez=3)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--choice", "decay"], "use --choice mnl, not decay"),
+        (["--on-the-way", "--jobs-column", "jobs"], "--on-the-way is not priced yet"),
+        (["--no-door-to-door"], "drop --no-door-to-door"),
+    ],
+)
+def test_price_zones_with_nothing_to_price_is_one_error_before_any_work(tmp_path, args, words):
+    """Such a plan would be written without its prices: the command stops at once,
+    exit 2, naming both options, and writes nothing."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["plan", "--price-zones", *args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "--price-zones" in result.output and words in result.output
+    assert "Traceback" not in result.output and not out.exists()
+    with pytest.raises(InputError, match="--price-zones"):
+        Scenario(price_zones=True, choice_model="decay")
