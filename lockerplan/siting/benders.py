@@ -341,7 +341,7 @@ def solve_cover_benders(
     if _gap(best_value, bound) > tol and time.perf_counter() < deadline and not everything:
         support = dual.chosen_late | best
         share = SUPPORT_SHARE * (deadline - time.perf_counter())
-        sub = _restricted(pairs, cands, rules, lb, np.where(support, ub, 0.0))
+        sub = _restricted(pairs, cands, rules, lb, np.where(support, ub, 0.0), dual.whole)
         plan = sub.solve(best, options, min(time.perf_counter() + share, deadline), {})
         if plan is not None and plan.objective > best_value:
             best, best_value = plan.open_mask, plan.objective
@@ -370,7 +370,7 @@ def solve_cover_benders(
     lb[dual.fixed1] = 1.0
     stats.update(fixed_closed=int(dual.fixed0.sum()), fixed_open=int(dual.fixed1.sum()))
     if _gap(best_value, bound) > tol and time.perf_counter() < deadline:
-        master = _restricted(pairs, cands, rules, lb, ub)
+        master = _restricted(pairs, cands, rules, lb, ub, dual.whole)
         plan = master.solve(best, options, deadline, MASTER_OPTIONS)
         if plan is not None:
             bound = min(bound, max(round_down(plan.bound, dual.whole), best_value))
@@ -465,9 +465,15 @@ class _Restricted:
 
 
 def _restricted(
-    pairs: CoverPairs, cands: Candidates, rules: SiteRules, lb: np.ndarray, ub: np.ndarray
+    pairs: CoverPairs,
+    cands: Candidates,
+    rules: SiteRules,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    whole: bool,
 ) -> _Restricted:
-    """The model of :class:`_Restricted` with site bounds ``lb``/``ub``."""
+    """The model of :class:`_Restricted` with site bounds ``lb``/``ub`` (integer ``z``
+    where the weights are ``whole``)."""
     w = pairs.weight
     done = pairs.count(lb > 0.5) > 0.5
     coo = pairs.B.tocoo()
@@ -476,7 +482,7 @@ def _restricted(
     groups, local = np.unique(cols, return_inverse=True)
     b = MilpBuilder()
     y = b.add_columns("y", np.zeros(len(lb)), lb, ub, integer=True)
-    z = b.add_columns("z", -w[groups], 0.0, 1.0, integer=whole_weights(w))
+    z = b.add_columns("z", -w[groups], 0.0, 1.0, integer=whole)
     k = np.arange(len(groups))
     b.add_rows(
         "cover",

@@ -73,8 +73,8 @@ RESTART_AFTER = 10
 #: corners in 30 s; relative to each group's own weight, fewer still).
 WEIGHT_BUMP = 0.5
 #: Rounds without a better plan after which the weighted search gives up: the
-#: first number until it beats its start, the second after (on Kings it improved
-#: on its start at once, then at least every 70 rounds until it covered every
+#: first number until it beats its start, the second after (on Kings it beat its
+#: start within 50 rounds, then improved at least every 70 until it covered every
 #: corner; on the Bronx at 800 m, where no plan covers everyone, it never did).
 WEIGHT_PATIENCE = (50, 150)
 #: Sites of least loss tried as the one to close when rules restrict the swaps.
@@ -341,22 +341,25 @@ def weighted_search(
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     w = pairs.weight
-    total, bump = float(w.sum()), WEIGHT_BUMP * float(w.mean()) if len(w) else 0.0
+    total = float(w.sum())
+    bump = WEIGHT_BUMP * float(w.mean()) if len(w) else 0.0
     best = np.asarray(start, dtype=bool).copy()
     best_value = first = pairs.covered(best)
     weighed = CoverPairs(pairs.B, pairs.Bt, w.copy())
-    current, rounds, idle = best, 0, 0
+    current, rounds = best, 0
+    idle, searched = 0, not len(spacing_pairs(rules))  # (a spacing rule is not searched)
     while (
-        best_value < total
+        searched
+        and best_value < total
         and idle < patience[best_value > first]
         and time.perf_counter() < deadline
-        and not len(spacing_pairs(rules))
     ):
         current = local_search(weighed, current, cands, rules, deadline)
-        value, rounds, idle = pairs.covered(current), rounds + 1, idle + 1
+        uncovered = pairs.count(current) < 0.5
+        value, rounds, idle = float(w[~uncovered].sum()), rounds + 1, idle + 1
         if value > best_value:
             best, best_value, idle = current.copy(), value, 0
-        weighed.weight[pairs.count(current) < 0.5] += bump
+        weighed.weight[uncovered] += bump
     stats = {"start_covered": first, "covered": best_value, "rounds": rounds}
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     log.info(

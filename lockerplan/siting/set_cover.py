@@ -165,10 +165,10 @@ def solve_set_cover_dense(
     root = _dual(cover, best, best_cost, min(deadline, t0 + ROOT_SHARE * (deadline - t0)), tol)
     best, best_cost, bound = root["best"], root["best_cost"], root["bound"]
     fixed0, fixed1 = root["fixed0"], root["fixed1"]
-    unit = bool(np.all(cost[allowed] == 1.0))
-    if unit and _gap(best_cost, np.ceil(bound - 1e-6)) > tol and time.perf_counter() < deadline:
+    unit, least = bool(np.all(cost[allowed] == 1.0)), float(np.ceil(bound - 1e-6))
+    if unit and _gap(best_cost, least) > tol and time.perf_counter() < deadline:
         end = time.perf_counter() + FEWER_SHARE * (deadline - time.perf_counter())
-        fewer = fewer_sites(cover, best, np.ceil(bound - 1e-6), end)
+        fewer = fewer_sites(cover, best, least, end)
         stats["fewer_sites"] = int(fewer.sum())
         if fewer.sum() < best.sum():
             best, best_cost = fewer, float(fewer.sum())
