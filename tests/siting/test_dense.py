@@ -8,6 +8,7 @@ bound and gap.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -287,3 +288,19 @@ def test_set_covering_with_fewer_sites_keeps_the_optimum_and_the_forced_site(see
     assert ours.objective == direct.objective == len(ours.open_sites)
     assert ours.stats["benders"]["fewer_sites"] >= ours.objective
     assert forced[ours.open_sites].sum() == 1 and ours.covered.all()
+
+
+def test_set_covering_searches_on_where_the_milp_does_not_prove(monkeypatch):
+    """Where the dual bound is far below the cover and the MILP has no time, the rest
+    goes to the ever more patient search: a cover of every point, never more sites
+    than the dual's plan, within the time limit."""
+    from lockerplan.siting import set_cover
+
+    monkeypatch.setattr(set_cover, "WIDE_MILP_SHARE", 0.0)
+    D, w = _dense(77, n=900, per_point=60.0)
+    limit = 3.0
+    res = solve_lscp(D, w, method="benders", options=replace(HIGHS, time_limit_s=limit))
+    stats = res.stats["benders"]
+    assert res.covered.all() and res.objective == len(res.open_sites)
+    assert res.objective <= stats["root_cost"] and res.objective >= res.best_bound
+    assert stats["seconds"] <= limit + 1.0
