@@ -209,6 +209,8 @@ class MilpOutcome:
         Seconds to convert for the solver (PuLP objects, MPS file) and to solve.
     detail : str
         Solver's own status words.
+    col_dual, row_dual : numpy.ndarray or None
+        Reduced costs and row duals of an LP solved to optimality through highspy.
     """
 
     status: str
@@ -220,6 +222,7 @@ class MilpOutcome:
     solve_s: float
     detail: str = ""
     col_dual: np.ndarray | None = None
+    row_dual: np.ndarray | None = None
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -440,7 +443,9 @@ def _solve_highspy(
     solve_s = time.perf_counter() - t1
     out = _highs_outcome(h, milp, build_s, solve_s, A.shape[1])
     if not milp.integer.any() and out.status == "optimal":
-        out.col_dual = np.array(h.getSolution().col_dual)  # reduced costs of the LP
+        solution = h.getSolution()
+        out.col_dual = np.array(solution.col_dual)  # reduced costs of the LP
+        out.row_dual = np.array(solution.row_dual)
     if start is not None and _kept_the_start(h, milp):
         log.info("HiGHS returned the MIP start, not its better solution; solving without it")
         left = max(time_limit_s - solve_s, 1.0)

@@ -14,8 +14,14 @@ become, for multipliers ``u >= 0`` on the cover rows, the bound
 the cover rows, whose best value is the LP bound (Beasley 1990, "A Lagrangian
 heuristic for set-covering problems", NRL 37). What is solved:
 
-1. **Dual bound** by projected subgradient steps from Beasley's start
-   ``u[i] = min_{j in N(i)} cost[j] / |N(j)|``; each ``L(u)`` is a lower bound.
+1. **Dual bound**: the LP of the cover rows by HiGHS's interior point method,
+   its row duals as ``u`` (``L(u)`` is then the LP bound), followed by small
+   projected subgradient steps around them for plans and fixing; if the LP is
+   not solved within its share of the time, subgradient steps from Beasley's
+   start ``u[i] = min_{j in N(i)} cost[j] / |N(j)|``. Every ``L(u)`` is a lower
+   bound, however accurate ``u``. The subgradient steps alone end well below the
+   LP on dense instances (Kings' street corners at 800 m: 84.7 against 89.3,
+   Central Porto's walk nodes at 800 m: 44.4 against 50.0).
 2. **Plans** from the sites of negative reduced cost ``cost[j] - v[j]``,
    completed by the greedy cover (most uncovered points per cost) and pruned
    of sites whose points others cover (a Lagrangian heuristic).
@@ -30,15 +36,11 @@ heuristic for set-covering problems", NRL 37). What is solved:
    succeeds, down to the bound. The better plan fixes more sites (3 again, at
    the best multipliers).
 5. **The restricted MILP** over the sites not fixed, from the best plan; its
-   bound with the fixing bounds every plan. The subgradient steps end well
-   below the LP bound on dense instances (Kings' street corners at 800 m:
-   84.7 against 90.3; Central Porto's walk nodes at 800 m: 44.4 against 50.0),
-   so the MILP's root cuts may still prove a plan the dual cannot (Porto: 51
-   sites). Where the gap stays wide the MILP gets half the time left and the
-   search for fewer sites, doubling its patience each time it fails, the rest:
-   on Kings (60 s limit) the cover fell from 112 sites (the dual's plans) to
-   103 by step 4 and to 99 by this (a plan covering every corner with 100
-   sites is known).
+   bound with the fixing bounds every plan; its root cuts may prove a plan the
+   LP cannot (Porto: 51 sites against 50.0). Where the gap stays wide the MILP
+   gets half the time left and the search for fewer sites, doubling its
+   patience each time it fails, the rest: on Kings (60 s limit) the cover went
+   from 103 sites to 100, the bound from 85 to 90.
 
 Only forced and excluded sites are handled (:func:`supports`): a site count,
 per-kind limits, a budget or spacing go to the direct MILP.
@@ -64,8 +66,10 @@ log = logging.getLogger(__name__)
 #: Subgradient: first step scale, halved after ``STALL_STEPS`` steps without a
 #: better bound; stop below ``MIN_SCALE`` or after ``MAX_STEPS`` steps.
 FIRST_SCALE, STALL_STEPS, MIN_SCALE, MAX_STEPS = 2.0, 20, 1e-4, 3000
-#: Share of the time limit the dual steps may take at most.
+#: Share of the time limit the LP and the dual steps may take at most.
 ROOT_SHARE = 0.3
+#: First step scale of the subgradient steps from the LP's duals.
+LP_SCALE = 0.1
 #: Steps between two Lagrangian plans.
 PLAN_EVERY = 20
 #: Share of the time left for the search for covers with fewer sites.
@@ -173,7 +177,12 @@ def solve_set_cover_dense(
         best = np.asarray(start) > 0.5
     best_cost = float(cost[best].sum())
     stats: dict = {"start_cost": best_cost}
-    root = _dual(cover, best, best_cost, min(deadline, t0 + ROOT_SHARE * (deadline - t0)), tol)
+    root_end = min(deadline, t0 + ROOT_SHARE * (deadline - t0))
+    u = _lp_duals(cover, root_end, options)
+    if u is None:  # the subgradient steps from Beasley's start, in as much time again
+        now = time.perf_counter()
+        root_end = min(deadline, now + ROOT_SHARE * (deadline - now))
+    root = _dual(cover, best, best_cost, root_end, tol, u, FIRST_SCALE if u is None else LP_SCALE)
     best, best_cost, bound = root["best"], root["best_cost"], root["bound"]
     fixed0, fixed1 = root["fixed0"], root["fixed1"]
     unit, least = bool(np.all(cost[allowed] == 1.0)), float(np.ceil(bound - 1e-6))
@@ -210,12 +219,12 @@ def solve_set_cover_dense(
     status = "optimal" if gap <= tol else "feasible"
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     log.info(
-        "set cover (dense): %s, cost %.6g, bound %.6g (dual %.6g in %d steps), %d + %d fixed",
+        "set cover (dense): %s, cost %.6g, bound %.6g (root %.6g by %s), %d + %d fixed",
         status,
         best_cost,
         bound,
         root["bound"],
-        root["steps"],
+        f"{root['steps']} subgradient steps" if root["steps"] else "the LP",
         stats["fixed_closed"],
         stats["fixed_open"],
     )
@@ -287,15 +296,16 @@ def _gap(cost: float, bound: float) -> float:
     return max(cost - bound, 0.0) / max(abs(cost), 1e-9)
 
 
-def _dual(cover: _Cover, best, best_cost, deadline, tol) -> dict:
-    """Projected subgradient on ``L(u)`` with Lagrangian plans and fixing."""
+def _dual(cover: _Cover, best, best_cost, deadline, tol, u=None, scale=FIRST_SCALE) -> dict:
+    """Projected subgradient on ``L(u)`` with Lagrangian plans and fixing, from ``u``
+    (default: Beasley's start) with first step scale ``scale``."""
     R, Rt, cost = cover.R, cover.Rt, cover.cost
-    size = np.maximum(np.diff(R.indptr), 1)
-    per = np.where(cover.allowed, cost / size, np.inf)
-    u = _min_over_sites(Rt, per)
+    if u is None:
+        size = np.maximum(np.diff(R.indptr), 1)
+        u = _min_over_sites(Rt, np.where(cover.allowed, cost / size, np.inf))
     n = len(cost)
     fixed0, fixed1 = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    bound, scale, idle, steps, u_best = -np.inf, FIRST_SCALE, 0, 0, u
+    bound, idle, steps, u_best = -np.inf, 0, 0, u
     while steps < MAX_STEPS and scale > MIN_SCALE and time.perf_counter() < deadline:
         r, pick, value = _lagrangian(cover, u)
         steps += 1
@@ -340,20 +350,50 @@ def _min_over_sites(Rt: sparse.csr_matrix, per: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, 0.0)
 
 
-def _restricted(cover: _Cover, fixed0, fixed1, best, options, deadline):
-    """The set covering over the sites not fixed; ``(plan, cost, lower bound)`` or None."""
-    lb = (cover.forced | fixed1).astype(float)
-    ub = (cover.allowed & ~fixed0).astype(float)
+def _cover_model(cover: _Cover, lb: np.ndarray, ub: np.ndarray, *, integer: bool):
+    """The set covering with site bounds ``lb``, ``ub`` (points the sites at ``lb``
+    cover left out): ``(model, site columns, its points)``, or None when a point is
+    reached by no site ``ub`` allows."""
     done = cover.covers(lb > 0.5)
     coo = cover.R.tocoo()
     keep = (ub[coo.row] > 0.5) & ~done[coo.col]
     points, local = np.unique(coo.col[keep], return_inverse=True)
-    if len(points) < int((~done).sum()):  # a point only fixed-closed sites reach:
-        return best, float(cover.cost[best].sum()), np.inf  # no plan is better
+    if len(points) < int((~done).sum()):
+        return None
     b = MilpBuilder()
-    y = b.add_columns("y", cover.cost, lb, ub, integer=True)
+    y = b.add_columns("y", cover.cost, lb, ub, integer=integer)
     b.add_rows("cover", local, y[coo.row[keep]], np.ones(int(keep.sum())), lo=np.ones(len(points)))
-    milp = b.build()
+    return b.build(), y, points
+
+
+def _lp_duals(cover: _Cover, deadline: float, options: SolverOptions) -> np.ndarray | None:
+    """The LP's row duals as multipliers ``u`` (module docstring, 1), or None if
+    HiGHS's interior point method does not solve it by ``deadline``."""
+    lb, ub = cover.forced.astype(float), cover.allowed.astype(float)
+    milp, _, points = _cover_model(cover, lb, ub, integer=False)
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return None
+    lp_options = replace(options, solver="highs", via="highspy", time_limit_s=left)
+    out = solve_milp(milp, lp_options, highs_options={"solver": "ipm"})
+    if out.row_dual is None:
+        return None
+    tries = []
+    for sign in (1.0, -1.0):  # any u >= 0 bounds: whichever sign convention, the better
+        u = np.zeros(cover.R.shape[1])
+        u[points] = np.maximum(sign * out.row_dual, 0.0)
+        tries.append((_lagrangian(cover, u)[2], sign, u))
+    return max(tries, key=lambda t: t[:2])[2]
+
+
+def _restricted(cover: _Cover, fixed0, fixed1, best, options, deadline):
+    """The set covering over the sites not fixed; ``(plan, cost, lower bound)`` or None."""
+    lb = (cover.forced | fixed1).astype(float)
+    ub = (cover.allowed & ~fixed0).astype(float)
+    model = _cover_model(cover, lb, ub, integer=True)
+    if model is None:  # a point only fixed-closed sites reach:
+        return best, float(cover.cost[best].sum()), np.inf  # no plan is better
+    milp, y, _ = model
     start = np.clip(best.astype(float), lb, ub)
     start = start if cover.covers(start > 0.5).all() else None
     left = max(deadline - time.perf_counter(), 0.01)
