@@ -64,10 +64,11 @@ LINES = (
          "{coverage_share} within {walk_m} walk{capacity_text}",
          panel="{coverage_share} of {demand_parcels_per_day}"),
     Line("competitors", "{competitors_text}", when="competitor_sites"),
-    Line("choice", "{choice.out_of_home_share} out of home (target {choice.target_share}): "
+    Line("choice", "{choice.out_of_home_share} out of home where a site is in reach (target "
+         "{choice.target_share}): "
          "{choice.captured_parcels_per_day:n} at our lockers, {choice.rival_parcels_per_day:n} "
          "at rivals', {choice.home_parcels_per_day:n} home (mnl)", when="choice",
-         panel="{choice.out_of_home_share} out of home (mnl)"),
+         panel="{choice.out_of_home_share} out of home where a site is in reach (mnl)"),
     Line("on the way", "{on_the_way.at_home_parcels_per_day:n} at home, "
          "{on_the_way.at_work_parcels_per_day:n} at work, {on_the_way.on_the_way_parcels_per_day:n} "
          "on the way: {on_the_way.gain_share} more than home-only coverage "
