@@ -370,20 +370,17 @@ def _lp_duals(cover: _Cover, deadline: float, options: SolverOptions) -> np.ndar
     """The LP's row duals as multipliers ``u`` (module docstring, 1), or None if
     HiGHS's interior point method does not solve it by ``deadline``."""
     lb, ub = cover.forced.astype(float), cover.allowed.astype(float)
-    milp, _, points = _cover_model(cover, lb, ub, integer=False)
+    model = _cover_model(cover, lb, ub, integer=False)
     left = deadline - time.perf_counter()
-    if left <= 0:
+    if model is None or left <= 0:
         return None
     lp_options = replace(options, solver="highs", via="highspy", time_limit_s=left)
-    out = solve_milp(milp, lp_options, highs_options={"solver": "ipm"})
+    out = solve_milp(model[0], lp_options, highs_options={"solver": "ipm"})
     if out.row_dual is None:
         return None
-    tries = []
-    for sign in (1.0, -1.0):  # any u >= 0 bounds: whichever sign convention, the better
-        u = np.zeros(cover.R.shape[1])
-        u[points] = np.maximum(sign * out.row_dual, 0.0)
-        tries.append((_lagrangian(cover, u)[2], sign, u))
-    return max(tries, key=lambda t: t[:2])[2]
+    u = np.zeros(cover.R.shape[1])  # HiGHS: a minimum's ">=" rows have duals >= 0
+    u[model[2]] = np.maximum(out.row_dual, 0.0)
+    return u
 
 
 def _restricted(cover: _Cover, fixed0, fixed1, best, options, deadline):

@@ -304,3 +304,18 @@ def test_set_covering_searches_on_where_the_milp_does_not_prove(monkeypatch):
     assert res.covered.all() and res.objective == len(res.open_sites)
     assert res.objective <= stats["root_cost"] and res.objective >= res.best_bound
     assert stats["seconds"] <= limit + 1.0
+
+
+def test_set_covering_root_bound_is_the_lp_bound():
+    """The decomposition's root bound for set covering is the LP relaxation's (its
+    multipliers are the LP's duals), not a weaker subgradient value."""
+    D, w = _dense(91, n=500, per_point=40.0)
+    res = solve_lscp(D, w, method="benders", options=HIGHS)
+    R = D.tocsr().copy()
+    R.data[:] = 1.0
+    lp = optimize.linprog(
+        np.ones(R.shape[0]), A_ub=-R.T, b_ub=-np.ones(R.shape[1]), bounds=(0, 1), method="highs"
+    )
+    # dominated sites are left out, which can only raise the LP
+    assert res.stats["benders"]["root_bound"] >= lp.fun - 1e-6
+    assert res.best_bound >= np.ceil(lp.fun - 1e-6)
