@@ -20,6 +20,9 @@ from lockerplan.maps import kpi_panel_html
 from lockerplan.osm import default_osm_path, read_pois
 from lockerplan.pipeline import Kpis
 
+#: The module's fixtures (plans) are built once, on one worker of `make test`.
+pytestmark = pytest.mark.xdist_group("contested")
+
 RIVAL = "RivalBox"
 
 

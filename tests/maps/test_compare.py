@@ -34,6 +34,9 @@ from tests.maps.test_map_browser import (  # noqa: F401
     offline_streets,
 )
 
+#: The module's fixtures (plans) are built once, on one worker of `make test`.
+pytestmark = pytest.mark.xdist_group("compare")
+
 LABELS = ("300 m", "400 m")
 
 

@@ -14,6 +14,9 @@ from lockerplan.cli import main
 from lockerplan.errors import InputError
 from lockerplan.pipeline.rollout import check_phases, phase_table
 
+#: The module's fixtures (plans) are built once, on one worker of `make test`.
+pytestmark = pytest.mark.xdist_group("rollout")
+
 PHASES = (2, 4, 6)
 
 
