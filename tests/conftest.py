@@ -55,7 +55,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def priced_plan_dir(tmp_path_factory) -> Path:
     """The default scenario with a rival network, priced by zone (``--price-zones``) and
-    written once per test session: its folder (map, GeoPackage, ``pricing.csv``)."""
+    written once per test session: its folder (map, GeoPackage, ``pricing.csv``, and
+    the printed summary in ``stdout.txt``)."""
     from click.testing import CliRunner
 
     from lockerplan.cli import main
@@ -63,6 +64,7 @@ def priced_plan_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("priced")
     competitors = Path(__file__).resolve().parents[1] / "data" / "helsinki_competitors.csv"
     args = ["plan", "--out", str(out), "--price-zones", "--competitors", str(competitors)]
-    result = CliRunner().invoke(main, [*args, "--quiet"])
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
+    (out / "stdout.txt").write_text(result.stdout, encoding="utf-8")
     return out

@@ -67,10 +67,12 @@ def test_with_rivals_customers_split_and_every_parcel_is_counted_once(tmp_path):
     assert taken["parcels_per_day"].sum() == pytest.approx(c["rival_parcels_per_day"], abs=0.05)
 
 
-def test_prices_by_zone_are_written_and_paid_in_the_business_case(tmp_path):
+@pytest.mark.xdist_group("priced")  # the priced plan is built once, on one worker
+def test_prices_by_zone_are_written_and_paid_in_the_business_case(priced_plan_dir):
     # with a rival in reach our locker share is low enough for discounts to pay
-    competitors = str(DATA / "helsinki_competitors.csv")
-    stdout, s, folder, _ = _plan(tmp_path, "--price-zones", "--competitors", competitors)
+    folder = priced_plan_dir / "helsinki"
+    stdout = (priced_plan_dir / "stdout.txt").read_text(encoding="utf-8")
+    s = json.loads((folder / "summary.json").read_text())
     pr = s["pricing"]
     zones = pd.read_csv(folder / "pricing.csv")
     assert len(zones) == pr["zones"] and (zones["net_saving_per_day"] >= 0).all()
