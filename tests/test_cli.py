@@ -67,6 +67,7 @@ def test_user_candidates_replace_osm_places(tmp_path):
         str(tmp_path),
         "--formats",
         "gpkg,csv",
+        "--no-door-to-door",  # the sites are what is asserted
         "-q",
     )
     assert code == 0, err
@@ -163,7 +164,15 @@ def test_plan_from_an_order_file_reports_what_it_dropped(tmp_path):
 def test_plan_from_a_population_grid(tmp_path, bench_dir):
     grid = bench_dir / "osm" / "helsinki_population_grid_2020.gpkg"
     code, out, err = run(
-        "plan", "--population", str(grid), "--out", str(tmp_path), "--sites", "3", "-q"
+        "plan",
+        "--population",
+        str(grid),
+        "--out",
+        str(tmp_path),
+        "--sites",
+        "3",
+        "-q",
+        "--no-door-to-door",  # the demand is what is asserted
     )
     assert code == 0, err
     summary = json.loads((tmp_path / "helsinki" / "summary.json").read_text())

@@ -69,6 +69,8 @@ from lockerplan.cli import main
 from lockerplan.errors import InputError
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs and symbolic links: POSIX")
+#: The module's two plans are built once, on one worker of `make test`.
+pytestmark = pytest.mark.xdist_group("hostile")
 
 
 def _one_error(result, *parts: str) -> None:

@@ -86,7 +86,7 @@ def test_prices_by_zone_are_written_and_paid_in_the_business_case(priced_plan_di
 
 
 def test_decay_keeps_the_fixed_curve_and_reports_no_choice(tmp_path):
-    _, s, _, _ = _plan(tmp_path, "--choice", "decay")
+    _, s, _, _ = _plan(tmp_path, "--choice", "decay", "--no-door-to-door")
     assert "choice" not in s
 
 

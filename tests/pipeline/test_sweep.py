@@ -9,6 +9,9 @@ from lockerplan.cli import main
 from lockerplan.errors import InputError
 from lockerplan.pipeline.sweep import knee, parse_values, sweep, table_figures
 
+#: The module's sweep is made once, on one worker of `make test`.
+pytestmark = pytest.mark.xdist_group("sweep")
+
 
 @pytest.fixture(scope="module")
 def result():
