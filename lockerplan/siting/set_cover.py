@@ -369,6 +369,8 @@ def _cover_model(cover: _Cover, lb: np.ndarray, ub: np.ndarray, *, integer: bool
 def _lp_duals(cover: _Cover, deadline: float, options: SolverOptions) -> np.ndarray | None:
     """The LP's row duals as multipliers ``u`` (module docstring, 1), or None if
     HiGHS's interior point method does not solve it by ``deadline``."""
+    if time.perf_counter() >= deadline:
+        return None
     lb, ub = cover.forced.astype(float), cover.allowed.astype(float)
     model = _cover_model(cover, lb, ub, integer=False)
     left = deadline - time.perf_counter()
